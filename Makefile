@@ -1,0 +1,38 @@
+# Two commands: `make run` serves the demo site, `make test` runs every test.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SHARED_GRANTS := ../shared/data/uspto/grants
+
+.PHONY: run test install serve-prod worker bench clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/reviewapp db upgrade
+	$(BIN)/reviewapp demo
+	$(BIN)/reviewapp index rebuild
+	$(BIN)/reviewapp ranker bootstrap --if-missing $(wildcard $(SHARED_GRANTS))
+	REVIEWAPP_HUEY_IMMEDIATE=1 $(BIN)/reviewapp run --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	./scripts/ensure-chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve-prod: $(STAMP)
+	./scripts/serve-prod
+
+bench: $(STAMP)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,111 @@
+"""The review site: `create_app` builds it; nothing here runs at import."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, Response, render_template
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .config import build_config, instance_path_from_env
+from .extensions import csrf, db, login_manager, migrate
+from .tasks import register_tasks
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application from defaults, the environment and `config`."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or instance_path_from_env()
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(build_config(app.instance_path, config))
+    register_extensions(app)
+    register_tasks(app)
+    register_blueprints(app)
+    register_transactions(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to `app`."""
+    from . import models  # noqa: F401  (the schema must be known before migrations run)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user and user.active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every feature package."""
+    from .applications.views import bp as applications_bp
+    from .auth.views import bp as auth_bp
+
+    app.register_blueprint(applications_bp)
+    app.register_blueprint(auth_bp)
+
+
+def register_transactions(app: Flask) -> None:
+    """Commit once per successful request; roll back on any error."""
+
+    @app.after_request
+    def commit_session(response: Response) -> Response:
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(error: BaseException | None) -> None:
+        if error is not None:
+            db.session.rollback()
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render friendly pages for HTTP errors and an unreachable database."""
+
+    def render_error(error: HTTPException):
+        return render_template("errors/error.html", error=error), error.code
+
+    for code in (400, 403, 404, 405, 413, 429):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        logging.getLogger(__name__).error("database unavailable: %s", error.orig)
+        return render_template("errors/unavailable.html"), 503, {"Retry-After": "5"}
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return render_template("errors/error.html", error=None), 500
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the `reviewapp` command groups."""
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,1 @@
+"""Applications under review: browse, read, open and close windows."""

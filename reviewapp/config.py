@@ -1,0 +1,88 @@
+"""Configuration: defaults, `REVIEWAPP_*` environment variables and the instance folder."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+# Environment variable -> config key; anything set here overrides the defaults.
+ENV_KEYS = {
+    "REVIEWAPP_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "REVIEWAPP_SECRET_KEY": "SECRET_KEY",
+    "REVIEWAPP_INDEX_DIR": "INDEX_DIR",
+    "REVIEWAPP_MODEL_DIR": "MODEL_DIR",
+    "REVIEWAPP_REDIS_URL": "REDIS_URL",
+    "REVIEWAPP_MAIL_SERVER": "MAIL_SERVER",
+    "REVIEWAPP_MAIL_PORT": "MAIL_PORT",
+    "REVIEWAPP_MAIL_USERNAME": "MAIL_USERNAME",
+    "REVIEWAPP_MAIL_PASSWORD": "MAIL_PASSWORD",
+    "REVIEWAPP_MAIL_SENDER": "MAIL_SENDER",
+    "REVIEWAPP_BASE_URL": "BASE_URL",
+    "REVIEWAPP_HUEY_IMMEDIATE": "HUEY_IMMEDIATE",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "REVIEW_WINDOW_DAYS": 90,  # as in Peer To Patent
+    "FORWARDED_TOP_N": 10,
+    "ITEMS_PER_PAGE": 20,
+    "IMPORT_BATCH_SIZE": 200,
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "MAIL_PORT": 25,
+    "MAIL_SENDER": "reviewapp@localhost",
+}
+
+
+def instance_path_from_env() -> str | None:
+    """Return the instance folder named by `REVIEWAPP_INSTANCE`, made absolute."""
+    value = os.environ.get("REVIEWAPP_INSTANCE")
+    return str(Path(value).expanduser().resolve()) if value else None
+
+
+def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the settings: defaults, then the environment, then explicit overrides."""
+    instance = Path(instance_path)
+    config: dict[str, Any] = dict(DEFAULTS)
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'reviewapp.sqlite3'}"
+    config["INDEX_DIR"] = str(instance / "index")
+    config["MODEL_DIR"] = str(instance / "models")
+    config["HUEY_PATH"] = str(instance / "queue.sqlite3")
+    for env, key in ENV_KEYS.items():
+        if os.environ.get(env):
+            config[key] = os.environ[env]
+    config.update(overrides or {})
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
+    if config.get("BASE_URL", "").startswith("https://"):
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain `postgresql://` URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_or_create_secret(path: Path) -> str:
+    """Return the instance's secret key, creating it (mode 0600) on first run."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

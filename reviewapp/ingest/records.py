@@ -1,0 +1,88 @@
+"""Plain records produced by the USPTO parser: no database, no Flask."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+DocType = Literal["application", "grant"]
+Category = Literal["cited by examiner", "cited by applicant", "cited by other", "cited by third party", ""]
+
+
+@dataclass(slots=True)
+class ClaimRecord:
+    """One claim as printed: its number, readable text and the claims it refers to."""
+
+    number: int
+    text: str
+    depends_on: list[int] = field(default_factory=list)
+
+    @property
+    def independent(self) -> bool:
+        return not self.depends_on
+
+
+@dataclass(slots=True)
+class ReferenceRecord:
+    """One cited reference of a grant (a patent document or non-patent literature)."""
+
+    kind: Literal["patent", "npl"]
+    # Patent references: country code, document number and kind code as printed.
+    country: str = ""
+    number: str = ""
+    kind_code: str = ""
+    date: dt.date | None = None
+    name: str = ""  # first named patentee or applicant
+    us_class: str = ""  # e.g. "713/168" when the reference carries it
+    text: str = ""  # citation text for NPL; empty for patents
+    # The label: who cited it. Never a feature (see scoring/).
+    category: Category = ""
+    sequence: int = 0  # order in the document, for stable storage only
+
+
+@dataclass(slots=True)
+class PatentRecord:
+    """One patent document (published application or grant) read from USPTO XML."""
+
+    doc_type: DocType
+    country: str  # "US"
+    doc_number: str  # as in the XML, zero-padded for applications: "20180000016", "08926509"
+    kind: str  # "A1", "B2", "S1", ...
+    publication_number: str  # canonical: "US20180000016A1", "US8926509B2"
+    publication_date: dt.date | None
+    title: str
+    application_number: str = ""
+    filing_date: dt.date | None = None
+    priority_date: dt.date | None = None  # earliest of filing date, priority claims, provisionals
+    abstract: str = ""
+    description: str = ""
+    claims: list[ClaimRecord] = field(default_factory=list)
+    cpc: list[str] = field(default_factory=list)  # "H04L 9/32" style, main first
+    ipc: list[str] = field(default_factory=list)
+    uspc: list[str] = field(default_factory=list)  # "713/168" style, main first
+    applicants: list[str] = field(default_factory=list)
+    inventors: list[str] = field(default_factory=list)
+    references: list[ReferenceRecord] = field(default_factory=list)
+    schema: str = ""  # "us-patent-grant v4.5", "PAP v1.6", ...
+    # Where it was read: the file (or "archive.zip:member.xml") and 1-based document index.
+    source: str = ""
+    position: int = 0
+
+
+@dataclass(slots=True)
+class ParseError:
+    """A document that could not be read, with where it stood."""
+
+    file: str
+    document: int  # 1-based position of the document in its file
+    error: str
+    line: int = 0  # line of the file where the document starts
+
+
+@dataclass(slots=True)
+class SkippedDocument:
+    """A document deliberately not imported (a sequence listing, say)."""
+
+    file: str
+    document: int
+    reason: str

@@ -1,0 +1,74 @@
+"""A published application opened (or to be opened) to public review."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from .document import Document
+    from .user import User
+
+PENDING, OPEN, CLOSED = "pending", "open", "closed"
+STATUSES = (PENDING, OPEN, CLOSED)
+
+
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """Return `moment` as an aware UTC time (SQLite hands back naive ones)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=dt.timezone.utc)
+
+
+class Application(TimestampMixin, db.Model):
+    """The review of one published application: its window and status."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    opens_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+
+    document: Mapped[Document] = relationship(back_populates="application", lazy="joined")
+
+    @property
+    def number(self) -> str:
+        return self.document.publication_number
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    def is_open(self, now: dt.datetime | None = None) -> bool:
+        """Tell whether the review window is open at `now`."""
+        now = now or utcnow()
+        opens, closes = as_utc(self.opens_at), as_utc(self.closes_at)
+        return (
+            self.status == OPEN
+            and opens is not None
+            and opens <= now
+            and (closes is None or now < closes)
+        )
+
+    def time_left(self, now: dt.datetime | None = None) -> dt.timedelta | None:
+        """Return how long the window stays open, or None when it is not open."""
+        closes = as_utc(self.closes_at)
+        if not self.is_open(now) or closes is None:
+            return None
+        return closes - (now or utcnow())
+
+    def can_manage(self, user: User | None) -> bool:
+        """Tell whether `user` may open, close or moderate this review."""
+        return bool(user and user.is_authenticated and user.is_admin)
+
+    def __repr__(self) -> str:
+        return f"<Application {self.document_id} {self.status}>"

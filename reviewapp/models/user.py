@@ -1,0 +1,61 @@
+"""A person using the site: volunteer reviewer, examiner or administrator."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import TimestampMixin
+
+VOLUNTEER, EXAMINER, ADMIN = "volunteer", "examiner", "admin"
+ROLES = (VOLUNTEER, EXAMINER, ADMIN)
+
+
+class User(TimestampMixin, db.Model):
+    """An account; the display name may be a pseudonym."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(16), default=VOLUNTEER)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    affiliation: Mapped[str] = mapped_column(String(255), default="")
+    expertise: Mapped[list[str]] = mapped_column(JSON, default=list)  # CPC symbols
+    bio: Mapped[str] = mapped_column(Text, default="")
+
+    # Flask-Login's interface.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ADMIN
+
+    @property
+    def is_examiner(self) -> bool:
+        return self.role in (EXAMINER, ADMIN)
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of `password`."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether `password` matches the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,107 @@
+"""The job queue: index writes, rescoring and retraining run off the request path.
+
+Huey stores jobs in SQLite under the instance folder by default and in Redis when
+`REVIEWAPP_REDIS_URL` is set; `reviewapp worker` runs the one consumer that writes
+the search index. With `HUEY_IMMEDIATE` (tests, `make run`) jobs run in-process at once.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, current_app
+from huey import MemoryHuey, RedisHuey, SqliteHuey
+from huey.api import Huey
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+PENDING_KEY = "reviewapp.index_pending"
+
+
+def register_tasks(app: Flask) -> None:
+    """Create the app's queue and its tasks; enqueue index jobs after each commit."""
+    huey = make_huey(app)
+    tasks = {
+        "index": huey.task(retries=3, retry_delay=2)(in_app_context(app, run_index_job)),
+        "rescore": huey.task(retries=1)(in_app_context(app, run_rescore_job)),
+        "train": huey.task()(in_app_context(app, run_train_job)),
+    }
+    app.extensions["huey"] = huey
+    app.extensions["tasks"] = tasks
+
+
+def make_huey(app: Flask) -> Huey:
+    """Return the Huey instance the config asks for."""
+    name = "reviewapp"
+    if app.config.get("HUEY_IMMEDIATE") or app.testing:
+        return MemoryHuey(name, immediate=True)
+    if app.config.get("REDIS_URL"):
+        return RedisHuey(name, url=app.config["REDIS_URL"])
+    return SqliteHuey(name, filename=app.config["HUEY_PATH"])
+
+
+def in_app_context(app: Flask, func):
+    """Wrap `func` so a queue worker thread runs it inside the app's context."""
+
+    def job(*args: Any, **kwargs: Any) -> Any:
+        with app.app_context():
+            return func(*args, **kwargs)
+
+    job.__name__ = func.__name__
+    job.__qualname__ = func.__qualname__
+    job.__module__ = func.__module__
+    return job
+
+
+def enqueue(name: str, *args: Any) -> None:
+    """Put one job on the current app's queue."""
+    current_app.extensions["tasks"][name](*args)
+
+
+def enqueue_index(document_ids: Iterable[int]) -> None:
+    """Queue an index update of these documents (call only after their commit)."""
+    ids = sorted(set(document_ids))
+    if ids:
+        enqueue("index", ids)
+
+
+def mark_for_index(session: Session, document_ids: Iterable[int]) -> None:
+    """Index these documents once the session's transaction commits."""
+    session.info.setdefault(PENDING_KEY, set()).update(document_ids)
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_after_commit(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if pending:
+        enqueue_index(pending)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # only the outermost rollback drops the work
+        session.info.pop(PENDING_KEY, None)
+
+
+def run_index_job(document_ids: list[int]) -> int:
+    """Write these documents' current state (or their absence) to the search index."""
+    from .indexing import sync_documents
+
+    return sync_documents(document_ids)
+
+
+def run_rescore_job(application_id: int) -> int:
+    """Recompute the stored ranking scores of one application."""
+    from .ranking.services import rescore_application
+    from .extensions import db
+
+    count = rescore_application(db.session, application_id)
+    db.session.commit()
+    return count
+
+
+def run_train_job() -> dict:
+    """Retrain the ranker from examiner feedback and bootstrap data."""
+    from .ranking.services import train_model
+
+    return train_model()

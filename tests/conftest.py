@@ -1,0 +1,112 @@
+"""Shared fixtures: real USPTO data, the app, its database and logged-in clients."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_USPTO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uspto"
+
+
+@pytest.fixture(scope="session")
+def uspto_dir() -> Path:
+    """Return ../shared/data/uspto; skip outside CI when it is absent, fail in CI."""
+    if not SHARED_USPTO.is_dir():
+        message = f"real USPTO data not found at {SHARED_USPTO} (see ../shared/data/README.md)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return SHARED_USPTO
+
+
+# --- the app and its database -------------------------------------------------------------
+
+import sqlalchemy as sa  # noqa: E402
+
+from reviewapp import create_app  # noqa: E402
+from reviewapp.extensions import db as _db  # noqa: E402
+
+TEST_DATABASE_URL = os.environ.get("REVIEWAPP_TEST_DATABASE_URL", "")
+
+
+def base_config(tmp: Path, database_url: str) -> dict:
+    """Return the settings every test app starts from."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost.test",
+        "HUEY_IMMEDIATE": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """Return the test database: `REVIEWAPP_TEST_DATABASE_URL`, else a SQLite file."""
+    if TEST_DATABASE_URL:
+        return TEST_DATABASE_URL
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url, tmp_path_factory) -> str:
+    """Build the schema once per run through the Alembic migrations, from empty."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(tmp_path_factory.mktemp("migrate"), database_url))
+    with app.app_context():
+        drop_everything()
+        upgrade()
+        _db.engine.dispose()
+    return database_url
+
+
+def drop_everything() -> None:
+    """Drop every table of the test database, ours or left from an older run."""
+    metadata = sa.MetaData()
+    metadata.reflect(bind=_db.engine)
+    metadata.drop_all(bind=_db.engine)
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    """Return an app on the migrated test database, emptied after the test."""
+    app = create_app(base_config(tmp_path, migrated_database))
+    with app.app_context():
+        yield app
+        _db.session.remove()
+        empty_tables()
+        _db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row so the next test starts clean."""
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def db(app):
+    """Return the Flask-SQLAlchemy handle, bound to the test app."""
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    """Return a test client of the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Return a CLI runner of the app's commands."""
+    return app.test_cli_runner()

@@ -1,0 +1,49 @@
+"""The application factory, configuration and the instance folder."""
+from __future__ import annotations
+
+import stat
+
+from reviewapp import create_app
+from reviewapp.config import normalise_database_url
+
+
+def test_defaults_live_in_the_instance_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("REVIEWAPP_DATABASE_URL", raising=False)
+    monkeypatch.delenv("REVIEWAPP_SECRET_KEY", raising=False)
+    monkeypatch.setenv("REVIEWAPP_INSTANCE", str(tmp_path / "elsewhere"))
+    app = create_app()
+    instance = tmp_path / "elsewhere"
+    assert app.instance_path == str(instance)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'reviewapp.sqlite3'}"
+    assert app.config["INDEX_DIR"] == str(instance / "index")
+    assert app.config["MODEL_DIR"] == str(instance / "models")
+
+
+def test_secret_key_is_generated_once_and_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("REVIEWAPP_SECRET_KEY", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)})
+    second = create_app({"INSTANCE_PATH": str(tmp_path)})
+    key_file = tmp_path / "secret_key"
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    other = create_app({"INSTANCE_PATH": str(tmp_path / "other")})
+    assert other.config["SECRET_KEY"] != first.config["SECRET_KEY"]
+
+
+def test_database_url_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWAPP_DATABASE_URL", "postgresql://u@db.example/reviews")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/reviews"
+
+
+def test_normalise_database_url_leaves_others_alone():
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert normalise_database_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert b"Not Found" in response.data
+    assert b"Back to the applications" in response.data
