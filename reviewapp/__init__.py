@@ -54,16 +54,19 @@ def register_extensions(app: Flask) -> None:
         from .models import User
 
         user = db.session.get(User, int(user_id))
-        return user if user and user.active else None
+        return user if user and user.is_active else None
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount every feature package."""
+    from .admin.views import bp as admin_bp
     from .applications.views import bp as applications_bp
     from .auth.views import bp as auth_bp
+    from .community.views import bp as community_bp
+    from .priorart.views import bp as priorart_bp
 
-    app.register_blueprint(applications_bp)
-    app.register_blueprint(auth_bp)
+    for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_transactions(app: Flask) -> None:

@@ -110,3 +110,27 @@ def client(app):
 def runner(app):
     """Return a CLI runner of the app's commands."""
     return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log a test client in as a given user, without going through the form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user) -> None:
+        """Make the client's next requests come from `user`."""
+        with self.client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+
+    def logout(self) -> None:
+        """Forget the logged-in user."""
+        with self.client.session_transaction() as session:
+            session.clear()
+
+
+@pytest.fixture
+def auth(client):
+    """Return helpers to log the `client` in and out."""
+    return AuthActions(client)

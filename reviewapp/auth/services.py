@@ -43,7 +43,7 @@ def register_user(session: Session, *, email: str, display_name: str, password: 
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """Return the active account matching these credentials, or None."""
     user = find_user(session, email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None or not user.is_active or not user.check_password(password):
         return None
     return user
 

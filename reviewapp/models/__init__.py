@@ -2,8 +2,20 @@
 from .application import Application
 from .claim import Claim
 from .classification import Classification
+from .comment import Comment
 from .document import Document
+from .feedback import ApiToken, Feedback, ForwardedReport, Score
+from .moderation import AuditEntry, Flag
+from .notification import ConflictDeclaration, Notification, Watch
 from .reference import Reference
+from .submission import Endorsement, Submission, SubmissionRevision, submission_claims
+from .tag import Tag, application_tags, submission_tags
 from .user import User
+from .vote import ClaimMark, Vote
 
-__all__ = ["Application", "Claim", "Classification", "Document", "Reference", "User"]
+__all__ = [
+    "ApiToken", "Application", "AuditEntry", "Claim", "ClaimMark", "Classification", "Comment",
+    "ConflictDeclaration", "Document", "Endorsement", "Feedback", "Flag", "ForwardedReport",
+    "Notification", "Reference", "Score", "Submission", "SubmissionRevision", "Tag", "User",
+    "Vote", "Watch", "application_tags", "submission_claims", "submission_tags",
+]

@@ -1,7 +1,9 @@
 """A person using the site: volunteer reviewer, examiner or administrator."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, String, Text
+import datetime as dt
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -26,6 +28,14 @@ class User(TimestampMixin, db.Model):
     affiliation: Mapped[str] = mapped_column(String(255), default="")
     expertise: Mapped[list[str]] = mapped_column(JSON, default=list)  # CPC symbols
     bio: Mapped[str] = mapped_column(Text, default="")
+    banned_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Repeated failed logins lock the account for a while (backoff against guessing).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Track record with examiners, kept in the same transaction as each verdict.
+    verdicts_total: Mapped[int] = mapped_column(Integer, default=0)
+    verdicts_positive: Mapped[int] = mapped_column(Integer, default=0)
+    reputation: Mapped[float] = mapped_column(Float, default=0.0)
 
     # Flask-Login's interface.
     is_anonymous = False
@@ -36,7 +46,7 @@ class User(TimestampMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.active
+        return self.active and self.banned_at is None
 
     def get_id(self) -> str:
         return str(self.id)

@@ -1,0 +1,1 @@
+"""The examiner feature package."""

@@ -1,0 +1,1 @@
+"""The priorart feature package."""
