@@ -55,6 +55,13 @@ def upsert_document(session: Session, record: PatentRecord, source: str = "") ->
     if document is None:
         document = Document(publication_number=record.publication_number)
         session.add(document)
+    else:
+        # The unit of work inserts before it deletes: drop the old rows first so the new
+        # claims do not collide with them on (document, number).
+        document.claims.clear()
+        document.classifications.clear()
+        document.references.clear()
+        session.flush()
     fill_document(document, record, source, digest)
     if record.doc_type == "application" and document.application is None:
         document.application = Application()
