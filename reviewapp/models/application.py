@@ -12,6 +12,8 @@ from .base import TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from .document import Document
+    from .submission import Submission
+    from .tag import Tag
     from .user import User
 
 PENDING, OPEN, CLOSED = "pending", "open", "closed"
@@ -39,6 +41,10 @@ class Application(TimestampMixin, db.Model):
     closes_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
 
     document: Mapped[Document] = relationship(back_populates="application", lazy="joined")
+    tags: Mapped[list[Tag]] = relationship(secondary="application_tags", order_by="Tag.name")
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="application", order_by="Submission.id", viewonly=True
+    )
 
     @property
     def number(self) -> str:

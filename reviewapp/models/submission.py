@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .application import Application
     from .claim import Claim
     from .document import Document
+    from .tag import Tag
     from .user import User
 
 US, FOREIGN, NPL = "us", "foreign", "npl"
@@ -53,10 +54,11 @@ class Submission(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    application: Mapped[Application] = relationship()
+    application: Mapped[Application] = relationship(back_populates="submissions")
     submitter: Mapped[User] = relationship()
     library_document: Mapped[Document | None] = relationship()
     claims: Mapped[list[Claim]] = relationship(secondary=submission_claims, order_by="Claim.number")
+    tags: Mapped[list[Tag]] = relationship(secondary="submission_tags", order_by="Tag.name")
     endorsements: Mapped[list[Endorsement]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="Endorsement.id"
     )

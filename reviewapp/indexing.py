@@ -1,0 +1,101 @@
+"""Keep the search index a faithful, rebuildable view of the database."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+import search
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .extensions import db
+from .models import Application, Document
+
+LIBRARY = "library"
+
+
+def index_dir() -> str:
+    """Return the configured index folder."""
+    return current_app.config["INDEX_DIR"]
+
+
+def search_record(document: Document) -> dict[str, Any]:
+    """Return the plain dict the search package indexes for one document."""
+    application = document.application
+    record: dict[str, Any] = {
+        "id": document.publication_number,
+        "doc_type": document.doc_type,
+        "kind": document.kind,
+        "title": document.title,
+        "abstract": document.abstract,
+        "claims": "\n".join(claim.text for claim in document.claims),
+        "description": document.description,
+        "cpc": document.cpc,
+        "ipc": document.ipc,
+        "uspc": document.uspc,
+        "applicants": list(document.applicants or []),
+        "inventors": list(document.inventors or []),
+        "tags": sorted(tag.name for tag in application.tags) if application else [],
+        "status": application.status if application else LIBRARY,
+        "publication_date": document.publication_date,
+        "priority_date": document.priority_date,
+    }
+    record["stamp"] = stamp_of(record)
+    return record
+
+
+def stamp_of(record: dict[str, Any]) -> str:
+    """Return a digest of everything indexed, so any change makes the entry stale."""
+    text = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def documents_query():
+    """Return a select of documents with everything `search_record` reads."""
+    return select(Document).options(
+        selectinload(Document.claims),
+        selectinload(Document.classifications),
+        selectinload(Document.application).selectinload(Application.tags),
+    )
+
+
+def iter_records(batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Yield the search record of every document, a batch at a time."""
+    last_id = 0
+    while True:
+        documents = db.session.scalars(
+            documents_query().where(Document.id > last_id).order_by(Document.id).limit(batch)
+        ).all()
+        if not documents:
+            return
+        for document in documents:
+            yield search_record(document)
+        last_id = documents[-1].id
+        db.session.expunge_all()  # keeps memory flat on a large library
+
+
+def sync_documents(document_ids: Iterable[int]) -> int:
+    """Write these documents to the index, or remove those that no longer exist."""
+    ids = sorted(set(document_ids))
+    documents = db.session.scalars(documents_query().where(Document.id.in_(ids))).all()
+    search.index_documents(index_dir(), [search_record(d) for d in documents])
+    return len(documents)
+
+
+def remove_numbers(numbers: Iterable[str]) -> int:
+    """Remove documents, by publication number, from the index."""
+    return search.remove_documents(index_dir(), list(numbers))
+
+
+def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the database."""
+    return search.rebuild(index_dir(), iter_records(), progress=progress)
+
+
+def check_index():
+    """Compare the index with the database: missing, stale and extra entries."""
+    expected = {record["id"]: record["stamp"] for record in iter_records()}
+    return search.check(index_dir(), expected)
