@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .config import build_config, instance_path_from_env
 from .extensions import csrf, db, login_manager, migrate
+from .security import register_security
 from .tasks import register_tasks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_tasks(app)
     register_blueprints(app)
+    register_security(app)
     register_transactions(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -31,7 +31,8 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     """Attach the commands to `app.cli` (seen through `reviewapp` and `flask`)."""
-    for command in (import_command, demo_command, user_group):
+    for command in (import_command, demo_command, user_group, index_group, search_command,
+                    worker_command, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -140,3 +141,111 @@ def user_role(email: str, role: str) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"{user.email} is now {role}.")
+
+
+@click.group("index")
+def index_group() -> None:
+    """Maintain the search index (a rebuildable view of the database)."""
+
+
+@index_group.command("rebuild")
+def index_rebuild() -> None:
+    """Rebuild the whole search index from the database."""
+    from sqlalchemy import func, select
+
+    from .extensions import db
+    from .indexing import rebuild_index
+    from .models import Document
+
+    total = db.session.scalar(select(func.count()).select_from(Document)) or 0
+    with progress_bar(total, "Indexing", enabled=True) as advance:
+        count = rebuild_index(progress=advance)
+    click.echo(f"Indexed {count} document(s).")
+
+
+@index_group.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def index_check(as_json: bool) -> None:
+    """Report documents missing from or stale in the index; exit 1 when any are."""
+    from .indexing import check_index
+
+    report = check_index()
+    data = {"missing": sorted(report.missing), "stale": sorted(report.stale), "extra": sorted(report.extra)}
+    if as_json:
+        click.echo(json.dumps(data))
+    else:
+        click.echo(f"{len(data['missing'])} missing, {len(data['stale'])} stale, {len(data['extra'])} extra.")
+        for kind in ("missing", "stale", "extra"):
+            for number in data[kind][:50]:
+                click.echo(f"  {kind}: {number}")
+    if any(data.values()):
+        raise SystemExit(1)
+
+
+@click.command("search")
+@click.argument("query")
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only documents published before this date.")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per hit per line.")
+def search_command(query: str, before, limit: int, as_json: bool) -> None:
+    """Search applications and the prior-art library."""
+    import search
+
+    from .indexing import index_dir
+
+    try:
+        results = search.query(index_dir(), query, before=before.date() if before else None,
+                               pagelen=limit, facets=False)
+    except search.QuerySyntaxError as error:
+        raise click.ClickException(str(error)) from error
+    for hit in results.hits:
+        if as_json:
+            click.echo(json.dumps({"number": hit.id, "title": hit.title, "score": round(hit.score, 4)}))
+        else:
+            click.echo(f"{hit.id:<20} {hit.score:8.3f}  {hit.title}")
+    if not as_json:
+        click.echo(f"{results.total} hit(s).")
+
+
+@click.command("worker")
+@click.option("--workers", default=1, show_default=True, help="Threads; keep 1: Whoosh has one writer.")
+def worker_command(workers: int) -> None:
+    """Run the job queue consumer: the one writer of the search index."""
+    from flask import current_app
+
+    huey = current_app.extensions["huey"]
+    click.echo(f"Queue worker for {huey.name} ({type(huey).__name__}), {workers} thread(s).")
+    huey.create_consumer(workers=workers, worker_type="thread").run()
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    """Dump the database to PATH (gzip JSON lines; see reviewapp/backup.py)."""
+    from pathlib import Path
+
+    from .backup import dump_database
+    from .extensions import db
+
+    with db.engine.connect() as connection:
+        counts = dump_database(connection, db.metadata, Path(path))
+    click.echo(f"Backed up {sum(counts.values())} rows of {len(counts)} tables to {path}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def restore_command(path: str) -> None:
+    """Load a backup into an empty, migrated database, then rebuild the index."""
+    from pathlib import Path
+
+    from .backup import BackupError, restore_database
+    from .extensions import db
+    from .indexing import rebuild_index
+
+    try:
+        with db.engine.begin() as connection:
+            counts = restore_database(connection, db.metadata, Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored {sum(counts.values())} rows. Rebuilding the search index...")
+    click.echo(f"Indexed {rebuild_index()} document(s). Retrain the ranker with `reviewapp ranker train`.")

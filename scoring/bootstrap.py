@@ -99,13 +99,3 @@ def examples_from_grants(grants: Iterable[Any], library: Mapping[str, str] | Non
             labels.append(label)
             groups.append(query.id)
     return pairs, np.asarray(labels, dtype=int), np.asarray(groups, dtype=object)
-
-
-def rankable_groups(labels: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Return a row mask keeping only groups that hold both a positive and a negative."""
-    labels, groups = np.asarray(labels), np.asarray(groups)
-    keep = np.zeros(len(labels), dtype=bool)
-    for group in set(groups.tolist()):
-        rows = groups == group
-        keep[rows] = 0 < labels[rows].sum() < rows.sum()
-    return keep

@@ -9,25 +9,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
 CandidateKind = Literal["us", "foreign", "npl"]
 KINDS: tuple[CandidateKind, ...] = ("us", "foreign", "npl")
-# CPC/IPC hierarchy levels, coarse to fine ("H", "H04", "H04L", "H04L 9").
+# CPC/IPC hierarchy levels, coarse to fine ("H", "H04", "H04L", "H04L 9/00").
 IPC_LEVELS: tuple[str, ...] = ("section", "class", "subclass", "group")
 USPC_LEVELS: tuple[str, ...] = ("class", "subclass")
 # Independent claims define the invention; dependent ones only narrow it.
 INDEPENDENT_WEIGHT = 2.0
 
 _IPC_RE = re.compile(r"^\s*([A-H])\s*(\d{2})\s*([A-Z])\s*(\d{1,4})?")
+# scikit-learn's default token pattern without its \b anchors: a greedy match can only
+# start mid-word after failing on a one-letter word, so the tokens are the same, faster.
+_WORD_RE = re.compile(r"\w\w+")
+_STOP_WORDS = frozenset(ENGLISH_STOP_WORDS)
 
 
 @dataclass(slots=True)
@@ -83,6 +90,7 @@ Pair = tuple[QueryDoc, Candidate]
 
 # ---------------------------------------------------------------- classification codes
 
+@lru_cache(maxsize=65_536)
 def ipc_prefixes(code: str) -> tuple[str, ...]:
     """Return the section, class, subclass and main-group prefixes of a CPC/IPC code."""
     match = _IPC_RE.match(code.upper())
@@ -91,10 +99,11 @@ def ipc_prefixes(code: str) -> tuple[str, ...]:
     section, klass, subclass, group = match.groups()
     prefixes = (section, section + klass, section + klass + subclass)
     if group:
-        prefixes += (f"{prefixes[2]} {int(group)}",)
+        prefixes += (f"{prefixes[2]} {int(group)}/00",)
     return prefixes
 
 
+@lru_cache(maxsize=65_536)
 def uspc_prefixes(code: str) -> tuple[str, ...]:
     """Return the class and class/subclass of a USPC code such as "713/168" or "D13/147"."""
     code = code.replace(" ", "").upper()
@@ -106,20 +115,41 @@ def uspc_prefixes(code: str) -> tuple[str, ...]:
     return (klass, f"{klass}/{subclass}") if subclass else (klass,)
 
 
+@lru_cache(maxsize=16_384)
+def level_sets(codes: tuple[str, ...], scheme: Literal["ipc", "uspc"]
+               ) -> tuple[frozenset[str], ...]:
+    """Return, for each level of the scheme's hierarchy, the prefixes of the codes."""
+    split, depth = (ipc_prefixes, len(IPC_LEVELS)) if scheme == "ipc" else \
+        (uspc_prefixes, len(USPC_LEVELS))
+    parts = [split(code) for code in codes]
+    return tuple(frozenset(p[level] for p in parts if len(p) > level) for level in range(depth))
+
+
 def shared_prefix(query_codes: Iterable[str], candidate_codes: Iterable[str], level: int,
                   scheme: Literal["ipc", "uspc"]) -> str | None:
     """Return one prefix at `level` both code lists share, "" if none, None if either is empty."""
-    split = ipc_prefixes if scheme == "ipc" else uspc_prefixes
-    query = {p[level] for p in map(split, query_codes) if len(p) > level}
-    candidate = {p[level] for p in map(split, candidate_codes) if len(p) > level}
+    query = level_sets(tuple(query_codes), scheme)[level]
+    candidate = level_sets(tuple(candidate_codes), scheme)[level]
     if not query or not candidate:
         return None
     common = sorted(query & candidate)
     return common[0] if common else ""
 
 
-def _overlap(shared: str | None) -> float:
-    return np.nan if shared is None else float(bool(shared))
+def class_overlaps(query_codes: Sequence[str], candidate_codes: Sequence[str],
+                   scheme: Literal["ipc", "uspc"]) -> list[float]:
+    """Return per level 1.0 if the code lists share a prefix, 0.0 if not, NaN if one is empty."""
+    pairs = zip(level_sets(tuple(query_codes), scheme), level_sets(tuple(candidate_codes), scheme))
+    return [float(bool(q & c)) if q and c else np.nan for q, c in pairs]
+
+
+def words(text: str) -> list[str]:
+    """Return text's lower-cased words of two or more characters, English stop words dropped.
+
+    The same tokens as TfidfVectorizer(stop_words="english") produces, faster: the
+    analyzer is most of the cost of scoring unseen submissions.
+    """
+    return [w for w in _WORD_RE.findall(text.lower()) if w not in _STOP_WORDS]
 
 
 # ---------------------------------------------------------------- scalar helpers
@@ -155,26 +185,42 @@ def independent_claims(query: QueryDoc) -> set[int]:
     return {number for number, _, independent in query.claims if independent}
 
 
+# Document text beyond its opening (abstract, first claim) adds little to the cosine but
+# costs tokenising time on every cold score; excerpts and explanations are short by form.
+MAX_TEXT_CHARS = 4_000
+
+
 def candidate_blob(candidate: Candidate) -> str:
     """Return everything known of the candidate's content as one text."""
-    parts = (candidate.title, candidate.text, candidate.excerpt, candidate.explanation)
+    parts = (candidate.title, candidate.text[:MAX_TEXT_CHARS], candidate.excerpt,
+             candidate.explanation)
     return "\n".join(p for p in parts if p)
+
+
+def _summary(query: QueryDoc) -> str:
+    return f"{query.title}\n{query.abstract}".strip()
+
+
+def _claims_with_text(query: QueryDoc) -> list[tuple[int, str, bool]]:
+    return [claim for claim in query.claims if claim[1].strip()]
 
 
 def claim_texts(query: QueryDoc) -> list[str]:
     """Return the query's claim texts, or its title and abstract when it has no claims."""
-    texts = [text for _, text, _ in query.claims if text.strip()]
-    if texts:
-        return texts
-    fallback = f"{query.title}\n{query.abstract}".strip()
-    return [fallback] if fallback else []
+    texts = [text for _, text, _ in _claims_with_text(query)]
+    return texts or ([_summary(query)] if _summary(query) else [])
+
+
+def claim_numbers(query: QueryDoc) -> list[int | None]:
+    """Return the claim number of each text of `claim_texts` (None for the fallback)."""
+    return [number for number, _, _ in _claims_with_text(query)] or [None]
 
 
 def claim_weights(query: QueryDoc) -> np.ndarray:
     """Return one weight per text of `claim_texts`, independent claims weighted more."""
     weights = [INDEPENDENT_WEIGHT if independent else 1.0
-               for _, text, independent in query.claims if text.strip()]
-    return np.asarray(weights or [1.0] * len(claim_texts(query)), dtype=float)
+               for _, _, independent in _claims_with_text(query)]
+    return np.asarray(weights or [1.0], dtype=float)
 
 
 # ---------------------------------------------------------------- the transformer
@@ -195,6 +241,33 @@ FEATURE_NAMES: tuple[str, ...] = (
     "claim_marks",
     "submitter_track_record",
 )
+# Each class feature's depth as a share of its scheme's depth (CPC/IPC 4 levels, USPC 2).
+CLASS_DEPTH: dict[str, float] = {
+    **{f"ipc_{level}": (i + 1) / len(IPC_LEVELS) for i, level in enumerate(IPC_LEVELS)},
+    **{f"uspc_{level}": (i + 1) / len(USPC_LEVELS) for i, level in enumerate(USPC_LEVELS)},
+}
+
+
+def deepest_shared_class(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return per feature row the deepest shared class level and that feature's name.
+
+    The level is a share of the scheme's depth (0 to 1), NaN when no class is known.
+    """
+    columns = [FEATURE_NAMES.index(name) for name in CLASS_DEPTH]
+    known = ~np.isnan(X[:, columns]).all(axis=1)
+    best, depth = np.full(len(X), "ipc_section", dtype=object), np.zeros(len(X))
+    for column, (name, level_depth) in zip(columns, CLASS_DEPTH.items()):
+        deeper = (X[:, column] == 1) & (level_depth > depth)
+        best[deeper], depth[deeper] = name, level_depth
+    return np.where(known, depth, np.nan), best
+
+
+# Features that can only make a candidate more relevant (see PairwiseLogisticRanker).
+NONNEGATIVE_FEATURES: frozenset[str] = frozenset({
+    "sim_best_claim", "sim_weighted_mean", "sim_title_abstract",
+    *(f"ipc_{level}" for level in IPC_LEVELS), *(f"uspc_{level}" for level in USPC_LEVELS),
+    "targets_independent", "net_votes", "endorsements", "claim_marks", "submitter_track_record",
+})
 
 
 class PairFeatures(TransformerMixin, BaseEstimator):
@@ -207,18 +280,22 @@ class PairFeatures(TransformerMixin, BaseEstimator):
     """
 
     def __init__(self, *, max_features: int = 50_000, sublinear_tf: bool = True,
-                 prior_used: float = 1.0, prior_unused: float = 3.0) -> None:
+                 prior_used: float = 1.0, prior_unused: float = 3.0,
+                 cache_size: int = 5_000) -> None:
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
         self.prior_used = prior_used
         self.prior_unused = prior_unused
+        self.cache_size = cache_size
 
     def fit(self, X: Sequence[Pair], y: object = None) -> PairFeatures:
         """Learn the TF-IDF vocabulary from the pairs' texts."""
-        pairs = _as_pairs(X)
-        corpus = _unique_texts(pairs)
-        self.vectorizer_ = _fit_vectorizer(corpus, self.max_features, self.sublinear_tf)
-        self.n_features_in_ = 2
+        corpus = unique_texts(_as_pairs(X))
+        self.vectorizer_, matrix = _fit_vectorizer(corpus, self.max_features, self.sublinear_tf)
+        self._rows = _RowCache(self.cache_size)  # rows of the old vocabulary are void
+        if matrix is not None:  # fitting tokenised the corpus already: keep its rows
+            self._rows.add(corpus, matrix)
+        self.n_features_in_ = 2  # each sample is one (QueryDoc, Candidate) pair
         return self
 
     def transform(self, X: Sequence[Pair]) -> np.ndarray:
@@ -226,27 +303,28 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "vectorizer_")
         pairs = _as_pairs(X)
         out = np.full((len(pairs), len(FEATURE_NAMES)), np.nan)
-        if pairs:
-            out[:, :3] = self._similarities(pairs)
+        out[:, :3] = self._similarities(pairs)[0]
+        independent: dict[int, set[int]] = {}  # per application, not per pair
         for row, (query, candidate) in enumerate(pairs):
-            out[row, 3:] = self._structured(query, candidate)
+            if id(query) not in independent:
+                independent[id(query)] = independent_claims(query)
+            out[row, 3:] = self._structured(query, candidate, independent[id(query)])
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Return the feature names in column order."""
+        check_is_fitted(self, "vectorizer_")
         return np.asarray(FEATURE_NAMES, dtype=object)
 
-    def best_claim(self, query: QueryDoc, candidate: Candidate) -> tuple[int | None, float]:
-        """Return the claim number most similar to the candidate and its cosine."""
+    def best_claims(self, X: Sequence[Pair]) -> list[tuple[int | None, float]]:
+        """Return per pair the claim number most similar to the candidate and its cosine."""
         check_is_fitted(self, "vectorizer_")
-        numbered = [(n, text) for n, text, _ in query.claims if text.strip()]
-        blob = candidate_blob(candidate)
-        if not numbered or not blob.strip() or self.vectorizer_ is None:
-            return None, np.nan
-        claims = self.vectorizer_.transform([text for _, text in numbered])
-        cosines = (claims @ self.vectorizer_.transform([blob]).T).toarray().ravel()
-        best = int(np.argmax(cosines))
-        return numbered[best][0], float(cosines[best])
+        pairs = _as_pairs(X)
+        sims, best = self._similarities(pairs)
+        queries = {id(q): q for q, _ in pairs}
+        numbers = {key: claim_numbers(q) for key, q in queries.items()}
+        return [(numbers[id(q)][b] if b >= 0 else None, float(sim))
+                for (q, _), b, sim in zip(pairs, best, sims[:, 0])]
 
     def __sklearn_tags__(self):  # noqa: D105 - sklearn protocol
         tags = super().__sklearn_tags__()
@@ -256,54 +334,58 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_rows", None)  # a cache, rebuilt on demand; never worth pickling
+        return state
+
     # -- helpers
 
-    def _similarities(self, pairs: Sequence[Pair]) -> np.ndarray:
-        """Return best-claim, weighted-mean-claim and title/abstract cosines per pair."""
-        sims = np.full((len(pairs), 3), np.nan)
-        if self.vectorizer_ is None:
-            return sims
+    def _vectors(self, texts: list[str]) -> sparse.csr_matrix:
+        """Return the TF-IDF rows of texts; tokenising is slow, so rows are cached by text."""
+        if "_rows" not in self.__dict__:
+            self._rows = _RowCache(self.cache_size)
+        return self._rows.rows(texts, self.vectorizer_.transform,
+                               len(self.vectorizer_.vocabulary_))
+
+    def _similarities(self, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the three cosines per pair and the index of its best claim (-1: unknown).
+
+        Cosines: best claim, mean over claims (independent ones weighted more), title and
+        abstract; the best claim indexes `claim_texts`.
+        """
+        sims, best = np.full((len(pairs), 3), np.nan), np.full(len(pairs), -1)
         blobs = [candidate_blob(c) for _, c in pairs]
-        known = np.array([bool(b.strip()) for b in blobs])
-        if not known.any():
-            return sims
-        cand = self.vectorizer_.transform([b for b, k in zip(blobs, known) if k])
-        rows = np.flatnonzero(known)
+        rows = np.flatnonzero([bool(b.strip()) for b in blobs])
+        if self.vectorizer_ is None or not rows.size:
+            return sims, best
+        cand = self._vectors([blobs[i] for i in rows])
         # One application usually faces many candidates: vectorise its claims once.
         for query_rows, query in _group_rows(pairs, rows):
-            claims, weights, summary = self._query_vectors(query)
             block = cand[np.searchsorted(rows, query_rows)]
-            if claims is not None:
-                cos = (block @ claims.T).toarray()
-                sims[query_rows, 0] = cos.max(axis=1)
+            texts, summary = claim_texts(query), _summary(query)
+            if texts:
+                cos = (block @ self._vectors(texts).T).toarray()
+                weights = claim_weights(query)
+                sims[query_rows, 0], best[query_rows] = cos.max(axis=1), cos.argmax(axis=1)
                 sims[query_rows, 1] = cos @ weights / weights.sum()
-            if summary is not None:
-                sims[query_rows, 2] = (block @ summary.T).toarray().ravel()
-        return sims
+            if summary:
+                sims[query_rows, 2] = (block @ self._vectors([summary]).T).toarray().ravel()
+        return sims, best
 
-    def _query_vectors(self, query: QueryDoc) -> tuple[sparse.csr_matrix | None, np.ndarray,
-                                                       sparse.csr_matrix | None]:
-        texts = claim_texts(query)
-        claims = self.vectorizer_.transform(texts) if texts else None
-        summary_text = f"{query.title}\n{query.abstract}".strip()
-        summary = self.vectorizer_.transform([summary_text]) if summary_text else None
-        return claims, claim_weights(query), summary
-
-    def _structured(self, query: QueryDoc, candidate: Candidate) -> list[float]:
+    def _structured(self, query: QueryDoc, candidate: Candidate,
+                    independent: set[int]) -> list[float]:
         """Return every non-text feature of one pair, in FEATURE_NAMES order."""
         gap = days_before_priority(query, candidate)
-        query_ipc, cand_ipc = query.cpc + query.ipc, candidate.cpc + candidate.ipc
-        targeted = candidate.claims_targeted
+        targeted = None if candidate.claims_targeted is None else set(candidate.claims_targeted)
         return [
             gap,
             np.nan if np.isnan(gap) else float(gap < 0),
             *(float(candidate.kind == kind) for kind in KINDS),
-            *(_overlap(shared_prefix(query_ipc, cand_ipc, level, "ipc"))
-              for level in range(len(IPC_LEVELS))),
-            *(_overlap(shared_prefix(query.uspc, candidate.uspc, level, "uspc"))
-              for level in range(len(USPC_LEVELS))),
-            np.nan if targeted is None else float(len(set(targeted))),
-            np.nan if targeted is None else float(bool(set(targeted) & independent_claims(query))),
+            *class_overlaps(query.cpc + query.ipc, candidate.cpc + candidate.ipc, "ipc"),
+            *class_overlaps(query.uspc, candidate.uspc, "uspc"),
+            np.nan if targeted is None else float(len(targeted)),
+            np.nan if targeted is None else float(bool(targeted & independent)),
             net_votes(candidate),
             _nan_if_none(candidate.endorsements),
             _nan_if_none(candidate.claim_marks),
@@ -315,32 +397,31 @@ def _as_pairs(X: Sequence[Pair] | np.ndarray) -> list[Pair]:
     """Return X as a list of (QueryDoc, Candidate) pairs or raise a clear TypeError."""
     pairs = [tuple(row) for row in X]
     for pair in pairs:
-        if len(pair) != 2 or not isinstance(pair[0], QueryDoc) or not isinstance(pair[1], Candidate):
+        if len(pair) != 2 or not (isinstance(pair[0], QueryDoc)
+                                  and isinstance(pair[1], Candidate)):
             raise TypeError("PairFeatures expects a sequence of (QueryDoc, Candidate) pairs")
     return pairs  # type: ignore[return-value]
 
 
-def _unique_texts(pairs: Sequence[Pair]) -> list[str]:
+def unique_texts(pairs: Sequence[Pair]) -> list[str]:
     """Return each distinct query claim and candidate text once, so IDF counts documents."""
     seen: dict[str, None] = {}
     queries = {id(q): q for q, _ in pairs}
     for query in queries.values():
-        seen.update(dict.fromkeys(claim_texts(query)))
-        seen.update(dict.fromkeys([f"{query.title}\n{query.abstract}".strip()]))
+        seen.update(dict.fromkeys([*claim_texts(query), _summary(query)]))
     seen.update(dict.fromkeys(candidate_blob(c) for _, c in pairs))
     return [text for text in seen if text.strip()]
 
 
-def _fit_vectorizer(corpus: list[str], max_features: int,
-                    sublinear_tf: bool) -> TfidfVectorizer | None:
-    """Return a TF-IDF vectorizer fit on corpus, or None when it has no usable word."""
-    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=sublinear_tf,
+def _fit_vectorizer(corpus: list[str], max_features: int, sublinear_tf: bool
+                    ) -> tuple[TfidfVectorizer | None, sparse.csr_matrix | None]:
+    """Return a TF-IDF vectorizer fit on corpus and its rows (Nones: no usable word)."""
+    vectorizer = TfidfVectorizer(analyzer=words, sublinear_tf=sublinear_tf,
                                  max_features=max_features, dtype=np.float64)
     try:
-        vectorizer.fit(corpus)
+        return vectorizer, vectorizer.fit_transform(corpus).tocsr()
     except ValueError:  # empty corpus or stop words only: similarity stays unknown
-        return None
-    return vectorizer
+        return None, None
 
 
 def _group_rows(pairs: Sequence[Pair], rows: np.ndarray) -> list[tuple[np.ndarray, QueryDoc]]:
@@ -349,3 +430,50 @@ def _group_rows(pairs: Sequence[Pair], rows: np.ndarray) -> list[tuple[np.ndarra
     for row in rows:
         groups.setdefault(id(pairs[row][0]), []).append(int(row))
     return [(np.asarray(idx), pairs[idx[0]][0]) for idx in groups.values()]
+
+
+class _RowCache:
+    """A bounded, thread-safe LRU map from text to its TF-IDF row (indices, data)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._rows: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def rows(self, texts: list[str], vectorize: Callable[[list[str]], sparse.csr_matrix],
+             width: int) -> sparse.csr_matrix:
+        """Return the rows of texts as one CSR matrix, vectorising only unseen texts."""
+        with self._lock:  # tokenising holds the GIL anyway: one lock costs no parallelism
+            missing = [t for t in dict.fromkeys(texts) if t not in self._rows]
+            found = {t: self._rows[t] for t in dict.fromkeys(texts) if t in self._rows}
+            if missing:
+                found.update(_split_rows(missing, vectorize(missing)))
+            self._remember(found)
+        return _stack([found[t] for t in texts], width)
+
+    def add(self, texts: list[str], matrix: sparse.csr_matrix) -> None:
+        """Remember the rows of texts already vectorised elsewhere."""
+        with self._lock:
+            self._remember(_split_rows(texts, matrix))
+
+    def _remember(self, rows: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        for text, row in rows.items():
+            self._rows[text] = row
+            self._rows.move_to_end(text)
+        while len(self._rows) > self.size:
+            self._rows.popitem(last=False)
+
+
+def _split_rows(texts: list[str], matrix: sparse.csr_matrix
+                ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Return each text's CSR row as (indices, data)."""
+    spans = zip(matrix.indptr[:-1], matrix.indptr[1:])
+    return {t: (matrix.indices[a:b], matrix.data[a:b]) for t, (a, b) in zip(texts, spans)}
+
+
+def _stack(rows: list[tuple[np.ndarray, np.ndarray]], width: int) -> sparse.csr_matrix:
+    """Build a CSR matrix from (indices, data) rows."""
+    indptr = np.concatenate([[0], np.cumsum([len(i) for i, _ in rows])]).astype(np.int64)
+    indices = np.concatenate([i for i, _ in rows] + [np.empty(0, dtype=np.int32)])
+    data = np.concatenate([d for _, d in rows] + [np.empty(0)])
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))

@@ -1,7 +1,7 @@
 """Ranking metrics over binary relevance, and a tie-safe ordering."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -67,13 +67,20 @@ def rank_metrics(scores_by_query: Sequence[np.ndarray], labels_by_query: Sequenc
     return mean_metrics(per_query)
 
 
-def grouped_metrics(score: Callable[[np.ndarray], np.ndarray], y: np.ndarray,
-                    groups: np.ndarray, seed: int = 0) -> dict[str, float]:
-    """Score each group's rows with `score(row_indices)` and return the mean metrics."""
+def rankable(y: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Return a row mask keeping only groups that hold both a relevant and an irrelevant row."""
     y, groups = np.asarray(y), np.asarray(groups)
-    scores, labels = [], []
+    keep = np.zeros(len(y), dtype=bool)
     for group in dict.fromkeys(groups.tolist()):
-        rows = np.flatnonzero(groups == group)
-        scores.append(score(rows))
-        labels.append(y[rows])
-    return rank_metrics(scores, labels, seed)
+        rows = groups == group
+        keep[rows] = 0 < y[rows].sum() < rows.sum()
+    return keep
+
+
+def grouped_metrics(scores: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                    seed: int = 0) -> dict[str, float]:
+    """Return mean metrics of row scores over the groups that can be ranked (both labels)."""
+    keep = rankable(y, groups)
+    scores, y, groups = np.asarray(scores)[keep], np.asarray(y)[keep], np.asarray(groups)[keep]
+    rows_by_group = [np.flatnonzero(groups == g) for g in dict.fromkeys(groups.tolist())]
+    return rank_metrics([scores[r] for r in rows_by_group], [y[r] for r in rows_by_group], seed)

@@ -40,6 +40,8 @@ def base_config(tmp: Path, database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost.test",
         "HUEY_IMMEDIATE": True,
+        # scrypt costs ~0.3 s a hash; tests create hundreds of accounts.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 

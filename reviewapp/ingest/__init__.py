@@ -1,0 +1,117 @@
+"""Read USPTO full-text XML (files, directories, weekly zip archives) into plain records.
+
+    for item in read_documents(["ipg130416.zip"], progress=bar.update):
+        match item:
+            case PatentRecord(): ...     # a grant or published application
+            case SkippedDocument(): ...  # a sequence listing
+            case ParseError(): ...       # one bad document (or document=0: a whole bad file)
+
+No database and no Flask here. Errors about one document are yielded, never raised.
+"""
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from .fields import DocumentError
+from .parse import Skip, parse_document, parse_or_skip
+from .records import ClaimRecord, ParseError, PatentRecord, ReferenceRecord, SkippedDocument
+from .sources import Stream, file_size, input_files, streams, total_bytes
+from . import split
+from .split import split_documents
+
+__all__ = [
+    "ClaimRecord", "DocumentError", "ParseError", "PatentRecord", "ReferenceRecord",
+    "SkippedDocument", "parse_document", "read_documents", "split_documents", "total_bytes",
+]
+
+Item = PatentRecord | ParseError | SkippedDocument
+Progress = Callable[[int], None]
+
+# What reading a damaged file or archive member can raise midway (RuntimeError: encrypted).
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError,
+                NotImplementedError)
+
+
+class _Meter:
+    """Report on-disk bytes consumed, mapping positions in (possibly inflated) streams to disk."""
+
+    def __init__(self, progress: Progress | None, disk_bytes: int) -> None:
+        self.progress = progress
+        self.disk_bytes = disk_bytes
+        self.reported = 0
+        self.base = 0
+        self.stream: Stream | None = None
+
+    def start(self, stream: Stream) -> None:
+        """Begin a stream: its positions now map onto the next stream.disk_bytes bytes."""
+        self.base = self.reported
+        self.stream = stream
+
+    def at(self, position: int) -> None:
+        """Report progress up to this position of the current stream."""
+        if self.stream is not None and self.stream.size:
+            share = min(position, self.stream.size) / self.stream.size
+            self._report(self.base + int(self.stream.disk_bytes * share))
+
+    def finish(self) -> None:
+        """Report the rest of the file: headers, side files, refused members."""
+        self._report(self.disk_bytes)
+
+    def _report(self, target: int) -> None:
+        target = min(target, self.disk_bytes)
+        if self.progress is not None and target > self.reported:
+            self.progress(target - self.reported)
+        self.reported = max(self.reported, target)
+
+
+def _item(name: str, index: int, line: int, data: bytes) -> Item:
+    """Return what one split document yields."""
+    if not data:
+        limit = split.MAX_DOCUMENT_BYTES
+        return ParseError(name, index, f"document larger than {limit} bytes: not read", line)
+    try:
+        result = parse_or_skip(data)
+    except DocumentError as exc:
+        return ParseError(name, index, exc.located(line), line)
+    except Exception as exc:  # noqa: BLE001 - one odd document must not abort a weekly import
+        message = f"unexpected {type(exc).__name__} while reading: {exc}"
+        return ParseError(name, index, message, line)
+    if isinstance(result, Skip):
+        return SkippedDocument(name, index, result.reason)
+    result.source, result.position = name, index
+    return result
+
+
+def _read_stream(stream: Stream, meter: _Meter) -> Iterator[Item]:
+    """Yield the items of one stream; a read failure midway ends it with a ParseError."""
+    meter.start(stream)
+    index = position = 0
+    try:
+        with stream.open() as handle:
+            for index, line, data in split_documents(handle):
+                yield _item(stream.name, index, line, data)
+                # Documents, not chunks read ahead, measure progress; finish() adds the rest.
+                position += len(data)
+                meter.at(position)
+    except _READ_ERRORS as exc:
+        yield ParseError(stream.name, index + 1 if index else 0, f"cannot read: {exc}")
+
+
+def read_documents(paths: Iterable[str | Path], progress: Progress | None = None) -> Iterator[Item]:
+    """Yield a record, skip notice or error for every document under paths, streaming.
+
+    paths may name XML files, directories (searched recursively for .xml and .zip, sorted) and
+    zip archives (their .xml members are read, side files ignored). progress, if given, is
+    called with the on-disk bytes consumed since its last call; the calls add up to total_bytes.
+    """
+    for path in input_files(paths):
+        meter = _Meter(progress, file_size(path))
+        for stream in streams(path):
+            if isinstance(stream, ParseError):
+                yield stream
+            else:
+                yield from _read_stream(stream, meter)
+        meter.finish()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,8 +61,9 @@ class User(TimestampMixin, db.Model):
         return self.role in (EXAMINER, ADMIN)
 
     def set_password(self, password: str) -> None:
-        """Store a salted scrypt hash of `password`."""
-        self.password_hash = generate_password_hash(password)
+        """Store a salted hash of `password` (scrypt unless the config says otherwise)."""
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         """Tell whether `password` matches the stored hash."""

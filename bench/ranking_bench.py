@@ -1,0 +1,132 @@
+"""Benchmark the prior-art ranker on the shared USPTO grants.
+
+Prints: the time to score (and rank, with explanations) one application's 200 submissions,
+cold (texts never seen) and warm (texts cached, as on every later page view), median of
+repeats; the time to train on all shared grants; the grouped cross-validated metrics
+against the baselines.
+
+    .venv/bin/python bench/ranking_bench.py [--repeats 20] [--folds 5]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import pickle
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from reviewapp.ingest import read_documents  # noqa: E402
+from reviewapp.ingest.records import PatentRecord  # noqa: E402
+from scoring import (Candidate, HeuristicRanker, QueryDoc, Ranker,  # noqa: E402
+                     cross_validate_grants, examples_from_grants)
+from scoring.bootstrap import query_from_grant  # noqa: E402
+from scoring.evaluate import format_report  # noqa: E402
+
+GRANTS = ROOT.parent / "shared" / "data" / "uspto" / "grants"
+SUBMISSIONS = 200
+TARGET_MS = 50.0
+
+
+def load_grants() -> list[PatentRecord]:
+    """Return the shared grants, or exit with a clear message when they are absent."""
+    if not GRANTS.is_dir():
+        sys.exit(f"no shared grants at {GRANTS} (see ../shared/data/README.md)")
+    return [r for r in read_documents(sorted(GRANTS.glob("*.xml"))) if isinstance(r, PatentRecord)]
+
+
+def submissions(grants: list[PatentRecord], exclude: str, n: int = SUBMISSIONS) -> list[Candidate]:
+    """Return n volunteer-like submissions built from other real grants' text and classes."""
+    rng = np.random.default_rng(0)
+    others = [g for g in grants if g.publication_number != exclude and g.claims]
+    out = []
+    for i in range(n):
+        g = others[i % len(others)]
+        claims = " ".join(c.text for c in g.claims)
+        out.append(Candidate(
+            id=f"{g.publication_number}-{i}", kind=("us", "foreign", "npl")[i % 3],
+            publication_date=g.publication_date, title=g.title,
+            text=f"{g.abstract}\n{claims}", excerpt=claims[:400],
+            explanation=(g.abstract * 3)[:1000],  # the USPTO form allows 1,000 characters
+            cpc=list(g.cpc), ipc=list(g.ipc), uspc=list(g.uspc),
+            claims_targeted=[1, int(rng.integers(2, 6))],
+            votes_up=int(rng.integers(0, 9)), votes_down=int(rng.integers(0, 4)),
+            endorsements=int(rng.integers(0, 3)), claim_marks=int(rng.integers(0, 5)),
+            submitter_used=int(rng.integers(0, 4)), submitter_judged=int(rng.integers(4, 9)),
+        ))
+    return out
+
+
+def median_ms(call: Callable[[], object], repeats: int, before: Callable[[], None] | None = None
+              ) -> float:
+    """Return the median wall time of call in milliseconds (before() runs untimed)."""
+    times = []
+    for _ in range(repeats):
+        if before:
+            before()
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def time_serving(name: str, ranker: Ranker | HeuristicRanker, query: QueryDoc,
+                 candidates: list[Candidate], repeats: int) -> None:
+    """Print cold and warm timings of score and rank for one ranker."""
+    frozen = pickle.dumps(ranker)  # unpickling drops the text cache: a cold start
+    holder = {"ranker": ranker}
+
+    def refresh() -> None:
+        holder["ranker"] = pickle.loads(frozen)
+
+    for method in ("score", "rank"):
+        call = lambda: getattr(holder["ranker"], method)(query, candidates)  # noqa: E731
+        cold = median_ms(call, repeats, before=refresh)
+        call()
+        warm = median_ms(call, repeats)
+        flag = "ok" if warm < TARGET_MS else "SLOW"
+        print(f"  {name}.{method:5} warm {warm:6.1f} ms  cold {cold:6.1f} ms  [{flag}: "
+              f"target < {TARGET_MS:.0f} ms]")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+
+    grants = load_grants()
+    pairs, y, groups = examples_from_grants(grants)
+    print(f"{len(grants)} grants, {len(pairs)} labelled references, "
+          f"{int(y.sum())} examiner citations")
+
+    start = time.perf_counter()
+    ranker = Ranker().fit(pairs, y, groups, description="shared USPTO grants 2005-2013")
+    print(f"training on all shared grants: {time.perf_counter() - start:.2f} s")
+
+    application = max(grants, key=lambda g: len(g.claims))
+    query = query_from_grant(application)
+    candidates = submissions(grants, application.publication_number)
+    chars = np.mean([len(c.text[:4000]) + len(c.excerpt) + len(c.explanation) for c in candidates])
+    print(f"scoring {application.publication_number} ({len(query.claims)} claims) against "
+          f"{len(candidates)} submissions (~{chars:.0f} characters each), "
+          f"median of {args.repeats}:")
+    time_serving("Ranker", ranker, query, candidates, args.repeats)
+    time_serving("HeuristicRanker", HeuristicRanker(), query, candidates, args.repeats)
+
+    start = time.perf_counter()
+    report = cross_validate_grants(grants, n_splits=args.folds)
+    print(f"cross-validated, {args.folds} folds grouped by grant "
+          f"({time.perf_counter() - start:.1f} s, {dt.date.today()}):")
+    print(format_report(report))
+
+
+if __name__ == "__main__":
+    main()

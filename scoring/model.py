@@ -1,0 +1,433 @@
+"""The learned ranker, its heuristic stand-in, and signed save/load.
+
+Typical use by the app:
+
+    ranker = load_ranker(model_path, key=app.secret_key)   # heuristic when no model yet
+    for candidate, score, explanation in ranker.rank(query, candidates): ...
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import io
+import json
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.base import ClassifierMixin, clone
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from .explain import (Context, Explanation, linear_contributions, replacement_contributions,
+                      top_reasons)
+from .features import (FEATURE_NAMES, NONNEGATIVE_FEATURES, Candidate, Pair, PairFeatures,
+                       QueryDoc, deepest_shared_class, unique_texts)
+from .metrics import grouped_metrics
+from .pairwise import PairwiseLogisticRanker, sigmoid
+
+FORMAT = "reviewapp-ranker/1"
+Ranked = list[tuple[Candidate, float, Explanation]]
+
+
+class ModelIntegrityError(ValueError):
+    """A model file that this project did not save, or that changed since it was saved."""
+
+
+class Ranker:
+    """Rank one application's prior-art candidates by the chance the examiner relies on them.
+
+    Default model: features -> median imputation -> standardization -> a pairwise logistic
+    ranker whose similarity, class and community weights may not go negative. Another
+    classifier can be passed as `estimator`; it then receives the raw feature matrix,
+    NaN included (HistGradientBoosting handles NaN, but scikit-learn 1.9 fails on a column
+    that is NaN throughout, as community signals are in the grant bootstrap), and is
+    explained by median replacement. score() is a calibrated probability.
+    """
+
+    is_heuristic = False
+
+    def __init__(self, C: float = 1.0, estimator: ClassifierMixin | None = None,
+                 features: PairFeatures | None = None) -> None:
+        self.pipeline = _make_pipeline(C, estimator, features)
+        self.metadata: dict[str, Any] = {}
+
+    # -- training
+
+    def unfitted_copy(self) -> Ranker:
+        """Return a new, untrained Ranker with the same settings."""
+        copy = Ranker.__new__(Ranker)
+        copy.pipeline, copy.metadata = clone(self.pipeline), {}
+        return copy
+
+    def fit(self, pairs: Sequence[Pair], y: Sequence[int], groups: Sequence[Any] | None = None,
+            description: str = "", cv_splits: int = 0) -> Ranker:
+        """Fit on labelled pairs; groups default to each pair's application id.
+
+        With cv_splits > 1 the same data is first cross-validated (grouped by application)
+        and the metrics go into the metadata saved with the model.
+        """
+        pairs, y, groups = _check_training(pairs, y, groups)
+        cv_metrics = self.cross_validate(pairs, y, groups, cv_splits) if cv_splits > 1 else None
+        self.pipeline.fit(pairs, y, **_group_params(self.pipeline, groups))
+        X = self._features().transform(pairs)
+        self.medians_ = _nanmedian(X)
+        self.metadata = self._training_metadata(pairs, y, groups, description)
+        self.metadata["cv_metrics"] = cv_metrics and {"n_splits": cv_splits, **cv_metrics}
+        return self
+
+    def cross_validate(self, pairs: Sequence[Pair], y: Sequence[int],
+                       groups: Sequence[Any] | None = None, n_splits: int = 5
+                       ) -> dict[str, float]:
+        """Return mean MAP / NDCG@10 / P@10 over GroupKFold folds (this Ranker stays as is)."""
+        pairs, y, groups = _check_training(pairs, y, groups)
+        folds = []
+        for train, test in GroupKFold(n_splits=n_splits).split(pairs, y, groups):
+            model = self.unfitted_copy().fit([pairs[i] for i in train], y[train], groups[train])
+            scores = model._proba(model._features().transform([pairs[i] for i in test]))
+            folds.append(grouped_metrics(scores, y[test], groups[test]))
+        return {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
+
+    # -- serving
+
+    def score(self, query: QueryDoc, candidates: Sequence[Candidate]) -> np.ndarray:
+        """Return each candidate's probability that the examiner relies on it."""
+        if not candidates:
+            return np.empty(0)
+        return self._proba(self._features().transform([(query, c) for c in candidates]))
+
+    def rank(self, query: QueryDoc, candidates: Sequence[Candidate], reasons: int = 3) -> Ranked:
+        """Return (candidate, score, explanation) triples, best first."""
+        if not candidates:
+            return []
+        pairs = [(query, c) for c in candidates]
+        X = self._features().transform(pairs)
+        contributions, method = self._contributions(X)
+        return _ranked(pairs, self._proba(X), X, contributions, method, self._features(), reasons)
+
+    @property
+    def feature_names(self) -> list[str]:
+        """Return the feature names in the order the model sees them."""
+        return list(FEATURE_NAMES)
+
+    # -- persistence
+
+    def save(self, path: str | Path, key: bytes) -> Path:
+        """Write the model to `path` (joblib) and its signed metadata beside it (.json)."""
+        _check_key(key)
+        if not hasattr(self, "medians_"):
+            raise ValueError("this Ranker is not fitted: nothing to save")
+        path = Path(path)
+        buffer = io.BytesIO()
+        joblib.dump(self, buffer)
+        blob = buffer.getvalue()
+        meta = {**self.metadata, "format": FORMAT, "model_sha256": hashlib.sha256(blob).hexdigest()}
+        # Sign exactly what load will read back: the JSON form, not the Python objects.
+        meta = json.loads(json.dumps(meta, default=str))
+        meta["hmac_sha256"] = _signature(meta, key)
+        path.write_bytes(blob)
+        meta_path = metadata_path(path)
+        meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        return meta_path
+
+    @classmethod
+    def load(cls, path: str | Path, key: bytes) -> Ranker:
+        """Load a model this project saved, after checking its HMAC and SHA-256."""
+        _check_key(key)
+        path = Path(path)
+        meta = _verified_metadata(path, key)
+        blob = path.read_bytes()
+        if not hmac.compare_digest(hashlib.sha256(blob).hexdigest(), meta["model_sha256"]):
+            raise ModelIntegrityError(
+                f"{path} does not match the SHA-256 in its metadata: refusing to load it")
+        # Unpickle only the bytes just verified, never a second read of the file.
+        model = joblib.load(io.BytesIO(blob))
+        if not isinstance(model, cls):
+            raise ModelIntegrityError(
+                f"{path} holds a {type(model).__name__}, not a {cls.__name__}")
+        model.metadata = meta
+        return model
+
+    # -- helpers
+
+    def _contributions(self, X: np.ndarray) -> tuple[dict[str, np.ndarray], str]:
+        if self._is_linear():
+            coef = self.pipeline.steps[-1][1].coef_
+            return (linear_contributions(coef, self._standardized(X), FEATURE_NAMES),
+                    "coefficient x standardized value (log-odds)")
+        margin = lambda Z: _margin(self.pipeline[1:], Z)  # noqa: E731 - tiny adapter
+        return (replacement_contributions(margin, X, self.medians_, FEATURE_NAMES),
+                "change when set to the training median (log-odds)")
+
+    def _features(self) -> PairFeatures:
+        return self.pipeline.named_steps["features"]
+
+    def _is_linear(self) -> bool:
+        return isinstance(self.pipeline.steps[-1][1], PairwiseLogisticRanker)
+
+    def _standardized(self, X: np.ndarray) -> np.ndarray:
+        """Impute and scale X exactly as the fitted pipeline does, in plain numpy.
+
+        SimpleImputer retries a failing `import pandas` on every call where pandas is not
+        installed; at several milliseconds a call, serving cannot afford it.
+        """
+        impute, scale = self.pipeline.named_steps["impute"], self.pipeline.named_steps["scale"]
+        return (np.where(np.isnan(X), impute.statistics_, X) - scale.mean_) / scale.scale_
+
+    def _proba(self, X: np.ndarray) -> np.ndarray:
+        """Return P(examiner relies) from an already computed feature matrix."""
+        if self._is_linear():
+            clf = self.pipeline.steps[-1][1]
+            return sigmoid(self._standardized(X) @ clf.coef_ + clf.intercept_)
+        return self.pipeline[1:].predict_proba(X)[:, 1]
+
+    def _training_metadata(self, pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray,
+                           description: str) -> dict[str, Any]:
+        clf = self.pipeline.steps[-1][1]
+        meta: dict[str, Any] = {
+            "model": type(clf).__name__,
+            "heuristic": False,
+            "feature_names": self.feature_names,
+            "sklearn_version": sklearn.__version__,
+            "numpy_version": np.__version__,
+            "python_version": platform.python_version(),
+            "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "training_data": {
+                "description": description,
+                "sha256": training_data_sha256(pairs, y, groups),
+                "pairs": len(pairs), "queries": len(set(groups.tolist())),
+                "positives": int(y.sum()),
+            },
+            "cv_metrics": None,
+        }
+        if hasattr(clf, "coef_"):
+            meta["coefficients"] = dict(zip(self.feature_names, map(float, np.ravel(clf.coef_))))
+        return meta
+
+
+class HeuristicRanker:
+    """Serve a transparent hand-set score until a trained model exists.
+
+    score = 0.50 x best-claim TF-IDF cosine (vocabulary from this application and its
+    candidates) + 0.20 x deepest shared class level (CPC/IPC out of 4, USPC out of 2,
+    the larger) + 0.20 x (smoothed vote share - 0.5), share = (up + 1) / (up + down + 2)
+    + 0.10 x (submitter track record - prior mean) - 0.50 if a foreign or non-patent
+    document was published after priority (it cannot be prior art; a later-published US
+    patent document still can, through its filing date). Unknown terms add nothing.
+    Scores order candidates; unlike Ranker's they are not probabilities.
+    """
+
+    is_heuristic = True
+    WEIGHTS = {"sim_best_claim": 0.50, "class_depth": 0.20, "net_votes": 0.20,
+               "submitter_track_record": 0.10, "date": -0.50}
+
+    def __init__(self, features: PairFeatures | None = None) -> None:
+        self.features = features if features is not None else PairFeatures()
+        self.metadata: dict[str, Any] = {
+            "model": "heuristic", "heuristic": True,
+            "description": "hand-set weights, no training: "
+                           + " ".join((self.__doc__ or "").split()),
+        }
+
+    def score(self, query: QueryDoc, candidates: Sequence[Candidate]) -> np.ndarray:
+        """Return the heuristic score of each candidate."""
+        if not candidates:
+            return np.empty(0)
+        _, terms = self._terms(query, candidates)
+        return np.sum(list(terms.values()), axis=0)
+
+    def rank(self, query: QueryDoc, candidates: Sequence[Candidate], reasons: int = 3) -> Ranked:
+        """Return (candidate, score, explanation) triples, best first."""
+        if not candidates:
+            return []
+        pairs = [(query, c) for c in candidates]
+        (features, X), terms = self._terms(query, candidates)
+        scores = np.sum(list(terms.values()), axis=0)
+        return _ranked(pairs, scores, X, self._reasons(terms, X), "heuristic weights (not learned)",
+                       features, reasons)
+
+    def _terms(self, query: QueryDoc, candidates: Sequence[Candidate]
+               ) -> tuple[tuple[PairFeatures, np.ndarray], dict[str, np.ndarray]]:
+        """Return the fitted features, their matrix and each weighted heuristic term."""
+        pairs = [(query, c) for c in candidates]
+        features = self._fitted_features(pairs)
+        X = features.transform(pairs)
+        col = {name: X[:, i] for i, name in enumerate(FEATURE_NAMES)}
+        prior = self.features.prior_used / (self.features.prior_used + self.features.prior_unused)
+        values = {
+            "sim_best_claim": col["sim_best_claim"],
+            "class_depth": deepest_shared_class(X)[0],
+            "net_votes": np.array([_vote_share(c) for c in candidates]) - 0.5,
+            "submitter_track_record": col["submitter_track_record"] - prior,
+            "date": col["after_priority"] * (1.0 - col["kind_us"]),
+        }
+        terms = {name: self.WEIGHTS[name] * np.nan_to_num(v) for name, v in values.items()}
+        return (features, X), terms
+
+    def _fitted_features(self, pairs: list[Pair]) -> PairFeatures:
+        """Return features fit on this application's texts, reused while they are unchanged."""
+        corpus = tuple(unique_texts(pairs))
+        cached = self.__dict__.get("_last_fit")
+        if cached is None or cached[0] != corpus:
+            cached = (corpus, clone(self.features).fit(pairs))
+            self._last_fit = cached  # one entry: an examiner re-reads the same application
+        return cached[1]
+
+    @staticmethod
+    def _reasons(terms: dict[str, np.ndarray], X: np.ndarray) -> dict[str, np.ndarray]:
+        """Map heuristic terms onto the feature groups the phrasebook describes."""
+        deepest = deepest_shared_class(X)[1]
+        out = {name: term for name, term in terms.items() if name != "class_depth"}
+        for name in set(deepest):
+            out[name] = np.where(deepest == name, terms["class_depth"], 0.0)
+        return out
+
+
+# ---------------------------------------------------------------- persistence helpers
+
+def metadata_path(path: str | Path) -> Path:
+    """Return the metadata JSON path that belongs beside a model file."""
+    return Path(path).with_suffix(".json")
+
+
+def load_ranker(path: str | Path | None, key: bytes) -> Ranker | HeuristicRanker:
+    """Return the saved model at `path`, or the heuristic when there is no model file yet.
+
+    A model file that exists but fails verification raises ModelIntegrityError: a tampered
+    model is an incident to see, not something to paper over with the heuristic.
+    """
+    if path is None or not Path(path).exists():
+        return HeuristicRanker()
+    return Ranker.load(path, key)
+
+
+def training_data_sha256(pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray) -> str:
+    """Return a SHA-256 over every pair's content, label and group, in order."""
+    digest = hashlib.sha256()
+    query_digests: dict[int, str] = {}
+    for (query, candidate), label, group in zip(pairs, y, groups):
+        if id(query) not in query_digests:
+            query_digests[id(query)] = _json_sha256(asdict(query))
+        row = [query_digests[id(query)], asdict(candidate), int(label), str(group)]
+        digest.update(json.dumps(row, sort_keys=True, default=str).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _json_sha256(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _signature(meta: dict[str, Any], key: bytes) -> str:
+    """Return the HMAC-SHA256 of the metadata (which holds the model's SHA-256)."""
+    unsigned = {k: v for k, v in meta.items() if k != "hmac_sha256"}
+    message = json.dumps(unsigned, sort_keys=True, default=str).encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _verified_metadata(path: Path, key: bytes) -> dict[str, Any]:
+    """Return the model's metadata after checking its format and HMAC, or refuse."""
+    meta_path = metadata_path(path)
+    if not path.is_file() or not meta_path.is_file():
+        raise ModelIntegrityError(
+            f"{path} or its metadata {meta_path.name} is missing: refusing to load")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelIntegrityError(
+            f"{meta_path} is not valid JSON: refusing to load {path}") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "model_sha256" not in meta:
+        raise ModelIntegrityError(f"{meta_path} is not {FORMAT} metadata: refusing to load {path}")
+    if not hmac.compare_digest(str(meta.get("hmac_sha256", "")), _signature(meta, key)):
+        raise ModelIntegrityError(
+            f"{meta_path} is not signed with this key (changed, or saved by someone else): "
+            f"refusing to load {path}")
+    return meta
+
+
+def _check_key(key: bytes) -> None:
+    if not isinstance(key, (bytes, bytearray)) or not key:
+        raise ValueError("key must be non-empty bytes (pass the app's secret key)")
+
+
+# ---------------------------------------------------------------- model helpers
+
+def _make_pipeline(C: float, estimator: ClassifierMixin | None,
+                   features: PairFeatures | None) -> Pipeline:
+    features = features if features is not None else PairFeatures()
+    if estimator is not None:
+        return Pipeline([("features", features), ("clf", estimator)])
+    nonnegative = [i for i, name in enumerate(FEATURE_NAMES) if name in NONNEGATIVE_FEATURES]
+    # No missing-value indicators: in the bootstrap data missingness follows the source
+    # (patents have no text, NPL no date), a pattern volunteer submissions will not share.
+    return Pipeline([
+        ("features", features),
+        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+        ("scale", StandardScaler()),
+        ("clf", PairwiseLogisticRanker(C=C, nonnegative=nonnegative)),
+    ])
+
+
+def _check_training(pairs: Sequence[Pair], y: Sequence[int], groups: Sequence[Any] | None
+                    ) -> tuple[list[Pair], np.ndarray, np.ndarray]:
+    pairs = list(pairs)
+    y = np.asarray(y, dtype=int)
+    if len(pairs) != len(y):
+        raise ValueError(f"{len(pairs)} pairs but {len(y)} labels")
+    groups = np.asarray([q.id for q, _ in pairs] if groups is None else groups, dtype=object)
+    return pairs, y, groups
+
+
+def _group_params(pipeline: Pipeline, groups: np.ndarray) -> dict[str, np.ndarray]:
+    """Route groups to the final step when it ranks within groups."""
+    name, clf = pipeline.steps[-1]
+    return {f"{name}__groups": groups} if isinstance(clf, PairwiseLogisticRanker) else {}
+
+
+def _margin(model: Pipeline, X: np.ndarray) -> np.ndarray:
+    """Return a score on the log-odds scale from any fitted classifier pipeline."""
+    if hasattr(model, "decision_function"):
+        return model.decision_function(X)
+    p = np.clip(model.predict_proba(X)[:, 1], 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
+def _nanmedian(X: np.ndarray) -> np.ndarray:
+    """Return column medians of the known values (NaN for a never-known column)."""
+    out = np.full(X.shape[1], np.nan)
+    known = ~np.isnan(X).all(axis=0)
+    out[known] = np.nanmedian(X[:, known], axis=0)
+    return out
+
+
+def _ranked(pairs: Sequence[Pair], scores: np.ndarray, X: np.ndarray,
+            contributions: dict[str, np.ndarray], method: str, features: PairFeatures,
+            reasons: int) -> Ranked:
+    """Return candidates best first (input order among equals), each explained."""
+    order = np.lexsort((np.arange(len(scores)), -scores))
+    best_claims = features.best_claims(pairs)
+    groups = list(contributions)
+    effects = np.column_stack([contributions[g] for g in groups])
+    out: Ranked = []
+    for i in order:
+        query, candidate = pairs[i]
+        context = Context(query, candidate, best_claims[i])
+        row = dict(zip(FEATURE_NAMES, X[i]))
+        explanation = top_reasons(groups, effects[i], row, context, method, reasons)
+        out.append((candidate, float(scores[i]), explanation))
+    return out
+
+
+def _vote_share(candidate: Candidate) -> float:
+    """Return the Laplace-smoothed share of up votes, 0.5 when votes are unknown."""
+    up, down = candidate.votes_up, candidate.votes_down
+    if up is None or down is None:
+        return 0.5
+    return (up + 1) / (up + down + 2)
