@@ -66,8 +66,9 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .community.views import bp as community_bp
     from .priorart.views import bp as priorart_bp
+    from .searchpage.views import bp as searchpage_bp
 
-    for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp):
+    for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp):
         app.register_blueprint(blueprint)
 
 

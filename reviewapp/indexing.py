@@ -9,7 +9,7 @@ from typing import Any
 import search
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from .extensions import db
 from .models import Application, Document
@@ -63,18 +63,21 @@ def documents_query():
 
 
 def iter_records(batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Yield the search record of every document, a batch at a time."""
-    last_id = 0
-    while True:
-        documents = db.session.scalars(
-            documents_query().where(Document.id > last_id).order_by(Document.id).limit(batch)
-        ).all()
-        if not documents:
-            return
-        for document in documents:
-            yield search_record(document)
-        last_id = documents[-1].id
-        db.session.expunge_all()  # keeps memory flat on a large library
+    """Yield the search record of every committed document, a batch at a time."""
+    # A private session: forgetting each batch keeps memory flat without detaching the
+    # caller's objects.
+    with Session(db.engine) as session:
+        last_id = 0
+        while True:
+            documents = session.scalars(
+                documents_query().where(Document.id > last_id).order_by(Document.id).limit(batch)
+            ).all()
+            if not documents:
+                return
+            for document in documents:
+                yield search_record(document)
+            last_id = documents[-1].id
+            session.expunge_all()
 
 
 def sync_documents(document_ids: Iterable[int]) -> int:

@@ -1,0 +1,1 @@
+"""Search pages: the query-language search with facets, and "documents like this claim"."""

@@ -1,0 +1,73 @@
+"""The search page, its JSON twin, and "find documents like this claim"."""
+from __future__ import annotations
+
+import search
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
+
+from ..applications.services import get_application
+from ..extensions import db
+from .forms import SearchForm
+from .services import SearchUnavailable, find_similar, get_document, search_documents
+
+bp = Blueprint("searchpage", __name__)
+
+
+def run_search(form: SearchForm):
+    """Return (results, error message) for a validated form."""
+    try:
+        results = search_documents(form.q.data or "", filters=form.filters(), before=form.before.data,
+                                   sort=form.sort.data or "relevance", page=form.page.data or 1)
+    except (search.QuerySyntaxError, SearchUnavailable) as error:
+        return None, str(error)
+    return results, None
+
+
+@bp.route("/search")
+def search_page():
+    """Search applications and the prior-art library."""
+    form = SearchForm(request.args)
+    results, error = run_search(form) if request.args and form.validate() else (None, None)
+    return render_template("searchpage/search.html", form=form, results=results, error=error,
+                           args=request.args.to_dict())
+
+
+@bp.route("/api/v1/search")
+def search_api():
+    """Return search hits and facets as JSON."""
+    form = SearchForm(request.args)
+    if not form.validate():
+        return jsonify(error="invalid parameters", fields=form.errors), 400
+    results, error = run_search(form)
+    if error:
+        return jsonify(error=error), 400
+    return jsonify(
+        total=results.total, page=results.page, pages=results.pagecount,
+        items=[{"number": h.id, "title": h.title, "score": round(h.score, 4), "kind": h.kind,
+                "doc_type": h.doc_type, "status": h.status, "cpc": h.cpc,
+                "publication_date": h.publication_date.isoformat() if h.publication_date else None,
+                "snippet": h.snippet} for h in results.hits],
+        facets={name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
+    )
+
+
+@bp.route("/applications/<number>/claims/<int:claim_number>/similar")
+def similar(number: str, claim_number: int):
+    """List library documents like one claim, published before the priority date."""
+    application = get_application(db.session, number)
+    claim = next((c for c in application.document.claims if c.number == claim_number), None) if application else None
+    if claim is None:
+        abort(404)
+    try:
+        found = find_similar(application, claim)
+    except SearchUnavailable as error:
+        return render_template("searchpage/similar.html", application=application, claim=claim, found=None, error=str(error))
+    return render_template("searchpage/similar.html", application=application, claim=claim, found=found, error=None)
+
+
+@bp.route("/documents/<number>")
+def document(number: str):
+    """Show one library document with its claims and cited references."""
+    found = get_document(db.session, number)
+    if found is None:
+        abort(404)
+    return render_template("searchpage/document.html", document=found)

@@ -1,0 +1,128 @@
+"""Search page, JSON search, query-by-claim, and the index kept in step with the database."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from reviewapp.indexing import check_index, rebuild_index
+from reviewapp.models import Document
+from reviewapp.tasks import mark_for_index
+from tests.factories import make_application, make_document
+
+COOLING = [(1, "A battery pack cooled by a liquid coolant loop through a cold plate.", [])]
+
+
+@pytest.fixture
+def library(db):
+    """Index an application and three library grants, one published too late."""
+    application = make_application(
+        title="Liquid cooled battery pack", priority_date=dt.date(2019, 6, 1),
+        claims=[(1, "A battery pack comprising a cold plate through which a liquid coolant "
+                    "circulates, said coolant pumped by a pump.", [])],
+    )
+    early = make_document(number="US7000001B2", title="Cold plate for battery cells", claims=COOLING,
+                          publication_date=dt.date(2012, 3, 6), cpc=["H01M 10/6556"])
+    late = make_document(number="US9900001B2", title="Improved cold plate for battery", claims=COOLING,
+                         publication_date=dt.date(2020, 3, 3), cpc=["H01M 10/6556"])
+    other = make_document(number="US7000002B2", title="Bicycle saddle", abstract="A soft saddle.",
+                          claims=[(1, "A saddle comprising foam.", [])], cpc=["B62J 1/00"])
+    db.session.commit()
+    rebuild_index()
+    return application, early, late, other
+
+
+def test_search_page_lists_hits_with_facets(client, library):
+    response = client.get("/search?q=cold+plate")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "US7000001B2" in page and "US9900001B2" in page and "Bicycle saddle" not in page
+    assert "cpc subclass" in page and "H01M" in page
+
+
+def test_facet_filter_and_date_limit(client, library):
+    page = client.get("/search?q=cold+plate&before=2015-01-01").get_data(as_text=True)
+    assert "US7000001B2" in page and "US9900001B2" not in page
+    page = client.get("/search?q=*&cpc_subclass=B62J").get_data(as_text=True)
+    assert "Bicycle saddle" in page and "US7000001B2" not in page
+
+
+def test_malformed_query_gets_a_friendly_message(client, library):
+    response = client.get('/search?q=title:"unbalanced')
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    response = client.get('/api/v1/search?q=(battery')
+    assert response.status_code == 400 and "error" in response.get_json()
+
+
+def test_json_search(client, library):
+    data = client.get("/api/v1/search?q=title:saddle").get_json()
+    assert data["total"] == 1
+    assert data["items"][0]["number"] == "US7000002B2"
+    assert {"value": "B", "count": 1} in data["facets"]["cpc_section"]
+
+
+def test_bad_parameters_are_refused_clearly(client, library):
+    response = client.get("/api/v1/search?q=x&before=yesterday")
+    assert response.status_code == 400 and "before" in response.get_json()["fields"]
+
+
+def test_like_claim_lists_only_earlier_documents(client, library):
+    application = library[0]
+    response = client.get(f"/applications/{application.number}/claims/1/similar")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "US7000001B2" in page
+    assert "US9900001B2" not in page  # published after the priority date: not prior art
+    assert "2019-06-01" in page
+    assert client.get(f"/applications/{application.number}/claims/99/similar").status_code == 404
+
+
+def test_library_document_page(client, library):
+    page = client.get("/documents/US7000001B2").get_data(as_text=True)
+    assert "Cold plate for battery cells" in page and "liquid coolant loop" in page
+    assert client.get("/documents/US0000000B1").status_code == 404
+
+
+def test_search_command_prints_json_lines(runner, library):
+    result = runner.invoke(args=["search", "cold plate", "--before", "2015-01-01", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines()]
+    assert [h["number"] for h in hits] == ["US7000001B2"]
+    assert set(hits[0]) == {"number", "title", "score"}
+
+
+def test_search_command_reports_bad_syntax(runner, library):
+    result = runner.invoke(args=["search", '"open'])
+    assert result.exit_code != 0 and "Error" in result.output
+
+
+def test_commit_reaches_the_index_and_check_sees_staleness(db, library):
+    early = db.session.get(Document, library[1].id)
+    assert check_index().stale == []
+    early.title = "Renamed cold plate"
+    db.session.commit()
+    assert check_index().stale == ["US7000001B2"]  # the DB changed, nobody asked to index it
+    mark_for_index(db.session, [early.id])
+    db.session.commit()
+    report = check_index()
+    assert (report.missing, report.stale, report.extra) == ([], [], [])
+
+
+def test_rolled_back_changes_are_not_indexed(db, library):
+    new = make_document(number="US7000099B2", title="Never committed")
+    mark_for_index(db.session, [new.id])
+    db.session.rollback()
+    assert check_index().extra == []
+
+
+def test_index_commands(runner, db, library):
+    result = runner.invoke(args=["index", "check"])
+    assert result.exit_code == 0 and "0 missing, 0 stale, 0 extra" in result.output
+    make_document(number="US7000123B2", title="Not indexed yet")
+    db.session.commit()
+    result = runner.invoke(args=["index", "check", "--json"])
+    assert result.exit_code == 1 and json.loads(result.output)["missing"] == ["US7000123B2"]
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["index", "check"]).exit_code == 0
