@@ -30,6 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path, config))
+    if not app.testing:
+        # Notices such as mail written to the log (no SMTP configured) are INFO.
+        app.logger.setLevel(logging.INFO)  # also gives "reviewapp.*" loggers a handler
     register_extensions(app)
     register_tasks(app)
     register_blueprints(app)
@@ -37,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_transactions(app)
     register_errorhandlers(app)
     register_commands(app)
+    register_template_context(app)
     return app
 
 
@@ -108,6 +112,14 @@ def register_errorhandlers(app: Flask) -> None:
     def internal_error(error):
         db.session.rollback()
         return render_template("errors/error.html", error=None), 500
+
+
+def register_template_context(app: Flask) -> None:
+    """Give every template the navigation's data."""
+
+    @app.context_processor
+    def navigation() -> dict:
+        return {"nav_endpoints": app.view_functions, "unread_notifications": 0}
 
 
 def register_commands(app: Flask) -> None:

@@ -114,6 +114,13 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def forget_cached_user() -> None:
+    """Drop Flask-Login's per-context user: the test app context outlives requests."""
+    from flask import g
+
+    g.pop("_login_user", None)
+
+
 class AuthActions:
     """Log a test client in as a given user, without going through the form."""
 
@@ -122,12 +129,14 @@ class AuthActions:
 
     def login(self, user) -> None:
         """Make the client's next requests come from `user`."""
+        forget_cached_user()
         with self.client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
 
     def logout(self) -> None:
         """Forget the logged-in user."""
+        forget_cached_user()
         with self.client.session_transaction() as session:
             session.clear()
 

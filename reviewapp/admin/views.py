@@ -1,4 +1,161 @@
-"""Administration: users and roles, review windows, moderation queue."""
-from flask import Blueprint
+"""Administration: accounts and roles, review windows, the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..applications.services import WindowError
+from ..auth.decorators import role_required
+from ..auth.services import AccountError
+from ..extensions import db
+from ..models import Application, User
+from ..models.application import STATUSES
+from ..models.user import ADMIN, ROLES
+from .forms import BanForm, OpenWindowForm, RoleForm
+from .services import (
+    admin_applications_query, audit_actions, audit_labels, audit_query, ban_user, change_role,
+    close_review, dashboard_counts, open_review, unban_user, users_query,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@role_required(ADMIN)
+def require_admin() -> None:
+    """Keep every page here for administrators: 403 for others, anonymous users log in first."""
+
+
+def per_page() -> int:
+    """Return the configured list length."""
+    return current_app.config["ITEMS_PER_PAGE"]
+
+
+def back_to_users():
+    """Redirect to the users list as it was (search and page), after a POST."""
+    return redirect(url_for("admin.users", q=request.args.get("q") or None,
+                            page=request.args.get("page", type=int)))
+
+
+def back_to_applications():
+    """Redirect to the applications list as it was (status filter and page), after a POST."""
+    return redirect(url_for("admin.applications", status=request.args.get("status") or None,
+                            page=request.args.get("page", type=int)))
+
+
+@bp.route("/")
+def index():
+    """Show the dashboard."""
+    return render_template("admin/index.html", counts=dashboard_counts(db.session))
+
+
+@bp.route("/users")
+def users():
+    """List accounts, searchable by email or display name."""
+    q = request.args.get("q", "").strip()
+    page = db.paginate(users_query(q), per_page=per_page(), error_out=False)
+    return render_template("admin/users.html", page=page, q=q, roles=ROLES)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+def user_role(user_id: int):
+    """Give an account another role."""
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose one of the roles: " + ", ".join(ROLES) + ".", "error")
+        return back_to_users()
+    try:
+        change_role(db.session, current_user, user, form.role.data)
+    except AccountError as error:
+        flash(f"{user.email}: {error}", "error")
+    else:
+        flash(f"{user.email} is now {form.role.data}.", "success")
+    return back_to_users()
+
+
+@bp.route("/users/<int:user_id>/ban", methods=["POST"])
+def user_ban(user_id: int):
+    """Ban an account."""
+    user = db.get_or_404(User, user_id)
+    form = BanForm()
+    if not form.validate_on_submit():
+        flash("Keep the reason under 200 characters.", "error")
+        return back_to_users()
+    try:
+        ban_user(db.session, current_user, user, form.reason.data or "")
+    except AccountError as error:
+        flash(f"{user.email}: {error}", "error")
+    else:
+        flash(f"{user.email} is banned.", "success")
+    return back_to_users()
+
+
+@bp.route("/users/<int:user_id>/unban", methods=["POST"])
+def user_unban(user_id: int):
+    """Lift a ban."""
+    user = db.get_or_404(User, user_id)
+    try:
+        unban_user(db.session, current_user, user)
+    except AccountError as error:
+        flash(f"{user.email}: {error}", "error")
+    else:
+        flash(f"{user.email} may log in again.", "success")
+    return back_to_users()
+
+
+@bp.route("/applications")
+def applications():
+    """List applications by status, with their review windows."""
+    status = request.args.get("status", "")
+    page = db.paginate(admin_applications_query(status), per_page=per_page(), error_out=False)
+    return render_template("admin/applications.html", page=page, status=status, statuses=STATUSES,
+                           default_days=current_app.config["REVIEW_WINDOW_DAYS"])
+
+
+@bp.route("/applications/<int:application_id>")
+def application(application_id: int):
+    """Show one application's review window with the forms to open or close it."""
+    application = db.get_or_404(Application, application_id)
+    form = OpenWindowForm(days=current_app.config["REVIEW_WINDOW_DAYS"])
+    return render_template("admin/application.html", application=application, form=form)
+
+
+@bp.route("/applications/<int:application_id>/open", methods=["POST"])
+def application_open(application_id: int):
+    """Open (or reopen) a review window."""
+    application = db.get_or_404(Application, application_id)
+    form = OpenWindowForm()
+    if form.validate_on_submit():
+        try:
+            open_review(db.session, current_user, application, form.days.data)
+        except WindowError as error:
+            form.days.errors.append(str(error))
+        else:
+            flash(f"The review of {application.number} is open for {form.days.data} days.",
+                  "success")
+            return back_to_applications()
+    return render_template("admin/application.html", application=application, form=form)
+
+
+@bp.route("/applications/<int:application_id>/close", methods=["POST"])
+def application_close(application_id: int):
+    """Close a review window now."""
+    application = db.get_or_404(Application, application_id)
+    try:
+        close_review(db.session, current_user, application)
+    except WindowError as error:
+        flash(f"{application.number}: {error}", "error")
+    else:
+        flash(f"The review of {application.number} is closed.", "success")
+    return back_to_applications()
+
+
+@bp.route("/audit")
+def audit():
+    """List the audit log, newest first."""
+    action = request.args.get("action", "")
+    page = db.paginate(audit_query(action), per_page=per_page(), error_out=False)
+    return render_template("admin/audit.html", page=page, action=action,
+                           actions=audit_actions(db.session),
+                           labels=audit_labels(db.session, page.items))

@@ -1,17 +1,68 @@
-"""Account services: create, find, authenticate, change roles."""
+"""Account services: create, find, authenticate with backoff, reset passwords, profiles, roles."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+import datetime as dt
+import functools
+import hashlib
+import logging
+import re
+from collections.abc import Callable
 
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..mail import MailError, send_mail
 from ..models import User
-from ..models.user import ROLES
+from ..models.application import as_utc
+from ..models.base import utcnow
+from ..models.user import ADMIN, ROLES
 
 MIN_PASSWORD_LENGTH = 10
+MAX_FAILED_LOGINS = 5
+FIRST_LOCK = dt.timedelta(minutes=1)
+MAX_LOCK = dt.timedelta(hours=1)
+RESET_SALT = "reviewapp.password-reset"
+RESET_MAX_AGE_SECONDS = 3600
+MAX_EXPERTISE = 30
+
+logger = logging.getLogger(__name__)
+
+# One message for every refused login, so that it never tells whether an email has an account.
+LOGIN_REFUSED = ("Wrong email or password. After 5 failed attempts in a row, logging in to an "
+                 "account pauses for a few minutes (longer after each further failure).")
+BANNED = ("This account has been suspended by the moderators. "
+          "Write to them if you think this is a mistake.")
+
+
+# Section, class, subclass, then optionally "main group/subgroup": H, H04, H04L, H04L 9/32.
+CPC_PATTERN = re.compile(
+    r"(?P<section>[A-HY])(?:(?P<cls>\d{2})(?:(?P<subclass>[A-Z])"
+    r"(?:\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{2,6}))?)?)?"
+)
+
+
+@functools.cache
+def _dummy_hash(method: str) -> str:
+    """Return the hash of a password nobody has, made once per hashing method."""
+    return generate_password_hash("not anyone's password", method=method)
+
+
+def spend_hash_time(password: str) -> None:
+    """Check `password` against a dummy hash, so that any refusal takes as long as a wrong one."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    check_password_hash(_dummy_hash(method), password)
 
 
 class AccountError(ValueError):
-    """An account operation refused, with a message for the user."""
+    """An account operation refused, with a message for the user and the form field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
@@ -24,35 +75,222 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+def check_password_length(password: str, field: str = "password") -> None:
+    """Refuse a password shorter than the minimum."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(
+            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field)
+
+
 def register_user(session: Session, *, email: str, display_name: str, password: str,
                   role: str = "volunteer") -> User:
     """Create an account; refuse a taken email or a short password."""
     if find_user(session, email) is not None:
-        raise AccountError("An account with this email already exists.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError("An account with this email already exists.", "email")
+    check_password_length(password)
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}.")
+        raise AccountError(f"Unknown role {role!r}.", "role")
     user = User(email=normalise_email(email), display_name=display_name.strip(), role=role)
     user.set_password(password)
-    session.add(user)
+    try:
+        # A savepoint: a concurrent registration of the same email loses cleanly, not with a 500.
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as error:
+        raise AccountError("An account with this email already exists.", "email") from error
+    return user
+
+
+# --- logging in -------------------------------------------------------------------------------
+
+def is_locked(user: User, now: dt.datetime | None = None) -> bool:
+    """Tell whether repeated failures lock `user` out at `now`."""
+    locked_until = as_utc(user.locked_until)
+    return locked_until is not None and (now or utcnow()) < locked_until
+
+
+def lock_delay(failures: int) -> dt.timedelta:
+    """Return the lock after `failures` failures in a row: 1 min at 5, doubling, at most 1 hour."""
+    if failures < MAX_FAILED_LOGINS:
+        return dt.timedelta(0)
+    # Bounding the exponent keeps the arithmetic small however many failures pile up.
+    return min(FIRST_LOCK * 2 ** min(failures - MAX_FAILED_LOGINS, 16), MAX_LOCK)
+
+
+def record_failed_login(session: Session, user: User, now: dt.datetime | None = None) -> None:
+    """Count one more failure and lock the account once there are enough in a row."""
+    # An SQL increment, so that concurrent guesses cannot overwrite each other's count.
+    user.failed_logins = User.failed_logins + 1
+    session.flush()
+    session.refresh(user, ["failed_logins"])
+    delay = lock_delay(user.failed_logins)
+    if delay:
+        user.locked_until = (now or utcnow()) + delay
+        session.flush()
+
+
+def authenticate(session: Session, email: str, password: str,
+                 now: dt.datetime | None = None) -> User | None:
+    """Return the account matching these credentials or None; AccountError if banned."""
+    # Failures are counted and flushed here: the caller must commit even when None comes back.
+    user = find_user(session, email)
+    if user is None:
+        spend_hash_time(password)
+        return None
+    if is_locked(user, now):
+        # Attempts during a lock are not counted: otherwise anyone could keep a victim locked out.
+        spend_hash_time(password)
+        return None
+    if not user.check_password(password):
+        record_failed_login(session, user, now)
+        return None
+    if user.banned_at is not None or not user.active:
+        raise AccountError(BANNED)
+    user.failed_logins = 0
+    user.locked_until = None
     session.flush()
     return user
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
-    """Return the active account matching these credentials, or None."""
-    user = find_user(session, email)
-    if user is None or not user.is_active or not user.check_password(password):
-        return None
+# --- password reset ---------------------------------------------------------------------------
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    """Return the signer of reset links: the app's secret key, salted for this one use."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def password_fingerprint(user: User) -> str:
+    """Return a short digest of the stored hash: it changes with the password, voiding old links."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def create_reset_token(user: User) -> str:
+    """Return a signed link token for `user`, valid until expiry or the next password change."""
+    return _reset_serializer().dumps({"user": user.id, "fp": password_fingerprint(user)})
+
+
+def user_for_reset_token(session: Session, token: str, max_age: int | None = None) -> User:
+    """Return the account a reset token was made for; refuse expired, forged or used tokens."""
+    if max_age is None:
+        max_age = current_app.config.get("PASSWORD_RESET_MAX_AGE", RESET_MAX_AGE_SECONDS)
+    try:
+        payload = _reset_serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise AccountError("This reset link has expired. Ask for a new one.") from error
+    except BadSignature as error:
+        raise AccountError("This reset link is not valid. Ask for a new one.") from error
+    user = session.get(User, payload.get("user")) if isinstance(payload, dict) else None
+    if user is None or payload.get("fp") != password_fingerprint(user):
+        raise AccountError("This reset link has already been used (or the password changed "
+                           "since). Ask for a new one.")
     return user
+
+
+def request_password_reset(session: Session, email: str, make_link: Callable[[str], str]) -> bool:
+    """Mail a reset link, built by `make_link` from a token, to the account if one exists."""
+    # The result says whether a message went out; never show it, or it reveals accounts.
+    user = find_user(session, email)
+    if user is None:
+        return False
+    minutes = current_app.config.get("PASSWORD_RESET_MAX_AGE", RESET_MAX_AGE_SECONDS) // 60
+    body = (
+        f"Hello {user.display_name},\n\n"
+        "someone, hopefully you, asked to reset the password of your Open Prior Art account.\n"
+        f"Choose a new password here within {minutes} minutes (the link works once):\n\n"
+        f"{make_link(create_reset_token(user))}\n\n"
+        "If you did not ask for this, ignore this message: your password stays as it is.\n"
+    )
+    try:
+        send_mail(user.email, "Reset your Open Prior Art password", body)
+    except MailError:
+        # Already logged by send_mail; the page says the same as when no account exists.
+        logger.warning("password reset mail for account %s was not sent", user.id)
+        return False
+    return True
+
+
+def reset_password(session: Session, token: str, password: str) -> User:
+    """Set a new password from a reset token, which stops working, and lift any lock."""
+    user = user_for_reset_token(session, token)
+    check_password_length(password)
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+    return user
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+def normalise_cpc(symbol: str) -> str:
+    """Return a CPC symbol as stored ("h04l9/32" -> "H04L 9/32"); AccountError if malformed."""
+    match = CPC_PATTERN.fullmatch(symbol.strip().upper())
+    if match is None:
+        raise AccountError(
+            f"\u201c{symbol.strip()}\u201d is not a CPC symbol: give a class like H04L "
+            "or a group like H01M 10/613, separated by commas.", "expertise")
+    head = "".join(part or "" for part in match.group("section", "cls", "subclass"))
+    if match["group"]:
+        return f"{head} {int(match['group'])}/{match['subgroup']}"
+    return head
+
+
+def parse_expertise(text: str) -> list[str]:
+    """Return the normalised CPC symbols of a comma-separated list, once each, in order."""
+    symbols = [normalise_cpc(part) for part in text.split(",") if part.strip()]
+    symbols = list(dict.fromkeys(symbols))
+    if len(symbols) > MAX_EXPERTISE:
+        raise AccountError(f"List at most {MAX_EXPERTISE} CPC symbols.", "expertise")
+    return symbols
+
+
+def update_profile(session: Session, user: User, *, display_name: str, affiliation: str,
+                   expertise: str, bio: str) -> None:
+    """Save the public profile; `expertise` is the comma-separated CPC symbols as typed."""
+    if not display_name.strip():
+        raise AccountError("Choose a display name (a pseudonym is fine).", "display_name")
+    user.expertise = parse_expertise(expertise)
+    user.display_name = display_name.strip()
+    user.affiliation = affiliation.strip()
+    user.bio = bio.strip()
+    session.flush()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace the password after checking the current one."""
+    if not user.check_password(current):
+        raise AccountError("This is not your current password.", "current_password")
+    check_password_length(new, "password")
+    user.set_password(new)
+    session.flush()
+
+
+# --- roles ---------------------------------------------------------------------------
+
+def other_admins(session: Session, user: User) -> list[int]:
+    """Return the ids of the usable administrators besides `user`, locking their rows."""
+    # Locking every admin row in id order serialises concurrent demotions (PostgreSQL): the
+    # second waits, then sees the first one's change, so two admins demoting each other at
+    # once cannot leave none.
+    admins = session.scalars(
+        select(User.id)
+        .where(User.role == ADMIN, User.banned_at.is_(None), User.active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    return [admin_id for admin_id in admins if admin_id != user.id]
 
 
 def set_role(session: Session, user: User, role: str, actor: User | None) -> None:
-    """Give `user` a role; `actor` None means the command line."""
+    """Give `user` a role; `actor` None means the command line. Never leave no administrator."""
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}.")
+        raise AccountError(f"Unknown role {role!r}.", "role")
     if actor is not None and not actor.is_admin:
-        raise AccountError("Only administrators grant roles.")
+        raise AccountError("Only administrators grant roles.", "role")
+    if user.is_admin and role != ADMIN and not other_admins(session, user):
+        raise AccountError("This is the last administrator: "
+                           "make someone else an administrator first.", "role")
     user.role = role
     session.flush()
+

@@ -1,23 +1,49 @@
-"""Login and logout."""
+"""Accounts: register, log in and out, reset a forgotten password, edit the profile."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from ..extensions import db
-from .forms import LoginForm
-from .services import authenticate
+from .forms import (
+    ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
+)
+from .services import (
+    LOGIN_REFUSED, AccountError, authenticate, change_password, register_user,
+    request_password_reset, reset_password, update_profile, user_for_reset_token,
+)
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+RESET_SENT = ("If an account exists for that email, we have sent it a link to choose a new "
+              "password. The link works once, within an hour.")
 
 
 def safe_next(target: str | None) -> str:
     """Return `target` when it is a local path, else the home page."""
-    if target and target.startswith("/") and not urlsplit(target).netloc and not target.startswith("//"):
+    if (target and target.startswith("/") and not target.startswith("//")
+            and not urlsplit(target).netloc):
         return target
     return url_for("applications.index")
+
+
+def external_url(endpoint: str, **values: str) -> str:
+    """Return an absolute URL, on BASE_URL when set so that a forged Host header cannot move it."""
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def show_error(form: FlaskForm, error: AccountError) -> None:
+    """Put a refused operation's message next to its field, or flash it."""
+    if error.field and error.field in form:
+        form[error.field].errors.append(str(error))
+    else:
+        flash(str(error), "error")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -27,11 +53,16 @@ def login():
         return redirect(url_for("applications.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data)
-        if user is not None:
-            login_user(user, remember=form.remember.data)
-            return redirect(safe_next(request.args.get("next")))
-        form.password.errors.append("Wrong email or password.")
+        try:
+            user = authenticate(db.session, form.email.data, form.password.data)
+        except AccountError as error:  # banned, right password
+            form.email.errors.append(str(error))
+        else:
+            if user is not None:
+                login_user(user, remember=form.remember.data)
+                return redirect(safe_next(request.args.get("next")))
+            form.password.errors.append(LOGIN_REFUSED)
+    # Always 200: the request then commits, keeping the failure count that the backoff needs.
     return render_template("auth/login.html", form=form)
 
 
@@ -42,3 +73,91 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("applications.index"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    """Create an account and log into it."""
+    if current_user.is_authenticated:
+        return redirect(url_for("applications.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = register_user(db.session, email=form.email.data,
+                                 display_name=form.display_name.data, password=form.password.data)
+        except AccountError as error:
+            show_error(form, error)
+        else:
+            login_user(user)
+            flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+            return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Send a password reset link, saying the same whether or not the account exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(db.session, form.email.data,
+                               lambda token: external_url("auth.reset_password", token=token))
+        flash(RESET_SENT, "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def reset_password_view(token: str):
+    """Choose a new password from a reset link."""
+    try:
+        user_for_reset_token(db.session, token)
+    except AccountError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.forgot_password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(db.session, token, form.password.data)
+        except AccountError as error:  # the link was used meanwhile, in another tab
+            flash(str(error), "error")
+            return redirect(url_for("auth.forgot_password"))
+        flash("Your password is changed. Log in with it.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Show and edit one's own profile."""
+    user = current_user
+    form = ProfileForm(display_name=user.display_name, affiliation=user.affiliation,
+                       expertise=", ".join(user.expertise or []), bio=user.bio)
+    if form.validate_on_submit():
+        try:
+            update_profile(db.session, current_user, display_name=form.display_name.data,
+                           affiliation=form.affiliation.data or "",
+                           expertise=form.expertise.data or "", bio=form.bio.data or "")
+        except AccountError as error:
+            show_error(form, error)
+        else:
+            flash("Your profile is saved.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            change_password(db.session, current_user, form.current_password.data,
+                            form.password.data)
+        except AccountError as error:
+            show_error(form, error)
+        else:
+            flash("Your password is changed.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/password.html", form=form)

@@ -1,0 +1,144 @@
+"""Administration services: accounts, roles and bans, review windows, the audit log."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..applications.services import close_window, open_window
+from ..audit import record_action
+from ..auth.services import AccountError, other_admins, set_role
+from ..models import Application, AuditEntry, Document, Flag, User
+from ..models.application import OPEN, PENDING, STATUSES
+from ..models.base import utcnow
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The counts shown on the admin home page."""
+
+    users: int
+    banned: int
+    open_applications: int
+    pending_applications: int
+    open_flags: int
+
+
+def dashboard_counts(session: Session) -> Dashboard:
+    """Count what the administrators look after."""
+    def count(stmt: Select) -> int:
+        return session.scalar(stmt) or 0
+
+    return Dashboard(
+        users=count(select(func.count(User.id))),
+        banned=count(select(func.count(User.id)).where(User.banned_at.is_not(None))),
+        open_applications=count(
+            select(func.count(Application.id)).where(Application.status == OPEN)),
+        pending_applications=count(
+            select(func.count(Application.id)).where(Application.status == PENDING)),
+        open_flags=count(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))),
+    )
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+def users_query(search: str = "") -> Select:
+    """Return accounts whose email or display name contains `search`, oldest first."""
+    stmt = select(User).order_by(User.id)
+    search = search.strip().lower()
+    if search:
+        # Escaped, so that a typed % or _ matches itself rather than anything.
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                              func.lower(User.display_name).like(pattern, escape="\\")))
+    return stmt
+
+
+def change_role(session: Session, actor: User, user: User, role: str) -> None:
+    """Give `user` another role and record it in the audit log."""
+    previous = user.role
+    if previous == role:
+        raise AccountError(f"{user.display_name} is already {role}.", "role")
+    set_role(session, user, role, actor)
+    record_action(session, actor, "grant-role", "user", user.id, role=role, previous=previous)
+
+
+def ban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
+    """Ban `user`, who is logged out at their next request, and record it (callers authorize)."""
+    if user.id == actor.id:
+        raise AccountError("You cannot ban yourself.")
+    if user.banned_at is not None:
+        raise AccountError(f"{user.display_name} is already banned.")
+    if user.is_admin and not other_admins(session, user):
+        raise AccountError("This is the last administrator and cannot be banned.")
+    user.banned_at = utcnow()
+    session.flush()
+    record_action(session, actor, "ban", "user", user.id, reason=reason.strip())
+
+
+def unban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
+    """Lift a ban and record it."""
+    if user.banned_at is None:
+        raise AccountError(f"{user.display_name} is not banned.")
+    user.banned_at = None
+    session.flush()
+    detail = {"reason": reason.strip()} if reason.strip() else {}
+    record_action(session, actor, "unban", "user", user.id, **detail)
+
+
+# --- review windows ---------------------------------------------------------------------------
+
+def admin_applications_query(status: str = "") -> Select:
+    """Return applications with the given status (any when blank), newest publication first."""
+    stmt = select(Application).join(Application.document)
+    if status in STATUSES:
+        stmt = stmt.where(Application.status == status)
+    return stmt.order_by(Document.publication_date.desc(), Document.publication_number)
+
+
+def open_review(session: Session, actor: User, application: Application, days: int) -> None:
+    """Open (or reopen) the review window for `days` days and record it; WindowError if refused."""
+    previous = application.status
+    open_window(session, application, days)
+    record_action(session, actor, "open-window", "application", application.id, days=days,
+                  previous=previous, closes_at=application.closes_at.isoformat())
+
+
+def close_review(session: Session, actor: User, application: Application) -> None:
+    """Close the review window now and record it; WindowError if it is not open."""
+    close_window(session, application)
+    record_action(session, actor, "close-window", "application", application.id)
+
+
+# --- the audit log ----------------------------------------------------------------------------
+
+def audit_query(action: str = "") -> Select:
+    """Return audit entries, newest first, optionally of one action."""
+    stmt = select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    return stmt
+
+
+def audit_actions(session: Session) -> list[str]:
+    """Return the actions present in the audit log, for the filter."""
+    return list(session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def audit_labels(session: Session, entries: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """Return readable names of the actors and targets of `entries`, keyed by (type, id)."""
+    user_ids = {e.actor_id for e in entries if e.actor_id} | {
+        e.target_id for e in entries if e.target_type == "user"}
+    application_ids = {e.target_id for e in entries if e.target_type == "application"}
+    labels: dict[tuple[str, int], str] = {}
+    if user_ids:
+        for user in session.scalars(select(User).where(User.id.in_(user_ids))):
+            labels[("user", user.id)] = f"{user.display_name} <{user.email}>"
+    if application_ids:
+        rows = session.execute(
+            select(Application.id, Document.publication_number)
+            .join(Application.document).where(Application.id.in_(application_ids)))
+        for application_id, number in rows:
+            labels[("application", application_id)] = number
+    return labels

@@ -1,0 +1,55 @@
+"""Outgoing mail: SMTP when `MAIL_SERVER` is configured, otherwise the application log."""
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+from flask import current_app
+
+logger = logging.getLogger("reviewapp.mail")
+
+SMTP_TIMEOUT_SECONDS = 15
+
+
+class MailError(RuntimeError):
+    """The SMTP server refused the message or could not be reached."""
+
+
+def build_message(to: str | Sequence[str], subject: str, body: str, sender: str) -> EmailMessage:
+    """Return a plain-text message; header values with line breaks raise ValueError."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to if isinstance(to, str) else ", ".join(to)
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
+def send_mail(to: str | Sequence[str], subject: str, body: str) -> None:
+    """Send a plain-text message to `to` (one address or several) now."""
+    config = current_app.config
+    message = build_message(to, subject, body, config.get("MAIL_SENDER") or "reviewapp@localhost")
+    server = config.get("MAIL_SERVER")
+    if not server:
+        # Development and tests: the message (reset links included) is read from the log.
+        logger.info("Mail not sent (no MAIL_SERVER configured).\nTo: %s\nSubject: %s\n\n%s",
+                    message["To"], subject, body)
+        return
+    port = int(config.get("MAIL_PORT") or 25)
+    username = config.get("MAIL_USERNAME")
+    try:
+        with smtplib.SMTP(server, port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+            if username:
+                # Never send credentials in clear text: STARTTLS first, verifying the certificate.
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.login(username, config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as error:
+        # The error text never holds the password; the config is not logged.
+        logger.error("Mail to %s (%s) failed via %s:%s: %s",
+                     message["To"], subject, server, port, error)
+        raise MailError(f"Could not send mail via {server}:{port}: {error}") from error
+    logger.info("Mail sent to %s: %s", message["To"], subject)

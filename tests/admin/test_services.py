@@ -1,0 +1,145 @@
+"""Admin services: roles, bans, review windows and the audit log."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from reviewapp.admin.services import (
+    admin_applications_query, audit_labels, audit_query, ban_user, change_role, close_review,
+    dashboard_counts, open_review, unban_user, users_query,
+)
+from reviewapp.applications.services import WindowError
+from reviewapp.auth.services import AccountError
+from reviewapp.models import AuditEntry
+from reviewapp.models.application import as_utc
+from reviewapp.models.base import utcnow
+from tests.factories import make_application, make_user
+
+
+def audit(db) -> list[tuple]:
+    return [(e.actor_id, e.action, e.target_type, e.target_id, e.detail)
+            for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_change_role_is_recorded(db):
+    admin, user = make_user("admin"), make_user()
+    change_role(db.session, admin, user, "examiner")
+    assert user.role == "examiner"
+    assert audit(db) == [(admin.id, "grant-role", "user", user.id, {"role": "examiner", "previous": "volunteer"})]
+
+
+def test_change_role_refuses_the_last_admin_and_records_nothing(db):
+    admin = make_user("admin")
+    with pytest.raises(AccountError, match="last administrator"):
+        change_role(db.session, admin, admin, "volunteer")
+    assert admin.role == "admin" and audit(db) == []
+
+
+def test_change_role_to_the_same_role_is_refused(db):
+    admin, user = make_user("admin"), make_user()
+    with pytest.raises(AccountError, match="already volunteer"):
+        change_role(db.session, admin, user, "volunteer")
+
+
+def test_ban_and_unban_are_recorded(db):
+    admin, user = make_user("admin"), make_user()
+    ban_user(db.session, admin, user, " spam ")
+    assert user.banned_at is not None and not user.is_active
+    unban_user(db.session, admin, user)
+    assert user.banned_at is None and user.is_active
+    assert audit(db) == [(admin.id, "ban", "user", user.id, {"reason": "spam"}),
+                         (admin.id, "unban", "user", user.id, {})]
+
+
+def test_unban_may_say_why(db):
+    admin, user = make_user("admin"), make_user(banned_at=utcnow())
+    unban_user(db.session, admin, user, " appeal accepted ")
+    assert audit(db) == [(admin.id, "unban", "user", user.id, {"reason": "appeal accepted"})]
+
+
+def test_ban_refusals(db):
+    admin, user = make_user("admin"), make_user(banned_at=utcnow())
+    with pytest.raises(AccountError, match="yourself"):
+        ban_user(db.session, admin, admin)
+    with pytest.raises(AccountError, match="already banned"):
+        ban_user(db.session, admin, user)
+    with pytest.raises(AccountError, match="not banned"):
+        unban_user(db.session, admin, admin)
+    assert audit(db) == []
+
+
+def test_the_last_usable_admin_cannot_be_banned(db):
+    admin, other = make_user("admin"), make_user("admin")
+    ban_user(db.session, admin, other)
+    third = make_user("admin", banned_at=utcnow())
+    change_role(db.session, admin, other, "volunteer")  # a banned admin may lose the role
+    with pytest.raises(AccountError, match="last administrator"):
+        ban_user(db.session, third, admin)
+    assert admin.banned_at is None
+
+
+def test_users_query_searches_email_and_name_and_escapes_wildcards(db):
+    ada = make_user(email="ada@example.org", name="Countess")
+    bob = make_user(email="bob@example.org", name="Bob 100%")
+    assert db.session.scalars(users_query("ADA")).all() == [ada]
+    assert db.session.scalars(users_query("countess")).all() == [ada]
+    assert db.session.scalars(users_query("100%")).all() == [bob]
+    assert db.session.scalars(users_query("%")).all() == [bob]
+    assert db.session.scalars(users_query("_")).all() == []
+    assert db.session.scalars(users_query("")).all() == [ada, bob]
+
+
+def test_open_and_close_review_are_recorded(db):
+    admin = make_user("admin")
+    application = make_application(status="pending")
+    open_review(db.session, admin, application, 30)
+    assert application.status == "open"
+    assert as_utc(application.closes_at) - as_utc(application.opens_at) == dt.timedelta(days=30)
+    close_review(db.session, admin, application)
+    assert application.status == "closed"
+    entries = audit(db)
+    assert [(e[1], e[2], e[3]) for e in entries] == [
+        ("open-window", "application", application.id), ("close-window", "application", application.id)]
+    assert entries[0][4]["days"] == 30 and entries[0][4]["previous"] == "pending"
+
+
+def test_refused_window_changes_record_nothing(db):
+    admin = make_user("admin")
+    application = make_application(status="pending")
+    with pytest.raises(WindowError):
+        open_review(db.session, admin, application, 0)
+    with pytest.raises(WindowError, match="not open"):
+        close_review(db.session, admin, application)
+    assert application.status == "pending" and audit(db) == []
+
+
+def test_admin_applications_query_filters_by_status(db):
+    pending = make_application(status="pending")
+    opened = make_application()
+    assert db.session.scalars(admin_applications_query("pending")).all() == [pending]
+    assert set(db.session.scalars(admin_applications_query("")).all()) == {pending, opened}
+
+
+def test_audit_query_is_newest_first_and_labels_name_things(db):
+    admin, user = make_user("admin", name="Boss"), make_user(email="x@example.org")
+    application = make_application(status="pending")
+    ban_user(db.session, admin, user)
+    open_review(db.session, admin, application, 10)
+    entries = db.session.scalars(audit_query()).all()
+    assert [e.action for e in entries] == ["open-window", "ban"]
+    assert [e.action for e in db.session.scalars(audit_query("ban"))] == ["ban"]
+    labels = audit_labels(db.session, entries)
+    assert labels[("user", admin.id)] == f"Boss <{admin.email}>"
+    assert labels[("user", user.id)].endswith("<x@example.org>")
+    assert labels[("application", application.id)] == application.number
+
+
+def test_dashboard_counts(db):
+    make_user("admin")
+    make_user(banned_at=utcnow())
+    make_application()
+    make_application(status="pending")
+    counts = dashboard_counts(db.session)
+    assert (counts.users, counts.banned, counts.open_applications, counts.pending_applications) == (2, 1, 1, 1)

@@ -1,0 +1,303 @@
+"""Account services: registration, login backoff, password reset, profile, roles."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from itsdangerous.timed import TimestampSigner
+from sqlalchemy import select
+
+from reviewapp.auth.services import (
+    AccountError, authenticate, change_password, create_reset_token, find_user, lock_delay, normalise_cpc,
+    parse_expertise, register_user, request_password_reset, reset_password, set_role, update_profile,
+    user_for_reset_token,
+)
+from reviewapp.models import User
+from reviewapp.models.application import as_utc
+from reviewapp.models.base import utcnow
+from tests.factories import PASSWORD, make_user
+
+
+# --- registration -----------------------------------------------------------------------------
+
+def test_register_stores_a_normalised_email_and_a_hash(db):
+    user = register_user(db.session, email="  Ada@Example.ORG ", display_name=" Ada ", password="long enough pw")
+    assert user.id is not None
+    assert user.email == "ada@example.org"
+    assert user.display_name == "Ada"
+    assert user.role == "volunteer"
+    assert user.password_hash != "long enough pw" and user.check_password("long enough pw")
+
+
+def test_register_refuses_a_taken_email_whatever_its_case(db):
+    make_user(email="ada@example.org")
+    with pytest.raises(AccountError, match="already exists") as info:
+        register_user(db.session, email="ADA@example.org", display_name="Other", password="long enough pw")
+    assert info.value.field == "email"
+    assert len(db.session.scalars(select(User)).all()) == 1
+
+
+def test_register_refuses_a_short_password(db):
+    with pytest.raises(AccountError, match="at least 10") as info:
+        register_user(db.session, email="ada@example.org", display_name="Ada", password="short")
+    assert info.value.field == "password"
+    assert find_user(db.session, "ada@example.org") is None
+
+
+def test_register_refuses_an_unknown_role(db):
+    with pytest.raises(AccountError, match="Unknown role"):
+        register_user(db.session, email="ada@example.org", display_name="Ada", password="long enough pw",
+                      role="emperor")
+
+
+def test_find_user_ignores_case_and_blanks(db):
+    user = make_user(email="bob@example.org")
+    assert find_user(db.session, " BOB@example.org") == user
+    assert find_user(db.session, "nobody@example.org") is None
+
+
+# --- login and backoff ------------------------------------------------------------------------
+
+def test_authenticate_accepts_the_right_password_and_resets_failures(db):
+    user = make_user(failed_logins=3)
+    assert authenticate(db.session, user.email.upper(), PASSWORD) == user
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_authenticate_refuses_wrong_password_and_unknown_email(db):
+    user = make_user()
+    assert authenticate(db.session, user.email, "wrong password!") is None
+    assert user.failed_logins == 1
+    assert authenticate(db.session, "nobody@example.org", PASSWORD) is None
+
+
+def test_five_failures_lock_the_account_even_against_the_right_password(db):
+    user = make_user()
+    now = utcnow()
+    for _ in range(4):
+        authenticate(db.session, user.email, "wrong password!", now=now)
+    assert user.locked_until is None
+    authenticate(db.session, user.email, "wrong password!", now=now)
+    assert user.failed_logins == 5
+    assert as_utc(user.locked_until) == now + dt.timedelta(minutes=1)
+    assert authenticate(db.session, user.email, PASSWORD, now=now + dt.timedelta(seconds=30)) is None
+    # Attempts while locked are not counted, so nobody can keep someone else locked out.
+    assert user.failed_logins == 5
+
+
+def test_the_lock_lifts_after_its_delay_and_success_resets_it(db):
+    user = make_user(failed_logins=5, locked_until=utcnow() - dt.timedelta(seconds=1))
+    assert authenticate(db.session, user.email, PASSWORD) == user
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_each_failure_after_a_lock_doubles_it(db):
+    now = utcnow()
+    user = make_user(failed_logins=5, locked_until=now - dt.timedelta(seconds=1))
+    authenticate(db.session, user.email, "wrong password!", now=now)
+    assert user.failed_logins == 6
+    assert as_utc(user.locked_until) == now + dt.timedelta(minutes=2)
+
+
+def test_lock_delay_doubles_from_one_minute_up_to_an_hour():
+    assert lock_delay(4) == dt.timedelta(0)
+    assert [lock_delay(n).total_seconds() / 60 for n in range(5, 12)] == [1, 2, 4, 8, 16, 32, 60]
+    assert lock_delay(10_000) == dt.timedelta(hours=1)
+
+
+def test_a_banned_account_with_the_right_password_gets_a_clear_refusal(db):
+    user = make_user(banned_at=utcnow())
+    with pytest.raises(AccountError, match="suspended"):
+        authenticate(db.session, user.email, PASSWORD)
+    # A wrong password says nothing about the ban.
+    assert authenticate(db.session, user.email, "wrong password!") is None
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+def test_reset_token_works_once(db):
+    user = make_user()
+    token = create_reset_token(user)
+    assert user_for_reset_token(db.session, token) == user
+    reset_password(db.session, token, "a brand new password")
+    assert user.check_password("a brand new password")
+    with pytest.raises(AccountError, match="already been used"):
+        reset_password(db.session, token, "yet another password")
+    assert user.check_password("a brand new password")
+
+
+def test_reset_token_expires(db, monkeypatch):
+    user = make_user()
+    token = create_reset_token(user)
+    later = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later(self) + 3601)
+    with pytest.raises(AccountError, match="expired"):
+        user_for_reset_token(db.session, token)
+
+
+def test_reset_token_is_refused_when_tampered_or_from_another_key(app, db):
+    user = make_user()
+    token = create_reset_token(user)
+    with pytest.raises(AccountError, match="not valid"):
+        user_for_reset_token(db.session, token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
+    app.config["SECRET_KEY"] = "another key"
+    with pytest.raises(AccountError, match="not valid"):
+        user_for_reset_token(db.session, token)
+
+
+def test_reset_token_does_not_contain_the_password_hash(db):
+    user = make_user()
+    assert user.password_hash.split("$")[-1] not in create_reset_token(user)
+
+
+def test_reset_lifts_a_lock(db):
+    user = make_user(failed_logins=7, locked_until=utcnow() + dt.timedelta(minutes=30))
+    reset_password(db.session, create_reset_token(user), "a brand new password")
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_reset_refuses_a_short_password(db):
+    user = make_user()
+    with pytest.raises(AccountError, match="at least 10"):
+        reset_password(db.session, create_reset_token(user), "short")
+    assert user.check_password(PASSWORD)
+
+
+def test_request_password_reset_mails_only_existing_accounts(db, monkeypatch):
+    sent = []
+    monkeypatch.setattr("reviewapp.auth.services.send_mail", lambda *args: sent.append(args))
+    user = make_user(email="ada@example.org")
+    assert request_password_reset(db.session, "nobody@example.org", lambda t: f"http://x/{t}") is False
+    assert sent == []
+    assert request_password_reset(db.session, "ADA@example.org", lambda t: f"http://x/{t}") is True
+    (to, subject, body), = sent
+    assert to == "ada@example.org"
+    token = body.split("http://x/")[1].split()[0]
+    assert user_for_reset_token(db.session, token) == user
+
+
+def test_changing_the_password_voids_reset_links(db):
+    user = make_user()
+    token = create_reset_token(user)
+    change_password(db.session, user, PASSWORD, "a brand new password")
+    with pytest.raises(AccountError, match="already been used"):
+        user_for_reset_token(db.session, token)
+
+
+def test_change_password_checks_the_current_one(db):
+    user = make_user()
+    with pytest.raises(AccountError) as info:
+        change_password(db.session, user, "not my password", "a brand new password")
+    assert info.value.field == "current_password"
+    assert user.check_password(PASSWORD)
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, stored", [
+    ("H", "H"), ("h04", "H04"), ("H04L", "H04L"), ("h04l9/32", "H04L 9/32"),
+    ("H01M 10/613", "H01M 10/613"), (" H04L  0009 / 3247 ", "H04L 9/3247"), ("Y02E 60/10", "Y02E 60/10"),
+])
+def test_normalise_cpc(typed, stored):
+    assert normalise_cpc(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["Z01", "H4L", "H04LL", "H04L 9", "H04L/32", "network security", "H04L 9/3"])
+def test_normalise_cpc_refuses_what_is_not_a_symbol(typed):
+    with pytest.raises(AccountError, match="not a CPC symbol") as info:
+        normalise_cpc(typed)
+    assert info.value.field == "expertise"
+
+
+def test_parse_expertise_drops_blanks_and_duplicates():
+    assert parse_expertise("H04L, h04l ,, H01M 10/613,") == ["H04L", "H01M 10/613"]
+    assert parse_expertise("  ") == []
+
+
+def test_update_profile_stores_normalised_expertise(db):
+    user = make_user()
+    update_profile(db.session, user, display_name=" Ada L. ", affiliation=" Analytical Engines ",
+                   expertise="h04l, H01M10/613", bio=" Retired examiner. ")
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Analytical Engines", "Retired examiner.")
+    assert user.expertise == ["H04L", "H01M 10/613"]
+
+
+def test_update_profile_with_a_bad_symbol_changes_nothing(db):
+    user = make_user(name="Ada", expertise=["H04L"])
+    with pytest.raises(AccountError):
+        update_profile(db.session, user, display_name="Changed", affiliation="", expertise="H04L, nonsense", bio="")
+    assert user.display_name == "Ada" and user.expertise == ["H04L"]
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+def test_set_role_from_the_command_line(db):
+    user = make_user()
+    set_role(db.session, user, "examiner", actor=None)
+    assert user.role == "examiner" and user.is_examiner and not user.is_admin
+
+
+def test_set_role_needs_an_admin_actor(db):
+    examiner, user = make_user("examiner"), make_user()
+    with pytest.raises(AccountError, match="Only administrators"):
+        set_role(db.session, user, "examiner", actor=examiner)
+    assert user.role == "volunteer"
+
+
+def test_the_last_admin_cannot_be_demoted(db):
+    admin = make_user("admin")
+    with pytest.raises(AccountError, match="last administrator"):
+        set_role(db.session, admin, "volunteer", actor=admin)
+    with pytest.raises(AccountError, match="last administrator"):
+        set_role(db.session, admin, "examiner", actor=None)
+    assert admin.role == "admin"
+
+
+def test_a_banned_admin_does_not_count_as_another_admin(db):
+    admin = make_user("admin")
+    make_user("admin", banned_at=utcnow())
+    with pytest.raises(AccountError, match="last administrator"):
+        set_role(db.session, admin, "volunteer", actor=admin)
+
+
+def test_an_admin_may_step_down_when_another_remains(db):
+    admin, other = make_user("admin"), make_user("admin")
+    set_role(db.session, admin, "volunteer", actor=admin)
+    assert admin.role == "volunteer" and other.role == "admin"
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one(app, db):
+    """On PostgreSQL the second demotion waits for the first, then sees it and is refused."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
+    first, second = make_user("admin"), make_user("admin")
+    db.session.commit()
+    outcome: dict[str, object] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        set_role(one, one.get(User, second.id), "volunteer", actor=None)  # holds the admin row locks
+
+        def demote_the_other() -> None:
+            with app.app_context():
+                try:
+                    set_role(two, two.get(User, first.id), "volunteer", actor=None)
+                    two.commit()
+                    outcome["result"] = "demoted"
+                except AccountError as error:
+                    two.rollback()
+                    outcome["result"] = str(error)
+
+        worker = threading.Thread(target=demote_the_other)
+        worker.start()
+        worker.join(timeout=1)
+        assert worker.is_alive(), "the second demotion should wait for the first transaction"
+        one.commit()
+        worker.join(timeout=10)
+    assert "last administrator" in str(outcome.get("result"))
+    db.session.expire_all()
+    assert [db.session.get(User, first.id).role, db.session.get(User, second.id).role] == ["admin", "volunteer"]

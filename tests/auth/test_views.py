@@ -1,0 +1,264 @@
+"""Account pages: register, log in and out, lockout, reset, profile."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from html import unescape
+
+from flask import g
+
+from reviewapp.auth.services import create_reset_token, find_user
+from reviewapp.models import User
+from reviewapp.models.base import utcnow
+from tests.factories import PASSWORD, make_user
+
+REFUSED = "Wrong email or password."
+
+
+def page(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def log_in(client, email: str, password: str, **query):
+    return client.post("/auth/login", query_string=query, data={"email": email, "password": password})
+
+
+def register(client, **fields):
+    data = {"email": "ada@example.org", "display_name": "Ada", "password": "long enough pw",
+            "confirm": "long enough pw"} | fields
+    return client.post("/auth/register", data=data)
+
+
+# --- register ---------------------------------------------------------------------------------
+
+def test_register_creates_the_account_and_logs_in(client, db):
+    response = register(client, email="Ada@Example.org", display_name="Countess")
+    assert response.status_code == 302
+    user = find_user(db.session, "ada@example.org")
+    assert user is not None and user.display_name == "Countess" and user.role == "volunteer"
+    assert "Countess" in page(client.get("/auth/profile"))
+
+
+def test_register_errors_sit_next_to_their_fields_and_keep_what_was_typed(client, db):
+    make_user(email="ada@example.org")
+    db.session.commit()
+    text = page(register(client, email="ADA@example.org", display_name="Typed name"))
+    assert 'id="email-error">An account with this email already exists.' in text
+    assert 'value="Typed name"' in text and 'value="ADA@example.org"' in text
+
+    text = page(register(client, email="new@example.org", password="short", confirm="short"))
+    assert 'id="password-error">Choose a password of at least 10 characters.' in text
+
+    text = page(register(client, email="new@example.org", confirm="something else"))
+    assert 'id="confirm-error">The two passwords differ.' in text
+
+    text = page(register(client, email="not an email", display_name=""))
+    assert 'id="email-error">Enter a valid email address.' in text
+    assert 'id="display_name-error">Choose a display name' in text
+    assert find_user(db.session, "new@example.org") is None
+
+
+# --- log in and out ---------------------------------------------------------------------------
+
+def test_login_then_logout(client, db):
+    user = make_user()
+    db.session.commit()
+    response = log_in(client, user.email, PASSWORD)
+    assert response.status_code == 302 and response.location == "/"
+    assert "Your profile" in page(client.get("/auth/profile"))
+    assert client.post("/auth/logout").status_code == 302
+    assert client.get("/auth/profile").status_code == 302
+
+
+def test_login_follows_a_local_next_only(client, db):
+    user = make_user()
+    db.session.commit()
+    assert log_in(client, user.email, PASSWORD, next="/auth/profile").location == "/auth/profile"
+    client.post("/auth/logout")
+    assert log_in(client, user.email, PASSWORD, next="https://evil.example/").location == "/"
+    client.post("/auth/logout")
+    assert log_in(client, user.email, PASSWORD, next="//evil.example/x").location == "/"
+
+
+def test_logout_is_post_only(client, auth, db):
+    auth.login(make_user())
+    db.session.commit()
+    assert client.get("/auth/logout").status_code == 405
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, db):
+    user = make_user()
+    db.session.commit()
+    wrong = log_in(client, user.email, "wrong password!")
+    unknown = log_in(client, "nobody@example.org", "wrong password!")
+    assert wrong.status_code == unknown.status_code == 200
+    assert REFUSED in page(wrong) and REFUSED in page(unknown)
+    assert page(wrong).replace(user.email, "X") == page(unknown).replace("nobody@example.org", "X")
+
+
+def test_failures_persist_and_lock_after_five(client, db):
+    user = make_user()
+    db.session.commit()
+    for _ in range(5):
+        assert REFUSED in page(log_in(client, user.email, "wrong password!"))
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.failed_logins == 5 and user.locked_until is not None
+    # Locked: even the right password is refused, with the same words as for a wrong one.
+    response = log_in(client, user.email, PASSWORD)
+    assert response.status_code == 200 and REFUSED in page(response)
+    assert client.get("/auth/profile").status_code == 302
+
+
+def test_login_works_again_once_the_lock_has_passed(client, db):
+    user = make_user(failed_logins=5, locked_until=utcnow() - dt.timedelta(seconds=1))
+    db.session.commit()
+    assert log_in(client, user.email, PASSWORD).status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_banned_user_cannot_log_in_and_is_told_why(client, db):
+    user = make_user(banned_at=utcnow())
+    db.session.commit()
+    response = log_in(client, user.email, PASSWORD)
+    assert response.status_code == 200
+    assert "suspended" in page(response)
+    assert client.get("/auth/profile").status_code == 302
+
+
+def test_a_banned_user_is_logged_out_at_the_next_request(client, auth, db):
+    user = make_user()
+    db.session.commit()
+    auth.login(user)
+    assert client.get("/auth/profile").status_code == 200
+    user.banned_at = utcnow()
+    db.session.commit()
+    # The test app context outlives requests, and Flask-Login caches the user in it.
+    g.pop("_login_user", None)
+    assert client.get("/auth/profile").status_code == 302
+
+
+# --- password reset ---------------------------------------------------------------------------
+
+def test_forgot_password_says_the_same_for_unknown_emails(client, db, caplog):
+    user = make_user(email="ada@example.org")
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="reviewapp.mail"):
+        known = client.post("/auth/forgot", data={"email": "ada@example.org"}, follow_redirects=True)
+        mails_after_known = len(caplog.records)
+        unknown = client.post("/auth/forgot", data={"email": "nobody@example.org"}, follow_redirects=True)
+    assert known.status_code == unknown.status_code == 200
+    assert page(known) == page(unknown)
+    assert "If an account exists for that email" in page(known)
+    assert mails_after_known == 1 and len(caplog.records) == 1
+    assert user.email in caplog.records[0].getMessage()
+
+
+def test_reset_link_from_the_mail_works_once(client, db, caplog):
+    user = make_user(email="ada@example.org")
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="reviewapp.mail"):
+        client.post("/auth/forgot", data={"email": "ada@example.org"})
+    link = re.search(r"http://localhost\.test(/auth/reset/\S+)", caplog.text)[1]
+    assert client.get(link).status_code == 200
+
+    text = page(client.post(link, data={"password": "new password 1", "confirm": "other"}))
+    assert 'id="confirm-error">The two passwords differ.' in text
+
+    response = client.post(link, data={"password": "new password 1", "confirm": "new password 1"})
+    assert response.status_code == 302 and response.location == "/auth/login"
+    assert log_in(client, user.email, "new password 1").status_code == 302
+    client.post("/auth/logout")
+
+    again = client.get(link, follow_redirects=True)
+    assert "already been used" in page(again)
+    response = client.post(link, data={"password": "new password 2", "confirm": "new password 2"})
+    assert response.location == "/auth/forgot"
+    assert log_in(client, user.email, "new password 2").status_code == 200
+
+
+def test_reset_link_uses_base_url_when_configured(app, client, db, caplog):
+    app.config["BASE_URL"] = "https://review.example.org/"
+    make_user(email="ada@example.org")
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="reviewapp.mail"):
+        client.post("/auth/forgot", data={"email": "ada@example.org"}, headers={"Host": "evil.example"})
+    assert "https://review.example.org/auth/reset/" in caplog.text
+    assert "evil.example" not in caplog.text
+
+
+def test_expired_or_forged_reset_link_is_refused(client, db, monkeypatch):
+    from itsdangerous.timed import TimestampSigner
+
+    user = make_user()
+    db.session.commit()
+    token = create_reset_token(user)
+    assert "not valid" in page(client.get("/auth/reset/nonsense", follow_redirects=True))
+    later = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later(self) + 2 * 3600)
+    response = client.post(f"/auth/reset/{token}", data={"password": "new password 1", "confirm": "new password 1"},
+                           follow_redirects=True)
+    assert "expired" in page(response)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password(PASSWORD)
+
+
+# --- profile ----------------------------------------------------------------------------------
+
+def test_profile_needs_login(client):
+    response = client.get("/auth/profile")
+    assert response.status_code == 302 and response.location.startswith("/auth/login?next=")
+
+
+def test_profile_shows_and_saves(client, auth, db):
+    user = make_user(name="Ada", expertise=["H04L"])
+    db.session.commit()
+    auth.login(user)
+    assert 'value="H04L"' in page(client.get("/auth/profile"))
+    response = client.post("/auth/profile", data={
+        "display_name": "Ada L.", "affiliation": "Engines Ltd", "expertise": "h04l, H01M10/613",
+        "bio": "Batteries."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.expertise == ["H04L", "H01M 10/613"]
+    assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Engines Ltd", "Batteries.")
+
+
+def test_profile_rejects_a_bad_cpc_symbol_next_to_the_field(client, auth, db):
+    user = make_user(name="Ada", expertise=["H04L"])
+    db.session.commit()
+    auth.login(user)
+    response = client.post("/auth/profile", data={
+        "display_name": "Changed", "affiliation": "", "expertise": "H04L, batteries", "bio": ""})
+    text = page(response)
+    assert response.status_code == 200
+    assert "id=\"expertise-error\">\u201cbatteries\u201d is not a CPC symbol" in text
+    assert 'value="H04L, batteries"' in text and 'value="Changed"' in text
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.display_name == "Ada" and user.expertise == ["H04L"]
+
+
+def test_change_password(client, auth, db):
+    user = make_user()
+    db.session.commit()
+    auth.login(user)
+    text = page(client.post("/auth/password", data={
+        "current_password": "wrong one", "password": "new password 1", "confirm": "new password 1"}))
+    assert 'id="current_password-error">This is not your current password.' in text
+    response = client.post("/auth/password", data={
+        "current_password": PASSWORD, "password": "new password 1", "confirm": "new password 1"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).check_password("new password 1")
+
+
+def test_forms_carry_a_csrf_token_when_csrf_is_on(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    for url in ("/auth/login", "/auth/register", "/auth/forgot"):
+        assert 'name="csrf_token"' in page(client.get(url))
+    assert client.post("/auth/login", data={"email": "a@example.org", "password": "x"}).status_code == 400
