@@ -66,14 +66,19 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount every feature package."""
     from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .api.views import tokens_bp as api_tokens_bp
     from .applications.views import bp as applications_bp
     from .auth.views import bp as auth_bp
     from .community.views import bp as community_bp
+    from .export.views import bp as export_bp
     from .priorart.views import bp as priorart_bp
     from .searchpage.views import bp as searchpage_bp
 
-    for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp):
+    for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp,
+                      export_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # read-only, token-authenticated JSON
 
 
 def register_transactions(app: Flask) -> None:

@@ -31,7 +31,9 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     """Attach the commands to `app.cli` (seen through `reviewapp` and `flask`)."""
-    for command in (import_command, demo_command, user_group, index_group, search_command,
+    from .export.commands import export_command
+
+    for command in (export_command, import_command, demo_command, user_group, index_group, search_command,
                     worker_command, backup_command, restore_command):
         app.cli.add_command(command)
 

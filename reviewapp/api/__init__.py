@@ -1,1 +1,1 @@
-"""The api feature package."""
+"""The read-only JSON API (`/api/v1`) and the examiners' API token page (`/api/tokens`)."""

@@ -1,38 +1,151 @@
-"""Application services: listing, loading, claim trees, review windows."""
+"""Application services: listing, loading, claim trees, review windows, watches."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from ..models import Application, Claim, Classification, Document
-from ..models.application import CLOSED, OPEN
+from ..models import (
+    Application, Claim, Classification, Document, Endorsement, Submission, Tag, User, Vote, Watch,
+    application_tags,
+)
+from ..models.application import CLOSED, OPEN, as_utc
 from ..models.base import utcnow
+from ..models.submission import ACTIVE
+
+CLOSING_SOON = dt.timedelta(days=14)
+# A CPC prefix at any level: section H, class H04, subclass H04L, group H04L 9/, subgroup H04L 9/32.
+CPC_PREFIX = re.compile(r"[A-HY](\d\d([A-Z](\d{1,4}(/\d{0,6})?)?)?)?")
+
+# Named home-page views: presets of the one query builder.
+ALL, CLOSING, NEEDS_REVIEWERS, EXPERTISE = "", "closing-soon", "needs-reviewers", "expertise"
+VIEWS = {
+    ALL: "All",
+    CLOSING: "Closing soon",
+    NEEDS_REVIEWERS: "Needs reviewers",
+    EXPERTISE: "Matching my expertise",
+}
 
 
 class WindowError(ValueError):
     """A review-window change refused, with a message for the admin."""
 
 
-def applications_query(*, status: str | None = None, cpc: str | None = None,
-                       sort: str = "closing") -> Select:
-    """Return a select of applications filtered by status and CPC prefix."""
-    stmt = select(Application).join(Application.document)
+def normalise_cpc_prefix(text: str) -> str:
+    """Return a CPC prefix compacted ("H04L 9" -> "H04L9/"); raise ValueError when it is not one."""
+    compacted = re.sub(r"\s+", "", text or "").upper()
+    if not CPC_PREFIX.fullmatch(compacted):
+        raise ValueError(f"\"{text.strip()}\" is not a CPC class: give a prefix such as H04, H04L, "
+                         "H04L 9/ or H04L 9/32.")
+    # A bare main group ("H04L 9") means that group, not every group starting with 9 (H04L 93/...).
+    if re.fullmatch(r"[A-HY]\d\d[A-Z]\d+", compacted):
+        compacted += "/"
+    return compacted
+
+
+def expertise_prefixes(expertise: Iterable[str]) -> list[str]:
+    """Return the CPC prefixes a volunteer's expertise covers: each entry widened to its main group."""
+    prefixes = []
+    for entry in expertise or ():
+        try:
+            prefix = normalise_cpc_prefix(entry)
+        except ValueError:
+            continue  # free-text expertise ("batteries") matches no class
+        prefixes.append(prefix.split("/", 1)[0] + "/" if "/" in prefix else prefix)
+    return list(dict.fromkeys(prefixes))
+
+
+def cpc_matches(prefixes: list[str]) -> ColumnElement[bool]:
+    """Return a condition: the document has a CPC symbol starting with one of `prefixes`."""
+    symbol = func.replace(Classification.symbol, " ", "")
+    return Document.classifications.any(
+        and_(Classification.scheme == "cpc",
+             or_(*(symbol.startswith(prefix, autoescape=True) for prefix in prefixes)))
+    )
+
+
+def active_submissions_count() -> ColumnElement[int]:
+    """Return a correlated count of an application's active submissions."""
+    return (
+        select(func.count(Submission.id))
+        .where(Submission.application_id == Application.id, Submission.status == ACTIVE)
+        .correlate(Application)
+        .scalar_subquery()
+    )
+
+
+def window_open(now: dt.datetime) -> ColumnElement[bool]:
+    """Return a condition: the review window is open at `now`."""
+    return and_(
+        Application.status == OPEN,
+        Application.opens_at <= now,
+        or_(Application.closes_at.is_(None), Application.closes_at > now),
+    )
+
+
+def applications_query(*, status: str | None = None, cpc: str | None = None, tag: str | None = None,
+                       expertise: Iterable[str] | None = None, closing_within: dt.timedelta | None = None,
+                       open_now: bool = False, sort: str = "closing",
+                       now: dt.datetime | None = None) -> Select:
+    """Return a select of applications filtered by status, CPC prefix, tag, expertise and closing time."""
+    now = now or utcnow()
+    stmt = (
+        select(Application)
+        .join(Application.document)
+        .options(contains_eager(Application.document).selectinload(Document.classifications))
+    )
     if status:
         stmt = stmt.where(Application.status == status)
+    if open_now or closing_within is not None:
+        stmt = stmt.where(window_open(now))
+    if closing_within is not None:
+        stmt = stmt.where(Application.closes_at <= now + closing_within)
     if cpc:
-        stmt = stmt.where(
-            Document.classifications.any(
-                (Classification.scheme == "cpc") & Classification.symbol.startswith(cpc.strip().upper())
-            )
-        )
+        try:
+            prefix = normalise_cpc_prefix(cpc)
+        except ValueError:  # forms refuse bad prefixes with a message; callers here match them literally
+            prefix = re.sub(r"\s+", "", cpc).upper()
+        stmt = stmt.where(cpc_matches([prefix]))
+    if expertise is not None:
+        prefixes = expertise_prefixes(expertise)
+        stmt = stmt.where(cpc_matches(prefixes) if prefixes else Application.id.is_(None))
+    if tag:
+        tagged = select(application_tags.c.application_id).join(Tag).where(Tag.name == tag.strip().lower())
+        stmt = stmt.where(Application.id.in_(tagged))
+    closing = (Application.closes_at.is_(None), Application.closes_at)
     order = {
-        "closing": (Application.closes_at.is_(None), Application.closes_at, Document.publication_number),
+        "closing": (*closing, Document.publication_number),
         "newest": (Document.publication_date.desc(), Document.publication_number),
+        "fewest-submissions": (active_submissions_count(), *closing, Document.publication_number),
     }.get(sort, (Document.publication_number,))
     return stmt.order_by(*order)
+
+
+def browse_query(view: str = ALL, *, status: str | None = OPEN, cpc: str | None = None,
+                 tag: str | None = None, user: User | None = None,
+                 now: dt.datetime | None = None) -> Select:
+    """Return the home page's list for a named view, narrowed by status, class and tag."""
+    options: dict = {"cpc": cpc, "tag": tag, "now": now}
+    if view == CLOSING:
+        options |= {"status": OPEN, "closing_within": CLOSING_SOON}
+    elif view == NEEDS_REVIEWERS:
+        options |= {"status": OPEN, "open_now": True, "sort": "fewest-submissions"}
+    elif view == EXPERTISE:
+        expertise = user.expertise if user is not None and user.is_authenticated else []
+        options |= {"status": OPEN, "open_now": True, "expertise": expertise or []}
+    else:
+        options |= {"status": status or None, "open_now": status == OPEN}
+    return applications_query(**options)
+
+
+def has_expertise(user: User | None) -> bool:
+    """Tell whether `user` lists CPC expertise the home page can match."""
+    return bool(user is not None and user.is_authenticated and expertise_prefixes(user.expertise))
 
 
 def get_application(session: Session, number: str) -> Application | None:
@@ -64,6 +177,150 @@ def claim_tree(claims: list[Claim]) -> list[ClaimNode]:
         else:
             roots.append(nodes[claim.number])
     return roots
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """How long a review window stays open, in whole days and hours."""
+
+    closes_at: dt.datetime
+    days: int
+    hours: int
+    minutes: int
+
+    @property
+    def label(self) -> str:
+        if self.days:
+            return f"{self.days} day{'s' if self.days != 1 else ''}, {self.hours} h left"
+        if self.hours:
+            return f"{self.hours} h {self.minutes} min left"
+        return f"{self.minutes} min left"
+
+
+def countdown(application: Application, now: dt.datetime | None = None) -> Countdown | None:
+    """Return the time left in the window, or None when it is not open or has no end."""
+    left = application.time_left(now)
+    if left is None:
+        return None
+    minutes = max(int(left.total_seconds()) // 60, 0)
+    return Countdown(as_utc(application.closes_at), minutes // 1440, minutes % 1440 // 60, minutes % 60)
+
+
+def countdowns(applications: Iterable[Application], now: dt.datetime | None = None) -> dict[int, Countdown]:
+    """Return the countdown of each open application, by id."""
+    now = now or utcnow()
+    return {a.id: left for a in applications if (left := countdown(a, now)) is not None}
+
+
+@dataclass
+class ListFacts:
+    """What a list of applications shows beside each one, by application id."""
+
+    countdowns: dict[int, Countdown]
+    counts: dict[int, int]
+    tags: dict[int, list[str]]
+
+
+def list_facts(session: Session, applications: Iterable[Application],
+               now: dt.datetime | None = None) -> ListFacts:
+    """Return the countdowns, active submission counts and tags of listed applications."""
+    applications = list(applications)
+    ids = [application.id for application in applications]
+    return ListFacts(countdowns(applications, now), active_submission_counts(session, ids),
+                     application_tag_names(session, ids))
+
+
+def active_submission_counts(session: Session, application_ids: Iterable[int]) -> dict[int, int]:
+    """Return how many active submissions each application has, by id."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Submission.application_id, func.count(Submission.id))
+        .where(Submission.application_id.in_(ids), Submission.status == ACTIVE)
+        .group_by(Submission.application_id)
+    )
+    return {application_id: count for application_id, count in rows}
+
+
+def application_tag_names(session: Session, application_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Return the tag names of each application, alphabetically, by id."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(application_tags.c.application_id, Tag.name)
+        .join(Tag, Tag.id == application_tags.c.tag_id)
+        .where(application_tags.c.application_id.in_(ids))
+        .order_by(Tag.name)
+    )
+    names: dict[int, list[str]] = {}
+    for application_id, name in rows:
+        names.setdefault(application_id, []).append(name)
+    return names
+
+
+def submissions_query(application: Application) -> Select:
+    """Return a select of an application's active submissions, oldest first, with what the page shows."""
+    return (
+        select(Submission)
+        .where(Submission.application_id == application.id, Submission.status == ACTIVE)
+        .options(
+            joinedload(Submission.submitter),
+            selectinload(Submission.claims),
+            selectinload(Submission.endorsements).joinedload(Endorsement.user),
+        )
+        .order_by(Submission.created_at, Submission.id)
+    )
+
+
+def net_votes(session: Session, submission_ids: Iterable[int]) -> dict[int, int]:
+    """Return up votes minus down votes of each submission, by id (absent when none)."""
+    ids = list(submission_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Vote.submission_id, func.sum(Vote.value)).where(Vote.submission_id.in_(ids))
+        .group_by(Vote.submission_id)
+    )
+    return {submission_id: int(total) for submission_id, total in rows}
+
+
+def is_watching(session: Session, application: Application, user: User | None) -> bool:
+    """Tell whether `user` watches `application`."""
+    if user is None or not user.is_authenticated:
+        return False
+    return session.scalar(
+        select(Watch.id).where(Watch.user_id == user.id, Watch.application_id == application.id)
+    ) is not None
+
+
+def watch_application(session: Session, application: Application, user: User) -> Watch:
+    """Make `user` watch `application`; watching twice changes nothing."""
+    existing = session.scalar(
+        select(Watch).where(Watch.user_id == user.id, Watch.application_id == application.id)
+    )
+    if existing is not None:
+        return existing
+    watch = Watch(user_id=user.id, application_id=application.id)
+    try:
+        # A double click may insert the same watch twice: the unique constraint decides.
+        with session.begin_nested():
+            session.add(watch)
+    except IntegrityError:
+        return session.scalars(
+            select(Watch).where(Watch.user_id == user.id, Watch.application_id == application.id)
+        ).one()
+    return watch
+
+
+def unwatch_application(session: Session, application: Application, user: User) -> bool:
+    """Stop `user` watching `application`; return whether they were watching."""
+    result = session.execute(
+        delete(Watch).where(Watch.user_id == user.id, Watch.application_id == application.id)
+    )
+    session.flush()
+    return bool(result.rowcount)
 
 
 def open_window(session: Session, application: Application, days: int,

@@ -1,29 +1,79 @@
-"""Browse and read applications."""
+"""Browse and read applications; watch them."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
+from ..community import services as community
 from ..extensions import db
-from .services import applications_query, claim_tree, get_application
+from ..models import Application
+from .forms import BrowseForm
+from .services import (
+    ALL, EXPERTISE, VIEWS, application_tag_names, browse_query, claim_tree, countdown, get_application,
+    has_expertise, is_watching, list_facts, net_votes, submissions_query, unwatch_application,
+    watch_application,
+)
 
 bp = Blueprint("applications", __name__)
+EXPERTISE_PREVIEW = 5
+
+
+def application_or_404(number: str) -> Application:
+    """Return the application with this publication number, or abort with 404."""
+    application = get_application(db.session, number)
+    if application is None:
+        abort(404)
+    return application
 
 
 @bp.route("/")
 def index():
-    """List applications, open ones first by closing date."""
-    status = request.args.get("status", "open")
-    cpc = request.args.get("cpc", "").strip() or None
-    stmt = applications_query(status=status or None, cpc=cpc, sort=request.args.get("sort", "closing"))
-    page = db.paginate(stmt, per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render_template("applications/index.html", page=page, status=status, cpc=cpc or "")
+    """List applications: open ones by closing date, or a named view; filtered by class and tag."""
+    form = BrowseForm(request.args)
+    form.validate()
+    filters = form.filters()
+    page = db.paginate(browse_query(**filters, user=current_user),
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    matching = None
+    if filters["view"] == ALL and has_expertise(current_user):
+        matching = db.paginate(browse_query(EXPERTISE, user=current_user), page=1, per_page=EXPERTISE_PREVIEW)
+    facts = list_facts(db.session, page.items + (matching.items if matching else []))
+    return render_template("applications/index.html", form=form, page=page, matching=matching, facts=facts,
+                           views=VIEWS, view=filters["view"], args=form.args(),
+                           expertise=has_expertise(current_user))
 
 
 @bp.route("/applications/<number>")
 def detail(number: str):
-    """Show one application with its claims as a tree."""
-    application = get_application(db.session, number)
-    if application is None:
-        abort(404)
-    tree = claim_tree(application.document.claims)
-    return render_template("applications/detail.html", application=application, tree=tree)
+    """Show one application: its text, claims as a tree, window, submissions and discussion."""
+    application = application_or_404(number)
+    submissions = db.paginate(submissions_query(application), per_page=current_app.config["ITEMS_PER_PAGE"],
+                              error_out=False)
+    return render_template(
+        "applications/detail.html", application=application, tree=claim_tree(application.document.claims),
+        submissions=submissions, votes=net_votes(db.session, [s.id for s in submissions.items]),
+        countdown=countdown(application), watching=is_watching(db.session, application, current_user),
+        tags=application_tag_names(db.session, [application.id]).get(application.id, []),
+        community_panel=community.application_panel(db.session, application, current_user),
+        community_controls=community.submission_controls(db.session, submissions.items, current_user),
+    )
+
+
+@bp.route("/applications/<number>/watch", methods=["POST"])
+@login_required
+def watch(number: str):
+    """Follow an application."""
+    application = application_or_404(number)
+    watch_application(db.session, application, current_user)
+    flash("You are watching this application.", "success")
+    return redirect(url_for("applications.detail", number=application.number))
+
+
+@bp.route("/applications/<number>/unwatch", methods=["POST"])
+@login_required
+def unwatch(number: str):
+    """Stop following an application."""
+    application = application_or_404(number)
+    unwatch_application(db.session, application, current_user)
+    flash("You are no longer watching this application.", "success")
+    return redirect(url_for("applications.detail", number=application.number))

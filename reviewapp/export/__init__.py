@@ -1,1 +1,1 @@
-"""The export feature package."""
+"""Bulk CSV export, streamed: the `reviewapp export` command and downloads (see COLUMNS.md)."""

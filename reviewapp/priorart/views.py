@@ -1,4 +1,104 @@
-"""Prior-art submissions: submit, edit, withdraw, endorse."""
-from flask import Blueprint
+"""Prior-art submissions: submit, read, edit, withdraw."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..applications.services import get_application
+from ..community import services as community
+from ..extensions import db
+from ..models import Submission
+from ..models.submission import MAX_EXPLANATION
+from .forms import EditSubmissionForm, SubmitPriorArtForm
+from .services import (
+    SubmissionError, can_view, earliest_priority, edit_refusal, edit_submission, get_submission,
+    needs_conflict_declaration,
+    revisions_query, submit_prior_art, withdraw_submission,
+)
 
 bp = Blueprint("priorart", __name__)
+
+
+def show_error(form: FlaskForm, error: SubmissionError) -> None:
+    """Put a refusal next to the field it concerns, else above the form."""
+    if error.field and error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def own_submission_or_abort(submission_id: int) -> Submission:
+    """Return the submission when the current user may change it; 404 or 403 otherwise."""
+    submission = get_submission(db.session, submission_id)
+    if submission is None or not can_view(submission, current_user):
+        abort(404)
+    refusal = edit_refusal(submission, current_user)
+    if refusal:
+        abort(403, description=refusal)
+    return submission
+
+
+@bp.route("/applications/<number>/submit", methods=["GET", "POST"])
+@login_required
+def submit(number: str):
+    """Put a prior-art document forward on an application."""
+    application = get_application(db.session, number) or abort(404)
+    first = needs_conflict_declaration(db.session, application, current_user)
+    form = SubmitPriorArtForm(claims=application.document.claims, needs_conflict=first)
+    if form.validate_on_submit():
+        try:
+            outcome = submit_prior_art(db.session, application, current_user, form.to_data())
+        except SubmissionError as error:
+            show_error(form, error)
+        else:
+            flash(outcome.message, "success")
+            return redirect(url_for("priorart.detail", submission_id=outcome.submission.id))
+    elif request.method == "GET" and not application.is_open():
+        flash("This application is not open for review: prior art cannot be submitted now.", "error")
+        return redirect(url_for("applications.detail", number=application.number))
+    return render_template("priorart/submit.html", form=form, application=application,
+                           priority=earliest_priority(application), max_explanation=MAX_EXPLANATION)
+
+
+@bp.route("/submissions/<int:submission_id>")
+def detail(submission_id: int):
+    """Show a submission, its endorsements and its history."""
+    submission = get_submission(db.session, submission_id)
+    if submission is None or not can_view(submission, current_user):
+        abort(404)
+    history = db.paginate(revisions_query(submission), per_page=current_app.config["ITEMS_PER_PAGE"],
+                          error_out=False)
+    return render_template("priorart/detail.html", submission=submission, history=history,
+                           can_edit=submission.can_edit(current_user),
+                           community_controls=community.submission_controls(db.session, [submission],
+                                                                            current_user))
+
+
+@bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(submission_id: int):
+    """Change one's own submission while the window is open."""
+    submission = own_submission_or_abort(submission_id)
+    form = EditSubmissionForm.for_submission(submission)
+    if form.validate_on_submit():
+        try:
+            changed = edit_submission(db.session, submission, current_user, form.to_details())
+        except SubmissionError as error:
+            show_error(form, error)
+        else:
+            flash("Your submission was updated." if changed else "Nothing changed.", "success")
+            return redirect(url_for("priorart.detail", submission_id=submission.id))
+    return render_template("priorart/edit.html", form=form, submission=submission,
+                           priority=earliest_priority(submission.application),
+                           max_explanation=MAX_EXPLANATION)
+
+
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(submission_id: int):
+    """Withdraw one's own submission while the window is open."""
+    submission = own_submission_or_abort(submission_id)
+    withdraw_submission(db.session, submission, current_user)
+    flash("Your submission was withdrawn; its history is kept.", "success")
+    return redirect(url_for("priorart.detail", submission_id=submission.id))

@@ -1,0 +1,168 @@
+"""The read-only JSON API (`/api/v1`) and the page where examiners manage their tokens."""
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+
+from flask import (Blueprint, Response, abort, flash, g, jsonify, make_response, redirect,
+                   render_template, request, url_for)
+from flask_login import current_user
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, default_exceptions
+
+from ..auth.decorators import role_required
+from ..extensions import db
+from ..models.user import EXAMINER
+from .auth import TokenError, authenticate_header
+from .forms import TokenForm
+from .services import (ApiError, Paging, application_detail, create_token, find_application,
+                       list_applications, list_prior_art, list_tokens, parse_filters,
+                       parse_paging, revoke_token)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/api")
+
+
+@cache
+def openapi_document() -> str:
+    """Return the OpenAPI 3 description of the API, as shipped beside this module."""
+    return files(__package__).joinpath("openapi.json").read_text(encoding="utf-8")
+
+
+def error_response(message: str, status: int, headers: dict | None = None) -> Response:
+    """Return the API's error object `{"error": message}` with its status."""
+    response = jsonify(error=message)
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
+
+
+def page_response(items: list, total: int, paging: Paging, endpoint: str, **params) -> Response:
+    """Return one page of items in the API's envelope, with the URL of the next page."""
+    more = paging.offset + len(items) < total
+    params = {key: value for key, value in params.items() if value}
+    next_url = url_for(endpoint, page=paging.page + 1, per_page=paging.per_page, _external=True,
+                       **params) if items and more else None
+    return jsonify(items=items, page=paging.page, per_page=paging.per_page, total=total,
+                   next=next_url)
+
+
+@bp.before_app_request
+def answer_api_routing_errors():
+    """Answer unknown API paths and wrong methods in JSON, before any HTML error page."""
+    error = request.routing_exception
+    if (isinstance(error, HTTPException) and (error.code or 500) >= 400
+            and (request.path + "/").startswith(bp.url_prefix + "/")):
+        allow = getattr(error, "valid_methods", None)
+        return error_response(error.description, error.code, {"Allow": ", ".join(allow)} if allow else None)
+    return None
+
+
+@bp.before_request
+def authenticate():
+    """Know the examiner behind a bearer token; anonymous callers see public data."""
+    g.api_user = None
+    if request.endpoint != "api.openapi":
+        g.api_user = authenticate_header(db.session, request.headers.get("Authorization"))
+
+
+@bp.after_request
+def mark_private(response: Response) -> Response:
+    """Keep examiner-level answers out of shared caches."""
+    response.vary.add("Authorization")
+    if g.get("api_user") is not None:
+        response.cache_control.private = True
+        response.cache_control.no_store = True
+    return response
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    """Answer a refused request in JSON."""
+    return error_response(error.message, error.status)
+
+
+@bp.errorhandler(TokenError)
+def token_error(error: TokenError):
+    """Answer a refused token in JSON, with a Bearer challenge for 401."""
+    challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if error.status == 401 else None
+    return error_response(error.message, error.status, challenge)
+
+
+def http_error(error: HTTPException):
+    """Answer an HTTP error in JSON rather than as an HTML page."""
+    return error_response(error.description or error.name, error.code or 500)
+
+
+# By status code: the app's HTML handlers are registered by code, and a code beats a class.
+for _code in default_exceptions:
+    bp.register_error_handler(_code, http_error)
+
+
+@bp.errorhandler(OperationalError)
+def database_unavailable(error: OperationalError):
+    """Answer 503 in JSON when the database is down."""
+    db.session.rollback()
+    return error_response("The database is unavailable; try again shortly.", 503, {"Retry-After": "5"})
+
+
+@bp.get("/applications")
+def applications():
+    """List applications under review, newest publication first."""
+    paging, filters = parse_paging(request.args), parse_filters(request.args)
+    items, total = list_applications(db.session, paging=paging, **filters)
+    return page_response(items, total, paging, "api.applications", **filters)
+
+
+@bp.get("/applications/<number>")
+def application(number: str):
+    """Show an application's bibliographic data and claims."""
+    record = application_detail(db.session, number)
+    if record is None:
+        abort(404, description=f"No application {number[:40]!r}.")
+    return jsonify(record)
+
+
+@bp.get("/applications/<number>/prior-art")
+def prior_art(number: str):
+    """List an application's active prior art, best ranked first."""
+    found = find_application(db.session, number)
+    if found is None:
+        abort(404, description=f"No application {number[:40]!r}.")
+    paging = parse_paging(request.args)
+    items, total = list_prior_art(db.session, found, paging=paging, examiner=g.api_user is not None)
+    return page_response(items, total, paging, "api.prior_art", number=found.number)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """Serve the OpenAPI 3 description of this API."""
+    return Response(openapi_document(), mimetype="application/json")
+
+
+@tokens_bp.route("/tokens", methods=["GET", "POST"])
+@role_required(EXAMINER)
+def tokens():
+    """List the examiner's API tokens and create one, showing its secret this once."""
+    form, secret = TokenForm(), None
+    if form.validate_on_submit():
+        try:
+            _token, secret = create_token(db.session, current_user, form.name.data)
+            form.name.data = ""
+        except ApiError as error:
+            form.name.errors.append(error.message)
+    page = render_template("api/tokens.html", form=form, secret=secret,
+                           tokens=list_tokens(db.session, current_user))
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"  # the secret must not linger in a cache
+    return response
+
+
+@tokens_bp.post("/tokens/<int:token_id>/revoke")
+@role_required(EXAMINER)
+def revoke(token_id: int):
+    """Revoke one of the examiner's tokens."""
+    if revoke_token(db.session, current_user, token_id) is None:
+        abort(404)
+    flash("Token revoked: it no longer opens the API.", "success")
+    return redirect(url_for(".tokens"))

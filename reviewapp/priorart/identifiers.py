@@ -1,0 +1,228 @@
+"""Prior-art identifiers: parse what volunteers type into one key per document (pure, no database)."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+
+from ..models.submission import FOREIGN, NPL, US
+
+GRANT, PUBLICATION = "grant", "publication"
+
+# Series prefixes of US grants: design, reissue, plant, statutory invention registration,
+# defensive publication.
+US_SERIES = ("RE", "PP", "D", "H", "T")
+# A kind code: one letter and at most one digit (A1, B2, S1, E, P3...).
+KIND_CODE = re.compile(r"[A-Z]\d?")
+# Separators people put in numbers: spaces, commas, dots, hyphens, slashes.
+SEPARATORS = re.compile(r"[\s,./\-\u2010-\u2015]+")
+# A US publication written year/serial, with the serial's leading zeros sometimes left out.
+US_PUBLICATION_SLASH = re.compile(r"^(?:US)?\s*((?:19|20)\d\d)\s*/\s*(\d{1,7})(?!\d)", re.IGNORECASE)
+US_NUMBER = re.compile(r"^(?:US)?(?P<series>RE|PP|D|H|T)?(?P<number>\d+)(?P<kind>[A-Z]\d?)?$")
+FOREIGN_NUMBER = re.compile(r"^(?P<country>[A-Z]{2})(?P<number>[A-Z]?\d+)(?P<kind>[A-Z]\d?)?$")
+DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+DOI_HOSTS = ("doi.org", "dx.doi.org")
+# Query parameters that track the reader and say nothing about the document.
+TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|source)$", re.IGNORECASE)
+MAX_URL = 2048
+
+# Patent offices: ISO 3166-1 alpha-2 countries plus the regional and international offices.
+COUNTRIES = frozenset("""
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CS CU CV CW CX CY CZ DD DE DJ DK DM DO DZ
+EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY
+HK HM HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA
+LB LC LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY
+MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS
+RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SU SV SX SY SZ TC TD TF TG TH TJ TK TL
+TM TN TO TR TT TV TW TZ UA UG UM UY UZ VA VC VE VG VI VN VU WF WS YE YT YU ZA ZM ZW
+EP WO EA AP OA GC EM IB XN
+""".split())
+
+US_EXAMPLES = "e.g. US 7,123,456 B2, US 2018/0000016 A1 or D512,345"
+FOREIGN_EXAMPLES = "e.g. EP 1 234 567 A1, WO 2010/123456 or JP2001-123456A"
+
+
+class IdentifierError(ValueError):
+    """An identifier that cannot be read, with a message for the volunteer."""
+
+
+class UrlError(ValueError):
+    """A web address refused, with a message for the volunteer."""
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """A parsed prior-art identifier: the dedupe key and how to show it."""
+
+    kind: str  # us | foreign | npl
+    key: str  # one per document: US7123456, US20180000016, EP1234567, doi:10.1000/x, npl:3f2a...
+    kind_code: str = ""  # B2, A1...: shown, never part of the key
+    country: str = ""
+    number: str = ""  # the key without the country: 7123456, D512345, 20180000016
+    publication_type: str = ""  # grant | publication, for US documents
+    display: str = ""  # the key with its kind code (US7123456B2), or the DOI or URL given
+
+    @property
+    def is_patent(self) -> bool:
+        return self.kind in (US, FOREIGN)
+
+
+def parse_identifier(kind: str, text: str, *, url: str = "", title: str = "") -> Identifier:
+    """Return the identifier of a document of `kind` (us, foreign, npl) or raise IdentifierError."""
+    if kind == US:
+        return parse_us(text)
+    if kind == FOREIGN:
+        return parse_foreign(text)
+    if kind == NPL:
+        return parse_npl(text, url=url, title=title)
+    raise IdentifierError("Choose the kind of document: US patent or publication, foreign patent, "
+                          "or non-patent literature.")
+
+
+def compact(text: str) -> str:
+    """Return `text` upper-cased without spaces, commas, dots, hyphens or slashes."""
+    return SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def parse_us(text: str) -> Identifier:
+    """Parse a US grant (7,123,456 B2, D512,345, RE45,678) or publication (2018/0000016 A1)."""
+    text = (text or "").strip()
+    if not text:
+        raise IdentifierError(f"Enter the patent or publication number, {US_EXAMPLES}.")
+    # "2005/123456" is publication 2005/0123456: pad the serial before the slash disappears.
+    text = US_PUBLICATION_SLASH.sub(lambda m: f"US{m[1]}{m[2].zfill(7)}", text, count=1)
+    match = US_NUMBER.fullmatch(compact(text))
+    if match is None:
+        foreign = FOREIGN_NUMBER.fullmatch(compact(text))
+        if foreign and foreign["country"] in COUNTRIES:
+            raise IdentifierError(f"{foreign['country']} is not a US number: "
+                                  "choose \"Foreign patent\" for it.")
+        raise IdentifierError(f"\"{text}\" is not a US patent or publication number; {US_EXAMPLES}.")
+    series, number, kind_code = match["series"] or "", match["number"], match["kind"] or ""
+    if not series and len(number) == 11 and number[:2] in ("19", "20"):
+        if kind_code.startswith("B"):
+            raise IdentifierError(f"{kind_code} is the kind code of a granted patent, but {number[:4]}/"
+                                  f"{number[4:]} is a publication number: check the number or the kind code.")
+        key = f"US{number}"
+        return Identifier(US, key, kind_code, "US", number, PUBLICATION, key + kind_code)
+    number = number.lstrip("0")
+    if not number or len(number) > 8:
+        raise IdentifierError(f"\"{text}\" is not a US patent or publication number: grants have up to "
+                              f"8 digits, publications 11 (year and serial); {US_EXAMPLES}.")
+    if kind_code in ("A1", "A2", "A9"):
+        raise IdentifierError(f"{kind_code} is the kind code of a published application, whose number has "
+                              f"a year and a serial like 2018/0000016: check the number or the kind code.")
+    key = f"US{series}{number}"
+    return Identifier(US, key, kind_code, "US", series + number, GRANT, key + kind_code)
+
+
+def parse_foreign(text: str) -> Identifier:
+    """Parse a foreign patent document (EP 1 234 567 A1, WO 2010/123456, JP2001-123456A)."""
+    text = (text or "").strip()
+    if not text:
+        raise IdentifierError(f"Enter the patent number with its country code, {FOREIGN_EXAMPLES}.")
+    match = FOREIGN_NUMBER.fullmatch(compact(text))
+    if match is None:
+        raise IdentifierError(f"\"{text}\" is not a patent number with a country code; {FOREIGN_EXAMPLES}.")
+    country, number, kind_code = match["country"], match["number"], match["kind"] or ""
+    if country == "US":
+        raise IdentifierError("This is a US number: choose \"US patent or publication\" for it.")
+    if country not in COUNTRIES:
+        raise IdentifierError(f"{country} is not a known country or patent office code; {FOREIGN_EXAMPLES}.")
+    if sum(c.isdigit() for c in number) < 4:
+        raise IdentifierError(f"\"{text}\" is too short for a patent number; {FOREIGN_EXAMPLES}.")
+    key = country + number
+    return Identifier(FOREIGN, key, kind_code, country, number, "", key + kind_code)
+
+
+def parse_npl(text: str, *, url: str = "", title: str = "") -> Identifier:
+    """Key non-patent literature by its DOI, else its normalised URL, else its normalised title."""
+    text, url, title = (text or "").strip(), (url or "").strip(), (title or "").strip()
+    doi = find_doi(text) or find_doi(url)
+    if doi:
+        key = f"doi:{doi}"
+        if len(key) > 255:  # longer than the column: keep it unique all the same
+            key = "npl:" + digest("doi", doi)
+        return Identifier(NPL, key, display=f"doi:{doi}")
+    if looks_like_url(text):
+        url = text
+    if url:
+        return Identifier(NPL, "npl:" + digest("url", normalise_url(url)), display=url)
+    # Without a title, a citation typed as the identifier (an ISBN, a report number) will do.
+    normalised = normalise_title(title) or normalise_title(text)
+    if normalised:
+        return Identifier(NPL, "npl:" + digest("title", normalised), display=text)
+    raise IdentifierError("Give the title of this non-patent literature, or its DOI or web address.")
+
+
+def digest(namespace: str, value: str) -> str:
+    """Return a short stable hash of `value`; namespaces keep a URL and a title apart."""
+    return hashlib.sha1(f"{namespace}:{value}".encode()).hexdigest()[:20]
+
+
+def find_doi(text: str) -> str | None:
+    """Return the DOI in `text` (a bare DOI, doi:..., or a doi.org link), lower-cased."""
+    if not text:
+        return None
+    match = DOI.search(unquote(text))
+    if match is None:
+        return None
+    return match[1].rstrip(".,;:)]}'").lower()
+
+
+def looks_like_url(text: str) -> bool:
+    """Tell whether `text` is a web address rather than a citation."""
+    return bool(re.match(r"^(https?://|www\.)\S+$", text, re.IGNORECASE))
+
+
+def check_url(url: str) -> str:
+    """Return `url` trimmed when it is a full http(s) address, "" when empty; raise UrlError otherwise."""
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if len(url) > MAX_URL:
+        raise UrlError(f"This address is {len(url):,} characters long; at most {MAX_URL:,} are accepted.")
+    if any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
+        raise UrlError("A web address cannot contain spaces or control characters.")
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        raise UrlError("This is not a valid web address, e.g. https://example.org/paper.pdf.") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise UrlError("Only http:// and https:// links are accepted, e.g. https://example.org/paper.pdf.")
+    if not host:
+        raise UrlError("Enter a full web address, e.g. https://example.org/paper.pdf.")
+    return url
+
+
+def normalise_url(url: str) -> str:
+    """Return `url` without what varies between copies: scheme, www., port 80/443, fragment, tracking."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    try:
+        port = parts.port if parts.port not in (None, 80, 443) else None
+    except ValueError:
+        port = None
+    path = re.sub(r"/+$", "", parts.path) or ""
+    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                   if not TRACKING_PARAMS.match(k))
+    return f"{host}{':' + str(port) if port else ''}{path}{'?' + urlencode(query) if query else ''}"
+
+
+def normalise_title(title: str) -> str:
+    """Return `title` case-folded, without accents, punctuation or repeated spaces."""
+    decomposed = unicodedata.normalize("NFKD", title or "")
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+
+def strip_kind_code(publication_number: str, key: str) -> str | None:
+    """Return the kind code when `publication_number` is `key` plus one (US7123456B2 -> B2), else None."""
+    if not publication_number.startswith(key):
+        return None
+    rest = publication_number[len(key):]
+    return rest if rest == "" or KIND_CODE.fullmatch(rest) else None

@@ -1,0 +1,122 @@
+"""The token page: examiners only, the secret shown once, only its hash kept, revocation."""
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from sqlalchemy import select
+
+from reviewapp.api.services import MAX_TOKENS, create_token
+from reviewapp.extensions import db
+from reviewapp.models import ApiToken
+from tests.factories import make_application, make_user
+
+SECRET = re.compile(r'<code id="new-token">(opa_[A-Za-z0-9_-]{43})</code>')
+
+
+def create(client, name="nightly pull") -> str:
+    """Create a token through the page and return the secret it shows."""
+    response = client.post("/api/tokens", data={"name": name})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    match = SECRET.search(response.get_data(as_text=True))
+    assert match, response.get_data(as_text=True)
+    return match.group(1)
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, app):
+    response = client.get("/api/tokens")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_volunteers_are_refused(client, auth, app):
+    auth.login(make_user())
+    db.session.commit()  # a refused request rolls back: keep the account
+    assert client.get("/api/tokens").status_code == 403
+    assert client.post("/api/tokens", data={"name": "x"}).status_code == 403
+    assert db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_create_shows_the_secret_once_and_stores_only_its_hash(client, auth, examiner):
+    auth.login(examiner)
+    secret = create(client)
+    row = db.session.scalars(select(ApiToken)).one()
+    assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert (row.user_id, row.name, row.revoked_at) == (examiner.id, "nightly pull", None)
+    page = client.get("/api/tokens").get_data(as_text=True)
+    assert secret not in page
+    assert "nightly pull" in page and "active" in page
+
+
+def test_the_new_token_opens_the_api(client, auth, examiner):
+    make_application(number="US20180000016A1")
+    auth.login(examiner)
+    secret = create(client)
+    auth.logout()
+    response = client.get("/api/v1/applications/US20180000016A1/prior-art",
+                          headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+
+
+def test_a_name_is_required(client, auth, examiner):
+    auth.login(examiner)
+    response = client.post("/api/tokens", data={"name": "  "})
+    assert "Name the token" in response.get_data(as_text=True)
+    assert db.session.scalars(select(ApiToken)).all() == []
+
+
+def test_revoke_closes_the_api_to_the_token(client, auth, examiner):
+    auth.login(examiner)
+    secret = create(client)
+    row = db.session.scalars(select(ApiToken)).one()
+    response = client.post(f"/api/tokens/{row.id}/revoke")
+    assert response.status_code == 302
+    assert row.revoked_at is not None
+    assert "revoked" in client.get("/api/tokens").get_data(as_text=True)
+    api = client.get("/api/v1/applications", headers={"Authorization": f"Bearer {secret}"})
+    assert api.status_code == 401
+
+
+def test_nobody_revokes_someone_elses_token(client, auth, examiner):
+    other, _secret = create_token(db.session, make_user("admin"), "theirs")
+    db.session.commit()  # a refused request rolls back: keep the rows
+    auth.login(examiner)
+    assert client.post(f"/api/tokens/{other.id}/revoke").status_code == 404
+    assert other.revoked_at is None
+    assert client.post("/api/tokens/999999/revoke").status_code == 404
+
+
+def test_revoking_needs_a_post(client, auth, examiner):
+    row, _secret = create_token(db.session, examiner, "mine")
+    db.session.commit()  # a refused request rolls back: keep the rows
+    auth.login(examiner)
+    assert client.get(f"/api/tokens/{row.id}/revoke").status_code == 405
+    assert row.revoked_at is None
+
+
+def test_the_forms_are_csrf_protected(client, auth, examiner, app):
+    row, _secret = create_token(db.session, examiner, "mine")
+    db.session.commit()  # a refused request rolls back: keep the rows
+    app.config["WTF_CSRF_ENABLED"] = True
+    auth.login(examiner)
+    assert client.post("/api/tokens", data={"name": "forged"}).status_code == 400
+    assert client.post(f"/api/tokens/{row.id}/revoke").status_code == 400
+    assert row.revoked_at is None
+    assert db.session.scalars(select(ApiToken.name)).all() == ["mine"]
+
+
+def test_active_tokens_are_capped(client, auth, examiner):
+    for i in range(MAX_TOKENS):
+        create_token(db.session, examiner, f"t{i}")
+    auth.login(examiner)
+    response = client.post("/api/tokens", data={"name": "one more"})
+    assert "revoke one first" in response.get_data(as_text=True)
+    assert not SECRET.search(response.get_data(as_text=True))
+
+
+def test_volunteers_cannot_hold_tokens(app):
+    from reviewapp.api.services import ApiError
+
+    with pytest.raises(ApiError):
+        create_token(db.session, make_user(), "sneaky")
