@@ -6,7 +6,9 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, Response, render_template
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
 
 from .config import build_config, instance_path_from_env
@@ -49,6 +51,9 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the schema must be known before migrations run)
 
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            use_real_sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -63,8 +68,31 @@ def register_extensions(app: Flask) -> None:
         return user if user and user.is_active else None
 
 
+def use_real_sqlite_transactions(engine) -> None:
+    """Let SQLAlchemy, not pysqlite, begin transactions, so savepoints work on SQLite."""
+
+    # pysqlite begins transactions lazily and commits on its own around some statements; a
+    # released SAVEPOINT that opened the transaction would commit it (SQLAlchemy's recipe).
+    @event.listens_for(engine, "connect")
+    def no_implicit_transactions(dbapi_connection, connection_record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+class BoundedIntConverter(IntegerConverter):
+    """An `int` URL part that fits a database integer: a larger one is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount every feature package."""
+    app.url_map.converters["int"] = BoundedIntConverter
     from .admin.views import bp as admin_bp
     from .api.views import bp as api_bp
     from .api.views import tokens_bp as api_tokens_bp
@@ -122,9 +150,14 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_context(app: Flask) -> None:
     """Give every template the navigation's data."""
 
+    from flask_login import current_user
+
+    from .community.services import unread_count
+
     @app.context_processor
     def navigation() -> dict:
-        return {"nav_endpoints": app.view_functions, "unread_notifications": 0}
+        unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
+        return {"nav_endpoints": app.view_functions, "unread_notifications": unread}
 
 
 def register_commands(app: Flask) -> None:

@@ -72,6 +72,8 @@ def mark_for_index(session: Session, document_ids: Iterable[int]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a savepoint released: the real commit is still ahead
+        return
     pending = session.info.pop(PENDING_KEY, None)
     if pending:
         enqueue_index(pending)

@@ -47,3 +47,25 @@ def test_unknown_page_is_a_friendly_404(client):
     assert response.status_code == 404
     assert b"Not Found" in response.data
     assert b"Back to the applications" in response.data
+
+
+def test_a_released_savepoint_does_not_commit_early(db):
+    from reviewapp.models import User
+
+    with db.session.begin_nested():
+        db.session.add(User(email="sp@example.test", display_name="Savepoint"))
+    db.session.rollback()
+    assert db.session.query(User).count() == 0
+
+
+def test_ids_too_large_for_the_database_are_404(client):
+    assert client.get("/submissions/99999999999").status_code == 404
+
+
+def test_next_parameter_cannot_leave_the_site(app):
+    from reviewapp.auth.views import safe_next
+
+    with app.test_request_context():
+        assert safe_next("/applications") == "/applications"
+        for hostile in ("//evil.example", "/\\evil.example", "https://evil.example/", "javascript:x"):
+            assert safe_next(hostile) == "/"

@@ -24,7 +24,8 @@ RESET_SENT = ("If an account exists for that email, we have sent it a link to ch
 
 def safe_next(target: str | None) -> str:
     """Return `target` when it is a local path, else the home page."""
-    if (target and target.startswith("/") and not target.startswith("//")
+    # Browsers read "/\\evil.example" as "//evil.example": refuse backslashes too.
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and not urlsplit(target).netloc):
         return target
     return url_for("applications.index")

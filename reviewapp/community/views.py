@@ -1,4 +1,337 @@
-"""Votes, claim marks, tags, discussion, flags, notifications, reviewer pages."""
-from flask import Blueprint
+"""Votes, claim marks, tags, discussion, flags, moderation, notifications, reviewer pages."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..applications.services import get_application
+from ..auth.decorators import role_required
+from ..auth.views import safe_next
+from ..extensions import db
+from ..models import Application, Comment, Flag, Notification, Submission, User
+from ..models.user import ADMIN
+from . import services
+from .forms import CommentForm, FlagForm, MarkForm, ModerationForm, TagForm, VoteForm
+from .markdown import render_markdown
+from .services import CommunityError
 
 bp = Blueprint("community", __name__)
+# Ids are 32-bit in PostgreSQL: a longer number in a URL is a 404, not a database error.
+ID = "int(min=1, max=2147483647)"
+bp.add_app_template_filter(render_markdown, "markdown")
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+def per_page() -> int:
+    return current_app.config["ITEMS_PER_PAGE"]
+
+
+def page_arg(name: str = "page") -> int:
+    return max(request.args.get(name, 1, type=int), 1)
+
+
+def load_application(number: str) -> Application:
+    """Return the application with this number, or answer 404."""
+    application = get_application(db.session, number)
+    if application is None:
+        abort(404)
+    return application
+
+
+def load_submission(submission_id: int) -> Submission:
+    """Return a submission the current user may see, or answer 404."""
+    submission = db.session.get(Submission, submission_id)
+    if submission is None or not services.submission_visible(submission, current_user):
+        abort(404)
+    return submission
+
+
+def back(default: str):
+    """Redirect to the form's local `next` page, else to `default`."""
+    target = request.form.get("next")
+    # Browsers read "/\\host" as "//host": such a target would leave the site.
+    return redirect(safe_next(target) if target and "\\" not in target else default)
+
+
+def submission_url(submission: Submission) -> str:
+    return url_for("applications.detail", number=submission.application.number,
+                   _anchor=f"submission-{submission.id}")
+
+
+def show_error(form: FlaskForm, error: CommunityError) -> None:
+    """Put a refusal next to its field, or flash it when the form has no such field."""
+    if error.field and error.field in form:
+        form[error.field].errors.append(str(error))
+    else:
+        flash(str(error), "error")
+
+
+def render_discussion(application: Application, form: CommentForm | None = None,
+                      tag_form: TagForm | None = None):
+    """Render the discussion page, with a form as the user left it."""
+    panel = services.application_panel(db.session, application, current_user, page=page_arg(),
+                                       per_page=per_page())
+    form = (form or CommentForm()).set_claims(panel.claim_choices)
+    parent = services.get_by_id(db.session, Comment, form.parent_id.data)
+    if parent is not None and parent.application_id != application.id:
+        parent = None
+    return render_template("community/discussion.html", application=application, panel=panel,
+                           form=form, tag_form=tag_form or TagForm(), parent=parent)
+
+
+# --- discussion --------------------------------------------------------------------------------
+
+@bp.route("/applications/<number>/discussion")
+def discussion(number: str):
+    """Show an application's threaded discussion, its tags and the comment form."""
+    return render_discussion(load_application(number))
+
+
+@bp.route("/applications/<number>/comments", methods=["POST"])
+@login_required
+def add_comment(number: str):
+    """Post a comment or a reply."""
+    application = load_application(number)
+    form = CommentForm().set_claims(services.claim_choices(application))
+    if form.validate_on_submit():
+        try:
+            comment = services.post_comment(db.session, application, current_user, form.body.data,
+                                            parent_id=form.parent_id.data, claim_id=form.claim_id.data)
+        except CommunityError as error:
+            show_error(form, error)
+        else:
+            flash("Your comment is posted.", "success")
+            page = page_arg() if comment.parent_id else None  # a new thread comes first
+            return redirect(url_for(".discussion", number=application.number, page=page,
+                                    _anchor=f"comment-{comment.id}"))
+    return render_discussion(application, form=form)
+
+
+# --- tags --------------------------------------------------------------------------------------
+
+@bp.route("/applications/<number>/tags", methods=["POST"])
+@login_required
+def tag_application(number: str):
+    """Add a tag to an application."""
+    application = load_application(number)
+    form = TagForm()
+    if form.validate_on_submit():
+        try:
+            tag = services.add_tag(db.session, application, form.name.data, current_user)
+        except CommunityError as error:
+            show_error(form, error)
+        else:
+            flash(f"Tagged {tag.name}.", "success")
+            return back(url_for(".discussion", number=application.number))
+    return render_discussion(application, tag_form=form)
+
+
+@bp.route("/applications/<number>/tags/<name>/remove", methods=["POST"])
+@login_required
+def untag_application(number: str, name: str):
+    """Take a tag off an application."""
+    application = load_application(number)
+    if services.remove_tag(db.session, application, name, current_user):
+        flash(f"Tag {name} removed.", "success")
+    return back(url_for(".discussion", number=application.number))
+
+
+@bp.route(f"/submissions/<{ID}:submission_id>/tags", methods=["GET", "POST"])
+@login_required
+def submission_tags(submission_id: int):
+    """Show and add the tags of a submission."""
+    submission = load_submission(submission_id)
+    form = TagForm()
+    if form.validate_on_submit():
+        try:
+            tag = services.add_tag(db.session, submission, form.name.data, current_user)
+        except CommunityError as error:
+            show_error(form, error)
+        else:
+            flash(f"Tagged {tag.name}.", "success")
+            return back(url_for(".submission_tags", submission_id=submission.id))
+    tags = services.submission_tag_names(db.session, [submission.id]).get(submission.id, [])
+    return render_template("community/submission_tags.html", submission=submission, tags=tags, form=form)
+
+
+@bp.route(f"/submissions/<{ID}:submission_id>/tags/<name>/remove", methods=["POST"])
+@login_required
+def untag_submission(submission_id: int, name: str):
+    """Take a tag off a submission."""
+    submission = load_submission(submission_id)
+    if services.remove_tag(db.session, submission, name, current_user):
+        flash(f"Tag {name} removed.", "success")
+    return back(url_for(".submission_tags", submission_id=submission.id))
+
+
+@bp.route("/tags")
+def tags():
+    """List the tags in use with how many applications and submissions carry each."""
+    page = db.paginate(services.tags_query(), page=page_arg(), per_page=per_page(), error_out=False)
+    return render_template("community/tags.html", page=page,
+                           counts=services.tag_counts(db.session, page.items))
+
+
+@bp.route("/tags/<name>")
+def tag(name: str):
+    """List the applications and submissions carrying one tag."""
+    tag = services.find_tag(db.session, name) or abort(404)
+    applications = db.paginate(services.tagged_applications_query(tag), page=page_arg(),
+                               per_page=per_page(), error_out=False)
+    submissions = db.paginate(services.tagged_submissions_query(tag, current_user),
+                              page=page_arg("spage"), per_page=per_page(), error_out=False)
+    return render_template("community/tag.html", tag=tag, applications=applications,
+                           submissions=submissions)
+
+
+# --- votes and claim marks ---------------------------------------------------------------------
+
+@bp.route(f"/submissions/<{ID}:submission_id>/vote", methods=["POST"])
+@login_required
+def vote(submission_id: int):
+    """Vote a submission up or down, or take the vote back."""
+    submission = load_submission(submission_id)
+    form = VoteForm()
+    if not form.validate_on_submit():
+        flash("Vote up or down, or remove your vote.", "error")
+        return back(submission_url(submission))
+    try:
+        if form.value.data == "clear":
+            services.remove_vote(db.session, submission, current_user)
+            flash("Your vote is removed.", "success")
+        else:
+            services.cast_vote(db.session, submission, current_user, 1 if form.value.data == "up" else -1)
+            flash(f"Your vote ({form.value.data}) is counted.", "success")
+    except CommunityError as error:
+        flash(str(error), "error")
+    return back(submission_url(submission))
+
+
+@bp.route(f"/submissions/<{ID}:submission_id>/marks", methods=["POST"])
+@login_required
+def mark_claim(submission_id: int):
+    """Toggle "this prior art reads on claim N"."""
+    submission = load_submission(submission_id)
+    form = MarkForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.claim_id.errors) or "Choose a claim.", "error")
+        return back(submission_url(submission))
+    try:
+        marked = services.toggle_claim_mark(db.session, submission, current_user, form.claim_id.data)
+    except CommunityError as error:
+        flash(str(error), "error")
+    else:
+        flash("Marked: it reads on that claim." if marked else "Mark removed.", "success")
+    return back(submission_url(submission))
+
+
+# --- flags and moderation ----------------------------------------------------------------------
+
+@bp.route(f"/flag/<target_type>/<{ID}:target_id>", methods=["GET", "POST"])
+@login_required
+def flag(target_type: str, target_id: int):
+    """Ask the moderators to look at a submission, comment or user."""
+    target = services.load_target(db.session, target_type, target_id, current_user) or abort(404)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_content(db.session, current_user, target, form.reason.data)
+        except CommunityError as error:
+            show_error(form, error)
+        else:
+            flash("Thank you: a moderator will look at it.", "success")
+            return back(services.target_path(db.session, target))
+    return render_template("community/flag.html", form=form, target_type=target_type, target_id=target_id,
+                           label=services.target_label(db.session, target))
+
+
+@bp.route("/moderation")
+@role_required(ADMIN)
+def moderation():
+    """List the open flags, oldest first, with what they point at."""
+    page = db.paginate(services.open_flags_query(), page=page_arg(), per_page=per_page(), error_out=False)
+    return render_template("community/moderation.html", page=page,
+                           rows=services.flag_rows(db.session, page.items))
+
+
+@bp.route(f"/moderation/<target_type>/<{ID}:target_id>/<action>", methods=["POST"])
+@role_required(ADMIN)
+def moderate(target_type: str, target_id: int, action: str):
+    """Hide or restore a submission or comment, ban or unban a user."""
+    target = services.load_target(db.session, target_type, target_id, current_user) or abort(404)
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.reason.errors), "error")
+        return back(url_for(".moderation"))
+    try:
+        services.moderate(db.session, current_user, target, action, form.reason.data or "")
+    except CommunityError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"{services.target_label(db.session, target)}: {action} done.", "success")
+    return back(url_for(".moderation"))
+
+
+@bp.route(f"/moderation/flags/<{ID}:flag_id>/resolve", methods=["POST"])
+@role_required(ADMIN)
+def resolve_flag(flag_id: int):
+    """Close a flag without acting on its target."""
+    flag = db.get_or_404(Flag, flag_id)
+    try:
+        services.resolve_flag(db.session, flag, current_user, "dismissed")
+    except CommunityError as error:
+        flash(str(error), "error")
+    else:
+        flash("Flag dismissed.", "success")
+    return back(url_for(".moderation"))
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    """List the user's notifications, newest first."""
+    page = db.paginate(services.notifications_query(current_user), page=page_arg(), per_page=per_page(),
+                       error_out=False)
+    return render_template("community/notifications.html", page=page)
+
+
+@bp.route(f"/notifications/<{ID}:notification_id>/read", methods=["POST"])
+@login_required
+def read_notification(notification_id: int):
+    """Mark one notification as read."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != current_user.id:
+        abort(404)
+    services.mark_read(db.session, notification, current_user)
+    return back(url_for(".notifications"))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all_notifications():
+    """Mark every notification of the user as read."""
+    count = services.mark_all_read(db.session, current_user)
+    flash(f"{count} notification(s) marked as read.", "success")
+    return back(url_for(".notifications"))
+
+
+# --- reviewer pages ----------------------------------------------------------------------------
+
+@bp.route(f"/reviewers/<{ID}:user_id>")
+def reviewer(user_id: int):
+    """Show a volunteer's public record: submissions, verdicts, endorsements, votes, reputation."""
+    user = db.get_or_404(User, user_id)
+    profile = services.reviewer_page(db.session, user, current_user, page=page_arg(),
+                                     endorsement_page=page_arg("epage"), per_page=per_page())
+    return render_template("community/reviewer.html", profile=profile)
+
+
+@bp.route("/me")
+@login_required
+def me():
+    """Go to one's own reviewer page."""
+    return redirect(url_for(".reviewer", user_id=current_user.id))

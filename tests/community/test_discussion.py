@@ -1,0 +1,158 @@
+"""Threaded, claim-specific, Markdown discussion on an application."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from reviewapp.community.services import CommentError, application_panel, post_comment
+from reviewapp.models import Comment
+from tests.factories import make_application
+
+
+def claim(application, number: int):
+    return next(c for c in application.document.claims if c.number == number)
+
+
+def comments_on(db, application) -> list[Comment]:
+    return db.session.scalars(select(Comment).where(Comment.application_id == application.id)
+                              .order_by(Comment.id)).all()
+
+
+# --- services ----------------------------------------------------------------------------------
+
+def test_threads_replies_and_claims(db, people, application):
+    claim_2 = claim(application, 2)
+    root = post_comment(db.session, application, people.voter, "Claim 2 looks *obvious*.", claim_id=claim_2.id)
+    reply = post_comment(db.session, application, people.other, "Agreed.", parent_id=root.id)
+    nested = post_comment(db.session, application, people.voter, "See US7000001.", parent_id=reply.id)
+    other_root = post_comment(db.session, application, people.other, "General remark.")
+
+    assert reply.parent_id == root.id and nested.parent_id == reply.id
+    assert reply.claim_id == claim_2.id  # a reply stays on its parent's claim
+    assert other_root.claim_id is None
+
+    panel = application_panel(db.session, application, people.voter)
+    assert panel.comment_count == 4
+    assert [n.comment.id for n in panel.nodes] == [other_root.id, root.id]  # newest thread first
+    thread = panel.nodes[1]
+    assert str(thread.html) == "<p>Claim 2 looks <em>obvious</em>.</p>"
+    assert [c.comment.id for c in thread.children] == [reply.id]
+    assert [c.comment.id for c in thread.children[0].children] == [nested.id]
+
+
+def test_comment_length_limits(db, people, application):
+    with pytest.raises(CommentError, match="Write something"):
+        post_comment(db.session, application, people.voter, "   \n ")
+    with pytest.raises(CommentError, match="at most 5,000 characters; yours has 5,001"):
+        post_comment(db.session, application, people.voter, "x" * 5001)
+    post_comment(db.session, application, people.voter, "x" * 5000)
+    assert len(comments_on(db, application)) == 1
+
+
+def test_no_comments_outside_the_window(db, people):
+    closed = make_application(days_left=-1)
+    with pytest.raises(CommentError, match="closed"):
+        post_comment(db.session, closed, people.voter, "Too late?")
+    pending = make_application(status="pending")
+    with pytest.raises(CommentError, match="opens with the review window"):
+        post_comment(db.session, pending, people.voter, "Too early?")
+    assert comments_on(db, closed) == [] and comments_on(db, pending) == []
+
+
+def test_replies_and_claims_must_belong_to_the_application(db, people, application):
+    elsewhere = make_application()
+    foreign = post_comment(db.session, elsewhere, people.voter, "Elsewhere.")
+    with pytest.raises(CommentError, match="no longer there"):
+        post_comment(db.session, application, people.voter, "Reply", parent_id=foreign.id)
+    with pytest.raises(CommentError) as caught:
+        post_comment(db.session, application, people.voter, "About", claim_id=claim(elsewhere, 1).id)
+    assert caught.value.field == "claim_id"
+    assert comments_on(db, application) == []
+
+
+def test_banned_and_anonymous_cannot_comment(db, people, application):
+    from reviewapp.models.base import utcnow
+
+    people.voter.banned_at = utcnow()
+    with pytest.raises(CommentError, match="suspended"):
+        post_comment(db.session, application, people.voter, "Hi")
+    panel = application_panel(db.session, application, None)
+    assert not panel.can_comment and panel.comment_refusal == "Log in to join the discussion."
+
+
+def test_comment_bodies_are_sanitised_on_display(db, people, application):
+    post_comment(db.session, application, people.voter,
+                 "**Bold** [ok](http://example.org) [bad](javascript:alert(1)) <script>alert(2)</script>"
+                 '<img src=x onerror="alert(3)">')
+    html = str(application_panel(db.session, application, None).nodes[0].html)
+    assert "<strong>Bold</strong>" in html
+    assert '<a href="http://example.org" rel="nofollow noopener ugc">ok</a>' in html
+    assert "<script" not in html and "onerror" not in html and 'href="javascript' not in html
+
+
+def test_threads_paginate(db, people, application):
+    for n in range(5):
+        post_comment(db.session, application, people.voter, f"Comment {n}")
+    panel = application_panel(db.session, application, None, page=2, per_page=2)
+    assert panel.threads.pages == 3
+    assert [n.comment.body for n in panel.nodes] == ["Comment 2", "Comment 1"]
+
+
+# --- views -------------------------------------------------------------------------------------
+
+def test_discussion_page_shows_thread_form_and_tags(client, auth, db, people, application):
+    root = post_comment(db.session, application, people.voter, "First **point**", claim_id=claim(application, 3).id)
+    post_comment(db.session, application, people.other, "A reply", parent_id=root.id)
+    auth.login(people.other)
+    page = client.get(f"/applications/{application.number}/discussion").get_data(as_text=True)
+    assert "First <strong>point</strong>" in page and "A reply" in page
+    assert "claim 3</a>" in page
+    assert 'name="body"' in page and ">Claim 2</option>" in page
+    assert f'name="parent_id" value="{root.id}"' in page
+    assert "Add tag" in page
+
+
+def test_post_comment_view_and_reply(client, auth, db, people, application):
+    auth.login(people.voter)
+    url = f"/applications/{application.number}/comments"
+    claim_1 = claim(application, 1)
+    response = client.post(url, data={"body": "Reads on claim 1.", "claim_id": claim_1.id})
+    assert response.status_code == 302
+    root = comments_on(db, application)[0]
+    assert root.claim_id == claim_1.id and root.author_id == people.voter.id
+    assert response.headers["Location"].endswith(f"/discussion#comment-{root.id}")
+
+    response = client.post(url, data={"body": "Me too.", "parent_id": root.id})
+    assert response.status_code == 302
+    reply = comments_on(db, application)[1]
+    assert reply.parent_id == root.id and reply.claim_id == claim_1.id
+
+
+def test_bad_comments_keep_the_text_and_show_the_message(client, auth, db, people, application):
+    auth.login(people.voter)
+    url = f"/applications/{application.number}/comments"
+    long_text = "y" * 5001
+    page = client.post(url, data={"body": long_text, "claim_id": 0}).get_data(as_text=True)
+    assert "A comment is at most 5,000 characters." in page and long_text in page
+    page = client.post(url, data={"body": "Typed text", "claim_id": 999999}).get_data(as_text=True)
+    assert "Not a valid choice" in page and "Typed text" in page
+    page = client.post(url, data={"body": ""}).get_data(as_text=True)
+    assert "Write something first." in page
+    page = client.post(url, data={"body": "Reply text", "parent_id": str(2**40)}).get_data(as_text=True)
+    assert "The comment you are replying to is no longer there." in page and "Reply text" in page
+    assert comments_on(db, application) == []
+
+
+def test_closed_window_discussion_is_read_only(client, auth, db, people):
+    closed = make_application(days_left=-3)
+    auth.login(people.voter)
+    page = client.get(f"/applications/{closed.number}/discussion").get_data(as_text=True)
+    assert "the discussion is read-only" in page and 'name="body"' not in page
+    response = client.post(f"/applications/{closed.number}/comments", data={"body": "Late!", "claim_id": 0})
+    assert response.status_code == 200
+    assert "the discussion is read-only" in response.get_data(as_text=True)
+    assert comments_on(db, closed) == []
+
+
+def test_unknown_application_is_404(client):
+    assert client.get("/applications/US0000000000A1/discussion").status_code == 404

@@ -1,0 +1,150 @@
+"""Notifications to watchers: new submissions, new comments, closing windows; in-site and by mail."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from reviewapp.community.services import (
+    mail_pending_notifications, mark_all_read, notify_closing_windows, notify_new_comment,
+    notify_new_submission, post_comment, unread_count,
+)
+from reviewapp.extensions import db as _db
+from reviewapp.models import Notification, Watch
+from reviewapp.models.base import utcnow
+from tests.factories import make_application, make_submission, make_user
+
+
+def watch(application, *users) -> None:
+    for user in users:
+        _db.session.add(Watch(user_id=user.id, application_id=application.id))
+    _db.session.flush()
+
+
+def notified(db, kind: str | None = None) -> list[tuple[int, str]]:
+    stmt = select(Notification.user_id, Notification.kind).order_by(Notification.user_id, Notification.id)
+    if kind:
+        stmt = stmt.where(Notification.kind == kind)
+    return db.session.execute(stmt).all()
+
+
+def test_new_submission_notifies_watchers_but_not_the_submitter(db, people, application):
+    watch(application, people.submitter, people.voter, people.admin)
+    submission = make_submission(application, people.submitter, title="Glycol cooling")
+    assert notify_new_submission(db.session, submission) == 2
+    assert notified(db) == [(people.voter.id, "submission"), (people.admin.id, "submission")]
+    note = db.session.scalar(select(Notification).where(Notification.user_id == people.voter.id))
+    assert "Glycol cooling" in note.message and application.number in note.message
+    assert note.url == f"/applications/{application.number}#submission-{submission.id}"
+    assert notify_new_submission(db.session, submission) == 0  # once per submission
+
+
+def test_new_comment_notifies_watchers_but_not_the_author(db, people, application):
+    watch(application, people.voter, people.other)
+    make_user(name="Not watching")
+    comment = post_comment(db.session, application, people.voter, "Look at claim 3")
+    assert notified(db) == [(people.other.id, "comment")]
+    note = db.session.scalar(select(Notification))
+    assert note.url == f"/applications/{application.number}/discussion#comment-{comment.id}"
+    assert people.voter.display_name in note.message
+    assert notify_new_comment(db.session, comment) == 0
+
+
+def test_banned_watchers_are_not_notified(db, people, application):
+    watch(application, people.voter, people.other)
+    people.other.banned_at = utcnow()
+    assert notify_new_submission(db.session, make_submission(application, people.submitter)) == 1
+    assert notified(db) == [(people.voter.id, "submission")]
+
+
+def test_closing_soon_is_sent_exactly_once(db, people):
+    now = utcnow()
+    soon = make_application(days_left=3)
+    later = make_application(days_left=10)
+    closed = make_application(days_left=-1)
+    for application in (soon, later, closed):
+        watch(application, people.voter, people.other)
+
+    assert notify_closing_windows(db.session, now) == 2
+    assert notify_closing_windows(db.session, now) == 0
+    assert notify_closing_windows(db.session, now + dt.timedelta(days=1)) == 0
+    assert notified(db, "closing") == [(people.voter.id, "closing"), (people.other.id, "closing")]
+    assert {n.application_id for n in db.session.scalars(select(Notification))} == {soon.id}
+
+    # Four days on, the other window enters its last week: only it is announced.
+    assert notify_closing_windows(db.session, now + dt.timedelta(days=4)) == 2
+    assert len(notified(db, "closing")) == 4
+
+
+def test_unread_count_and_mark_all_read(db, people, application):
+    watch(application, people.voter)
+    for _ in range(3):
+        notify_new_submission(db.session, make_submission(application, people.submitter))
+    assert unread_count(db.session, people.voter) == 3
+    assert unread_count(db.session, people.other) == 0 and unread_count(db.session, None) == 0
+    assert mark_all_read(db.session, people.voter) == 3
+    assert unread_count(db.session, people.voter) == 0
+
+
+def test_notifications_page_read_one_and_all(app, client, auth, db, people, application):
+    app.config["ITEMS_PER_PAGE"] = 2
+    watch(application, people.voter)
+    for title in ("First find", "Second find", "Third find"):
+        notify_new_submission(db.session, make_submission(application, people.submitter, title=title))
+    auth.login(people.voter)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Third find" in page and "Second find" in page and "First find" not in page
+    assert "page 1 of 2" in page
+
+    newest = db.session.scalars(select(Notification).order_by(Notification.id.desc())).first()
+    assert client.post(f"/notifications/{newest.id}/read").status_code == 302
+    assert newest.read_at is not None and unread_count(db.session, people.voter) == 2
+    client.post("/notifications/read-all")
+    assert unread_count(db.session, people.voter) == 0
+
+
+def test_someone_elses_notification_is_404(client, auth, db, people, application):
+    watch(application, people.voter)
+    notify_new_submission(db.session, make_submission(application, people.submitter))
+    note = db.session.scalar(select(Notification))
+    db.session.commit()  # a 404 rolls the request's transaction back, and the test shares it
+    auth.login(people.other)
+    assert client.post(f"/notifications/{note.id}/read").status_code == 404
+    assert note.read_at is None
+
+
+def test_notifications_need_login(client):
+    response = client.get("/notifications")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_mail_is_sent_when_configured_and_marked(app, db, people, application, monkeypatch):
+    sent = []
+    monkeypatch.setattr("reviewapp.mail.send_mail", lambda to, subject, body: sent.append((to, subject, body)))
+    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
+    watch(application, people.voter, people.other)
+    submission = make_submission(application, people.submitter, title="Pump patent")
+    notify_new_submission(db.session, submission)
+
+    assert mail_pending_notifications(db.session) == 2
+    assert sorted(to for to, _, _ in sent) == sorted([people.voter.email, people.other.email])
+    assert f"https://review.example/applications/{application.number}#submission-{submission.id}" in sent[0][2]
+    assert all(n.mailed for n in db.session.scalars(select(Notification)))
+    assert mail_pending_notifications(db.session) == 0  # never twice
+
+
+def test_no_mail_when_not_configured_and_failures_are_retried(app, db, people, application, monkeypatch):
+    calls = []
+
+    def failing(to, subject, body):
+        calls.append(to)
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("reviewapp.mail.send_mail", failing)
+    watch(application, people.voter)
+    notify_new_submission(db.session, make_submission(application, people.submitter))
+    app.config["MAIL_SERVER"] = None
+    assert mail_pending_notifications(db.session) == 0 and calls == []
+    app.config["MAIL_SERVER"] = "smtp.example.test"
+    assert mail_pending_notifications(db.session) == 0 and calls == [people.voter.email]
+    assert db.session.scalar(select(Notification.mailed)) is False
