@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask, Response, render_template
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
@@ -51,9 +50,6 @@ def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (the schema must be known before migrations run)
 
     db.init_app(app)
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            use_real_sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -66,20 +62,6 @@ def register_extensions(app: Flask) -> None:
 
         user = db.session.get(User, int(user_id))
         return user if user and user.is_active else None
-
-
-def use_real_sqlite_transactions(engine) -> None:
-    """Let SQLAlchemy, not pysqlite, begin transactions, so savepoints work on SQLite."""
-
-    # pysqlite begins transactions lazily and commits on its own around some statements; a
-    # released SAVEPOINT that opened the transaction would commit it (SQLAlchemy's recipe).
-    @event.listens_for(engine, "connect")
-    def no_implicit_transactions(dbapi_connection, connection_record) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -840,11 +840,12 @@ def load_demo(session: Session, reset: bool = False, now: dt.datetime | None = N
     now = now or utcnow()
     removed = reset_demo(session) if reset else []
     data = dataset()
-    create_accounts(session)
+    accounts = create_accounts(session)
     library = create_library(session, data.library)
     reviews = create_applications(session, data.applications, now)
-    # Submissions, votes and comments go here, made from PRIOR_ART and the accounts.
-    submissions = 0
+    # Submissions, endorsements, votes, claim marks, verdicts and scores, from PRIOR_ART.
+    submissions = create_submissions(session, accounts, library, reviews, now)
+    # Comments go here, made from the accounts.
     present = session.scalars(select(Document.id).where(Document.source == SOURCE)).all()
     return DemoResult(
         applications=len(reviews), library=len(library), submissions=submissions,
@@ -896,6 +897,140 @@ def create_applications(session: Session, specs: Iterable[ReviewSpec], now: dt.d
         applications[document.publication_number] = application
     session.flush()
     return applications
+
+
+# The examiner's verdict on each kind of demo submission once its window has closed.
+DEMO_VERDICTS = {ANTICIPATES: "used", OBVIOUS: "relevant", UNRELATED: "not_relevant"}
+DEMO_VERDICT_NOTES = {
+    "used": "Applied in the first action against claim 1 (35 U.S.C. 102).",
+    "relevant": "Considered; supports an obviousness position on claim 1 (35 U.S.C. 103).",
+    "not_relevant": "Another field: not applied.",
+}
+DEMO_EXAMINER = "examiner@example.org"
+
+
+def create_submissions(session: Session, accounts: dict[str, User], library: dict[str, Document],
+                       applications: dict[str, Application], now: dt.datetime) -> int:
+    """Create the demo's prior art; return how many submissions the demo applications hold.
+
+    From PRIOR_ART, on open and closed applications: a submission per hint (not the "too
+    late" ones, which the app refuses: they stay in PRIOR_ART for the browser test of the
+    date check), plus one weak document of another field on each closed application that
+    has none, so that every closed review holds a verdict of each sign. Then endorsements,
+    votes and claim marks from the other volunteers, the examiner's verdicts on closed
+    applications (with the submitters' track records, as the examiner pages keep them) and
+    the scores. Only missing submissions are created, each with its community rows.
+    """
+    # Imported here: loading the data set alone needs neither the ranking nor scikit-learn.
+    from .models import ClaimMark, ConflictDeclaration, Endorsement, Feedback, Submission, Vote
+    from .models.application import as_utc
+    from .priorart.identifiers import parse_identifier
+    from .ranking.services import record_verdict_stats, rescore_applications
+
+    data = dataset()
+    specs = {review.document.publication_number: review.document for review in data.applications}
+    library_specs = [doc for doc in data.library if doc.role != "late"]
+    volunteers = [email for email, _password, role, _name in DEMO_ACCOUNTS if role == "volunteer"]
+    app_ids = [application.id for application in applications.values()]
+    existing = set(session.execute(select(Submission.application_id, Submission.identifier)
+                                   .where(Submission.application_id.in_(app_ids))).all())
+    declared = set(session.execute(select(ConflictDeclaration.user_id,
+                                          ConflictDeclaration.application_id)
+                                   .where(ConflictDeclaration.application_id.in_(app_ids))).all())
+
+    def declare(user: User, application: Application, moment: dt.datetime) -> None:
+        if (user.id, application.id) not in declared:
+            declared.add((user.id, application.id))
+            session.add(ConflictDeclaration(user_id=user.id, application_id=application.id,
+                                            has_conflict=False, created_at=moment,
+                                            updated_at=moment))
+
+    created: list[tuple[PriorArtHint, Submission, random.Random]] = []
+    touched: set[int] = set()
+    for index, (number, application) in enumerate(applications.items()):
+        if application.status == PENDING or number not in specs:
+            continue
+        hints = [h for h in PRIOR_ART.get(number, [])
+                 if h.relation != TOO_LATE and h.before_priority]
+        if application.status == CLOSED and not any(h.relation == UNRELATED for h in hints):
+            app_spec = specs[number]
+            offset = (index * 7) % len(library_specs)
+            other = next(doc for doc in library_specs[offset:] + library_specs
+                         if doc.area != app_spec.area
+                         and doc.publication_date < app_spec.priority_date)
+            hints.append(unrelated_hint(app_spec, other, AREA_REVIEWERS[app_spec.area][-1]))
+        opens = as_utc(application.opens_at)
+        end = min(as_utc(application.closes_at), now)
+        for hint in hints:
+            document, submitter = library.get(hint.document), accounts.get(hint.reviewer)
+            identifier = parse_identifier("us", hint.document)
+            known = (application.id, identifier.key) in existing
+            if document is None or submitter is None or known:
+                continue
+            rng = random.Random(f"{SEED}/{number}/{hint.document}")
+            moment = opens + (end - opens) * rng.uniform(0.05, 0.5)
+            declare(submitter, application, moment)
+            submission = Submission(
+                application_id=application.id, submitter_id=submitter.id, kind="us",
+                identifier=identifier.key, identifier_raw=hint.document,
+                library_document_id=document.id, title=document.title,
+                publication_date=document.publication_date, pinpoint=hint.pinpoint,
+                excerpt=hint.excerpt, explanation=hint.explanation, created_at=moment,
+                updated_at=moment,
+                claims=[c for c in application.document.claims if c.number in hint.claims])
+            session.add(submission)
+            existing.add((application.id, identifier.key))
+            created.append((hint, submission, rng))
+            touched.add(application.id)
+    session.flush()
+
+    examiner = accounts.get(DEMO_EXAMINER)
+    verdicts: list[tuple[User, str]] = []
+    for hint, submission, rng in created:
+        application = applications[hint.application]
+        claims = {c.number: c for c in application.document.claims}
+        area = specs[hint.application].area
+        start, end = as_utc(submission.created_at), min(as_utc(application.closes_at), now)
+        others = [accounts[e] for e in volunteers if e != hint.reviewer and e in accounts]
+        endorser = next((accounts[e] for e in AREA_REVIEWERS[area]
+                         if e != hint.reviewer and e in accounts), None)
+        if hint.relation == ANTICIPATES and endorser is not None and rng.random() < 0.6:
+            moment = start + (end - start) * rng.uniform(0.1, 0.9)
+            declare(endorser, application, moment)
+            session.add(Endorsement(
+                submission_id=submission.id, user_id=endorser.id, pinpoint=hint.pinpoint,
+                explanation=(f"Found independently: {hint.pinpoint} of {hint.document} walks "
+                             "through every step of claim 1, in the same order."),
+                created_at=moment, updated_at=moment))
+            # As when the app turns a duplicate into an endorsement: its claims become marks.
+            session.add_all(ClaimMark(submission_id=submission.id, user_id=endorser.id,
+                                      claim_id=claims[n].id, created_at=moment, updated_at=moment)
+                            for n in hint.claims if n in claims)
+        ups, downs = {ANTICIPATES: (rng.randint(2, 3), int(rng.random() < 0.2)),
+                      OBVIOUS: (rng.randint(1, 2), rng.randint(0, 1)),
+                      UNRELATED: (rng.randint(0, 1), rng.randint(1, 2))}[hint.relation]
+        voters = rng.sample(others, min(ups + downs, len(others)))
+        for k, voter in enumerate(voters):
+            moment = start + (end - start) * rng.uniform(0.1, 0.9)
+            session.add(Vote(submission_id=submission.id, user_id=voter.id,
+                             value=1 if k < ups else -1, created_at=moment, updated_at=moment))
+            if k < ups and hint.relation == ANTICIPATES and 1 in claims and rng.random() < 0.5 \
+                    and voter is not endorser:
+                session.add(ClaimMark(submission_id=submission.id, user_id=voter.id,
+                                      claim_id=claims[1].id, created_at=moment, updated_at=moment))
+        if application.status == CLOSED and examiner is not None:
+            verdict = DEMO_VERDICTS[hint.relation]
+            moment = min(as_utc(application.closes_at) + dt.timedelta(days=rng.uniform(1, 7)), now)
+            session.add(Feedback(submission_id=submission.id, examiner_id=examiner.id,
+                                 verdict=verdict, note=DEMO_VERDICT_NOTES[verdict],
+                                 created_at=moment, updated_at=moment))
+            verdicts.append((submission.submitter, verdict))
+    session.flush()
+    for submitter, verdict in verdicts:
+        record_verdict_stats(session, submitter, verdict)
+    rescore_applications(session, touched)
+    return len(session.scalars(select(Submission.id)
+                               .where(Submission.application_id.in_(app_ids))).all())
 
 
 def create_documents(session: Session, specs: list[DocSpec]) -> dict[str, Document]:

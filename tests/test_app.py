@@ -49,15 +49,6 @@ def test_unknown_page_is_a_friendly_404(client):
     assert b"Back to the applications" in response.data
 
 
-def test_a_released_savepoint_does_not_commit_early(db):
-    from reviewapp.models import User
-
-    with db.session.begin_nested():
-        db.session.add(User(email="sp@example.test", display_name="Savepoint"))
-    db.session.rollback()
-    assert db.session.query(User).count() == 0
-
-
 def test_ids_too_large_for_the_database_are_404(client):
     assert client.get("/submissions/99999999999").status_code == 404
 

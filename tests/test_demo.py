@@ -176,7 +176,9 @@ def test_load_creates_everything(loaded):
     data = demo.dataset()
     assert result.applications == len(data.applications) == count(session, Application)
     assert result.library == len(data.library)
-    assert result.submissions == 0
+    from reviewapp.models import Submission
+
+    assert result.submissions == count(session, Submission) > 50
     assert count(session, Document) == len(data.applications) + len(data.library)
     assert sorted(result.document_ids) == sorted(d.id for d in demo_documents(session))
     assert count(session, User) == len(demo.DEMO_ACCOUNTS)
@@ -269,9 +271,12 @@ def test_reset_removes_rows_that_depend_on_the_demo(loaded):
                            identifier=library.publication_number,
                            library_document_id=library.id))
     session.commit()
-    demo.load_demo(session, reset=True, now=NOW)
+    number = library.publication_number
+    result = demo.load_demo(session, reset=True, now=NOW)
     session.commit()
-    assert count(session, Submission) == 0
+    # The hand-made submission is gone (demo identifiers carry no kind code); the demo's are back.
+    assert count(session, Submission, Submission.identifier == number) == 0
+    assert count(session, Submission) == result.submissions
     assert count(session, Application) == len(demo.dataset().applications)
 
 
@@ -287,3 +292,61 @@ def test_two_fresh_databases_hold_the_same_documents(tmp_path):
             _db.session.remove()
             _db.engine.dispose()
     assert seen[0] == seen[1] and len(seen[0]) > 90
+
+
+def test_demo_prior_art_votes_verdicts_and_scores(loaded):
+    from reviewapp.models import (ClaimMark, ConflictDeclaration, Endorsement, Feedback, Score,
+                                  Submission, Vote)
+
+    session, result = loaded
+    submissions = session.scalars(select(Submission)).all()
+    applications = {a.id: a for a in session.scalars(select(Application))}
+    hints = {(h.application, h.document): h for h in demo.dataset().prior_art}
+    assert len(submissions) == result.submissions
+    assert all(applications[s.application_id].status != PENDING for s in submissions)
+    for submission in submissions:
+        number = applications[submission.application_id].number
+        hint = hints.get((number, submission.identifier_raw))
+        if hint is not None:
+            assert hint.relation != demo.TOO_LATE and hint.before_priority
+            assert submission.explanation == hint.explanation
+            assert [c.number for c in submission.claims] == sorted(hint.claims)
+        else:  # the weak document added to a closed review
+            assert applications[submission.application_id].status == CLOSED
+        assert submission.library_document_id and submission.publication_date
+        priority = applications[submission.application_id].document.priority_date
+        assert submission.publication_date < priority
+    # The too-late documents stay available to show the date check in a browser.
+    late = [h for h in demo.dataset().prior_art if h.relation == demo.TOO_LATE]
+    assert late and not {(h.application, h.document) for h in late} & {
+        (applications[s.application_id].number, s.identifier_raw) for s in submissions}
+    assert count(session, Endorsement) and count(session, ClaimMark)
+    assert count(session, Vote) > len(submissions)
+    for vote in session.scalars(select(Vote)):
+        assert vote.user_id != vote.submission.submitter_id
+    declared = set(session.execute(select(ConflictDeclaration.user_id,
+                                          ConflictDeclaration.application_id)).all())
+    assert {(s.submitter_id, s.application_id) for s in submissions} <= declared
+
+    # Verdicts on every closed review, of both signs, and none elsewhere.
+    feedback = session.scalars(select(Feedback)).all()
+    closed = {a.id for a in applications.values() if a.status == CLOSED}
+    assert {f.submission.application_id for f in feedback} == closed
+    assert {f.verdict for f in feedback} == {"used", "relevant", "not_relevant"}
+    for application_id in closed:
+        verdicts = {f.verdict for f in feedback if f.submission.application_id == application_id}
+        assert "not_relevant" in verdicts and verdicts & {"used", "relevant"}
+    for user in session.scalars(select(User)):
+        mine = [f for f in feedback if f.submission.submitter_id == user.id]
+        positive = sum(f.verdict in ("used", "relevant") for f in mine)
+        assert (user.verdicts_total, user.verdicts_positive) == (len(mine), positive)
+        if mine:
+            assert user.reputation == pytest.approx((positive + 1) / (len(mine) + 2))
+
+    # Every submission is scored, ranks 1..n per application.
+    scores = {s.submission_id: s for s in session.scalars(select(Score))}
+    assert set(scores) == {s.id for s in submissions}
+    for application_id in {s.application_id for s in submissions}:
+        ranks = sorted(scores[s.id].rank for s in submissions if s.application_id == application_id)
+        assert ranks == list(range(1, len(ranks) + 1))
+    assert {s.model_version for s in scores.values()} == {"heuristic"}
