@@ -81,12 +81,13 @@ def register_blueprints(app: Flask) -> None:
     from .applications.views import bp as applications_bp
     from .auth.views import bp as auth_bp
     from .community.views import bp as community_bp
+    from .examiner.views import bp as examiner_bp
     from .export.views import bp as export_bp
     from .priorart.views import bp as priorart_bp
     from .searchpage.views import bp as searchpage_bp
 
     for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp,
-                      export_bp, api_bp, api_tokens_bp):
+                      examiner_bp, export_bp, api_bp, api_tokens_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
 

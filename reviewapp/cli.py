@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
     from .export.commands import export_command
 
     for command in (export_command, import_command, demo_command, user_group, index_group, search_command,
-                    worker_command, backup_command, restore_command):
+                    worker_command, backup_command, restore_command, windows_group):
         app.cli.add_command(command)
 
 
@@ -251,3 +251,32 @@ def restore_command(path: str) -> None:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {sum(counts.values())} rows. Rebuilding the search index...")
     click.echo(f"Indexed {rebuild_index()} document(s). Retrain the ranker with `reviewapp ranker train`.")
+
+
+@click.group("windows")
+def windows_group() -> None:
+    """Review windows: close those that are due and notify watchers."""
+
+
+@windows_group.command("close-due")
+def windows_close_due() -> None:
+    """Close every window past its closing time and freeze its forwarded report."""
+    from .examiner.services import close_due_windows
+    from .extensions import db
+
+    closed = close_due_windows(db.session)
+    db.session.commit()
+    click.echo(f"Closed {len(closed)} window(s)" + (": " + ", ".join(a.number for a in closed) if closed else "."))
+
+
+@windows_group.command("notify")
+def windows_notify() -> None:
+    """Tell watchers of windows closing within 7 days (once each), then send pending mail."""
+    from .community.services import mail_pending_notifications, notify_closing_windows
+    from .extensions import db
+
+    created = notify_closing_windows(db.session)
+    db.session.commit()
+    mailed = mail_pending_notifications(db.session)
+    db.session.commit()
+    click.echo(f"{created} closing-soon notification(s); {mailed} mail(s) sent.")

@@ -15,7 +15,7 @@ from huey.api import Huey
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-PENDING_KEY = "reviewapp.index_pending"
+PENDING_KEY = "reviewapp.after_commit"
 
 
 def register_tasks(app: Flask) -> None:
@@ -65,9 +65,19 @@ def enqueue_index(document_ids: Iterable[int]) -> None:
         enqueue("index", ids)
 
 
+def pending_jobs(session: Session) -> dict[str, set[int]]:
+    """Return the jobs this session will queue when its transaction commits."""
+    return session.info.setdefault(PENDING_KEY, {"index": set(), "rescore": set()})
+
+
 def mark_for_index(session: Session, document_ids: Iterable[int]) -> None:
     """Index these documents once the session's transaction commits."""
-    session.info.setdefault(PENDING_KEY, set()).update(document_ids)
+    pending_jobs(session)["index"].update(document_ids)
+
+
+def rescore_after_commit(session: Session, application_id: int) -> None:
+    """Rescore this application's submissions once the transaction commits."""
+    pending_jobs(session)["rescore"].add(application_id)
 
 
 @event.listens_for(Session, "after_commit")
@@ -75,8 +85,11 @@ def _enqueue_after_commit(session: Session) -> None:
     if session.in_nested_transaction():  # a savepoint released: the real commit is still ahead
         return
     pending = session.info.pop(PENDING_KEY, None)
-    if pending:
-        enqueue_index(pending)
+    if not pending:
+        return
+    enqueue_index(pending["index"])
+    for application_id in sorted(pending["rescore"]):
+        enqueue("rescore", application_id)
 
 
 @event.listens_for(Session, "after_soft_rollback")

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..applications.services import close_window, open_window
+from ..applications.services import open_window
+from ..examiner.services import close_and_freeze
 from ..audit import record_action
 from ..auth.services import AccountError, other_admins, set_role
 from ..models import Application, AuditEntry, Document, Flag, User
@@ -107,7 +108,7 @@ def open_review(session: Session, actor: User, application: Application, days: i
 
 def close_review(session: Session, actor: User, application: Application) -> None:
     """Close the review window now and record it; WindowError if it is not open."""
-    close_window(session, application)
+    close_and_freeze(session, application)  # the top ten are frozen as the forwarded report
     record_action(session, actor, "close-window", "application", application.id)
 
 

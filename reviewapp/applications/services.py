@@ -17,6 +17,7 @@ from ..models import (
 from ..models.application import CLOSED, OPEN, as_utc
 from ..models.base import utcnow
 from ..models.submission import ACTIVE
+from ..tasks import mark_for_index
 
 CLOSING_SOON = dt.timedelta(days=14)
 # A CPC prefix at any level: section H, class H04, subclass H04L, group H04L 9/, subgroup H04L 9/32.
@@ -333,6 +334,7 @@ def open_window(session: Session, application: Application, days: int,
     application.opens_at = now
     application.closes_at = now + dt.timedelta(days=days)
     session.flush()
+    mark_for_index(session, [application.document_id])  # the status is a search facet
 
 
 def close_window(session: Session, application: Application, now: dt.datetime | None = None) -> None:
@@ -342,3 +344,4 @@ def close_window(session: Session, application: Application, now: dt.datetime | 
     application.status = CLOSED
     application.closes_at = now or utcnow()
     session.flush()
+    mark_for_index(session, [application.document_id])

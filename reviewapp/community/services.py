@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..audit import record_action
-from ..tasks import mark_for_index
+from ..tasks import mark_for_index, rescore_after_commit
 from ..models import (
     Application, Claim, ClaimMark, Comment, Document, Endorsement, Feedback, Flag, Notification, Submission,
     SubmissionRevision, Tag, User, Vote, Watch, application_tags, submission_tags,
@@ -162,9 +162,11 @@ def cast_vote(session: Session, submission: Submission, user: User, value: int) 
             session, Vote(submission_id=submission.id, user_id=user.id, value=value),
             lambda: _find_vote(session, submission.id, user.id))
         if created:
+            rescore_after_commit(session, submission.application_id)
             return vote
     vote.value = value
     session.flush()
+    rescore_after_commit(session, submission.application_id)
     return vote
 
 
@@ -173,6 +175,7 @@ def remove_vote(session: Session, submission: Submission, user: User) -> bool:
     _ensure_can_participate(submission, user, "vote")
     result = session.execute(
         delete(Vote).where(Vote.submission_id == submission.id, Vote.user_id == user.id))
+    rescore_after_commit(session, submission.application_id)
     return bool(result.rowcount)
 
 
@@ -191,6 +194,7 @@ def toggle_claim_mark(session: Session, submission: Submission, user: User, clai
     removed = session.execute(delete(ClaimMark).where(
         ClaimMark.submission_id == submission.id, ClaimMark.user_id == user.id,
         ClaimMark.claim_id == claim.id)).rowcount
+    rescore_after_commit(session, submission.application_id)
     if removed:
         return False
     _insert_once(session, ClaimMark(submission_id=submission.id, user_id=user.id, claim_id=claim.id),
@@ -715,6 +719,7 @@ def hide_submission(session: Session, submission: Submission, actor: User, reaso
     _revise(session, submission, actor, "hide", previous)
     flags = _resolve_flags_on(session, "submission", submission.id, "hidden")
     session.flush()
+    rescore_after_commit(session, submission.application_id)
     record_action(session, actor, "hide", "submission", submission.id, reason=reason.strip(),
                   previous=previous, flags_resolved=flags)
 
@@ -732,6 +737,7 @@ def restore_submission(session: Session, submission: Submission, actor: User, re
     submission.status = restored if restored in (ACTIVE, WITHDRAWN) else ACTIVE
     _revise(session, submission, actor, "restore", HIDDEN)
     session.flush()
+    rescore_after_commit(session, submission.application_id)
     record_action(session, actor, "restore", "submission", submission.id, reason=reason.strip(),
                   status=submission.status)
 

@@ -16,6 +16,8 @@ from ..models import (
 from ..models.application import CLOSED
 from ..models.base import utcnow
 from ..models.submission import ACTIVE, HIDDEN, KINDS, MAX_EXPLANATION, NPL, US, WITHDRAWN
+from ..community.services import notify_new_submission
+from ..tasks import rescore_after_commit
 from .identifiers import Identifier, IdentifierError, UrlError, check_url, parse_identifier, strip_kind_code
 
 CREATED, ENDORSED = "created", "endorsed"
@@ -264,6 +266,16 @@ def check_conflict(data: SubmissionData) -> None:
 def submit_prior_art(session: Session, application: Application, user: User, data: SubmissionData,
                      now: dt.datetime | None = None) -> SubmissionOutcome:
     """Put a document forward on `application`; a document already there gets an endorsement instead."""
+    outcome = store_prior_art(session, application, user, data, now)
+    if outcome.status == CREATED:
+        notify_new_submission(session, outcome.submission)
+    rescore_after_commit(session, application.id)
+    return outcome
+
+
+def store_prior_art(session: Session, application: Application, user: User, data: SubmissionData,
+                    now: dt.datetime | None = None) -> SubmissionOutcome:
+    """Check and store a submission or an endorsement (see `submit_prior_art`)."""
     now = now or utcnow()
     check_window(application, now)
     identifier = parse(data)
@@ -370,6 +382,7 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
     record_revision(session, submission, user, "edit", now)
     apply_values(submission, values)
     session.flush()
+    rescore_after_commit(session, submission.application_id)
     return True
 
 
@@ -383,6 +396,7 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
     record_revision(session, submission, user, "withdraw", now)
     submission.status = WITHDRAWN
     session.flush()
+    rescore_after_commit(session, submission.application_id)
 
 
 def apply_values(submission: Submission, values: dict) -> None:
