@@ -1,1 +1,1 @@
-"""Bulk CSV export, streamed: the `reviewapp export` command and downloads (see COLUMNS.md)."""
+"""Bulk CSV export, streamed: the `reviewapp export` command and downloads (see the README, "Bulk CSV export")."""

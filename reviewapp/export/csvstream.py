@@ -1,6 +1,6 @@
 """RFC 4180 CSV, written a chunk at a time, with formula triggers neutralised.
 
-The rule (see COLUMNS.md): a text cell whose first character other than spaces is one
+The rule (see the README, "Bulk CSV export"): a text cell whose first character other than spaces is one
 of `= + - @`, TAB, CR, LF, NUL or the full-width `＝ ＋ － ＠`, or whose first character
 is a single quote `'`, is written with one extra `'` in front. Spreadsheets then show
 it as text instead of running it. To recover the value, `unneutralise` removes the
