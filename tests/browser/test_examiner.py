@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from reviewapp.models import Feedback, Score, User
@@ -44,7 +45,7 @@ def test_examiner_reads_ranks_judges_and_reports(page, db, reviewed):
     log_in(page, examiner.email)
     page.get_by_role("link", name="Examiner", exact=True).click()
     page.get_by_role("link", name=application.number).first.click()
-    assert page.get_by_role("heading", name=f"{application.number}: Liquid cooled battery pack").is_visible()
+    expect(page.get_by_role("heading", name=f"{application.number}: Liquid cooled battery pack")).to_be_visible()
 
     # Ranked list follows the stored ranks, each with its reasons; the charts are drawn.
     ranks = db.session.execute(select(Score.rank, Score.submission_id).order_by(Score.rank)).all()
@@ -52,7 +53,7 @@ def test_examiner_reads_ranks_judges_and_reports(page, db, reviewed):
     assert positions == [f"submission-{sid}" for _, sid in ranks]
     assert page.locator("article.ranked-item.forwarded").count() == 3
     assert page.locator("section.charts svg").count() == 3
-    assert page.locator("table").filter(has_text="Claim").first.is_visible()  # the claim chart
+    expect(page.locator("table").filter(has_text="Claim").first).to_be_visible()  # the claim chart
     screenshot(page, "10-examiner-application")
 
     # A verdict on the top item updates the submitter's reputation at once.

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from reviewapp.models import Comment, Submission, User, Vote
@@ -38,12 +39,12 @@ def test_volunteer_reviews_an_application(page, db, open_application):
     number = open_application.number
     screenshot(page, "01-home")
     register(page, "ada@example.org", "Ada R.")
-    assert page.get_by_text("Ada R.").first.is_visible()
+    expect(page.get_by_text("Ada R.").first).to_be_visible()
 
     # Find the application by class from the home page.
     page.goto("/?cpc=H01M")
     page.get_by_role("link", name=number).click()
-    assert page.get_by_role("heading", name="Liquid cooled battery pack").is_visible()
+    expect(page.get_by_role("heading", name="Liquid cooled battery pack")).to_be_visible()
     screenshot(page, "02-application")
 
     # Submit a document published after the priority date: refused, with the reason on screen.
@@ -58,7 +59,7 @@ def test_volunteer_reviews_an_application(page, db, open_application):
     page.get_by_label("I have no conflict of interest", exact=False).check()
     page.get_by_role("button", name="Submit prior art").click()
     refusal = page.locator(".error", has_text="priority date")
-    assert refusal.first.is_visible()
+    expect(refusal.first).to_be_visible()
     assert "2019-06-01" in refusal.first.inner_text()
     assert page.get_by_label("Title").input_value() == "Late cold plate"  # kept what was typed
     screenshot(page, "03-late-document-refused")
@@ -68,7 +69,7 @@ def test_volunteer_reviews_an_application(page, db, open_application):
     page.get_by_label("Publication date").fill("2012-03-06")
     page.get_by_label("I have no conflict of interest", exact=False).check()
     page.get_by_role("button", name="Submit prior art").click()
-    assert page.get_by_text("Late cold plate").first.is_visible()
+    expect(page.get_by_text("Late cold plate").first).to_be_visible()
     db.session.expire_all()
     mine = db.session.scalar(select(Submission).where(Submission.title == "Late cold plate"))
     assert mine is not None and [c.number for c in mine.claims] == [1]
@@ -86,7 +87,7 @@ def test_volunteer_reviews_an_application(page, db, open_application):
     page.goto(f"/applications/{number}")
     page.get_by_label("Comment").fill("Claim 1 reads on **US 9,999,999** col. 3.")
     page.get_by_role("button", name="Post comment").click()
-    assert page.locator(".comment strong", has_text="US 9,999,999").first.is_visible()
+    expect(page.locator(".comment strong", has_text="US 9,999,999").first).to_be_visible()
     db.session.expire_all()
     assert db.session.scalar(select(Comment.body).where(Comment.author_id == ada.id)).startswith("Claim 1")
     screenshot(page, "04-application-after-review")
