@@ -9,6 +9,7 @@ from flask import Flask, Response, render_template
 from sqlalchemy.exc import OperationalError
 from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import build_config, instance_path_from_env
 from .extensions import csrf, db, login_manager, migrate
@@ -42,7 +43,38 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_template_context(app)
+    trust_proxies(app)
+    check_search_index(app)
     return app
+
+
+def check_search_index(app: Flask) -> None:
+    """Log, never raise, when the search index is missing or unreadable: searches will say so."""
+    import search
+
+    index_dir = app.config["INDEX_DIR"]
+    try:
+        present = search.exists(index_dir)
+    except Exception as error:  # a damaged table of contents: Whoosh, pickle or OS errors
+        logging.getLogger(__name__).error(
+            "search index at %s is unreadable (%s: %s): searches are unavailable until "
+            "`reviewapp index rebuild`", index_dir, type(error).__name__, error)
+        return
+    if not present:
+        logging.getLogger(__name__).warning(
+            "no search index at %s: searches are unavailable until `reviewapp index rebuild`", index_dir)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from their headers.
+
+    Without this, every request seems to come from the proxy (127.0.0.1): the per-address
+    rate limits would then be shared by all users. Off by default: a client talking to the
+    app directly could forge the headers.
+    """
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:
@@ -84,10 +116,11 @@ def register_blueprints(app: Flask) -> None:
     from .examiner.views import bp as examiner_bp
     from .export.views import bp as export_bp
     from .priorart.views import bp as priorart_bp
+    from .ranking.views import bp as ranking_bp
     from .searchpage.views import bp as searchpage_bp
 
     for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp,
-                      examiner_bp, export_bp, api_bp, api_tokens_bp):
+                      examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
 

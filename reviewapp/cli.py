@@ -32,8 +32,9 @@ def main() -> None:
 def register(app: Flask) -> None:
     """Attach the commands to `app.cli` (seen through `reviewapp` and `flask`)."""
     from .export.commands import export_command
+    from .ranking.commands import ranker_group
 
-    for command in (export_command, import_command, demo_command, user_group, index_group, search_command,
+    for command in (export_command, ranker_group, import_command, demo_command, user_group, index_group, search_command,
                     worker_command, backup_command, restore_command, windows_group):
         app.cli.add_command(command)
 
@@ -168,10 +169,19 @@ def index_rebuild() -> None:
 @index_group.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def index_check(as_json: bool) -> None:
-    """Report documents missing from or stale in the index; exit 1 when any are."""
-    from .indexing import check_index
+    """Report documents missing from or stale in the index; exit 1 when any are, 2 when it is unreadable."""
+    from .indexing import check_index, index_dir
+    from .searchpage.services import is_index_damage
 
-    report = check_index()
+    try:
+        report = check_index()
+    except Exception as error:
+        if not is_index_damage(error):
+            raise
+        message = (f"The search index at {index_dir()} is unreadable ({type(error).__name__}: {error}); "
+                   "rebuild it with `reviewapp index rebuild`.")
+        click.echo(json.dumps({"error": message}) if as_json else message, err=not as_json)
+        raise SystemExit(2) from None
     data = {"missing": sorted(report.missing), "stale": sorted(report.stale), "extra": sorted(report.extra)}
     if as_json:
         click.echo(json.dumps(data))

@@ -911,16 +911,14 @@ DEMO_EXAMINER = "examiner@example.org"
 
 def create_submissions(session: Session, accounts: dict[str, User], library: dict[str, Document],
                        applications: dict[str, Application], now: dt.datetime) -> int:
-    """Create the demo's prior art; return how many submissions the demo applications hold.
-
-    From PRIOR_ART, on open and closed applications: a submission per hint (not the "too
-    late" ones, which the app refuses: they stay in PRIOR_ART for the browser test of the
-    date check), plus one weak document of another field on each closed application that
-    has none, so that every closed review holds a verdict of each sign. Then endorsements,
-    votes and claim marks from the other volunteers, the examiner's verdicts on closed
-    applications (with the submitters' track records, as the examiner pages keep them) and
-    the scores. Only missing submissions are created, each with its community rows.
-    """
+    """Create the demo's prior art, votes, verdicts and scores; return the submissions held."""
+    # From PRIOR_ART, on open and closed applications: a submission per hint, except the
+    # "too late" ones the app refuses (they stay in PRIOR_ART for the browser test of the
+    # date check), plus a weak document of another field on each closed review lacking one,
+    # so that every closed review teaches the model both labels. Then endorsements, votes and
+    # claim marks by the other volunteers, the examiner's verdicts on closed reviews (with the
+    # track records, as the examiner pages keep them) and the scores. Only missing
+    # submissions are created, each with its community rows: loading twice changes nothing.
     # Imported here: loading the data set alone needs neither the ranking nor scikit-learn.
     from .models import ClaimMark, ConflictDeclaration, Endorsement, Feedback, Submission, Vote
     from .models.application import as_utc

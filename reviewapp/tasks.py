@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, current_app
+import logging
+
+from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
 from sqlalchemy import event
@@ -32,7 +34,8 @@ def register_tasks(app: Flask) -> None:
 
 def make_huey(app: Flask) -> Huey:
     """Return the Huey instance the config asks for."""
-    name = "reviewapp"
+    # Sites (or test runs) sharing one Redis database need distinct queue names.
+    name = app.config.get("QUEUE_NAME") or "reviewapp"
     if app.config.get("HUEY_IMMEDIATE") or app.testing:
         return MemoryHuey(name, immediate=True)
     if app.config.get("REDIS_URL"):
@@ -86,6 +89,9 @@ def _enqueue_after_commit(session: Session) -> None:
         return
     pending = session.info.pop(PENDING_KEY, None)
     if not pending:
+        return
+    if not has_app_context():  # a bare session (scripts, threads): no queue to put jobs on
+        logging.getLogger(__name__).warning("jobs dropped after a commit outside the app: %s", pending)
         return
     enqueue_index(pending["index"])
     for application_id in sorted(pending["rescore"]):

@@ -1,0 +1,522 @@
+"""Benchmark search/ (Whoosh) against SQLite FTS5 on the same documents and queries.
+
+    .venv/bin/python bench/search_bench.py --docs 20000
+
+The corpus is every real document of ../shared/data/uspto (read with
+reviewapp.ingest.read_documents) plus generated documents of realistic length: sentences and
+claims of the real documents recombined, with part of the vocabulary perturbed so the
+generated text has a long tail of rare terms, and random CPC classes, kinds and dates.
+Everything is written to a temporary directory, never to the repository.
+
+Measured for both engines in one run: indexing rate (wall clock and per CPU second: this
+machine is shared, and wall time shows how busy it was), size on disk, and p50/p95 latency
+of five query types. Whoosh is called as the app calls it: search.query returns the total,
+one page of 20 hits with highlighted snippets and the facet counts; FTS5 returns the total and
+20 hits with snippets (no facets). Query-by-claim in FTS5 ORs the key terms Whoosh extracted.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import search  # noqa: E402
+from search import reader, store, writer  # noqa: E402
+from search.analysis import STOP_WORDS  # noqa: E402
+from search.schema import class_levels  # noqa: E402
+from reviewapp.ingest import read_documents  # noqa: E402
+from reviewapp.ingest.records import PatentRecord  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "uspto"
+QUERY_TYPES = ("term", "phrase", "fielded", "class+date", "claim")
+STATUSES = ("library", "library", "library", "open", "pending", "closed")
+TARGET_P95_MS = 100.0
+TARGET_DOCS_PER_S = 300.0
+
+Doc = dict[str, Any]
+
+
+# -- corpus --------------------------------------------------------------------------------
+
+def real_documents(data: Path) -> list[Doc]:
+    """Return the real USPTO documents as search documents."""
+    return [record_to_doc(item, n) for n, item in enumerate(read_documents([data]))
+            if isinstance(item, PatentRecord)]
+
+
+def record_to_doc(record: PatentRecord, n: int) -> Doc:
+    """Convert a parsed record into the search package's document dict."""
+    return {
+        "id": record.publication_number, "doc_type": record.doc_type, "kind": record.kind,
+        "title": record.title, "abstract": record.abstract,
+        "claims": "\n\n".join(claim.text for claim in record.claims),
+        "description": record.description, "cpc": record.cpc, "ipc": record.ipc,
+        "uspc": record.uspc, "applicants": record.applicants, "inventors": record.inventors,
+        "tags": [], "status": STATUSES[n % len(STATUSES)],
+        "publication_date": record.publication_date, "priority_date": record.priority_date,
+        "stamp": "1",
+    }
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;:])\s+(?=[A-Z0-9])")
+_PREFIXES = ("micro", "nano", "poly", "thermo", "electro", "bio", "hydro", "opto", "photo")
+_SUFFIXES = ("ite", "ase", "ol", "ium", "ene", "oid", "ane", "yl", "ic")
+
+
+@dataclass
+class Topic:
+    """Perturbed copies of one real document's text: the material of a family of documents."""
+
+    sentences: list[str]
+    claims: list[str]
+    abstract: list[str]
+    titles: list[str]
+    subclasses: list[str]
+
+
+@dataclass
+class Generator:
+    """Make documents of realistic length and vocabulary from the real ones.
+
+    Each generated document takes most of its text from one real document (its topic) and
+    some from another, so terms cluster by topic as in a real collection; drawing every
+    sentence from the whole pool instead would put most words in most documents.
+    """
+
+    real: list[Doc]
+    rng: random.Random
+    topics: list[Topic] = field(default_factory=list)
+    subclasses: list[str] = field(default_factory=list)
+
+    def prepare(self, copies: int = 2) -> None:
+        """Build the topics (copies perturbed variants of each sentence) and the classes."""
+        self.subclasses = self._subclasses()
+        for doc in self.real:
+            sentences = [s for s in _SENTENCE_END.split(doc["description"]) if s.count(" ") > 4]
+            claims = [c for c in doc["claims"].split("\n\n") if c]
+            if len(sentences) < 20 or not claims:
+                continue
+            self.topics.append(Topic(
+                sentences=[self.perturb(s) for s in sentences for _ in range(copies)],
+                claims=[self.perturb(c) for c in claims for _ in range(copies)],
+                abstract=[self.perturb(s) for s in _SENTENCE_END.split(doc["abstract"]) if s]
+                or sentences[:3],
+                titles=[self.perturb(doc["title"], 0.25) for _ in range(5)],
+                subclasses=sorted(_subclasses(doc)) or [self.rng.choice(self.subclasses)],
+            ))
+
+    def perturb(self, text: str, rate: float = 0.08) -> str:
+        """Replace some longer words by rare variants (a Zipf-like tail of new terms)."""
+        words = text.split(" ")
+        for i, word in enumerate(words):
+            if len(word) > 5 and word.isalpha() and self.rng.random() < rate:
+                words[i] = self._variant(word)
+        return " ".join(words)
+
+    def _variant(self, word: str) -> str:
+        """Return one of many rare variants of a word, common variants more often."""
+        k = min(int(self.rng.paretovariate(1.2)), 400)
+        prefix = _PREFIXES[k % len(_PREFIXES)] if k % 3 == 0 else ""
+        return f"{prefix}{word.lower()}{_SUFFIXES[k % len(_SUFFIXES)]}{k // len(_SUFFIXES) or ''}"
+
+    def _subclasses(self) -> list[str]:
+        """Return CPC subclasses to draw from: the real ones and random ones."""
+        real = set().union(*map(_subclasses, self.real))
+        made = {f"{self.rng.choice('ABCDEFGH')}{self.rng.randint(1, 99):02d}"
+                f"{self.rng.choice('ABCDEFGHJKLMNPQ')}" for _ in range(300)}
+        return sorted(real | made)
+
+    def codes(self, topic: Topic) -> list[str]:
+        """Return 1-4 CPC codes, mostly in the topic's subclasses."""
+        picks = []
+        for _ in range(self.rng.randint(1, 4)):
+            pool = topic.subclasses if self.rng.random() < 0.7 else self.subclasses
+            group = min(int(self.rng.paretovariate(0.7)), 99)
+            picks.append(f"{self.rng.choice(pool)} {group}/{self.rng.randrange(0, 60, 2):02d}")
+        return picks
+
+    def words(self, main: list[str], other: list[str], target: int) -> str:
+        """Join random sentences, four in five from main, until about target words."""
+        out, count = [], 0
+        while count < target:
+            sentence = self.rng.choice(main if self.rng.random() < 0.8 else other)
+            out.append(sentence)
+            count += sentence.count(" ") + 1
+        return " ".join(out)
+
+    def document(self, n: int) -> Doc:
+        """Return generated document number n."""
+        rng = self.rng
+        topic, other = rng.choice(self.topics), rng.choice(self.topics)
+        published = dt.date(2001, 1, 2) + dt.timedelta(days=rng.randrange(18 * 365))
+        grant = rng.random() < 0.4
+        claims = [rng.choice(topic.claims if rng.random() < 0.8 else other.claims)
+                  for _ in range(rng.randint(6, 25))]
+        return {
+            # Numbers above any real document's, so generated ids never collide with them.
+            "id": f"US{9_900_000 + n}B2" if grant else f"US{published.year}{9_000_000 + n}A1",
+            "doc_type": "grant" if grant else "application",
+            "kind": rng.choice(("B1", "B2", "B2")) if grant else "A1",
+            "title": rng.choice(topic.titles),
+            "abstract": self.words(topic.abstract, other.abstract, rng.randint(80, 160)),
+            "claims": "\n\n".join(f"{i}. {c}" for i, c in enumerate(claims, 1)),
+            "description": self.words(
+                topic.sentences, other.sentences,
+                int(min(max(rng.lognormvariate(7.9, 0.45), 1200), 9000))),
+            "cpc": self.codes(topic), "ipc": [], "uspc": [], "applicants": [], "inventors": [],
+            "tags": [], "status": rng.choice(STATUSES), "publication_date": published,
+            "priority_date": published - dt.timedelta(days=rng.randint(300, 1100)),
+            "stamp": "1",
+        }
+
+
+def corpus(data: Path, total: int, seed: int) -> tuple[list[Doc], list[Doc]]:
+    """Return (the corpus of total documents, the real documents it starts with)."""
+    real = real_documents(data)
+    gen = Generator(real, random.Random(seed))
+    gen.prepare()
+    generated = [gen.document(n) for n in range(max(0, total - len(real)))]
+    return real[:total] + generated, real
+
+
+# -- measuring -----------------------------------------------------------------------------
+
+@dataclass
+class Timing:
+    """Wall and CPU seconds of one measured step."""
+
+    wall: float
+    cpu: float
+
+
+def timed(function: Callable[[], Any]) -> tuple[Any, Timing]:
+    """Run function; return its result and its wall and CPU time (children included)."""
+    def cpu_now() -> float:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    wall, cpu = time.perf_counter(), cpu_now()
+    result = function()
+    return result, Timing(time.perf_counter() - wall, cpu_now() - cpu)
+
+
+def latencies(run: Callable[[Any], Any], queries: list[Any]) -> list[float]:
+    """Return the latency in ms of each query, run one after the other."""
+    out = []
+    for q in queries:
+        started = time.perf_counter()
+        run(q)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Return the pct-th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))]
+
+
+def disk_mb(path: Path) -> float:
+    """Return the size of a file or directory tree in MB."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 2**20
+
+
+# -- queries -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Query:
+    """One benchmark query, in a form both engines can run."""
+
+    kind: str
+    text: str = ""                       # Whoosh query language
+    words: tuple[str, ...] = ()          # the words, for FTS5
+    fields: tuple[str, ...] = ()         # per word, the field (fielded queries)
+    subclass: str = ""
+    before: dt.date | None = None
+    claim: str = ""
+    exclude: str = ""
+
+
+_WORD = re.compile(r"^[a-z]{5,}$")
+
+
+def vocabulary(docs: list[Doc], field_name: str) -> list[str]:
+    """Return plain words of a field of the real documents (no stop words)."""
+    words = {w for doc in docs for w in doc[field_name].lower().split()
+             if _WORD.match(w) and w not in STOP_WORDS}
+    return sorted(words)
+
+
+def adjacent_pairs(docs: list[Doc]) -> list[tuple[str, str]]:
+    """Return adjacent word pairs of the real abstracts, both plain words."""
+    pairs = set()
+    for doc in docs:
+        words = doc["abstract"].lower().split()
+        pairs.update((a, b) for a, b in zip(words, words[1:])
+                     if _WORD.match(a) and _WORD.match(b) and not {a, b} & STOP_WORDS)
+    return sorted(pairs)
+
+
+def _title_and_claim_words(doc: Doc, rng: random.Random) -> tuple[str, str]:
+    """Return a title word and a claim word of one document, so the pair can match."""
+    def plain(text: str) -> list[str]:
+        return [w for w in text.lower().split() if _WORD.match(w) and w not in STOP_WORDS]
+
+    return (rng.choice(plain(doc["title"]) or ["system"]),
+            rng.choice(plain(doc["claims"]) or ["system"]))
+
+
+def make_queries(docs: list[Doc], real: list[Doc], n: int, rng: random.Random) -> list[Query]:
+    """Return n queries of each type."""
+    titles, claims = vocabulary(real, "title"), vocabulary(real, "claims")
+    pairs = adjacent_pairs(real)
+    with_claims = [d for d in docs if d["claims"]]
+    queries = []
+    for _ in range(n):
+        word, (a, b) = rng.choice(titles), rng.choice(pairs)
+        t_word, c_word = _title_and_claim_words(rng.choice(with_claims), rng)
+        doc = rng.choice([d for d in rng.sample(docs, 5) if d["cpc"] or d["ipc"]] or docs)
+        codes = doc["cpc"] or doc["ipc"]
+        level = class_levels(codes[0]) if codes else None
+        target = rng.choice(with_claims)
+        c_filter = rng.choice(claims)
+        queries += [
+            Query("term", word, (word,)),
+            Query("phrase", f'"{a} {b}"', (a, b)),
+            Query("fielded", f"title:{t_word} claims:{c_word}", (t_word, c_word),
+                  ("title", "claims")),
+            Query("class+date", c_filter, (c_filter,), subclass=level.subclass if level else "",
+                  before=dt.date(rng.randint(2004, 2018), rng.randint(1, 12), 1)),
+            Query("claim", claim=target["claims"].split("\n\n")[0],
+                  before=target["priority_date"] or target["publication_date"],
+                  exclude=target["id"]),
+        ]
+    return queries
+
+
+# -- Whoosh --------------------------------------------------------------------------------
+
+class WhooshEngine:
+    """The search package, as the app uses it."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.key_terms: dict[str, list[str]] = {}
+
+    def build(self, docs: list[Doc]) -> Timing:
+        """Rebuild the index from docs."""
+        return timed(lambda: search.rebuild(self.path, docs))[1]
+
+    def size_mb(self) -> float:
+        """Return the live generation's size."""
+        return disk_mb(store.current_generation(self.path))
+
+    def run(self, q: Query) -> int:
+        """Run one query; return its total."""
+        if q.kind == "claim":
+            results = search.like_claim(self.path, q.claim, before=q.before, exclude_id=q.exclude)
+            self.key_terms[q.claim] = [term for term, _ in results.key_terms]
+            return results.total
+        filters = {"cpc_subclass": q.subclass} if q.subclass else None
+        return search.query(self.path, q.text, filters=filters, before=q.before).total
+
+    def updates(self, docs: list[Doc]) -> Timing:
+        """Re-index documents one per call, as the queue worker does."""
+        def run() -> None:
+            for doc in docs:
+                search.index_documents(self.path, [{**doc, "stamp": "2"}])
+        return timed(run)[1]
+
+
+# -- SQLite FTS5 ---------------------------------------------------------------------------
+
+class Fts5Engine:
+    """The reference: SQLite FTS5 with the porter tokenizer, BM25 with the same boosts."""
+
+    RANK = "bm25(docs, 3.0, 1.5, 2.0, 1.0)"  # title, abstract, claims, description
+
+    def __init__(self, path: Path, key_terms: dict[str, list[str]]):
+        self.path = path
+        self.key_terms = key_terms
+        self.db: sqlite3.Connection | None = None
+
+    def build(self, docs: list[Doc]) -> Timing:
+        """Create and fill the FTS5 table and the class and date tables."""
+        return timed(lambda: self._fill(docs))[1]
+
+    def _fill(self, docs: list[Doc]) -> None:
+        db = self.db = sqlite3.connect(self.path)
+        db.executescript("""
+            CREATE VIRTUAL TABLE docs USING fts5(title, abstract, claims, description,
+                                                tokenize='porter unicode61');
+            CREATE TABLE meta(rowid INTEGER PRIMARY KEY, id TEXT, pub TEXT);
+            CREATE TABLE cls(rowid INTEGER, subclass TEXT);
+        """)
+        with db:
+            db.executemany("INSERT INTO docs(rowid, title, abstract, claims, description) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           ((n, d["title"], d["abstract"], d["claims"], d["description"])
+                            for n, d in enumerate(docs)))
+            db.executemany("INSERT INTO meta VALUES (?, ?, ?)",
+                           ((n, d["id"], (d["publication_date"] or dt.date.max).isoformat())
+                            for n, d in enumerate(docs)))
+            db.executemany("INSERT INTO cls VALUES (?, ?)",
+                           ((n, sub) for n, d in enumerate(docs) for sub in _subclasses(d)))
+        db.executescript("CREATE INDEX cls_sub ON cls(subclass, rowid);"
+                         "CREATE INDEX meta_pub ON meta(pub);")
+
+    def size_mb(self) -> float:
+        """Return the database file's size."""
+        return disk_mb(self.path)
+
+    def run(self, q: Query) -> int:
+        """Run one query: 20 hits with snippets, and the total (none for query-by-claim)."""
+        match, where, args = self._match(q), "", []
+        if q.subclass:
+            where += " AND rowid IN (SELECT rowid FROM cls WHERE subclass = ?)"
+            args.append(q.subclass)
+        if q.before:
+            where += " AND rowid IN (SELECT rowid FROM meta WHERE pub < ?)"
+            args.append(q.before.isoformat())
+        if q.exclude:
+            where += " AND rowid NOT IN (SELECT rowid FROM meta WHERE id = ?)"
+            args.append(q.exclude)
+        hits = self.db.execute(
+            f"SELECT rowid, title, snippet(docs, -1, '<b>', '</b>', '…', 16) FROM docs "
+            f"WHERE docs MATCH ?{where} ORDER BY {self.RANK} LIMIT 20", [match, *args]
+        ).fetchall()
+        if q.kind == "claim":
+            return len(hits)
+        return self.db.execute(f"SELECT count(*) FROM docs WHERE docs MATCH ?{where}",
+                               [match, *args]).fetchone()[0]
+
+    def _match(self, q: Query) -> str:
+        """Return the FTS5 MATCH expression of a query."""
+        if q.kind == "claim":
+            return " OR ".join(f'"{t}"' for t in self.key_terms.get(q.claim, [])) or '"zzz"'
+        if q.kind == "phrase":
+            return '"' + " ".join(q.words) + '"'
+        if q.fields:
+            return " AND ".join(f'{f}:"{w}"' for f, w in zip(q.fields, q.words))
+        return " ".join(f'"{w}"' for w in q.words)
+
+
+def _subclasses(doc: Doc) -> set[str]:
+    """Return a document's class subclasses as the search package derives them."""
+    codes = doc["cpc"] or doc["ipc"]
+    return {lv.subclass for code in codes if (lv := class_levels(code)) and lv.subclass}
+
+
+# -- report --------------------------------------------------------------------------------
+
+def report_indexing(n: int, whoosh: tuple[Timing, float], fts: tuple[Timing, float],
+                    updates: tuple[int, Timing]) -> None:
+    """Print indexing rates and sizes."""
+    print(f"\nindexing {n} documents           wall docs/s  CPU docs/s   size MB")
+    for name, (timing, size) in (("whoosh (search.rebuild)", whoosh), ("sqlite fts5", fts)):
+        print(f"  {name:<30} {n / timing.wall:10.1f} {n / timing.cpu:11.1f} {size:9.1f}")
+    count, timing = updates
+    print(f"  whoosh, one doc per call ({count}) {count / timing.wall:8.1f} "
+          f"{count / timing.cpu:11.1f}")
+    print(f"  ratio whoosh/fts5: time x{fts[0].wall and whoosh[0].wall / fts[0].wall:.1f}, "
+          f"size x{whoosh[1] / fts[1]:.2f}; target >= {TARGET_DOCS_PER_S:.0f} docs/s")
+
+
+def report_queries(rows: dict[str, tuple[list[float], list[float], list[int]]]) -> None:
+    """Print p50/p95 per query type for both engines and their ratio."""
+    print(f"\n{'query type':<12} {'whoosh p50':>10} {'p95':>7} {'fts5 p50':>9} {'p95':>7} "
+          f"{'ratio p50':>9} {'p95':>6} {'mean hits':>9}  (ms; target p95 < "
+          f"{TARGET_P95_MS:.0f})")
+    for kind, (w, f, totals) in rows.items():
+        wp50, wp95, fp50, fp95 = (percentile(w, 50), percentile(w, 95), percentile(f, 50),
+                                  percentile(f, 95))
+        print(f"{kind:<12} {wp50:10.1f} {wp95:7.1f} {fp50:9.1f} {fp95:7.1f} "
+              f"{wp50 / fp50:9.1f} {wp95 / fp95:6.1f} {statistics.mean(totals):9.0f}")
+
+
+# -- main ----------------------------------------------------------------------------------
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """Return the command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=20_000, help="corpus size (default 20000)")
+    parser.add_argument("--queries", type=int, default=200, help="queries per type")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", type=Path, default=DATA, help="real USPTO XML directory")
+    parser.add_argument("--procs", type=int, default=writer.BULK_PROCS,
+                        help="Whoosh bulk-writer processes (default: search's)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    return parser.parse_args(argv)
+
+
+def run_queries(engines: list[Any], queries: list[Query]) -> dict[str, tuple]:
+    """Run every query on each engine in turn (Whoosh first: FTS5 needs its key terms)."""
+    rows = {}
+    for kind in QUERY_TYPES:
+        batch = [q for q in queries if q.kind == kind]
+        for q in batch[:3]:  # warm caches
+            engines[0].run(q)
+        whoosh = latencies(engines[0].run, batch)
+        fts = latencies(engines[1].run, batch)
+        totals = [engines[0].run(q) for q in batch]
+        rows[kind] = (whoosh, fts, totals)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Build the corpus, index it with both engines, time the queries, print the tables."""
+    args = parse_args(argv)
+    writer.BULK_PROCS = args.procs
+    work = Path(tempfile.mkdtemp(prefix="search-bench-"))
+    try:
+        started = time.perf_counter()
+        docs, real = corpus(args.data, args.docs, args.seed)
+        words = statistics.mean(len(f"{d['abstract']} {d['claims']} {d['description']}".split())
+                                for d in docs)
+        print(f"corpus: {len(docs)} documents ({len(real)} real), {words:.0f} words each on "
+              f"average, built in {time.perf_counter() - started:.0f} s; "
+              f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; "
+              f"Whoosh bulk procs {args.procs}")
+        whoosh = WhooshEngine(work / "whoosh")
+        fts = Fts5Engine(work / "fts5.db", whoosh.key_terms)
+        w_build = whoosh.build(docs)
+        f_build = fts.build(docs)
+        (_, cold) = timed(lambda: search.query(whoosh.path, "system", filters={"status": "open"}))
+        print(f"first query after the rebuild (opens the searcher, builds facet tables): "
+              f"{cold.wall * 1000:.0f} ms")
+        queries = make_queries(docs, real, args.queries, random.Random(args.seed))
+        rows = run_queries([whoosh, fts], queries)
+        sample = random.Random(args.seed).sample(docs, min(100, len(docs)))
+        updates = (len(sample), whoosh.updates(sample))
+        report_indexing(len(docs), (w_build, whoosh.size_mb()), (f_build, fts.size_mb()),
+                        updates)
+        report_queries(rows)
+        print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+    finally:
+        reader.close_all()
+        if args.keep:
+            print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""The ranker's admin page: what serves, how it was trained, and a button to retrain."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from ..auth.decorators import role_required
+from ..extensions import db
+from ..models.user import ADMIN
+from .forms import RetrainForm
+from .services import ranker_status, start_training
+
+bp = Blueprint("ranking", __name__)
+
+
+@bp.before_request
+@role_required(ADMIN)
+def require_admin() -> None:
+    """Keep the ranker's pages for administrators: 403 for others, anonymous users log in."""
+
+
+@bp.get("/admin/ranker")
+def admin():
+    """Show the serving model, its metadata and cross-validated metrics."""
+    return render_template("ranking/admin.html", status=ranker_status(db.session),
+                           form=RetrainForm())
+
+
+@bp.post("/admin/ranker/retrain")
+def retrain():
+    """Queue a training run; the page never waits for it."""
+    if not RetrainForm().validate_on_submit():
+        flash("The form expired: reload the page and try again.", "error")
+    else:
+        start_training()
+        flash("Retraining started. Scores are replaced application by application once the "
+              "new model is saved.", "success")
+    return redirect(url_for("ranking.admin"))

@@ -1,0 +1,180 @@
+"""Text analysis for patent documents: the English analyzer and the class-code analyzer.
+
+Stop words are the usual English function words plus the boilerplate that patent drafting
+puts in nearly every claim ("said", "wherein", "comprising", "a plurality of"...). Those words
+say nothing about the invention, yet they dominate the term counts of a claim, so leaving them
+in would make query-by-claim search for boilerplate.
+
+Deliberately *kept*, although frequent: "apparatus", "method", "system", "device", "means",
+"process", "composition". They name the claim's category, users type them ("method of
+encoding"), titles use them, and BM25's IDF already weighs them down where they are common.
+Also kept: "first"/"second" (they distinguish elements: "first electrode") and numbers
+("802.11", "3D"), which can be the most specific words of a query.
+"""
+from __future__ import annotations
+
+import re
+
+from whoosh.analysis import Analyzer, Token, Tokenizer
+from whoosh.analysis.filters import STOP_WORDS as WHOOSH_STOP_WORDS
+from whoosh.lang.porter import stem as porter_stem
+
+ENGLISH_STOP_WORDS = frozenset(WHOOSH_STOP_WORDS) | frozenset(
+    """about above after again against all also am any because been before being below between
+    both but could did do does doing down during each few further had has having he her here
+    hers him his how i into its itself me more most my no nor now off once only other our ours
+    out over own same she should so some such than their theirs them then there these they
+    those through too under until up very was were what where which while who whom why would
+    whose upon via""".split()
+)
+
+# Inflections are listed because stop words are removed before stemming (the stemmer must see
+# the original word to keep stems such as "compris" out of the index entirely).
+PATENT_STOP_WORDS = frozenset(
+    """said wherein whereby wherefrom whereupon whereof herein hereby hereto hereof hereinafter
+    therein thereof thereto thereby therefrom thereon therewith thereupon
+    comprising comprises comprise comprised including includes consisting consists
+    claim claims claimed claiming plurality respective respectively least according
+    substantially""".split()
+)
+
+STOP_WORDS = ENGLISH_STOP_WORDS | PATENT_STOP_WORDS
+
+# Whoosh's default word pattern keeps "802.11" and "e.g" together.
+WORD = re.compile(r"\w+(?:\.?\w+)*")
+MIN_LENGTH = 2
+_STEM_CACHE_LIMIT = 500_000
+
+
+class PatentAnalyzer(Analyzer):
+    """Tokenise, lowercase, drop stop words and Porter-stem, in one pass.
+
+    The same result as RegexTokenizer | LowercaseFilter | StopFilter | StemFilter, but
+    indexing spends most of its time analysing long descriptions, and one generator with a
+    word -> stem cache is several times faster than Whoosh's chain of four generators.
+    """
+
+    def __init__(self) -> None:
+        self._stems: dict[str, str | None] = {}
+
+    def __getstate__(self) -> dict:
+        # The schema (with its analyzers) is pickled into the index: leave the cache out.
+        return {}
+
+    def __setstate__(self, state: dict) -> None:
+        self._stems = {}
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def stem(self, word: str) -> str | None:
+        """Return the stem of a lowercased word, or None for a stop word."""
+        stems = self._stems
+        if word not in stems:
+            stems = self._learn(stems, {word})
+        return stems[word]
+
+    def _learn(self, stems: dict[str, str | None], words: set[str]) -> dict[str, str | None]:
+        """Add words to the cache and return it; a full cache is replaced, never cleared,
+        so a thread still reading the old one is not disturbed."""
+        if len(stems) + len(words) > _STEM_CACHE_LIMIT:
+            stems = self._stems = {}
+        for word in words:
+            stems[word] = (None if len(word) < MIN_LENGTH or word in STOP_WORDS
+                           else porter_stem(word))
+        return stems
+
+    def terms(self, value: str) -> list[str]:
+        """Return the indexed terms of a text, in order: the indexing fast path."""
+        words = WORD.findall(value.lower())
+        stems = self._stems
+        missing = set(words).difference(stems)
+        if missing:
+            stems = self._learn(stems, missing)
+        return [t for t in map(stems.__getitem__, words) if t is not None]
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+        """Yield Whoosh tokens (one reused Token object, as Whoosh's tokenizers do)."""
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        matches = WORD.finditer(value) if tokenize else [re.fullmatch(r".*", value, re.S)]
+        pos = start_pos
+        for match in matches:
+            word = match.group().lower()
+            stem = self.stem(word)
+            if stem is None and removestops:
+                continue
+            token.stopped = stem is None
+            token.text = word if stem is None else stem
+            if keeporiginal:
+                token.original = match.group()
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+def patent_analyzer() -> Analyzer:
+    """Return the English analyzer: tokenise, lowercase, drop stop words, Porter-stem."""
+    return PatentAnalyzer()
+
+
+# "H04L 9/32", "H04L9/32", "h04l  9 / 32" all mean the same subgroup.
+_CODE_SPACES = re.compile(r"(?<=[A-Z])\s+(?=\d)|\s*/\s*")
+
+
+def normalize_code(code: str) -> str:
+    """Return a class code in its search-token form: upper case, no inner spaces."""
+    return _CODE_SPACES.sub(lambda m: "/" if "/" in m.group() else "", code.strip().upper())
+
+
+class ClassCodeTokenizer(Tokenizer):
+    """Split a string of class codes on commas/semicolons/whitespace between codes.
+
+    "H04L 9/32" stays one token: the space between subclass and group is part of the code.
+    """
+
+    _split = re.compile(r"[^\s,;]+")
+
+    def terms(self, value: str) -> list[str]:
+        """Return the indexed terms of a text, in order: the indexing fast path."""
+        words = WORD.findall(value.lower())
+        stems = self._stems
+        for word in set(words).difference(stems):
+            self.stem(word)
+        if len(stems) > _STEM_CACHE_LIMIT:  # stem() may just have emptied it
+            return [t for t in map(self.stem, words) if t is not None]
+        return [t for t in map(stems.__getitem__, words) if t is not None]
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+        """Yield one token per normalised class code."""
+        text = normalize_code(value)
+        pieces = self._split.finditer(text) if tokenize else [re.fullmatch(r".*", text, re.S)]
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, match in enumerate(pieces):
+            token.text = match.group()
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+def class_code_analyzer() -> Analyzer:
+    """Return the analyzer of the cpc/ipc/uspc query fields."""
+    return ClassCodeTokenizer()

@@ -1,0 +1,138 @@
+"""Posting lists read whole, block by block, for one query; exact phrases matched on them.
+
+Whoosh's matchers hand out postings one call at a time (id(), weight(), next(): a few
+microseconds each); the set algebra in ``docsets`` and the term-at-a-time scoring in
+``ranking`` want whole arrays. This reads Whoosh 2.7.4's posting blocks directly (its block
+reader internals: another reason the release is pinned exactly) and falls back to the public
+matcher protocol for anything else, such as the short lists Whoosh inlines in the term index.
+
+Phrases are matched here too: Whoosh checks every candidate by building span objects for
+every position of every word, twice per query (once to find matches, once to rank them);
+here the candidates are a set intersection and each is checked once, on its positions.
+"""
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from itertools import accumulate, islice
+
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.matching import Matcher
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.searching import Searcher
+
+# Whoosh's Positions format: a 4-byte count, then the pickled position deltas without the
+# final STOP opcode.
+_COUNT_BYTES = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPostings:
+    """One segment's postings of a term: global document numbers, weights (tf), values."""
+
+    ids: list[int]
+    weights: list[float]
+    values: list[bytes]
+
+
+def positions(value: bytes, shift: int = 0) -> Iterator[int]:
+    """Decode the positions of one posting of Whoosh's Positions format, minus shift."""
+    deltas = pickle.loads(value[_COUNT_BYTES:] + b".")
+    return islice(accumulate(deltas, initial=-shift), 1, None)
+
+
+def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+    """Yield (ids, weights, values) per block of a leaf matcher, or once for any other."""
+    if isinstance(matcher, W3LeafMatcher):
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            matcher._read_values()
+            yield matcher._ids, matcher._weights, matcher._values
+            matcher._next_block()
+        return
+    ids, weights, values = [], [], []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        values.append(matcher.value())
+        matcher.next()
+    yield ids, weights, values
+
+
+def _read(leaf, offset: int, fieldname: str, text) -> SegmentPostings:
+    """Read a term's postings in one segment, without deleted documents."""
+    matcher = leaf.postings(fieldname, text)
+    deleted: frozenset[int] = frozenset()
+    if isinstance(matcher, FilterMatcher):  # Whoosh's wrapper that hides deletions
+        deleted, matcher = frozenset(matcher._ids), matcher.child
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    for block_ids, block_weights, block_values in _blocks(matcher):
+        ids.extend(block_ids)
+        weights.extend(block_weights)
+        values.extend(block_values)
+    if deleted:
+        kept = [i for i, n in enumerate(ids) if n not in deleted]
+        ids, weights, values = ([seq[i] for i in kept] for seq in (ids, weights, values))
+    if offset:
+        ids = [n + offset for n in ids]
+    return SegmentPostings(ids, weights, values)
+
+
+class Postings:
+    """The posting lists one query needs, each read at most once."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self.searcher = searcher
+        self._leaves = list(searcher.reader().leaf_readers())
+        self._read: dict[tuple[str, object], list[SegmentPostings]] = {}
+        self._phrases: dict[tuple[str, tuple], set[int]] = {}
+
+    def segments(self, fieldname: str, text) -> list[SegmentPostings]:
+        """Return a term's postings, per segment, with global document numbers."""
+        key = (fieldname, text)
+        found = self._read.get(key)
+        if found is None:
+            found = self._read[key] = [_read(leaf, offset, fieldname, text)
+                                       for leaf, offset in self._leaves if key in leaf]
+        return found
+
+    def docs(self, fieldname: str, text) -> set[int]:
+        """Return the live documents holding a term."""
+        docs: set[int] = set()
+        for segment in self.segments(fieldname, text):
+            docs.update(segment.ids)
+        return docs
+
+    def phrase_docs(self, fieldname: str, words: Sequence) -> set[int]:
+        """Return the documents holding the words one after the other in a field."""
+        key = (fieldname, tuple(words))
+        if key not in self._phrases:
+            candidates = reduce(set.intersection, (self.docs(fieldname, w) for w in words))
+            self._phrases[key] = self._adjacent(fieldname, words, candidates)
+        return self._phrases[key]
+
+    def _adjacent(self, fieldname: str, words: Sequence, candidates: set[int]) -> set[int]:
+        """Return the candidates where word i sits at position p + i for some p."""
+        if not candidates:
+            return set()
+        values = [self._values(fieldname, word, candidates) for word in words]
+        found = set()
+        for doc in candidates:
+            starts = set(positions(values[0][doc]))
+            for offset, by_doc in enumerate(values[1:], 1):
+                starts.intersection_update(positions(by_doc[doc], offset))
+                if not starts:
+                    break
+            else:
+                found.add(doc)
+        return found
+
+    def _values(self, fieldname: str, text, docs: set[int]) -> dict[int, bytes]:
+        """Return doc -> posting value of a term, for the given documents."""
+        return {doc: value for segment in self.segments(fieldname, text)
+                for doc, value in zip(segment.ids, segment.values) if doc in docs}

@@ -1,0 +1,116 @@
+"""Cached searchers: one per index directory per process, refreshed instead of reopened.
+
+Opening a Whoosh searcher reads the table of contents and maps every segment; doing that per
+query would cost more than most queries. So each process keeps one searcher per index_dir,
+checks before each use whether the index moved on (a commit, or a rebuild that switched
+generation) and refreshes only then.
+
+A Whoosh searcher is not safe for concurrent use (its file objects seek), so a searcher is
+lent to one thread at a time under a lock. Under gunicorn's process workers that lock is
+never contended; threaded servers serialise queries within a process.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh.index import EmptyIndexError
+from whoosh.searching import Searcher
+
+from . import store
+from .docvalues import SegmentCache
+from .scoring import CachedLengthsBM25F
+from .writer import ensure_index, open_index
+
+
+@dataclass(slots=True)
+class View:
+    """A searcher lent to the caller, with the per-segment values cached for its index."""
+
+    searcher: Searcher
+    cache: SegmentCache
+
+
+@dataclass(slots=True)
+class _Entry:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    generation: Path | None = None
+    searcher: Searcher | None = None
+    cache: SegmentCache = field(default_factory=SegmentCache)
+
+    def close(self) -> None:
+        """Close the searcher and forget derived data."""
+        if self.searcher is not None:
+            self.searcher.close()
+        self.searcher, self.generation = None, None
+        self.cache.clear()
+
+    def fresh(self, index_dir: Path) -> Searcher:
+        """Return a searcher on the latest commit of the live generation."""
+        generation = store.current_generation(index_dir)
+        if generation is None or generation != self.generation:
+            self._open(index_dir, generation)
+        elif not self.searcher.up_to_date():
+            self.searcher = self.searcher.refresh()
+            self.cache.prune(self.searcher)
+        return self.searcher
+
+    def _open(self, index_dir: Path, generation: Path | None) -> None:
+        """Open the live generation, retrying if a rebuild swapped it meanwhile."""
+        self.close()
+        for attempt in range(3):
+            generation = generation or ensure_index(index_dir)
+            try:
+                weighting = CachedLengthsBM25F(self.cache)
+                self.searcher = open_index(generation).searcher(weighting=weighting)
+            except (OSError, EmptyIndexError):
+                if attempt == 2:
+                    raise
+                generation = store.current_generation(index_dir)
+                continue
+            self.generation = generation
+            return
+
+
+_entries: dict[Path, _Entry] = {}
+_entries_lock = threading.Lock()
+
+
+def _entry(index_dir: Path) -> _Entry:
+    """Return the cache entry of an index directory, creating it once per process."""
+    key = index_dir.resolve()
+    with _entries_lock:
+        return _entries.setdefault(key, _Entry())
+
+
+@contextmanager
+def searching(index_dir: Path) -> Iterator[View]:
+    """Lend the cached, refreshed searcher of ``index_dir`` to the caller."""
+    entry = _entry(index_dir)
+    with entry.lock:
+        searcher = entry.fresh(index_dir)
+        yield View(searcher, entry.cache)
+
+
+def close_all() -> None:
+    """Close every cached searcher of this process (tests, shutdown)."""
+    with _entries_lock:
+        entries = list(_entries.values())
+        _entries.clear()
+    for entry in entries:
+        with entry.lock:
+            entry.close()
+
+
+def _forget_after_fork() -> None:
+    """Drop inherited searchers: a child must not share file offsets with its parent."""
+    global _entries_lock
+    _entries.clear()
+    _entries_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)

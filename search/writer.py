@@ -1,0 +1,253 @@
+"""The one writer: every change to an index goes through here, under the write lock.
+
+Whoosh allows one writer per index and raises LockError at a second one. Rather than let
+callers race for Whoosh's lock, every write takes ``store.write_lock`` (a blocking flock)
+first, so any thread of any process may call ``index_documents`` and simply waits its turn.
+
+A rebuild writes a new generation without holding the lock (it may take minutes). Writes
+that land meanwhile go to the live generation *and* to the rebuild's journal; the rebuild
+replays the journal under the lock just before it swaps generations, so no update is lost.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex
+from whoosh.writing import IndexWriter
+
+from . import store
+from .schema import build_schema, to_fields
+
+Fields = dict[str, Any]
+Progress = Callable[[int], None]
+
+# Documents per commit in index_documents: bounds memory and lock hold time for big imports.
+BATCH = 500
+# Bulk (rebuild) writer: Whoosh sorts postings in RAM up to limitmb per process before it
+# spills to disk. The calling process is busy reading documents and handing them over, so
+# sub-writers get the other cores (none on a 2-core box: one process measured no slower);
+# each leaves its own segment (multisegment) rather than paying for a final merge.
+BULK_LIMIT_MB = 256
+BULK_PROCS = max(1, min(4, (os.cpu_count() or 1) - 1))
+PROGRESS_EVERY = 200
+
+
+def _storage(generation: Path) -> FileStorage:
+    """Return the storage of a generation directory (memory-mapped; see ``patches``)."""
+    return FileStorage(str(generation))
+
+
+def open_index(generation: Path) -> FileIndex:
+    """Open the Whoosh index of a generation directory."""
+    return _storage(generation).open_index()
+
+
+def _has_index(generation: Path) -> bool:
+    """Return True when a generation directory holds an index."""
+    return generation.is_dir() and _storage(generation).index_exists()
+
+
+def _create_index(generation: Path) -> FileIndex:
+    """Create an empty index in a generation directory."""
+    generation.mkdir(parents=True, exist_ok=True)
+    return _storage(generation).create_index(build_schema())
+
+
+def ensure_index(index_dir: Path) -> Path:
+    """Return the live generation, creating an empty index first if there is none."""
+    generation = store.current_generation(index_dir)
+    if generation is not None and _has_index(generation):
+        return generation
+    with store.write_lock(index_dir):
+        return _ensure_locked(index_dir)
+
+
+def _ensure_locked(index_dir: Path) -> Path:
+    """Return the live generation, creating it (caller holds the write lock)."""
+    generation = store.current_generation(index_dir)
+    if generation is not None and _has_index(generation):
+        return generation
+    generation = store.new_generation(index_dir)
+    _create_index(generation)
+    store.publish(index_dir, generation)
+    return generation
+
+
+def exists(index_dir: Path) -> bool:
+    """Return True when index_dir holds a live index."""
+    generation = store.current_generation(index_dir)
+    return generation is not None and _has_index(generation)
+
+
+# -- operations: applied to the live index and journalled for a rebuild in progress --------
+
+def _upsert(writer: IndexWriter, batch: list[Fields]) -> None:
+    """Add or replace each document by id."""
+    for fields in batch:
+        writer.update_document(**fields)
+
+
+def _delete(writer: IndexWriter, ids: list[str]) -> int:
+    """Delete documents by id; return how many were in the index."""
+    return sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
+
+
+_OPERATIONS: dict[str, Callable[[IndexWriter, Any], Any]] = {"upsert": _upsert, "delete": _delete}
+
+
+def _apply(index_dir: Path, op: str, payload: list[Any]) -> Any:
+    """Apply one operation to the live index and to every rebuild's journal, under the lock."""
+    with store.write_lock(index_dir):
+        ix = open_index(_ensure_locked(index_dir))
+        try:
+            with _committing(ix.writer()) as writer:
+                result = _OPERATIONS[op](writer, payload)
+        finally:
+            ix.close()
+        for building in store.live_builds(index_dir):
+            _journal(building, op, payload)
+    return result
+
+
+@contextmanager
+def _committing(writer: IndexWriter) -> Iterator[IndexWriter]:
+    """Commit the writer on success, cancel it on error (so Whoosh's own lock is freed)."""
+    try:
+        yield writer
+    except BaseException:
+        _cancel(writer)
+        raise
+    writer.commit()
+
+
+def _cancel(writer: IndexWriter) -> None:
+    """Cancel a writer, stopping the sub-processes of a multi-process one.
+
+    Whoosh's MpWriter.cancel only flags its own copies of the task objects; the processes
+    would wait on their job queue forever.
+    """
+    try:
+        writer.cancel()
+    finally:
+        for task in getattr(writer, "tasks", ()):
+            task.terminate()
+            task.join()
+
+
+def _journal(building: Path, op: str, payload: list[Any]) -> None:
+    """Append an operation to a rebuild's journal."""
+    with open(building / store.JOURNAL, "ab") as handle:
+        pickle.dump((op, payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _replay(ix: FileIndex, building: Path) -> None:
+    """Apply a rebuild's journal to its new index (caller holds the write lock)."""
+    path = building / store.JOURNAL
+    if not path.exists():
+        return
+    with open(path, "rb") as handle, _committing(ix.writer()) as writer:
+        for op, payload in _read_journal(handle):
+            _OPERATIONS[op](writer, payload)
+    path.unlink()
+
+
+def _read_journal(handle) -> Iterator[tuple[str, list[Any]]]:
+    """Yield journalled operations in order."""
+    while True:
+        try:
+            yield pickle.load(handle)
+        except EOFError:
+            return
+
+
+def _unique_by_id(batch: Iterable[Fields]) -> list[Fields]:
+    """Keep the last version of each id: Whoosh would index both copies of one batch."""
+    return list({fields["id"]: fields for fields in batch}.values())
+
+
+def _batches(docs: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[Fields]]:
+    """Yield converted documents in batches."""
+    iterator = iter(docs)
+    while batch := [to_fields(doc) for doc in islice(iterator, size)]:
+        yield _unique_by_id(batch)
+
+
+def index_documents(index_dir: Path, docs: Iterable[Mapping[str, Any]]) -> int:
+    """Add or replace documents by id; return how many were written."""
+    count = 0
+    for batch in _batches(docs, BATCH):
+        _apply(index_dir, "upsert", batch)
+        count += len(batch)
+    return count
+
+
+def remove_documents(index_dir: Path, ids: Iterable[str]) -> int:
+    """Delete documents by id; return how many were in the index."""
+    wanted = list(dict.fromkeys(str(doc_id) for doc_id in ids))
+    if not wanted:
+        return 0
+    return _apply(index_dir, "delete", wanted)
+
+
+# -- rebuild ----------------------------------------------------------------------------------
+
+def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
+            progress: Progress | None = None) -> int:
+    """Build a fresh index from ``docs`` beside the live one, then swap it in atomically."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with store.write_lock(index_dir):
+        store.live_builds(index_dir)  # clears rebuilds whose process died
+        building = Path(f"{store.new_generation(index_dir)}{store.BUILDING_SUFFIX}")
+        building.mkdir()
+        build_lock = store.hold_build_lock(building)
+    try:
+        ix = _create_index(building)
+        count = _bulk_write(ix, docs, progress)
+        _swap_in(index_dir, building, ix)
+        ix.close()
+    except BaseException:
+        with store.write_lock(index_dir):
+            shutil.rmtree(building, ignore_errors=True)
+        raise
+    finally:
+        build_lock.close()
+    return count
+
+
+def _bulk_write(ix: FileIndex, docs: Iterable[Mapping[str, Any]],
+                progress: Progress | None) -> int:
+    """Add every document to an empty index with Whoosh's fast multi-process writer."""
+    seen: set[str] = set()
+    writer = ix.writer(procs=BULK_PROCS, limitmb=BULK_LIMIT_MB, multisegment=BULK_PROCS > 1)
+    with _committing(writer):
+        for doc in docs:
+            fields = to_fields(doc)
+            if fields["id"] in seen:
+                raise ValueError(f"duplicate document id in rebuild: {fields['id']}")
+            seen.add(fields["id"])
+            writer.add_document(**fields)
+            if progress and len(seen) % PROGRESS_EVERY == 0:
+                progress(len(seen))
+    if progress:
+        progress(len(seen))
+    return len(seen)
+
+
+def _swap_in(index_dir: Path, building: Path, ix: FileIndex) -> None:
+    """Replay the journal, then publish the new generation and drop old ones."""
+    with store.write_lock(index_dir):
+        _replay(ix, building)
+        previous = store.current_generation(index_dir)
+        final = building.with_name(building.name.removesuffix(store.BUILDING_SUFFIX))
+        os.rename(building, final)
+        (final / store.BUILD_LOCK).unlink(missing_ok=True)
+        store.publish(index_dir, final)
+        store.remove_generations(index_dir, keep={final, *([previous] if previous else [])})

@@ -1,0 +1,72 @@
+"""Adding, replacing and removing documents; comparing the index with the database."""
+from __future__ import annotations
+
+import search
+
+from .conftest import CORPUS, make_doc
+
+
+def ids(results: search.Results) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def test_exists_and_ensure_index(index_dir):
+    assert not search.exists(index_dir)
+    search.ensure_index(index_dir)
+    assert search.exists(index_dir)
+    assert search.query(index_dir, "anything").total == 0
+
+
+def test_query_on_a_missing_index_answers_empty(index_dir):
+    assert search.query(index_dir, "coil").total == 0
+
+
+def test_index_documents_counts_and_finds_them(index_dir):
+    assert search.index_documents(index_dir, CORPUS) == len(CORPUS)
+    assert search.query(index_dir, "").total == len(CORPUS)
+
+
+def test_index_documents_replaces_by_id(corpus_index):
+    updated = make_doc("US8000001B2", title="Magnetic levitation train", stamp="2")
+    assert search.index_documents(corpus_index, [updated]) == 1
+    assert search.query(corpus_index, "").total == len(CORPUS)
+    assert ids(search.query(corpus_index, "levitation")) == ["US8000001B2"]
+    assert "US8000001B2" not in ids(search.query(corpus_index, "resonant"))
+
+
+def test_duplicate_ids_in_one_batch_keep_the_last(index_dir):
+    first = make_doc("US1", title="first version", stamp="a")
+    last = make_doc("US1", title="second version", stamp="b")
+    assert search.index_documents(index_dir, [first, last]) == 1
+    assert search.check(index_dir, {"US1": "b"}).ok
+
+
+def test_index_documents_accepts_a_generator_larger_than_a_batch(index_dir):
+    docs = (make_doc(f"US{n}", title=f"widget number {n}") for n in range(1203))
+    assert search.index_documents(index_dir, docs) == 1203
+    assert search.query(index_dir, "widget").total == 1203
+
+
+def test_remove_documents(corpus_index):
+    assert search.remove_documents(corpus_index, ["US8000001B2", "US-NOT-THERE"]) == 1
+    assert search.query(corpus_index, "").total == len(CORPUS) - 1
+    assert "US8000001B2" not in ids(search.query(corpus_index, "coil"))
+    assert search.remove_documents(corpus_index, []) == 0
+
+
+def test_check_reports_missing_stale_and_extra(corpus_index):
+    expected = {doc["id"]: doc["stamp"] for doc in CORPUS}
+    assert search.check(corpus_index, expected).ok
+    del expected["NPL-0006"]                  # in the index, not in the database
+    expected["US8000002B2"] = "2"              # the row changed since it was indexed
+    expected["US9999999B2"] = "1"              # in the database, never indexed
+    report = search.check(corpus_index, expected)
+    assert report.missing == ["US9999999B2"]
+    assert report.stale == ["US8000002B2"]
+    assert report.extra == ["NPL-0006"]
+    assert not report.ok
+
+
+def test_check_on_an_empty_index(index_dir):
+    report = search.check(index_dir, {"US1": "1"})
+    assert (report.missing, report.stale, report.extra) == (["US1"], [], [])
