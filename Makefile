@@ -22,7 +22,8 @@ run: $(STAMP)
 	$(BIN)/reviewapp demo
 	$(BIN)/reviewapp index rebuild
 	$(BIN)/reviewapp ranker bootstrap --if-missing $(wildcard $(SHARED_GRANTS))
-	REVIEWAPP_HUEY_IMMEDIATE=1 $(BIN)/reviewapp run --host $(HOST) --port $(PORT)
+	$(BIN)/reviewapp ranker train
+	REVIEWAPP_HUEY_IMMEDIATE=1 REVIEWAPP_MAIL_TO_LOG=1 $(BIN)/reviewapp run --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	./scripts/ensure-chromium

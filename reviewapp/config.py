@@ -20,7 +20,12 @@ ENV_KEYS = {
     "REVIEWAPP_MAIL_SENDER": "MAIL_SENDER",
     "REVIEWAPP_BASE_URL": "BASE_URL",
     "REVIEWAPP_HUEY_IMMEDIATE": "HUEY_IMMEDIATE",
+    "REVIEWAPP_TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "REVIEWAPP_QUEUE_NAME": "QUEUE_NAME",
+    "REVIEWAPP_MAIL_TO_LOG": "MAIL_TO_LOG",
 }
+# Environment values read as on/off rather than as text ("0" is off).
+FLAG_KEYS = ("MAIL_TO_LOG",)
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -28,13 +33,16 @@ DEFAULTS: dict[str, Any] = {
     "FORWARDED_TOP_N": 10,
     "ITEMS_PER_PAGE": 20,
     "IMPORT_BATCH_SIZE": 200,
-    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    # The site takes no uploads: its largest form (a submission, every field at its maximum,
+    # 4-byte characters percent-encoded) is about 0.3 MB. More is refused (413) unread.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "MAIL_PORT": 25,
     "MAIL_SENDER": "reviewapp@localhost",
+    "MAIL_TO_LOG": False,  # without SMTP, log whole messages (reset links!) and not just recipients
 }
 
 
@@ -55,6 +63,9 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
     for env, key in ENV_KEYS.items():
         if os.environ.get(env):
             config[key] = os.environ[env]
+    for key in FLAG_KEYS:
+        if isinstance(config.get(key), str):
+            config[key] = config[key].strip().lower() in ("1", "true", "yes", "on")
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("SECRET_KEY"):
