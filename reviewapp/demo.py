@@ -26,11 +26,11 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Table, delete, inspect, select, update
+from sqlalchemy import Table, delete, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from . import demo_text as text
-from .models import Application, Claim, Classification, Document, User
+from .models import Application, Claim, Classification, Comment, Document, User
 from .models.application import CLOSED, OPEN, PENDING
 from .models.base import utcnow
 
@@ -845,12 +845,52 @@ def load_demo(session: Session, reset: bool = False, now: dt.datetime | None = N
     reviews = create_applications(session, data.applications, now)
     # Submissions, endorsements, votes, claim marks, verdicts and scores, from PRIOR_ART.
     submissions = create_submissions(session, accounts, library, reviews, now)
-    # Comments go here, made from the accounts.
+    create_comments(session, accounts, reviews)
     present = session.scalars(select(Document.id).where(Document.source == SOURCE)).all()
     return DemoResult(
         applications=len(reviews), library=len(library), submissions=submissions,
         document_ids=sorted(set(present) | set(removed)),
     )
+
+
+DISCUSSION = [
+    # (author email, about claim 1?, Markdown body, replies: [(author email, body)])
+    ("volunteer@example.org", True,
+     "Claim 1 is broad: every element except the last one is in the **{area}** textbooks. "
+     "Has anyone found the last element before {year}?",
+     [("owl@example.org", "I searched the conference proceedings of {year}: nothing with that "
+       "exact combination, but see the endorsement on the top submission."),
+      ("mei@example.org", "Agreed on the first elements. The last one is the point to attack.")]),
+    ("tomas@example.org", False,
+     "Tip for newcomers: use *Find earlier documents like claim 1* on the claims; it only lists "
+     "documents published before the priority date, so everything it finds is usable.",
+     []),
+]
+
+
+def create_comments(session: Session, accounts: dict[str, User], reviews: dict[str, Application]
+                    ) -> int:
+    """Start a short discussion on the first open applications that have none."""
+    created = 0
+    open_reviews = [r for _, r in sorted(reviews.items()) if r.status == OPEN][:6]
+    for review in open_reviews:
+        if session.scalar(select(func.count(Comment.id)).where(Comment.application_id == review.id)):
+            continue
+        claim_1 = next((c for c in review.document.claims if c.number == 1), None)
+        area = (review.document.cpc or ["this field"])[0].split()[0]
+        year = (review.document.priority_date or dt.date(2024, 1, 1)).year
+        for author, about_claim, body, replies in DISCUSSION:
+            top = Comment(application_id=review.id, author_id=accounts[author].id,
+                          claim_id=claim_1.id if about_claim and claim_1 else None,
+                          body=body.format(area=area, year=year))
+            session.add(top)
+            session.flush()
+            for reply_author, reply in replies:
+                session.add(Comment(application_id=review.id, author_id=accounts[reply_author].id,
+                                    parent_id=top.id, body=reply.format(area=area, year=year)))
+            created += 1 + len(replies)
+    session.flush()
+    return created
 
 
 def create_accounts(session: Session) -> dict[str, User]:

@@ -350,3 +350,18 @@ def test_demo_prior_art_votes_verdicts_and_scores(loaded):
         ranks = sorted(scores[s.id].rank for s in submissions if s.application_id == application_id)
         assert ranks == list(range(1, len(ranks) + 1))
     assert {s.model_version for s in scores.values()} == {"heuristic"}
+
+
+def test_demo_has_a_discussion_once(session, loaded):
+    """Open applications get threaded comments, one about claim 1; a second load adds none."""
+    from sqlalchemy import func, select
+
+    from reviewapp.models import Comment
+
+    count = session.scalar(select(func.count(Comment.id)))
+    assert count > 0
+    assert session.scalar(select(func.count(Comment.id)).where(Comment.parent_id.is_not(None))) > 0
+    assert session.scalar(select(func.count(Comment.id)).where(Comment.claim_id.is_not(None))) > 0
+    demo.load_demo(session, now=NOW)
+    session.flush()
+    assert session.scalar(select(func.count(Comment.id))) == count
