@@ -2,12 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import pickle
+import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import search
 from flask import current_app
 
 from ..models import Application, Claim
+
+log = logging.getLogger(__name__)
+
+NOT_BUILT = "The search index has not been built yet (`reviewapp index rebuild`)."
+MUST_REBUILD = ("The search index is damaged and must be rebuilt: an administrator runs "
+                "`reviewapp index rebuild` (the rest of the site works meanwhile).")
+# What reading a damaged index raises: Whoosh's own errors (matched by module: only search/
+# imports Whoosh), and truncated, missing or garbled files.
+DAMAGE = (OSError, EOFError, ValueError, pickle.UnpicklingError, struct.error)
 
 
 class SearchUnavailable(RuntimeError):
@@ -19,13 +33,35 @@ def index_dir() -> str:
     return current_app.config["INDEX_DIR"]
 
 
+def is_index_damage(error: BaseException) -> bool:
+    """Tell whether `error`, raised by search/, means the index files are unreadable."""
+    if isinstance(error, search.QuerySyntaxError):
+        return False
+    return isinstance(error, DAMAGE) or type(error).__module__.split(".")[0] == "whoosh"
+
+
+@contextmanager
+def readable_index() -> Iterator[None]:
+    """Turn a missing or damaged index into SearchUnavailable (logged), never a 500."""
+    try:
+        if not search.exists(index_dir()):
+            log.error("search index missing at %s: run `reviewapp index rebuild`", index_dir())
+            raise SearchUnavailable(NOT_BUILT)
+        yield
+    except Exception as error:
+        if not is_index_damage(error):
+            raise
+        log.error("search index at %s is unreadable (%s: %s): run `reviewapp index rebuild`",
+                  index_dir(), type(error).__name__, error)
+        raise SearchUnavailable(MUST_REBUILD) from error
+
+
 def search_documents(q: str, *, filters: dict, before: dt.date | None, sort: str, page: int,
                      pagelen: int | None = None) -> search.Results:
-    """Run a user query; raise QuerySyntaxError for bad syntax, SearchUnavailable without an index."""
-    if not search.exists(index_dir()):
-        raise SearchUnavailable("The search index has not been built yet (`reviewapp index rebuild`).")
-    return search.query(index_dir(), q or "*", filters=filters, before=before, sort=sort, page=page,
-                        pagelen=pagelen or current_app.config["ITEMS_PER_PAGE"])
+    """Run a user query; raise QuerySyntaxError for bad syntax, SearchUnavailable without a usable index."""
+    with readable_index():
+        return search.query(index_dir(), q or "*", filters=filters, before=before, sort=sort, page=page,
+                            pagelen=pagelen or current_app.config["ITEMS_PER_PAGE"])
 
 
 @dataclass
@@ -45,11 +81,10 @@ def prior_art_date(application: Application) -> dt.date | None:
 
 def find_similar(application: Application, claim: Claim, limit: int = 20) -> SimilarDocuments:
     """Return library documents like `claim` that can be prior art against it."""
-    if not search.exists(index_dir()):
-        raise SearchUnavailable("The search index has not been built yet (`reviewapp index rebuild`).")
     before = prior_art_date(application)
-    results = search.like_claim(index_dir(), claim.text, before=before, limit=limit,
-                                exclude_id=application.document.publication_number)
+    with readable_index():
+        results = search.like_claim(index_dir(), claim.text, before=before, limit=limit,
+                                    exclude_id=application.document.publication_number)
     return SimilarDocuments(claim=claim, before=before, results=results)
 
 

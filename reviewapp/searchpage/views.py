@@ -13,22 +13,24 @@ bp = Blueprint("searchpage", __name__)
 
 
 def run_search(form: SearchForm):
-    """Return (results, error message) for a validated form."""
+    """Return (results, error message, status) for a validated form."""
     try:
         results = search_documents(form.q.data or "", filters=form.filters(), before=form.before.data,
                                    sort=form.sort.data or "relevance", page=form.page.data or 1)
-    except (search.QuerySyntaxError, SearchUnavailable) as error:
-        return None, str(error)
-    return results, None
+    except search.QuerySyntaxError as error:
+        return None, str(error), 400
+    except SearchUnavailable as error:  # missing or damaged index: the page says so (503)
+        return None, str(error), 503
+    return results, None, 200
 
 
 @bp.route("/search")
 def search_page():
     """Search applications and the prior-art library."""
     form = SearchForm(request.args)
-    results, error = run_search(form) if request.args and form.validate() else (None, None)
+    results, error, status = run_search(form) if request.args and form.validate() else (None, None, 200)
     return render_template("searchpage/search.html", form=form, results=results, error=error,
-                           args=request.args.to_dict())
+                           args=request.args.to_dict()), 503 if status == 503 else 200
 
 
 @bp.route("/api/v1/search")
@@ -36,10 +38,11 @@ def search_api():
     """Return search hits and facets as JSON."""
     form = SearchForm(request.args)
     if not form.validate():
-        return jsonify(error="invalid parameters", fields=form.errors), 400
-    results, error = run_search(form)
+        problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in form.errors.items())
+        return jsonify(error=f"invalid parameters: {problems}"), 400
+    results, error, status = run_search(form)
     if error:
-        return jsonify(error=error), 400
+        return jsonify(error=error), status
     return jsonify(
         total=results.total, page=results.page, pages=results.pagecount,
         items=[{"number": h.id, "title": h.title, "score": round(h.score, 4), "kind": h.kind,
@@ -60,7 +63,8 @@ def similar(number: str, claim_number: int):
     try:
         found = find_similar(application, claim)
     except SearchUnavailable as error:
-        return render_template("searchpage/similar.html", application=application, claim=claim, found=None, error=str(error))
+        return render_template("searchpage/similar.html", application=application, claim=claim, found=None,
+                               error=str(error)), 503
     return render_template("searchpage/similar.html", application=application, claim=claim, found=found, error=None)
 
 

@@ -65,7 +65,7 @@ def test_json_search(client, library):
 
 def test_bad_parameters_are_refused_clearly(client, library):
     response = client.get("/api/v1/search?q=x&before=yesterday")
-    assert response.status_code == 400 and "before" in response.get_json()["fields"]
+    assert response.status_code == 400 and "before:" in response.get_json()["error"]
 
 
 def test_like_claim_lists_only_earlier_documents(client, library):
