@@ -86,14 +86,11 @@ def app(migrated_database, tmp_path):
 
 def empty_tables() -> None:
     """Delete every row so the next test starts clean."""
-    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    # DELETE, child tables first: on a few rows it is far cheaper than PostgreSQL's TRUNCATE,
+    # which rewrites every table's files.
     with _db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(table.delete())
+        for table in reversed(_db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
