@@ -5,8 +5,8 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, Response, render_template
-from sqlalchemy.exc import OperationalError
+from flask import Flask, Response, current_app, render_template
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -131,15 +131,36 @@ def register_transactions(app: Flask) -> None:
     @app.after_request
     def commit_session(response: Response) -> Response:
         if response.status_code < 400:
-            db.session.commit()
+            try:
+                db.session.commit()
+            except OperationalError as error:  # the database went away after the view ran
+                return database_unavailable_response(error)
         else:
-            db.session.rollback()
+            rollback_quietly()
         return response
 
     @app.teardown_request
     def rollback_on_error(error: BaseException | None) -> None:
         if error is not None:
-            db.session.rollback()
+            rollback_quietly()
+
+
+def rollback_quietly() -> None:
+    """Roll the session back; on a dead connection there is nothing to undo and no error to add."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError as error:
+        logging.getLogger(__name__).warning("rollback failed: %s", error)
+
+
+def database_unavailable_response(error: OperationalError) -> Response:
+    """Return the 503 page of an unreachable database, without touching the database again."""
+    rollback_quietly()
+    logging.getLogger(__name__).error("database unavailable: %s", error.orig)
+    # Rendered without the context processors: they load the user and count notifications,
+    # from the database that is down (and a failure here would become a bare 500).
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return Response(page, 503, {"Retry-After": "5"}, mimetype="text/html")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -153,9 +174,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
-        db.session.rollback()
-        logging.getLogger(__name__).error("database unavailable: %s", error.orig)
-        return render_template("errors/unavailable.html"), 503, {"Retry-After": "5"}
+        return database_unavailable_response(error)
 
     @app.errorhandler(500)
     def internal_error(error):

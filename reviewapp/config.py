@@ -29,6 +29,9 @@ FLAG_KEYS = ("MAIL_TO_LOG",)
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Redis (the rate-limit store) down: count in each worker's memory meanwhile, rather than
+    # failing every rate-limited POST with a 500.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "REVIEW_WINDOW_DAYS": 90,  # as in Peer To Patent
     "FORWARDED_TOP_N": 10,
     "ITEMS_PER_PAGE": 20,

@@ -9,7 +9,7 @@ from typing import Any
 import search
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from .extensions import db
 from .models import Application, Document
@@ -56,6 +56,7 @@ def stamp_of(record: dict[str, Any]) -> str:
 def documents_query():
     """Return a select of documents with everything `search_record` reads."""
     return select(Document).options(
+        undefer(Document.description),
         selectinload(Document.claims),
         selectinload(Document.classifications),
         selectinload(Document.application).selectinload(Application.tags),

@@ -1,4 +1,8 @@
-"""Outgoing mail: SMTP when `MAIL_SERVER` is configured, otherwise the application log."""
+"""Outgoing mail: SMTP when `MAIL_SERVER` is configured, otherwise the application log.
+
+Without SMTP the log gets the recipient and subject only; the body too (reset links included)
+when `MAIL_TO_LOG` (REVIEWAPP_MAIL_TO_LOG=1) is set or the app runs in debug mode.
+"""
 from __future__ import annotations
 
 import logging
@@ -34,9 +38,14 @@ def send_mail(to: str | Sequence[str], subject: str, body: str) -> None:
     message = build_message(to, subject, body, config.get("MAIL_SENDER") or "reviewapp@localhost")
     server = config.get("MAIL_SERVER")
     if not server:
-        # Development and tests: the message (reset links included) is read from the log.
-        logger.info("Mail not sent (no MAIL_SERVER configured).\nTo: %s\nSubject: %s\n\n%s",
-                    message["To"], subject, body)
+        if config.get("MAIL_TO_LOG") or current_app.debug:
+            # Development without SMTP: the whole message, reset links included, is read here.
+            logger.info("Mail not sent (no MAIL_SERVER configured).\nTo: %s\nSubject: %s\n\n%s",
+                        message["To"], subject, body)
+        else:
+            # A body can hold a password reset link: logs are kept and shared, so never the body.
+            logger.info("Mail not sent (no MAIL_SERVER configured; REVIEWAPP_MAIL_TO_LOG=1 logs "
+                        "bodies): to %s: %s", message["To"], subject)
         return
     port = int(config.get("MAIL_PORT") or 25)
     username = config.get("MAIL_USERNAME")

@@ -1,6 +1,9 @@
 """Web security: headers and CSP (Talisman), rate limits (Flask-Limiter), cookies."""
 from __future__ import annotations
 
+import logging
+import re
+
 from flask import Flask
 
 from .extensions import limiter, talisman
@@ -31,8 +34,35 @@ RATE_LIMITS = {
 }
 
 
+# Access logs print request lines and referrers: a reset link's token must not land there.
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+RESET_TOKEN_IN_URL = re.compile(r"(/auth/reset/)[^\s?#\"'/]+")
+REDACTED = r"\1[redacted]"
+
+
+def redact(value: object) -> object:
+    """Return `value` with any password reset token in a URL replaced; non-strings unchanged."""
+    return RESET_TOKEN_IN_URL.sub(REDACTED, value) if isinstance(value, str) else value
+
+
+class RedactResetTokens(logging.Filter):
+    """Blank out reset tokens in a record's message and arguments (tuple or gunicorn's dict)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.msg)
+        if isinstance(record.args, dict):
+            for key, value in record.args.items():  # in place: gunicorn's atoms are a dict subclass
+                record.args[key] = redact(value)
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) for arg in record.args)
+        return True
+
+
+_redact_reset_tokens = RedactResetTokens()
+
+
 def register_security(app: Flask) -> None:
-    """Set security headers, the CSP and the rate limits on `app`."""
+    """Set security headers, the CSP and the rate limits on `app`; keep reset tokens out of logs."""
     https = app.config.get("BASE_URL", "").startswith("https://")
     talisman.init_app(
         app,
@@ -49,6 +79,8 @@ def register_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    for name in ACCESS_LOGGERS:
+        logging.getLogger(name).addFilter(_redact_reset_tokens)  # once: addFilter skips repeats
     for endpoint, rule in app.config.get("RATE_LIMITS", RATE_LIMITS).items():
         view = app.view_functions.get(endpoint)
         if view is not None:

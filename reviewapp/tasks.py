@@ -10,14 +10,18 @@ from collections.abc import Iterable
 from typing import Any
 
 import logging
+import sqlite3
 
 from flask import Flask, current_app, has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
+from redis.exceptions import RedisError
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 PENDING_KEY = "reviewapp.after_commit"
+# What putting a job on the queue raises when its store (Redis, or SQLite) is unreachable.
+QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
 
 def register_tasks(app: Flask) -> None:
@@ -93,9 +97,17 @@ def _enqueue_after_commit(session: Session) -> None:
     if not has_app_context():  # a bare session (scripts, threads): no queue to put jobs on
         logging.getLogger(__name__).warning("jobs dropped after a commit outside the app: %s", pending)
         return
-    enqueue_index(pending["index"])
-    for application_id in sorted(pending["rescore"]):
-        enqueue("rescore", application_id)
+    try:
+        enqueue_index(pending["index"])
+        for application_id in sorted(pending["rescore"]):
+            enqueue("rescore", application_id)
+    except QUEUE_ERRORS as error:
+        # The commit stands: failing the request now would tell the user a saved write failed.
+        # The index and the scores lag until repaired; the log says how.
+        logging.getLogger(__name__).error(
+            "job queue unavailable (%s: %s): not queued: index of documents %s, rescoring of "
+            "applications %s; repair with `reviewapp index rebuild` and `reviewapp ranker train`",
+            type(error).__name__, error, sorted(pending["index"]), sorted(pending["rescore"]))
 
 
 @event.listens_for(Session, "after_soft_rollback")

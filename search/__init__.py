@@ -56,7 +56,9 @@ def query(index_dir: PathLike, q: str, *, filters: Mapping[str, Any] | None = No
 
     ``filters`` maps a facet name (``search.schema.FILTERS``) to a value or a list of values;
     ``before`` keeps documents published strictly before that date; ``sort`` is relevance,
-    date (newest first) or date_asc. Raises ``QuerySyntaxError`` for a malformed query.
+    date (newest first) or date_asc. ``total`` and the facets (each facet's 50 most frequent
+    values) cover every match. An empty query or "*" matches everything. Raises
+    ``QuerySyntaxError`` for a malformed query.
     """
     return querying.query(Path(index_dir), q, filters=filters, before=before, sort=sort,
                           page=page, pagelen=pagelen, facets=facets)

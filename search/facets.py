@@ -9,21 +9,29 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
+from operator import itemgetter
 
 from .docvalues import KEY_SEPARATOR, facet_rows
 from .reader import View
 from .results import Facets
 from .schema import FACETS
 
+# Values kept per facet, most frequent first: a page shows a handful, and CPC groups alone
+# can number thousands in a large result set.
+FACET_VALUES = 50
+
 
 def count_facets(view: View, docnums: Iterable[int]) -> Facets:
-    """Return facet -> [(value, count)], most frequent first, for the matched documents."""
+    """Return facet -> [(value, count)], most frequent first (ties by value), for the docs."""
     rows = view.cache.whole(view.searcher, "facets", facet_rows)
     counts = Counter(chain.from_iterable(map(rows.__getitem__, docnums)))
+    # Sorting by key, then (stably) by count, orders ties by value without a Python key.
+    ordered = sorted(counts.items())
+    ordered.sort(key=itemgetter(1), reverse=True)
     facets: Facets = {facet: [] for facet in FACETS}
-    for key, count in counts.items():
+    for key, count in ordered:
         facet, value = key.split(KEY_SEPARATOR, 1)
-        facets[facet].append((value, count))
-    for values in facets.values():
-        values.sort(key=lambda item: (-item[1], item[0]))
+        values = facets[facet]
+        if len(values) < FACET_VALUES:
+            values.append((value, count))
     return facets

@@ -82,9 +82,14 @@ def _parser() -> MultifieldParser:
                             group=AndGroup, phraseclass=PatentPhrase)
 
 
+# Queries meaning "everything". Whoosh would read a bare "*" as "has any title, or any
+# claims, or..." and answer it by walking every term of every text field: seconds.
+MATCH_ALL = frozenset({"", "*", "*:*"})
+
+
 def parse(text: str) -> wq.Query:
-    """Parse a user query; an empty one matches every document."""
-    if not text.strip():
+    """Parse a user query; an empty one (or "*") matches every document."""
+    if text.strip() in MATCH_ALL:
         return wq.Every()
     _check_quotes(text)
     unquoted = _QUOTED.sub(" ", text)

@@ -9,9 +9,8 @@ from ..extensions import db
 from ..models import Application
 from .forms import BrowseForm
 from .services import (
-    ALL, EXPERTISE, VIEWS, application_tag_names, browse_query, claim_tree, countdown, get_application,
-    has_expertise, is_watching, list_facts, net_votes, submissions_query, unwatch_application,
-    watch_application,
+    ALL, EXPERTISE, VIEWS, browse_query, claim_tree, countdown, get_application, has_expertise,
+    is_watching, list_facts, submissions_query, unwatch_application, watch_application,
 )
 
 bp = Blueprint("applications", __name__)
@@ -49,13 +48,15 @@ def detail(number: str):
     application = application_or_404(number)
     submissions = db.paginate(submissions_query(application), per_page=current_app.config["ITEMS_PER_PAGE"],
                               error_out=False)
+    panel = community.application_panel(db.session, application, current_user)
+    controls = community.submission_controls(db.session, submissions.items, current_user)
+    # The panel and the controls already hold the tags and the vote counts: no second query.
+    votes = {sid: c.up - c.down for sid, c in controls.items() if c.up != c.down}
     return render_template(
         "applications/detail.html", application=application, tree=claim_tree(application.document.claims),
-        submissions=submissions, votes=net_votes(db.session, [s.id for s in submissions.items]),
+        submissions=submissions, votes=votes,
         countdown=countdown(application), watching=is_watching(db.session, application, current_user),
-        tags=application_tag_names(db.session, [application.id]).get(application.id, []),
-        community_panel=community.application_panel(db.session, application, current_user),
-        community_controls=community.submission_controls(db.session, submissions.items, current_user),
+        tags=panel.tags, community_panel=panel, community_controls=controls,
     )
 
 

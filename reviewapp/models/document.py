@@ -31,7 +31,9 @@ class Document(TimestampMixin, db.Model):
     application_number: Mapped[str] = mapped_column(String(32), default="")
     title: Mapped[str] = mapped_column(Text, default="")
     abstract: Mapped[str] = mapped_column(Text, default="")
-    description: Mapped[str] = mapped_column(Text, default="")
+    # Tens of kilobytes per document (up to megabytes): loaded only when read (the detail
+    # pages, the indexer), not with every list of documents.
+    description: Mapped[str] = mapped_column(Text, default="", deferred=True)
     publication_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     filing_date: Mapped[dt.date | None] = mapped_column(Date)
     priority_date: Mapped[dt.date | None] = mapped_column(Date)

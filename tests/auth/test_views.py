@@ -157,7 +157,8 @@ def test_forgot_password_says_the_same_for_unknown_emails(client, db, caplog):
     assert user.email in caplog.records[0].getMessage()
 
 
-def test_reset_link_from_the_mail_works_once(client, db, caplog):
+def test_reset_link_from_the_mail_works_once(app, client, db, caplog):
+    app.config["MAIL_TO_LOG"] = True  # the development setting that logs whole messages
     user = make_user(email="ada@example.org")
     db.session.commit()
     with caplog.at_level(logging.INFO, logger="reviewapp.mail"):
@@ -181,7 +182,7 @@ def test_reset_link_from_the_mail_works_once(client, db, caplog):
 
 
 def test_reset_link_uses_base_url_when_configured(app, client, db, caplog):
-    app.config["BASE_URL"] = "https://review.example.org/"
+    app.config.update(BASE_URL="https://review.example.org/", MAIL_TO_LOG=True)
     make_user(email="ada@example.org")
     db.session.commit()
     with caplog.at_level(logging.INFO, logger="reviewapp.mail"):

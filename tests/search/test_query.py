@@ -118,6 +118,11 @@ def test_before_excludes_documents_published_on_or_after_the_date(corpus_index):
     assert "US20130000003A1" in ids(search.query(corpus_index, "", before=dt.date(2013, 1, 18)))
 
 
+@pytest.mark.parametrize("q", ["", "  ", "*", "*:*"])
+def test_an_empty_query_or_a_star_matches_everything(corpus_index, q):
+    assert search.query(corpus_index, q).total == len(CORPUS)
+
+
 def test_sort_by_date(corpus_index):
     newest = ids(search.query(corpus_index, "", sort="date"))
     dates = {doc["id"]: doc["publication_date"] for doc in CORPUS}
@@ -193,3 +198,12 @@ def test_total_counts_every_match_not_only_those_that_could_rank(index_dir):
     assert results.total == 205
     assert sum(count for _, count in results.facets["doc_type"]) == 205
     assert {hit.id for hit in results.hits} <= {f"T{n}" for n in range(5)}
+
+
+def test_each_facet_keeps_its_most_frequent_values(corpus_index, monkeypatch):
+    from search import facets
+
+    monkeypatch.setattr(facets, "FACET_VALUES", 2)
+    counts = search.query(corpus_index, "").facets
+    assert counts["cpc_class"] == [("H01", 3), ("H04", 2)]
+    assert all(len(values) <= 2 for values in counts.values())
