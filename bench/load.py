@@ -79,6 +79,7 @@ class Failed(Exception):
 @dataclass
 class RouteStats:
     latencies: list[float] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)  # monotonic time each request ended
     statuses: Counter = field(default_factory=Counter)
     errors: int = 0
 
@@ -106,6 +107,7 @@ class Recorder:
         with self.lock:
             stats = self.routes[route]
             stats.latencies.append(seconds)
+            stats.finished.append(time.monotonic())
             stats.statuses[status if status is not None else "exc"] += 1
             self.end = time.monotonic()
             if not ok:
@@ -690,24 +692,31 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[rank]
 
 
-def report(recorder: Recorder, elapsed: float) -> tuple[str, list[str]]:
+def report(recorder: Recorder, elapsed: float, since: float | None = None) -> tuple[str, list[str]]:
+    """Return the per-route table (only requests that ended after `since`, if given) and the misses."""
     lines = [f"{'route':<44}{'n':>7}{'err':>5}{'req/s':>8}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}  (ms)"]
     missed = []
     total = errors = 0
+    if since is not None:
+        elapsed = max(recorder.end - since, 1e-6)
     for route in sorted(recorder.routes):
         stats = recorder.routes[route]
-        ms = [s * 1000 for s in stats.latencies]
+        ms = [s * 1000 for s, end in zip(stats.latencies, stats.finished) if since is None or end >= since]
         n = len(ms)
+        if not n:
+            continue
         total += n
-        errors += stats.errors
+        errors += stats.errors if since is None else 0
         p95 = percentile(ms, 95)
         flag = ""
         if route in TARGET_ROUTES and p95 > TARGET_P95_MS:
             flag = "  > target"
             missed.append(f"{route} p95 {p95:.0f} ms")
-        lines.append(f"{route:<44}{n:>7}{stats.errors:>5}{n / elapsed:>8.1f}{percentile(ms, 50):>8.0f}"
-                     f"{p95:>8.0f}{percentile(ms, 99):>8.0f}{max(ms, default=0):>8.0f}{flag}")
-    lines.append(f"{'all':<44}{total:>7}{errors:>5}{total / elapsed:>8.1f}")
+        lines.append(f"{route:<44}{n:>7}{stats.errors if since is None else '':>5}{n / elapsed:>8.1f}"
+                     f"{percentile(ms, 50):>8.0f}{p95:>8.0f}{percentile(ms, 99):>8.0f}{max(ms, default=0):>8.0f}{flag}")
+    lines.append(f"{'all':<44}{total:>7}{errors if since is None else '':>5}{total / elapsed:>8.1f}")
+    if since is not None:
+        return "\n".join(lines), missed
     statuses = Counter()
     for stats in recorder.routes.values():
         statuses.update(stats.statuses)
@@ -723,6 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=20000, help="stop after this many requests")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's clicks")
     parser.add_argument("--ramp", type=float, default=10, help="seconds over which users arrive")
+    parser.add_argument("--warmup", type=float, default=5,
+                        help="seconds after the ramp-up before the steady-state table starts")
     parser.add_argument("--url", help="drive this running server instead of starting serve-prod")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers when starting the server")
     parser.add_argument("--database-url", default=os.environ.get("LOAD_DATABASE_URL", DEFAULT_DATABASE))
@@ -788,6 +799,13 @@ def main(argv: list[str] | None = None) -> int:
         load_after = os.getloadavg()
         table, missed = report(recorder, elapsed)
         print(table)
+        # Arrivals and their logins (a password hash each, on purpose slow) load the start.
+        steady_from = recorder.start + args.ramp + args.warmup
+        if recorder.end - steady_from > 10:
+            steady, _ = report(recorder, elapsed, since=steady_from)
+            print(f"steady state, after the ramp-up and {args.warmup:.0f} s (requests ending from "
+                  f"t={args.ramp + args.warmup:.0f} s):")
+            print(steady)
         print(f"elapsed {elapsed:.1f} s; load average after {load_after[0]:.2f} {load_after[1]:.2f} "
               f"{load_after[2]:.2f} ({os.cpu_count()} CPUs)")
         print("CPU seconds: " + ", ".join(
