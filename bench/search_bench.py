@@ -436,7 +436,7 @@ def _subclasses(doc: Doc) -> set[str]:
 def report_indexing(n: int, whoosh: tuple[Timing, float], fts: tuple[Timing, float],
                     updates: tuple[int, Timing]) -> None:
     """Print indexing rates and sizes."""
-    print(f"\nindexing {n} documents           wall docs/s  CPU docs/s   size MB")
+    print(f"\nindexing {n} documents           wall docs/s  CPU docs/s   size MB", flush=True)
     for name, (timing, size) in (("whoosh (search.rebuild)", whoosh), ("sqlite fts5", fts)):
         print(f"  {name:<30} {n / timing.wall:10.1f} {n / timing.cpu:11.1f} {size:9.1f}")
     count, timing = updates
@@ -447,17 +447,21 @@ def report_indexing(n: int, whoosh: tuple[Timing, float], fts: tuple[Timing, flo
           f"{TARGET_DOCS_PER_S:.0f} docs/s")
 
 
-def report_queries(rows: dict[str, tuple[Latencies, Latencies]]) -> None:
-    """Print p50/p95 per query type for both engines and their ratio."""
+def print_query_header() -> None:
+    """Print the heading of the latency table."""
     print(f"\nlatency in ms (target: p95 < {TARGET_P95_MS:.0f}); CPU = this thread's CPU time")
     print(f"{'query type':<11} {'whoosh p50':>10} {'p95':>6} {'CPU p95':>7} │ {'fts5 p50':>8} "
           f"{'p95':>6} {'CPU p95':>7} │ {'ratio p50':>9} {'p95':>5} │ {'mean total':>10}")
-    for kind, (w, f) in rows.items():
-        wp50, wp95, fp50, fp95 = (percentile(w.wall, 50), percentile(w.wall, 95),
-                                  percentile(f.wall, 50), percentile(f.wall, 95))
-        print(f"{kind:<11} {wp50:10.1f} {wp95:6.1f} {percentile(w.cpu, 95):7.1f} │ "
-              f"{fp50:8.1f} {fp95:6.1f} {percentile(f.cpu, 95):7.1f} │ "
-              f"{wp50 / fp50:9.1f} {wp95 / fp95:5.1f} │ {statistics.mean(w.totals):10.0f}")
+
+
+def print_query_row(kind: str, w: Latencies, f: Latencies) -> None:
+    """Print p50/p95 of one query type for both engines and their ratio."""
+    wp50, wp95, fp50, fp95 = (percentile(w.wall, 50), percentile(w.wall, 95),
+                              percentile(f.wall, 50), percentile(f.wall, 95))
+    print(f"{kind:<11} {wp50:10.1f} {wp95:6.1f} {percentile(w.cpu, 95):7.1f} │ "
+          f"{fp50:8.1f} {fp95:6.1f} {percentile(f.cpu, 95):7.1f} │ "
+          f"{wp50 / fp50:9.1f} {wp95 / fp95:5.1f} │ {statistics.mean(w.totals):10.0f}",
+          flush=True)
 
 
 # -- main ----------------------------------------------------------------------------------
@@ -475,23 +479,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_queries(whoosh: WhooshEngine, fts: Fts5Engine,
-                queries: list[Query]) -> dict[str, tuple[Latencies, Latencies]]:
+def run_queries(whoosh: WhooshEngine, fts: Fts5Engine, queries: list[Query]) -> None:
     """Time every query on both engines, alternating, so both see the same machine load.
 
-    Whoosh runs first: FTS5's query-by-claim uses the key terms Whoosh extracted.
+    Whoosh runs first: FTS5's query-by-claim uses the key terms Whoosh extracted. Each
+    type's row is printed as soon as it is measured.
     """
-    rows = {}
+    print_query_header()
     for kind in QUERY_TYPES:
         batch = [q for q in queries if q.kind == kind]
         for q in batch[:3]:  # warm caches
             whoosh.run(q)
             fts.run(q)
-        rows[kind] = (Latencies(), Latencies())
+        timings = Latencies(), Latencies()
         for q in batch:
-            rows[kind][0].add(whoosh.run, q)
-            rows[kind][1].add(fts.run, q)
-    return rows
+            timings[0].add(whoosh.run, q)
+            timings[1].add(fts.run, q)
+        print_query_row(kind, *timings)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -515,13 +519,12 @@ def main(argv: list[str] | None = None) -> None:
         (_, cold) = timed(lambda: search.query(whoosh.path, "system", filters={"status": "open"}))
         print(f"first query after the rebuild (opens the searcher, builds facet tables): "
               f"{cold.wall * 1000:.0f} ms")
-        queries = make_queries(docs, real, args.queries, random.Random(args.seed))
-        rows = run_queries(whoosh, fts, queries)
         sample = random.Random(args.seed).sample(docs, min(100, len(docs)))
         updates = (len(sample), whoosh.updates(sample))
         report_indexing(len(docs), (w_build, whoosh.size_mb()), (f_build, fts.size_mb()),
                         updates)
-        report_queries(rows)
+        queries = make_queries(docs, real, args.queries, random.Random(args.seed))
+        run_queries(whoosh, fts, queries)
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     finally:
         reader.close_all()

@@ -41,7 +41,7 @@ PATENT_STOP_WORDS = frozenset(
 STOP_WORDS = ENGLISH_STOP_WORDS | PATENT_STOP_WORDS
 
 # Whoosh's default word pattern keeps "802.11" and "e.g" together.
-WORD = re.compile(r"\w+(?:\.?\w+)*")
+WORD = re.compile(r"\w+(?:\.\w+)*")
 MIN_LENGTH = 2
 _STEM_CACHE_LIMIT = 500_000
 

@@ -23,7 +23,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
-from . import store
+from . import bulk, store
 from .schema import build_schema, to_fields
 
 Fields = dict[str, Any]
@@ -31,13 +31,10 @@ Progress = Callable[[int], None]
 
 # Documents per commit in index_documents: bounds memory and lock hold time for big imports.
 BATCH = 500
-# Bulk (rebuild) writer: Whoosh sorts postings in RAM up to limitmb per process before it
-# spills to disk. The calling process is busy reading documents and handing them over, so
-# sub-writers get the other cores (none on a 2-core box: one process measured no slower);
-# each leaves its own segment (multisegment) rather than paying for a final merge.
+# Bulk (rebuild) writer: each worker process holds up to this much of grouped postings
+# before it writes a segment; one worker per core (the parent only reads and hands over).
 BULK_LIMIT_MB = 256
-BULK_PROCS = max(1, min(4, (os.cpu_count() or 1) - 1))
-PROGRESS_EVERY = 200
+BULK_PROCS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _storage(generation: Path) -> FileStorage:
@@ -224,21 +221,20 @@ def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
 
 def _bulk_write(ix: FileIndex, docs: Iterable[Mapping[str, Any]],
                 progress: Progress | None) -> int:
-    """Add every document to an empty index with Whoosh's fast multi-process writer."""
+    """Add every document to an empty index with the bulk writer (see ``bulk``)."""
+    return bulk.bulk_write(ix, _converted(docs), procs=BULK_PROCS, limit_mb=BULK_LIMIT_MB,
+                           progress=progress)
+
+
+def _converted(docs: Iterable[Mapping[str, Any]]) -> Iterator[Fields]:
+    """Yield each document's fields, refusing a repeated id."""
     seen: set[str] = set()
-    writer = ix.writer(procs=BULK_PROCS, limitmb=BULK_LIMIT_MB, multisegment=BULK_PROCS > 1)
-    with _committing(writer):
-        for doc in docs:
-            fields = to_fields(doc)
-            if fields["id"] in seen:
-                raise ValueError(f"duplicate document id in rebuild: {fields['id']}")
-            seen.add(fields["id"])
-            writer.add_document(**fields)
-            if progress and len(seen) % PROGRESS_EVERY == 0:
-                progress(len(seen))
-    if progress:
-        progress(len(seen))
-    return len(seen)
+    for doc in docs:
+        fields = to_fields(doc)
+        if fields["id"] in seen:
+            raise ValueError(f"duplicate document id in rebuild: {fields['id']}")
+        seen.add(fields["id"])
+        yield fields
 
 
 def _swap_in(index_dir: Path, building: Path, ix: FileIndex) -> None:
