@@ -399,11 +399,14 @@ class Fts5Engine:
         if q.subclass:
             where += " AND rowid IN (SELECT rowid FROM cls WHERE subclass = ?)"
             args.append(q.subclass)
+        # A date or an exclusion keeps most rows: "+rowid" stops SQLite from pushing the list
+        # into FTS5 as one full-text lookup per row (a query-by-claim took 34 s instead of
+        # 0.2 s), so FTS5 scans its matches once and the list filters them.
         if q.before:
-            where += " AND rowid IN (SELECT rowid FROM meta WHERE pub < ?)"
+            where += " AND +rowid IN (SELECT rowid FROM meta WHERE pub < ?)"
             args.append(q.before.isoformat())
         if q.exclude:
-            where += " AND rowid NOT IN (SELECT rowid FROM meta WHERE id = ?)"
+            where += " AND +rowid NOT IN (SELECT rowid FROM meta WHERE id = ?)"
             args.append(q.exclude)
         hits = self.db.execute(
             f"SELECT rowid, title, snippet(docs, -1, '<b>', '</b>', '…', 16) FROM docs "

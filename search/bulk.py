@@ -13,6 +13,7 @@ own into the new index, and the parent commits them all in one table of contents
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import queue
 import traceback
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import Schema
 from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -32,9 +34,12 @@ Progress = Callable[[int], None]
 
 # A posting held in memory costs about 60 bytes (document number, weight, positions).
 BYTES_PER_POSTING = 60
-# zlib level of posting blocks: Whoosh's default 3 spends a third of the writing time in
-# zlib for an index about 10% smaller than level 1.
-COMPRESSION = 1
+# zlib level of posting blocks. Whoosh's default, 3, spends a third of the segment writing
+# time in zlib (level 1 barely less) and every query decompresses what it reads; without it
+# a rebuild is about 15% faster and the index about 1.6 times larger, still smaller than
+# SQLite FTS5's for the same documents (bench/search_bench.py). Small segments written
+# later by single updates use Whoosh's default and are merged by its policy.
+COMPRESSION = 3
 # Documents handed to a worker at a time, and how many batches may wait in the queue.
 BATCH = 64
 QUEUED_BATCHES = 4
@@ -47,11 +52,13 @@ POLL_SECONDS = 1.0
 class BulkSegmentWriter(SegmentWriter):
     """A segment writer for a fresh index that groups postings per term as they arrive."""
 
-    def __init__(self, ix: FileIndex, **kwargs: Any) -> None:
+    def __init__(self, ix: FileIndex, schema: Schema | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("codec", W3Codec(compression=COMPRESSION))
         super().__init__(ix, _lk=False, **kwargs)
+        if schema is not None:  # the previous segment's: its analyzers' caches are warm
+            self.schema = schema
         self._terms: dict[str, dict[str | bytes, tuple[array, array, list[bytes]]]] = {}
-        self._lengths: dict[str, list[int]] = {}
+        self._lengths: dict[str, array] = {}
         self.postings = 0
 
     def add_document(self, **fields: Any) -> None:
@@ -95,25 +102,40 @@ class BulkSegmentWriter(SegmentWriter):
             return 0
         terms = self._terms.setdefault(name, {})
         if isinstance(field, PatentText) and field.fast(value):
-            # Terms stay str until the flush: one encode per term, not per posting.
-            boost *= field.format.field_boost
-            items = [(term, len(poslist), len(poslist) * boost, encode_positions(poslist))
-                     for term, poslist in field.term_positions(value).items()]
-        else:
-            items = [(text, freq, weight * boost, vbytes)
-                     for text, freq, weight, vbytes in field.index(value)]
+            return self._add_positions(terms, field.term_positions(value), docnum,
+                                       boost * field.format.field_boost)
         length = 0
+        items = list(field.index(value))
         for text, freq, weight, vbytes in items:
             lists = terms.get(text)
             if lists is None:
                 lists = terms[text] = (array("I"), array("f"), [])
             lists[0].append(docnum)
-            lists[1].append(weight)
+            lists[1].append(weight * boost)
             if vbytes:
                 lists[2].append(vbytes)
             length += freq
         self.postings += len(items)
         return length if field.scorable else 0
+
+    def _add_positions(self, terms: dict, positions: dict[str, list[int]], docnum: int,
+                       boost: float) -> int:
+        """Append a text field's postings (the fast path); return the field length.
+
+        Terms stay str until the flush: one encode per term, not per posting.
+        """
+        length = 0
+        for term, poslist in positions.items():
+            lists = terms.get(term)
+            if lists is None:
+                lists = terms[term] = (array("I"), array("f"), [])
+            freq = len(poslist)
+            lists[0].append(docnum)
+            lists[1].append(freq * boost)
+            lists[2].append(encode_positions(poslist))
+            length += freq
+        self.postings += len(positions)
+        return length
 
     def memory_estimate(self) -> int:
         """Return roughly how many bytes the grouped postings hold."""
@@ -169,7 +191,7 @@ def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int
                 writer.add_document(**fields)
             if writer.memory_estimate() > limit_mb * 1024 * 1024:
                 segments.append(_finalize(writer))
-                writer = BulkSegmentWriter(ix)
+                writer = BulkSegmentWriter(ix, schema=writer.schema)
         if writer._added:
             segments.append(_finalize(writer))
         else:
@@ -193,6 +215,9 @@ def _finalize(writer: BulkSegmentWriter) -> Any:
 
 def _worker(storage: Any, indexname: str, jobs: Any, results: Any, limit_mb: int) -> None:
     """Build segments from the batches on the job queue until a None arrives."""
+    # This process only builds and exits: the cyclic garbage collector would walk the
+    # ever larger tables of postings again and again for nothing.
+    gc.disable()
     try:
         ix = storage.open_index(indexname)
         segments = build_segments(ix, iter(jobs.get, None), limit_mb)

@@ -1,4 +1,6 @@
-"""One fix to Whoosh 2.7.4 (pinned exactly for this reason): memory-mapped reads must not copy.
+"""Two fixes to Whoosh 2.7.4 (pinned exactly for this reason).
+
+Memory-mapped reads must not copy.
 
 Whoosh maps each segment file and hands out its parts as ``BufferFile(memoryview)``, whose
 constructor wraps the view in ``io.BytesIO`` for sequential reads, and ``BytesIO`` copies
@@ -6,11 +8,17 @@ its initial buffer. Opening a searcher therefore copied the whole index into mem
 4 s and 500 MB per open (and per refresh) at 20,000 documents. Turning mmap off avoids the
 copy but makes every posting and field-length read a system call, several times slower to
 score. This replaces the BytesIO by a reader over the view itself: no copy, fast reads.
+
+Posting blocks store document numbers as deltas, which Whoosh adds up with a Python
+generator, one call per posting: a third of the time of a query on common words. The
+same sums come from ``itertools.accumulate``, in C.
 """
 from __future__ import annotations
 
 import os
+from itertools import accumulate
 
+from whoosh.codec import whoosh3
 from whoosh.filedb import compound, structfile
 
 
@@ -69,6 +77,15 @@ class ViewBufferFile(structfile.BufferFile):
         self.file = ViewReader(view)
 
 
+def _read_ids(self: whoosh3.W3LeafMatcher) -> None:
+    """Decode the current block's document numbers (Whoosh's method, with accumulate)."""
+    if self._data is None:
+        self._read_data()
+    ids = self._data[0]
+    self._ids = ids if self._byteids else tuple(accumulate(ids))
+
+
 def apply() -> None:
-    """Install the fix (idempotent)."""
+    """Install the fixes (idempotent)."""
     compound.BufferFile = ViewBufferFile
+    whoosh3.W3LeafMatcher._read_ids = _read_ids

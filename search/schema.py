@@ -148,8 +148,16 @@ class PatentText(TEXT):
 
 def encode_positions(poslist: list[int]) -> bytes:
     """Return the bytes Whoosh's Positions format would write for these positions."""
-    deltas = [b - a for a, b in zip([0, *poslist], poslist)] if len(poslist) > 1 else poslist
+    if len(poslist) == 1:  # most terms of a document: a table lookup
+        encoded = _SINGLE_POSITIONS.get(poslist[0])
+        if encoded is None:
+            encoded = _SINGLE_POSITIONS[poslist[0]] = pack_uint(1) + dumps(poslist, 2)
+        return encoded
+    deltas = [b - a for a, b in zip([0, *poslist], poslist)]
     return pack_uint(len(poslist)) + dumps(deltas, 2)
+
+
+_SINGLE_POSITIONS: dict[int, bytes] = {}
 
 
 def _names_analyzer():
