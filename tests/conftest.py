@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ import sqlalchemy as sa  # noqa: E402
 
 from reviewapp import create_app  # noqa: E402
 from reviewapp.extensions import db as _db  # noqa: E402
+from reviewapp.ranking.services import TRAIN_THREAD  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("REVIEWAPP_TEST_DATABASE_URL", "")
 
@@ -79,9 +81,21 @@ def app(migrated_database, tmp_path):
     app = create_app(base_config(tmp_path, migrated_database))
     with app.app_context():
         yield app
+        join_training_threads()
         _db.session.remove()
         empty_tables()
         _db.engine.dispose()
+
+
+def join_training_threads() -> None:
+    """Wait for a retrain a test started (the in-process queue runs it on a thread).
+
+    The thread uses this test's database and model folder: left running, it would write into
+    the next test's.
+    """
+    for thread in threading.enumerate():
+        if thread.name == TRAIN_THREAD:
+            thread.join(timeout=300)
 
 
 def empty_tables() -> None:

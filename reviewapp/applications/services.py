@@ -150,12 +150,15 @@ def has_expertise(user: User | None) -> bool:
 
 
 def get_application(session: Session, number: str) -> Application | None:
-    """Return the application with this publication number, claims loaded."""
+    """Return the application with what its page shows loaded: document, claims, classes."""
+    document = contains_eager(Application.document)
     return session.scalar(
         select(Application)
         .join(Application.document)
         .where(Document.publication_number == number.strip().upper())
-        .options(selectinload(Application.document).selectinload(Document.claims))
+        .options(document.undefer(Document.description),
+                 document.selectinload(Document.claims),
+                 document.selectinload(Document.classifications))
     )
 
 

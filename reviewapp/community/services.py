@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from markupsafe import Markup
-from sqlalchemy import Select, Table, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Select, Table, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -265,28 +265,26 @@ def submission_controls(session: Session, submissions: Iterable[Submission],
             can_moderate=is_moderator(user), hidden=s.status == HIDDEN)
         for s in submissions
     }
-    for submission_id, value, count in session.execute(
-            select(Vote.submission_id, Vote.value, func.count()).where(Vote.submission_id.in_(ids))
-            .group_by(Vote.submission_id, Vote.value)):
+    # Counts and the viewer's own vote and marks, one query each (these pages are the busiest).
+    def by_viewer(column):
+        return func.count().filter(column == user_id) if user_id is not None else literal(0)
+
+    for submission_id, value, count, own in session.execute(
+            select(Vote.submission_id, Vote.value, func.count(), by_viewer(Vote.user_id))
+            .where(Vote.submission_id.in_(ids)).group_by(Vote.submission_id, Vote.value)):
         if value > 0:
             controls[submission_id].up = count
         else:
             controls[submission_id].down = count
-    if user_id is not None:
-        for submission_id, value in session.execute(
-                select(Vote.submission_id, Vote.value).where(Vote.submission_id.in_(ids),
-                                                             Vote.user_id == user_id)):
+        if own:
             controls[submission_id].my_vote = value
-    mine = set() if user_id is None else set(session.execute(
-        select(ClaimMark.submission_id, ClaimMark.claim_id)
-        .where(ClaimMark.submission_id.in_(ids), ClaimMark.user_id == user_id)).all())
-    for submission_id, claim_id, number, count in session.execute(
-            select(ClaimMark.submission_id, Claim.id, Claim.number, func.count())
+    for submission_id, claim_id, number, count, own in session.execute(
+            select(ClaimMark.submission_id, Claim.id, Claim.number, func.count(),
+                   by_viewer(ClaimMark.user_id))
             .join(Claim, Claim.id == ClaimMark.claim_id).where(ClaimMark.submission_id.in_(ids))
             .group_by(ClaimMark.submission_id, Claim.id, Claim.number)
             .order_by(ClaimMark.submission_id, Claim.number)):
-        controls[submission_id].marks.append(
-            MarkCount(claim_id, number, count, (submission_id, claim_id) in mine))
+        controls[submission_id].marks.append(MarkCount(claim_id, number, count, bool(own)))
     for submission_id, names in submission_tag_names(session, ids).items():
         controls[submission_id].tags = names
     return controls
