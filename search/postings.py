@@ -37,10 +37,15 @@ class SegmentPostings:
     values: list[bytes]
 
 
+def deltas(value: bytes) -> list[int]:
+    """Decode the position deltas of one posting of Whoosh's Positions format."""
+    body = value[_COUNT_BYTES:]
+    return pickle.loads(body if body[-1:] == b"." else body + b".")
+
+
 def positions(value: bytes, shift: int = 0) -> Iterator[int]:
     """Decode the positions of one posting of Whoosh's Positions format, minus shift."""
-    deltas = pickle.loads(value[_COUNT_BYTES:] + b".")
-    return islice(accumulate(deltas, initial=-shift), 1, None)
+    return islice(accumulate(deltas(value), initial=-shift), 1, None)
 
 
 def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
@@ -121,6 +126,11 @@ class Postings:
         if not candidates:
             return set()
         values = [self._values(fieldname, word, candidates) for word in words]
+        if len(words) == 2:  # most phrases: one set and one scan per candidate
+            first, second = values
+            return {doc for doc in candidates
+                    if not set(accumulate(deltas(first[doc]))).isdisjoint(
+                        accumulate(deltas(second[doc]), initial=-1))}
         found = set()
         for doc in candidates:
             starts = set(positions(values[0][doc]))
