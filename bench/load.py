@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/load.py --users 50 --duration 60 --max-requests 20000
 
-Everything stays on loopback. Without ``--url`` it prepares a scratch database (created,
-migrated, demo loaded and indexed on first use: ``load_test`` by default), then starts
+Everything stays on loopback. Without ``--url`` it prepares a scratch database (created
+afresh, migrated, demo loaded and indexed: ``load_test`` by default; ``--keep-data`` runs on
+what earlier runs left), then starts
 ``scripts/serve-prod`` (4 gunicorn workers and the one queue worker, Redis for the queue and
 the rate limits) on a free port and stops it afterwards. With ``--url`` it drives a server
 already running on that database (start it with ``REVIEWAPP_TRUSTED_PROXIES=1``, see below).
@@ -467,6 +468,26 @@ def services_reachable(database_url: str, redis_url: str) -> str | None:
     return None
 
 
+def reset_scratch(database_url: str, instance: Path) -> None:
+    """Drop the scratch database and its search index (only a load_test* database)."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from reviewapp.config import normalise_database_url
+
+    url = sa.engine.make_url(normalise_database_url(database_url))
+    if url.get_backend_name() != "postgresql" or not (url.database or "").startswith("load_test"):
+        sys.exit(f"refusing to reset {url.database!r}: only a load_test* PostgreSQL database is "
+                 "scratch (use --keep-data to run on it as it is)")
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    shutil.rmtree(instance / "index", ignore_errors=True)
+
+
 def prepare_database(env: dict) -> None:
     """Migrate; on an empty database load the demo and build the index."""
     cli(env, "db", "upgrade")
@@ -740,6 +761,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default=os.environ.get("LOAD_REDIS_URL", DEFAULT_REDIS))
     parser.add_argument("--instance", default=str(ROOT / "bench" / "out" / "load-instance"),
                         help="instance folder (index, secret key) shared with the server")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="run on what earlier runs left in the scratch database (by default each run "
+                             "starts from the demo data, so that runs compare: every run adds ~200 "
+                             "submissions, and application pages grow with them)")
     parser.add_argument("--index-timeout", type=float, default=180, help="seconds to wait for the queue to drain")
     parser.add_argument("--json", dest="json_path", help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -760,6 +785,8 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, REVIEWAPP_DATABASE_URL=args.database_url, REVIEWAPP_REDIS_URL=args.redis_url,
                REVIEWAPP_INSTANCE=str(instance))
     env.pop("REVIEWAPP_HUEY_IMMEDIATE", None)
+    if not args.keep_data and not args.url:
+        reset_scratch(args.database_url, instance)
     prepare_database(env)
     app = make_app(env)
     accounts = create_accounts(app, args.users)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,11 @@ from . import store
 from .docvalues import SegmentCache
 from .scoring import CachedLengthsBM25F
 from .writer import ensure_index, open_index
+
+
+# Opening a new commit can meet a segment a concurrent merge just deleted: try again shortly.
+REOPEN_ATTEMPTS = 3
+REOPEN_PAUSE = 0.02
 
 
 @dataclass(slots=True)
@@ -55,9 +61,30 @@ class _Entry:
         if generation is None or generation != self.generation:
             self._open(index_dir, generation)
         elif not self.searcher.up_to_date():
-            self.searcher = self.searcher.refresh()
-            self.cache.prune(self.searcher)
+            self._reopen()
         return self.searcher
+
+    def _reopen(self) -> None:
+        """Open the latest commit beside the current searcher, then swap them.
+
+        Not Whoosh's ``Searcher.refresh``: it closes the current readers before the new ones
+        are open, and when a segment file vanishes meanwhile (a writer merged it away) its
+        retry closes them a second time and raises ReaderClosed on every later query. Its
+        reuse of unchanged segments never happens in 2.7.4 anyway (readers are keyed by
+        generation and looked up by segment id). If the commit cannot be opened now, the
+        current searcher, whose files stay open, answers and the next query tries again.
+        """
+        for attempt in range(REOPEN_ATTEMPTS):
+            try:
+                searcher = open_index(self.generation).searcher(
+                    weighting=CachedLengthsBM25F(self.cache))
+            except (OSError, EmptyIndexError):
+                time.sleep(REOPEN_PAUSE * (attempt + 1))
+                continue
+            previous, self.searcher = self.searcher, searcher
+            previous.close()
+            self.cache.prune(searcher)
+            return
 
     def _open(self, index_dir: Path, generation: Path | None) -> None:
         """Open the live generation, retrying if a rebuild swapped it meanwhile."""

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from flask import current_app
-from flask_sqlalchemy.pagination import Pagination, SelectPagination
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import Select, Table, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..audit import record_action
+from ..extensions import CountSparingPagination
 from ..tasks import mark_for_index, rescore_after_commit
 from ..models import (
     Application, Claim, ClaimMark, Comment, Document, Endorsement, Feedback, Flag, Notification, Submission,
@@ -74,8 +75,8 @@ class ModerationError(CommunityError):
 
 def paginate(session: Session, stmt: Select, page: int = 1, per_page: int = 20) -> Pagination:
     """Return one page of `stmt` run on `session` (out-of-range pages come back empty)."""
-    return SelectPagination(select=stmt, session=session, page=max(page, 1), per_page=per_page,
-                            error_out=False)
+    return CountSparingPagination(select=stmt, session=session, page=max(page, 1),
+                                  per_page=per_page, error_out=False)
 
 
 def is_member(user: User | None) -> bool:

@@ -1,0 +1,43 @@
+"""The cached searcher: refreshed after commits, and still answering when a commit won't open."""
+from __future__ import annotations
+
+import search
+from search import reader
+
+from .conftest import make_doc
+
+
+def ids(results) -> set[str]:
+    return {hit.id for hit in results.hits}
+
+
+def test_a_commit_is_seen_by_the_next_query_and_the_old_searcher_is_closed(corpus_index):
+    with reader.searching(corpus_index) as view:
+        before = view.searcher
+    search.index_documents(corpus_index, [make_doc("US9990001B2", title="Gearbox lubricant pump")])
+    assert ids(search.query(corpus_index, "lubricant")) == {"US9990001B2"}
+    with reader.searching(corpus_index) as view:
+        assert view.searcher is not before
+    assert before.is_closed and before.reader().is_closed
+
+
+def test_a_commit_that_cannot_be_opened_yet_leaves_the_previous_one_answering(corpus_index,
+                                                                              monkeypatch):
+    assert ids(search.query(corpus_index, "battery"))  # the searcher is open and cached
+    search.index_documents(corpus_index, [make_doc("US9990002B2", title="Battery heater film")])
+    real_open, failures = reader.open_index, []
+
+    def vanished(generation):  # a concurrent merge deleted a segment file of this commit
+        failures.append(generation)
+        raise FileNotFoundError(f"{generation}/MAIN_gone.seg")
+
+    monkeypatch.setattr(reader, "open_index", vanished)
+    monkeypatch.setattr(reader, "REOPEN_PAUSE", 0)
+    answered = search.query(corpus_index, "battery")  # no ReaderClosed, no error
+    assert len(failures) == reader.REOPEN_ATTEMPTS
+    assert "US9990002B2" not in ids(answered) and ids(answered)
+    assert ids(search.query(corpus_index, "battery")) == ids(answered)  # still the old commit
+
+    monkeypatch.setattr(reader, "open_index", real_open)
+    assert "US9990002B2" in ids(search.query(corpus_index, "battery"))
+
