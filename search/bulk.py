@@ -40,6 +40,11 @@ BYTES_PER_POSTING = 60
 # SQLite FTS5's for the same documents (bench/search_bench.py). Small segments written
 # later by single updates use Whoosh's default and are merged by its policy.
 COMPRESSION = 3
+# Posting lists of text fields shorter than this are kept in the term index itself rather
+# than written as a block of their own: most terms of a patent collection are rare, and a
+# block costs two pickles and a zlib call to write, and a seek to read. Whoosh supports it
+# (inlinelimit) but its default, 1, inlines nothing.
+INLINE_LIMIT = 4
 # Documents handed to a worker at a time, and how many batches may wait in the queue.
 BATCH = 64
 QUEUED_BATCHES = 4
@@ -146,7 +151,11 @@ class BulkSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         writer = self.fieldwriter
         for name in sorted(self._terms):
-            writer.start_field(name, self.schema[name])
+            field = self.schema[name]
+            writer.start_field(name, field)
+            if field.format.fixed_value_size() != 0:
+                # Inlined, a value-less list (ID, KEYWORD) would read back '' for None.
+                writer._postwriter._inlinelimit = INLINE_LIMIT
             lengths = self._lengths.get(name)
             terms = self._terms[name]
             # A field's terms are all str (fast path) or all bytes; code point order is

@@ -1,4 +1,4 @@
-"""Two fixes to Whoosh 2.7.4 (pinned exactly for this reason).
+"""Three fixes to Whoosh 2.7.4 (pinned exactly for this reason).
 
 Memory-mapped reads must not copy.
 
@@ -12,6 +12,10 @@ score. This replaces the BytesIO by a reader over the view itself: no copy, fast
 Posting blocks store document numbers as deltas, which Whoosh adds up with a Python
 generator, one call per posting: a third of the time of a query on common words. The
 same sums come from ``itertools.accumulate``, in C.
+
+Short posting lists can be kept in the term index (``W3Codec(inlinelimit=n)``), but the
+postings writer calls ``set_inline`` where the term info has ``set_inlined``: any limit above
+Whoosh's default of 1 raised AttributeError. The bulk writer uses it.
 """
 from __future__ import annotations
 
@@ -89,3 +93,4 @@ def apply() -> None:
     """Install the fixes (idempotent)."""
     compound.BufferFile = ViewBufferFile
     whoosh3.W3LeafMatcher._read_ids = _read_ids
+    whoosh3.W3TermInfo.set_inline = whoosh3.W3TermInfo.set_inlined
