@@ -17,6 +17,12 @@ before the application's priority date), a vote on someone else's submission, or
 application (which re-indexes it). One submission and one vote in ten are double-clicked:
 the same form posted twice at once, which must still store exactly one row.
 
+The default think time, 1-3 s between clicks (mean 2 s, as Locust's ``between(1, 3)``), is a
+fast reader: a volunteer reading claims or an examiner reading a claim chart takes far longer
+per page. With ``--think 1`` the fifty users ask for about 58 requests a second, more than
+this machine's two cores serve with the server, PostgreSQL, the queue worker and this
+driver sharing them: latency is then queueing, and grows with every extra user.
+
 Rate limits stay on (Redis-backed), as in production. Each simulated user sends its own
 ``X-Forwarded-For`` address and the server trusts one proxy (``REVIEWAPP_TRUSTED_PROXIES=1``),
 as behind the reverse proxy of a real deployment: every user then has their own quota, as
@@ -751,7 +757,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50, help="simulated users (at most 99)")
     parser.add_argument("--duration", type=float, default=60, help="seconds of load after the ramp-up starts")
     parser.add_argument("--max-requests", type=int, default=20000, help="stop after this many requests")
-    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a user's clicks")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="mean seconds between a user's clicks (each pause is 0.5-1.5 times it)")
     parser.add_argument("--ramp", type=float, default=10, help="seconds over which users arrive")
     parser.add_argument("--warmup", type=float, default=5,
                         help="seconds after the ramp-up before the steady-state table starts")

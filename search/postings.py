@@ -13,7 +13,8 @@ here the candidates are a set intersection and each is checked once, on its posi
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import accumulate, islice
@@ -23,6 +24,9 @@ from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
 
+# Postings a process keeps decoded (PostingsCache): about 150 bytes each with their
+# positions, so some 60 MB per process.
+POSTINGS_CACHE_BUDGET = 400_000
 # Whoosh's Positions format: a 4-byte count, then the pickled position deltas without the
 # final STOP opcode.
 _COUNT_BYTES = 4
@@ -88,12 +92,48 @@ def _read(leaf, offset: int, fieldname: str, text) -> SegmentPostings:
     return SegmentPostings(ids, weights, values)
 
 
+class PostingsCache:
+    """Decoded posting lists of recently used terms, up to a budget of postings (LRU).
+
+    Reading a common word's list (every document of a long field) is most of a query's time,
+    and the same common words come back query after query. A segment never changes except
+    by deleting documents, so an entry is keyed by segment, deletion count and term; entries
+    of segments merged away simply age out. Callers serialise use (the searcher's lock).
+    """
+
+    def __init__(self, budget: int = POSTINGS_CACHE_BUDGET) -> None:
+        self.budget = budget
+        self.size = 0
+        self._lists: OrderedDict[tuple, SegmentPostings] = OrderedDict()
+
+    def get(self, key: tuple, read: Callable[[], SegmentPostings]) -> SegmentPostings:
+        """Return the cached postings of key, reading them on a miss."""
+        found = self._lists.get(key)
+        if found is not None:
+            self._lists.move_to_end(key)
+            return found
+        found = read()
+        if len(found.ids) <= self.budget // 4:  # one list may not flush most of the others
+            self._lists[key] = found
+            self.size += len(found.ids)
+            while self.size > self.budget:
+                _, dropped = self._lists.popitem(last=False)
+                self.size -= len(dropped.ids)
+        return found
+
+    def clear(self) -> None:
+        """Forget every list."""
+        self._lists.clear()
+        self.size = 0
+
+
 class Postings:
     """The posting lists one query needs, each read at most once."""
 
-    def __init__(self, searcher: Searcher) -> None:
+    def __init__(self, searcher: Searcher, cache: PostingsCache | None = None) -> None:
         self.searcher = searcher
         self._leaves = list(searcher.reader().leaf_readers())
+        self._cache = cache
         self._read: dict[tuple[str, object], list[SegmentPostings]] = {}
         self._phrases: dict[tuple[str, tuple], set[int]] = {}
 
@@ -102,9 +142,20 @@ class Postings:
         key = (fieldname, text)
         found = self._read.get(key)
         if found is None:
-            found = self._read[key] = [_read(leaf, offset, fieldname, text)
+            found = self._read[key] = [self._segment(leaf, offset, fieldname, text)
                                        for leaf, offset in self._leaves if key in leaf]
         return found
+
+    def _segment(self, leaf, offset: int, fieldname: str, text) -> SegmentPostings:
+        """Return one segment's postings of a term, from the cache when it has them."""
+        def read() -> SegmentPostings:
+            return _read(leaf, offset, fieldname, text)
+
+        if self._cache is None:
+            return read()
+        key = (leaf.segment().segment_id(), leaf.segment().deleted_count(), offset,
+               fieldname, text)
+        return self._cache.get(key, read)
 
     def docs(self, fieldname: str, text) -> set[int]:
         """Return the live documents holding a term."""

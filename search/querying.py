@@ -165,7 +165,7 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
     if sort not in ("relevance", "date", "date_asc"):
         raise ValueError(f"unknown sort {sort!r}: use relevance, date or date_asc")
     with searching(Path(index_dir)) as view:
-        postings = Postings(view.searcher)
+        postings = Postings(view.searcher, view.postings)
         docs = matching_docs(postings, parsed)
         allowed = _allowed_docs(view, postings, filters, before)
         if allowed is not None:
@@ -227,7 +227,7 @@ def like_claim(index_dir: Path, claim_text: str, *, before: dt.date | None,
         terms = _key_terms(view, claim_text)
         if not terms:
             return Results(0, 1, 1, [], {}, [])
-        postings = Postings(view.searcher)
+        postings = Postings(view.searcher, view.postings)
         q = _claim_query(terms, view.searcher.reader())
         if exclude_id:
             q = wq.AndNot(q, wq.Term("id", exclude_id))

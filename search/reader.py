@@ -24,6 +24,7 @@ from whoosh.searching import Searcher
 
 from . import store
 from .docvalues import SegmentCache
+from .postings import PostingsCache
 from .scoring import CachedLengthsBM25F
 from .writer import ensure_index, open_index
 
@@ -39,6 +40,7 @@ class View:
 
     searcher: Searcher
     cache: SegmentCache
+    postings: PostingsCache
 
 
 @dataclass(slots=True)
@@ -47,6 +49,7 @@ class _Entry:
     generation: Path | None = None
     searcher: Searcher | None = None
     cache: SegmentCache = field(default_factory=SegmentCache)
+    postings: PostingsCache = field(default_factory=PostingsCache)
 
     def close(self) -> None:
         """Close the searcher and forget derived data."""
@@ -54,6 +57,7 @@ class _Entry:
             self.searcher.close()
         self.searcher, self.generation = None, None
         self.cache.clear()
+        self.postings.clear()
 
     def fresh(self, index_dir: Path) -> Searcher:
         """Return a searcher on the latest commit of the live generation."""
@@ -120,7 +124,7 @@ def searching(index_dir: Path) -> Iterator[View]:
     entry = _entry(index_dir)
     with entry.lock:
         searcher = entry.fresh(index_dir)
-        yield View(searcher, entry.cache)
+        yield View(searcher, entry.cache, entry.postings)
 
 
 def close_all() -> None:

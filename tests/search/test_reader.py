@@ -41,3 +41,39 @@ def test_a_commit_that_cannot_be_opened_yet_leaves_the_previous_one_answering(co
     monkeypatch.setattr(reader, "open_index", real_open)
     assert "US9990002B2" in ids(search.query(corpus_index, "battery"))
 
+
+
+def test_cached_posting_lists_never_return_deleted_or_changed_documents(corpus_index):
+    search.index_documents(corpus_index, [make_doc("US9990004B2", title="Battery cooling plate")])
+    first = search.query(corpus_index, "battery")
+    assert ids(first) == {"US7000004B2", "US9990004B2"}
+    assert ids(search.query(corpus_index, "battery")) == ids(first)  # now from the cache
+    # Rewritten without the word: the old version is deleted in its segment (same segment id).
+    search.index_documents(corpus_index, [make_doc("US7000004B2", title="Thermal fuse")])
+    assert ids(search.query(corpus_index, "battery")) == {"US9990004B2"}
+    search.remove_documents(corpus_index, ["US9990004B2"])
+    assert ids(search.query(corpus_index, "battery")) == set()
+
+
+def test_postings_cache_keeps_recent_lists_within_its_budget():
+    from search.postings import PostingsCache, SegmentPostings
+
+    cache, reads = PostingsCache(budget=10), []
+
+    def reader(n):
+        def read():
+            reads.append(n)
+            return SegmentPostings(list(range(n)), [1.0] * n, [b""] * n)
+        return read
+
+    for key in ("a", "b", "a", "c"):
+        cache.get(key, reader(2))
+    assert reads == [2, 2, 2]                # "a" came from the cache the second time
+    cache.get("big", reader(5))              # more than a quarter of the budget: not kept
+    cache.get("big", reader(5))
+    assert reads == [2, 2, 2, 5, 5] and cache.size == 6
+    for key in ("d", "e", "f"):
+        cache.get(key, reader(2))
+    assert cache.size <= 10
+    cache.get("b", reader(2))                # the oldest went first
+    assert reads[-1] == 2 and len(reads) == 9
