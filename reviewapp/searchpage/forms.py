@@ -6,6 +6,16 @@ from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional, Length
 
+
+def Present() -> Optional:  # noqa: N802 - a validator factory, named like WTForms' own
+    """Optional only when the value is really empty: whitespace is a bad value, not no value.
+
+    WTForms' Optional strips first, so "\x1d" or " " for a date, a page or a sort order would
+    pass as "not given" where the API's schema calls it invalid.
+    """
+    return Optional(strip_whitespace=False)
+
+
 FILTER_FIELDS = ("cpc_section", "cpc_class", "cpc_subclass", "cpc_group", "status", "year",
                  "kind", "doc_type", "tags")
 
@@ -22,16 +32,16 @@ class SearchForm(FlaskForm):
     cpc_subclass = StringField(validators=[Optional(), Length(max=20)])
     cpc_group = StringField(validators=[Optional(), Length(max=30)])
     status = StringField(validators=[Optional(), Length(max=20)])
-    year = IntegerField(validators=[Optional(), NumberRange(1790, 2200)])
+    year = IntegerField(validators=[Present(), NumberRange(1790, 2200)])
     kind = StringField(validators=[Optional(), Length(max=4)])
     doc_type = StringField(validators=[Optional(), Length(max=20)])
     tags = StringField(validators=[Optional(), Length(max=40)])
-    before = DateField("Published before", validators=[Optional()])
+    before = DateField("Published before", validators=[Present()])
     sort = SelectField("Sort", choices=[SelectChoice("relevance", "Relevance"),
                                         SelectChoice("date", "Newest first"),
                                         SelectChoice("date_asc", "Oldest first")], default="relevance",
-                       validators=[Optional()])
-    page = IntegerField(default=1, validators=[Optional(), NumberRange(1, 10_000)])
+                       validators=[Present()])
+    page = IntegerField(default=1, validators=[Present(), NumberRange(1, 10_000)])
 
     def filters(self) -> dict:
         """Return the facet filters the user set."""

@@ -68,6 +68,15 @@ def test_bad_parameters_are_refused_clearly(client, library):
     assert response.status_code == 400 and "before:" in response.get_json()["error"]
 
 
+@pytest.mark.parametrize("name, blank", [("before", "%1D"), ("before", "%20"), ("page", "%20"),
+                                         ("sort", "%1D"), ("year", "%09")])
+def test_whitespace_is_a_bad_value_not_a_missing_one(client, library, name, blank):
+    """What the OpenAPI schema refuses (a date, a page, a sort order) the API refuses too."""
+    response = client.get(f"/api/v1/search?q=x&{name}={blank}")
+    assert response.status_code == 400 and f"{name}:" in response.get_json()["error"]
+    assert client.get(f"/api/v1/search?q=x&{name}=").status_code == 200  # empty: not given
+
+
 def test_like_claim_lists_only_earlier_documents(client, library):
     application = library[0]
     response = client.get(f"/applications/{application.number}/claims/1/similar")
