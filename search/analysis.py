@@ -144,16 +144,6 @@ class ClassCodeTokenizer(Tokenizer):
 
     _split = re.compile(r"[^\s,;]+")
 
-    def terms(self, value: str) -> list[str]:
-        """Return the indexed terms of a text, in order: the indexing fast path."""
-        words = WORD.findall(value.lower())
-        stems = self._stems
-        for word in set(words).difference(stems):
-            self.stem(word)
-        if len(stems) > _STEM_CACHE_LIMIT:  # stem() may just have emptied it
-            return [t for t in map(self.stem, words) if t is not None]
-        return [t for t in map(stems.__getitem__, words) if t is not None]
-
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
                  start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
