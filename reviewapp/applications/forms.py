@@ -19,6 +19,20 @@ def strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+
+def cpc_prefix(form: Any, field: StringField) -> None:
+    """Validate a CPC prefix ("H04L", "H04L 9/") as the class filters read it."""
+    try:
+        normalise_cpc_prefix(field.data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def cpc_field() -> StringField:
+    """Return the optional "CPC class" filter field of the browse and examiner forms."""
+    return StringField("CPC class", filters=[strip], validators=[Optional(), Length(max=32), cpc_prefix],
+                       render_kw={"placeholder": "e.g. H04L or H04L 9/"})
+
 class BrowseForm(FlaskForm):
     """Filters of the application list, read from the query string."""
 
@@ -28,20 +42,13 @@ class BrowseForm(FlaskForm):
     view = HiddenField(default="")
     status = SelectField("Status", choices=STATUS_CHOICES, default="open",
                          invalid_choice_message="Choose a status from the list.")
-    cpc = StringField("CPC class", filters=[strip], validators=[Optional(), Length(max=32)],
-                      render_kw={"placeholder": "e.g. H04L or H04L 9/"})
+    cpc = cpc_field()
     tag = StringField("Tag", filters=[strip], validators=[Optional(), Length(max=40)],
                       render_kw={"placeholder": "e.g. batteries"})
 
     def validate_view(self, field: HiddenField) -> None:
         if field.data not in VIEWS:
             field.data = ""  # an unknown view shows the plain list rather than an error
-
-    def validate_cpc(self, field: StringField) -> None:
-        try:
-            normalise_cpc_prefix(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
     def filters(self) -> dict[str, Any]:
         """Return the valid filters as keyword arguments of `browse_query`; invalid ones are dropped."""

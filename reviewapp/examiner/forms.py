@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..applications.services import normalise_cpc_prefix
+from ..applications.forms import cpc_field, strip
 from ..models.feedback import VERDICTS
 from .services import MAX_NOTE, SORTS, WINDOWS
 
@@ -18,19 +18,13 @@ def choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-def strip(value: Any) -> Any:
-    """Trim strings; leave anything else alone."""
-    return value.strip() if isinstance(value, str) else value
-
-
 class QueueForm(FlaskForm):
     """Filters and sort order of the examiner's queue, read from the query string."""
 
     class Meta:
         csrf = False  # a GET form: bookmarkable, changes nothing
 
-    cpc = StringField("CPC class", filters=[strip], validators=[Optional(), Length(max=32)],
-                      render_kw={"placeholder": "e.g. H04L or H04L 9/"})
+    cpc = cpc_field()
     window = SelectField("Window", choices=choices(WINDOWS), default="",
                          invalid_choice_message="Choose a window state from the list.")
     min_submissions = IntegerField(
@@ -39,12 +33,6 @@ class QueueForm(FlaskForm):
         render_kw={"min": 0, "inputmode": "numeric"})
     sort = SelectField("Sort by", choices=choices(SORTS), default="closing",
                        invalid_choice_message="Choose an order from the list.")
-
-    def validate_cpc(self, field: StringField) -> None:
-        try:
-            normalise_cpc_prefix(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
 
     def filters(self) -> dict[str, Any]:
         """Return the valid filters as keyword arguments of `queue_query`, dropping invalid ones."""
