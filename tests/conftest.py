@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,8 @@ def uspto_dir() -> Path:
 # --- the app and its database -------------------------------------------------------------
 
 import sqlalchemy as sa  # noqa: E402
+from flask import g  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from reviewapp import create_app  # noqa: E402
 from reviewapp.extensions import db as _db  # noqa: E402
@@ -105,6 +109,31 @@ def empty_tables() -> None:
     with _db.engine.begin() as connection:
         for table in reversed(_db.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """Serve the app on a free loopback port in a thread (werkzeug); yield its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
+
+def forget_login_each_request(app) -> None:
+    """Drop the user Flask-Login cached in `g`, as a real request's own app context would.
+
+    Tests run inside one app context, so without this a test client's next request would
+    still see the previous request's user.
+    """
+    @app.before_request
+    def forget_cached_user() -> None:
+        g.pop("_login_user", None)
 
 
 @pytest.fixture

@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from reviewapp import create_app
 from reviewapp.extensions import db as _db
-from tests.conftest import base_config, empty_tables
+from tests.conftest import base_config, empty_tables, serving
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -61,13 +59,8 @@ def app(migrated_database, tmp_path):
 @pytest.fixture
 def live_server(app):
     """Serve the app on a free loopback port in a thread; yield its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from reviewapp.extensions import db
 from reviewapp.models import Score
+from tests.conftest import forget_login_each_request
 
 
 @pytest.fixture(autouse=True)
@@ -19,11 +19,8 @@ def examiner_blueprint(app):
 
 @pytest.fixture(autouse=True)
 def fresh_login_per_request(app):
-    """Forget the user Flask-Login cached in `g`, as a real request (with its own app context) would."""
-
-    @app.before_request
-    def forget_cached_user() -> None:
-        g.pop("_login_user", None)
+    """Forget the user Flask-Login cached in `g` at each request (see forget_login_each_request)."""
+    forget_login_each_request(app)
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-from flask import g
 
 from reviewapp.ranking.views import bp
+from tests.conftest import forget_login_each_request
 
 
 @pytest.fixture(autouse=True)
@@ -17,11 +17,8 @@ def ranking_blueprint(app):
 
 @pytest.fixture(autouse=True)
 def fresh_login_per_request(app):
-    """Forget the user Flask-Login cached in `g`, as a real request's own app context would."""
-
-    @app.before_request
-    def forget_cached_user() -> None:
-        g.pop("_login_user", None)
+    """Forget the user Flask-Login cached in `g` at each request (see forget_login_each_request)."""
+    forget_login_each_request(app)
 
 
 @pytest.fixture

@@ -7,18 +7,17 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from reviewapp import PROJECT_ROOT
 from reviewapp.auth import services as auth_services
 from reviewapp.mail import send_mail
 from reviewapp.security import RedactResetTokens
+from tests.conftest import serving
 from tests.factories import make_application, make_submission, make_user
 
 REGISTERED = "registration password 1"
@@ -31,13 +30,8 @@ EXAMINER = "examiner password 4444"
 def live(app):
     """Serve the app on loopback (werkzeug, with its access log); yield the base URL."""
     app.config["SERVER_NAME"] = None
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture
