@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import pickle
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _timing import median_ms  # noqa: E402 - beside this script
 from reviewapp.ingest import read_documents  # noqa: E402
 from reviewapp.ingest.records import PatentRecord  # noqa: E402
 from scoring import (Candidate, HeuristicRanker, QueryDoc, Ranker,  # noqa: E402
@@ -62,19 +61,6 @@ def submissions(grants: list[PatentRecord], exclude: str, n: int = SUBMISSIONS) 
             submitter_used=int(rng.integers(0, 4)), submitter_judged=int(rng.integers(4, 9)),
         ))
     return out
-
-
-def median_ms(call: Callable[[], object], repeats: int, before: Callable[[], None] | None = None
-              ) -> float:
-    """Return the median wall time of call in milliseconds (before() runs untimed)."""
-    times = []
-    for _ in range(repeats):
-        if before:
-            before()
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def time_serving(name: str, ranker: Ranker | HeuristicRanker, query: QueryDoc,

@@ -15,7 +15,6 @@ import argparse
 import datetime as dt
 import pickle
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.orm import joinedload  # noqa: E402
 
+from _timing import median_ms  # noqa: E402 - beside this script
 from reviewapp import create_app, demo  # noqa: E402
 from reviewapp.extensions import db  # noqa: E402
 from reviewapp.models import (Application, Claim, ClaimMark, Classification, Document,  # noqa: E402
@@ -40,19 +40,6 @@ from scoring import HeuristicRanker  # noqa: E402
 TARGET_MS = 50.0
 VOLUNTEERS = 30
 TRAINING_REVIEWS = 12
-
-
-def median_ms(call: Callable[[], object], repeats: int,
-              before: Callable[[], None] | None = None) -> float:
-    """Return the median wall time of call in milliseconds (before() runs untimed)."""
-    times = []
-    for _ in range(repeats):
-        if before:
-            before()
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def texts() -> list[tuple[demo.DocSpec, demo.PriorArtHint | None]]:
