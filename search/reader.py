@@ -11,6 +11,7 @@ never contended; threaded servers serialise queries within a process.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -28,6 +29,8 @@ from .postings import PostingsCache
 from .scoring import CachedLengthsBM25F
 from .writer import ensure_index, open_index
 
+
+log = logging.getLogger(__name__)
 
 # Opening a new commit can meet a segment a concurrent merge just deleted: try again shortly.
 REOPEN_ATTEMPTS = 3
@@ -82,13 +85,16 @@ class _Entry:
             try:
                 searcher = open_index(self.generation).searcher(
                     weighting=CachedLengthsBM25F(self.cache))
-            except (OSError, EmptyIndexError):
+            except (OSError, EmptyIndexError) as error:
+                failure = error
                 time.sleep(REOPEN_PAUSE * (attempt + 1))
                 continue
             previous, self.searcher = self.searcher, searcher
             previous.close()
             self.cache.prune(searcher)
             return
+        log.warning("search index %s: cannot open the latest commit yet (%s); answering from "
+                    "the previous one", self.generation, failure)
 
     def _open(self, index_dir: Path, generation: Path | None) -> None:
         """Open the live generation, retrying if a rebuild swapped it meanwhile."""

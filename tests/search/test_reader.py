@@ -22,7 +22,7 @@ def test_a_commit_is_seen_by_the_next_query_and_the_old_searcher_is_closed(corpu
 
 
 def test_a_commit_that_cannot_be_opened_yet_leaves_the_previous_one_answering(corpus_index,
-                                                                              monkeypatch):
+                                                                              monkeypatch, caplog):
     assert ids(search.query(corpus_index, "battery"))  # the searcher is open and cached
     search.index_documents(corpus_index, [make_doc("US9990002B2", title="Battery heater film")])
     real_open, failures = reader.open_index, []
@@ -35,6 +35,7 @@ def test_a_commit_that_cannot_be_opened_yet_leaves_the_previous_one_answering(co
     monkeypatch.setattr(reader, "REOPEN_PAUSE", 0)
     answered = search.query(corpus_index, "battery")  # no ReaderClosed, no error
     assert len(failures) == reader.REOPEN_ATTEMPTS
+    assert "answering from the previous one" in caplog.text
     assert "US9990002B2" not in ids(answered) and ids(answered)
     assert ids(search.query(corpus_index, "battery")) == ids(answered)  # still the old commit
 
