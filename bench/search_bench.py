@@ -482,13 +482,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def run_queries(whoosh: WhooshEngine, fts: Fts5Engine, queries: list[Query]) -> None:
+def run_queries(whoosh: WhooshEngine, fts: Fts5Engine, queries: list[Query]) -> dict[str, float]:
     """Time every query on both engines, alternating, so both see the same machine load.
 
     Whoosh runs first: FTS5's query-by-claim uses the key terms Whoosh extracted. Each
-    type's row is printed as soon as it is measured.
+    type's row is printed as soon as it is measured. Returns Whoosh's p95 per query type.
     """
     print_query_header()
+    p95: dict[str, float] = {}
     for kind in QUERY_TYPES:
         batch = [q for q in queries if q.kind == kind]
         for q in batch[:3]:  # warm caches
@@ -499,10 +500,29 @@ def run_queries(whoosh: WhooshEngine, fts: Fts5Engine, queries: list[Query]) -> 
             timings[0].add(whoosh.run, q)
             timings[1].add(fts.run, q)
         print_query_row(kind, *timings)
+        p95[kind] = percentile(timings[0].wall, 95)
+    return p95
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Build the corpus, index it with both engines, time the queries, print the tables."""
+def print_verdict(docs_per_s: float, p95: dict[str, float]) -> bool:
+    """Print each target with the figure measured against it; return True when all are met."""
+    checks = [(f"indexing {docs_per_s:.0f} docs/s >= {TARGET_DOCS_PER_S:.0f}",
+               docs_per_s >= TARGET_DOCS_PER_S)]
+    checks += [(f"{kind} p95 {ms:.1f} ms < {TARGET_P95_MS:.0f}", ms < TARGET_P95_MS)
+               for kind, ms in p95.items()]
+    print("\ntargets:")
+    for text, met in checks:
+        print(f"  {'met   ' if met else 'MISSED'} {text}")
+    passed = all(met for _, met in checks)
+    print(f"RESULT: {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the corpus, index it with both engines, time the queries, print the tables.
+
+    Returns the exit status: 1 when a target was missed (the figures above say which).
+    """
     args = parse_args(argv)
     writer.BULK_PROCS = args.procs
     work = Path(tempfile.mkdtemp(prefix="search-bench-"))
@@ -527,15 +547,17 @@ def main(argv: list[str] | None = None) -> None:
         report_indexing(len(docs), (w_build, whoosh.size_mb()), (f_build, fts.size_mb()),
                         updates)
         queries = make_queries(docs, real, args.queries, random.Random(args.seed))
-        run_queries(whoosh, fts, queries)
+        p95 = run_queries(whoosh, fts, queries)
         print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
+        passed = print_verdict(len(docs) / w_build.wall, p95)
     finally:
         reader.close_all()
         if args.keep:
             print(f"work directory kept: {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
