@@ -82,11 +82,17 @@ def iter_records(batch: int = 500) -> Iterator[dict[str, Any]]:
 
 
 def sync_documents(document_ids: Iterable[int]) -> int:
-    """Write these documents to the index, or remove those that no longer exist."""
+    """Write these documents' committed state to the index; return how many there were."""
     ids = sorted(set(document_ids))
-    documents = db.session.scalars(documents_query().where(Document.id.in_(ids))).all()
-    search.index_documents(index_dir(), [search_record(d) for d in documents])
-    return len(documents)
+
+    def load() -> list[dict[str, Any]]:
+        # A transaction begun under the index's write lock: it sees every commit whose index
+        # job wrote before this one, so no job can overwrite a newer state with an older one.
+        with Session(db.engine) as session:
+            documents = session.scalars(documents_query().where(Document.id.in_(ids))).all()
+            return [search_record(document) for document in documents]
+
+    return search.index_latest(index_dir(), load)
 
 
 def remove_numbers(numbers: Iterable[str]) -> int:

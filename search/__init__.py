@@ -22,7 +22,7 @@ from .store import IndexBusyError  # noqa: E402
 
 __all__ = [
     "CheckReport", "Hit", "IndexBusyError", "QuerySyntaxError", "Results", "check",
-    "ensure_index", "exists", "index_documents", "like_claim", "query", "rebuild",
+    "ensure_index", "exists", "index_documents", "index_latest", "like_claim", "query", "rebuild",
     "remove_documents",
 ]
 
@@ -32,6 +32,15 @@ PathLike = str | Path
 def index_documents(index_dir: PathLike, docs: Iterable[Mapping[str, Any]]) -> int:
     """Add documents, replacing any with the same id; return how many were written."""
     return writer.index_documents(Path(index_dir), docs)
+
+
+def index_latest(index_dir: PathLike, load: Callable[[], Iterable[Mapping[str, Any]]]) -> int:
+    """Index the documents ``load()`` returns, read while holding the write lock.
+
+    For writers that read the source of truth themselves: whichever reads last writes last,
+    so concurrent updates of one document never leave an older state in the index.
+    """
+    return writer.index_latest(Path(index_dir), load)
 
 
 def remove_documents(index_dir: PathLike, ids: Iterable[str]) -> int:

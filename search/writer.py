@@ -105,14 +105,19 @@ _OPERATIONS: dict[str, Callable[[IndexWriter, Any], Any]] = {"upsert": _upsert, 
 def _apply(index_dir: Path, op: str, payload: list[Any]) -> Any:
     """Apply one operation to the live index and to every rebuild's journal, under the lock."""
     with store.write_lock(index_dir):
-        ix = open_index(_ensure_locked(index_dir))
-        try:
-            with _committing(ix.writer()) as writer:
-                result = _OPERATIONS[op](writer, payload)
-        finally:
-            ix.close()
-        for building in store.live_builds(index_dir):
-            _journal(building, op, payload)
+        return _apply_locked(index_dir, op, payload)
+
+
+def _apply_locked(index_dir: Path, op: str, payload: list[Any]) -> Any:
+    """Apply one operation (the caller holds the write lock)."""
+    ix = open_index(_ensure_locked(index_dir))
+    try:
+        with _committing(ix.writer()) as writer:
+            result = _OPERATIONS[op](writer, payload)
+    finally:
+        ix.close()
+    for building in store.live_builds(index_dir):
+        _journal(building, op, payload)
     return result
 
 
@@ -198,6 +203,20 @@ def index_documents(index_dir: Path, docs: Iterable[Mapping[str, Any]]) -> int:
         _apply(index_dir, "upsert", batch)
         count += len(batch)
     return count
+
+
+def index_latest(index_dir: Path, load: Callable[[], Iterable[Mapping[str, Any]]]) -> int:
+    """Index what ``load()`` returns, calling it under the write lock; return the count.
+
+    Two writers that each read a document and then wait for the lock may write in the other
+    order than they read: the older state would land last and stay. Reading under the lock
+    makes the order of writes the order of reads, so the last write is of the latest state.
+    """
+    with store.write_lock(index_dir):
+        batch = _unique_by_id(to_fields(doc) for doc in load())
+        if batch:
+            _apply_locked(index_dir, "upsert", batch)
+    return len(batch)
 
 
 def remove_documents(index_dir: Path, ids: Iterable[str]) -> int:

@@ -186,3 +186,38 @@ def test_leftovers_of_a_dead_rebuild_are_cleared_by_the_next_write(corpus_index:
     search.index_documents(corpus_index, [make_doc("US-AFTER")])
     assert not dead.exists()
     assert search.query(corpus_index, "id:US-AFTER").total == 1
+
+
+def test_index_latest_reads_under_the_lock_so_the_last_reader_writes_last(index_dir: Path):
+    """A writer that read the old state must not land after one that read the new state."""
+    source = {"stamp": "old"}
+    first_read = threading.Event()
+    release_first = threading.Event()
+
+    def slow_load():
+        doc = make_doc("US-RACE", stamp=source["stamp"])
+        first_read.set()
+        assert release_first.wait(30)
+        return [doc]
+
+    first = threading.Thread(target=search.index_latest, args=(index_dir, slow_load))
+    first.start()
+    assert first_read.wait(30)
+    source["stamp"] = "new"  # committed while the first writer still holds what it read
+    second = threading.Thread(
+        target=search.index_latest,
+        args=(index_dir, lambda: [make_doc("US-RACE", stamp=source["stamp"])]))
+    second.start()
+    try:
+        second.join(0.3)
+        assert second.is_alive()  # it waits for the lock before reading
+    finally:
+        release_first.set()
+        first.join(30)
+        second.join(30)
+    assert search.check(index_dir, {"US-RACE": "new"}).ok
+
+
+def test_index_latest_with_nothing_to_load_writes_nothing(corpus_index: Path):
+    assert search.index_latest(corpus_index, list) == 0
+    assert search.query(corpus_index, "").total == len(CORPUS)
