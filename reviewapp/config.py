@@ -25,7 +25,7 @@ ENV_KEYS = {
     "REVIEWAPP_MAIL_TO_LOG": "MAIL_TO_LOG",
 }
 # Environment values read as on/off rather than as text ("0" is off).
-FLAG_KEYS = ("MAIL_TO_LOG",)
+FLAG_KEYS = ("MAIL_TO_LOG", "HUEY_IMMEDIATE")
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import stat
 
+import pytest
+
 from reviewapp import create_app
-from reviewapp.config import normalise_database_url
+from reviewapp.config import build_config, normalise_database_url
 
 
 def test_defaults_live_in_the_instance_folder(tmp_path, monkeypatch):
@@ -35,6 +37,15 @@ def test_database_url_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWAPP_DATABASE_URL", "postgresql://u@db.example/reviews")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/reviews"
+
+
+@pytest.mark.parametrize("value, immediate",
+                         [("1", True), ("yes", True), ("0", False), ("off", False)])
+def test_huey_immediate_from_the_environment_is_on_or_off(tmp_path, monkeypatch, value,
+                                                          immediate):
+    """REVIEWAPP_HUEY_IMMEDIATE=0 keeps the queue: "0" is off, not a non-empty string."""
+    monkeypatch.setenv("REVIEWAPP_HUEY_IMMEDIATE", value)
+    assert build_config(str(tmp_path), {"SECRET_KEY": "k"})["HUEY_IMMEDIATE"] is immediate
 
 
 def test_normalise_database_url_leaves_others_alone():
