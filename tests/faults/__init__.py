@@ -134,12 +134,14 @@ def run_cli(env: dict, *args: str, timeout: float = 180) -> subprocess.Completed
 class Gunicorn:
     """gunicorn serving `reviewapp:create_app()` on a free loopback port, in its own session."""
 
-    def __init__(self, env: dict, log_path: Path, workers: int = 1) -> None:
+    def __init__(self, env: dict, log_path: Path, workers: int = 1, access_log_format: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         args = [executable("gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
                 "--timeout", "120", "--graceful-timeout", "5", "--access-logfile", "-"]
+        if access_log_format:
+            args += ["--access-logformat", access_log_format]
         if "--no-control-socket" in subprocess.run([executable("gunicorn"), "--help"], capture_output=True,
                                                    text=True, timeout=60).stdout:
             args.append("--no-control-socket")
