@@ -54,27 +54,11 @@ def pg_server():
     return faults.require_postgres()
 
 
-def app_config(tmp_path: Path, database_url: str, **overrides) -> dict:
-    """Settings of an in-process app on a scratch database (production-like: not TESTING)."""
-    config = {
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "fault-tests-secret-key",
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "HUEY_IMMEDIATE": True,
-        "RATELIMIT_ENABLED": False,
-        "WTF_CSRF_ENABLED": False,
-        "SERVER_NAME": "localhost.test",
-    }
-    config.update(overrides)
-    return config
-
-
 @pytest.fixture
 def scratch(pg_server, tmp_path):
     """A migrated scratch database with an open application, a library document and two volunteers."""
     with faults.scratch_database(pg_server) as url:
-        app = create_app(app_config(tmp_path, url))
+        app = create_app(faults.app_config(tmp_path, url))
         faults.migrate(app)
         with app.app_context():
             seeded = seed()
@@ -209,7 +193,7 @@ def test_site_serves_without_the_index_writer_and_the_index_catches_up(scratch, 
     instance = tmp_path / "server"
     env = faults.server_env(scratch.url, instance, **extra)
     # The same settings in process, to build the index and look at the queue.
-    app = create_app(app_config(tmp_path, scratch.url, INSTANCE_PATH=str(instance), HUEY_IMMEDIATE=False,
+    app = create_app(faults.app_config(tmp_path, scratch.url, INSTANCE_PATH=str(instance), HUEY_IMMEDIATE=False,
                                 QUEUE_NAME=extra["REVIEWAPP_QUEUE_NAME"], REDIS_URL=extra.get("REVIEWAPP_REDIS_URL")))
     huey = app.extensions["huey"]
     with app.app_context():
@@ -236,7 +220,7 @@ def test_site_serves_without_the_index_writer_and_the_index_catches_up(scratch, 
 
         worker = faults.QueueWorker(env, tmp_path / "worker.log")
         with app.app_context():
-            faults.wait_until(lambda: is_clean(check_index()), timeout=120, interval=1,
+            faults.wait_until(lambda: check_index().ok, timeout=120, interval=1,
                               message="the worker to bring the index up to date")
         assert huey.pending_count() == 0
         check = faults.run_cli(env, "index", "check")
@@ -254,10 +238,6 @@ def test_site_serves_without_the_index_writer_and_the_index_catches_up(scratch, 
             _db.engine.dispose()
 
 
-def is_clean(report) -> bool:
-    return not (report.missing or report.stale or report.extra)
-
-
 # --- the database unreachable for a moment ---------------------------------------------------------
 
 def test_database_outage_gives_503_then_recovers_without_restart(scratch, tmp_path):
@@ -266,7 +246,7 @@ def test_database_outage_gives_503_then_recovers_without_restart(scratch, tmp_pa
 
     server = sa.engine.make_url(scratch.url)
     proxy = faults.TcpProxy((server.host or "127.0.0.1", server.port or 5432))
-    app = create_app(app_config(tmp_path, server.set(host="127.0.0.1", port=proxy.port)
+    app = create_app(faults.app_config(tmp_path, server.set(host="127.0.0.1", port=proxy.port)
                                 .render_as_string(hide_password=False)))
 
     @app.after_request
@@ -342,7 +322,7 @@ def test_redis_down_writes_still_succeed_once_and_the_index_is_repaired(app, db,
     number, submission_id, volunteer_id = application.document.publication_number, submission.id, volunteer.id
     rebuild_index()
     dead_redis = f"redis://127.0.0.1:{faults.free_port()}/0"  # nothing listens there
-    production = create_app(app_config(
+    production = create_app(faults.app_config(
         tmp_path / "production", app.config["SQLALCHEMY_DATABASE_URI"], HUEY_IMMEDIATE=False,
         RATELIMIT_ENABLED=True, REDIS_URL=dead_redis, INDEX_DIR=app.config["INDEX_DIR"]))
     client = production.test_client()
@@ -454,7 +434,7 @@ def test_backup_restore_commands_round_trip_on_postgresql(pg_server, tmp_path):
     from reviewapp.demo import load_demo
 
     with faults.scratch_database(pg_server) as source, faults.scratch_database(pg_server) as target:
-        app = create_app(app_config(tmp_path / "source", source))
+        app = create_app(faults.app_config(tmp_path / "source", source))
         faults.migrate(app)
         with app.app_context():
             load_demo(_db.session)

@@ -30,7 +30,6 @@ from reviewapp.models.tag import Tag, application_tags
 from tests import faults
 from tests.conftest import TEST_DATABASE_URL
 from tests.factories import PASSWORD, make_application, make_user
-from tests.test_faults import app_config
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +54,7 @@ def database(tmp_path):
 @pytest.fixture
 def site(database, tmp_path):
     """Three pending and three open applications, four volunteers and an administrator."""
-    app = create_app(app_config(tmp_path, database, INSTANCE_PATH=str(tmp_path / "server"),
+    app = create_app(faults.app_config(tmp_path, database, INSTANCE_PATH=str(tmp_path / "server"),
                                 HUEY_IMMEDIATE=True))
     faults.migrate(app)
     with app.app_context():
@@ -139,15 +138,11 @@ def tagged_in_database(app) -> dict[str, set[str]]:
     return tagged
 
 
-def index_report(app):
+def index_matches_database(app) -> bool:
     with app.app_context():
         report = check_index()
         _db.session.remove()
-    return report
-
-
-def is_clean(report) -> bool:
-    return not (report.missing or report.stale or report.extra)
+    return report.ok
 
 
 @pytest.mark.parametrize("writer", ["redis-queue", "sqlite-queue", "web-workers"])
@@ -172,7 +167,7 @@ def test_concurrent_edits_through_four_workers_reach_the_index(site, tmp_path, w
         assert len({pid for pid, _, _ in posts}) > 1, "the edits were not spread over the workers"
         assert "LockError" not in log.read_text()
 
-        faults.wait_until(lambda: is_clean(index_report(site.app)), timeout=120, interval=0.5,
+        faults.wait_until(lambda: index_matches_database(site.app), timeout=120, interval=0.5,
                           message="the index to match the database")
         tagged = tagged_in_database(site.app)
         assert any(tagged.values()), "the edits tagged nothing: the test proved nothing"

@@ -108,6 +108,22 @@ def migrate(app) -> None:
         upgrade()
 
 
+def app_config(tmp_path: Path, database_url: str, **overrides) -> dict:
+    """Settings of an in-process app on a scratch database (production-like: not TESTING)."""
+    config = {
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "fault-tests-secret-key",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "HUEY_IMMEDIATE": True,
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost.test",
+    }
+    config.update(overrides)
+    return config
+
+
 # --- processes -------------------------------------------------------------------------------
 
 def free_port() -> int:
