@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 
 import pytest
@@ -66,6 +67,21 @@ def test_json_search(client, library):
 def test_bad_parameters_are_refused_clearly(client, library):
     response = client.get("/api/v1/search?q=x&before=yesterday")
     assert response.status_code == 400 and "before:" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("param, shown", [
+    ("page=999999", "page: Number must be between 1 and 10000."),
+    ("year=12", "year: Number must be between 1790 and 2200."),
+    ("sort=oldest", "sort: Not a valid choice."),
+    ("kind=" + "B" * 9, "kind: Field cannot be longer than 4 characters."),
+])
+def test_bad_parameters_of_a_link_are_named_on_the_page(client, library, param, shown):
+    """A parameter the form does not show (an edited or stale link) still gets its message."""
+    response = client.get(f"/search?q=saddle&{param}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert shown in html.unescape(page)
+    assert "US7000002B2" not in page  # no results for a request that was not understood
 
 
 @pytest.mark.parametrize("name, blank", [("before", "%1D"), ("before", "%20"), ("page", "%20"),
