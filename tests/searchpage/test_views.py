@@ -84,6 +84,12 @@ def test_bad_parameters_of_a_link_are_named_on_the_page(client, library, param, 
     assert "US7000002B2" not in page  # no results for a request that was not understood
 
 
+def test_a_refused_filter_is_not_carried_into_the_next_search(client, library):
+    page = client.get("/search?q=saddle&kind=BBBBBBBBB&cpc_section=B").get_data(as_text=True)
+    assert 'name="kind"' not in page
+    assert '<input type="hidden" name="cpc_section" value="B">' in page
+
+
 @pytest.mark.parametrize("name, blank", [("before", "%1D"), ("before", "%20"), ("page", "%20"),
                                          ("sort", "%1D"), ("year", "%09")])
 def test_whitespace_is_a_bad_value_not_a_missing_one(client, library, name, blank):
