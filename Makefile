@@ -17,6 +17,9 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# Mail links (password resets) are built on the public address, never on a request's Host.
+run: export REVIEWAPP_BASE_URL ?= http://$(HOST):$(PORT)
+
 run: $(STAMP)
 	$(BIN)/reviewapp db upgrade
 	$(BIN)/reviewapp demo

@@ -573,7 +573,8 @@ def load_world(app, base_url: str, accounts: list[tuple[int, str]]) -> World:
 
 
 def start_server(env: dict, port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    env = dict(env, BIND=f"127.0.0.1:{port}", WORKERS=str(workers), REVIEWAPP_TRUSTED_PROXIES="1")
+    env = dict(env, BIND=f"127.0.0.1:{port}", WORKERS=str(workers), REVIEWAPP_TRUSTED_PROXIES="1",
+               REVIEWAPP_BASE_URL=f"http://127.0.0.1:{port}")
     log = open(log_path, "w")
     process = subprocess.Popen([str(ROOT / "scripts" / "serve-prod")], env=env, cwd=ROOT, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
@@ -791,6 +792,7 @@ def main(argv: list[str] | None = None) -> int:
     instance.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, REVIEWAPP_DATABASE_URL=args.database_url, REVIEWAPP_REDIS_URL=args.redis_url,
                REVIEWAPP_INSTANCE=str(instance))
+    env.setdefault("REVIEWAPP_BASE_URL", "http://127.0.0.1")  # production refuses to start without one
     env.pop("REVIEWAPP_HUEY_IMMEDIATE", None)
     if not args.keep_data and not args.url:
         reset_scratch(args.database_url, instance)

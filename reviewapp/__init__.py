@@ -5,14 +5,16 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.routing import IntegerConverter
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .config import build_config, instance_path_from_env
+from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
+from .inputs import register_inputs
 from .security import register_security
 from .tasks import register_tasks
 
@@ -32,10 +34,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path, config))
+    require_base_url(app.config, debug=app.debug, testing=app.testing)
     if not app.testing:
         # Notices such as mail written to the log (no SMTP configured) are INFO.
         app.logger.setLevel(logging.INFO)  # also gives "reviewapp.*" loggers a handler
     register_extensions(app)
+    register_inputs(app)
     register_tasks(app)
     register_blueprints(app)
     register_security(app)
@@ -89,10 +93,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
+    def load_user(alternative_id: str):
         from .models import User
 
-        user = db.session.get(User, int(user_id))
+        # "<session token>.<login nonce>" (User.get_id): a replaced token ends the session.
+        token = alternative_id.partition(".")[0]
+        user = db.session.scalar(select(User).where(User.session_token == token)) if token else None
         return user if user and user.is_active else None
 
 
@@ -153,24 +159,54 @@ def rollback_quietly() -> None:
         logging.getLogger(__name__).warning("rollback failed: %s", error)
 
 
+API_PREFIX = "/api/v1"
+
+
+def is_api_request() -> bool:
+    """Tell whether the request is for the JSON API, whose every answer is JSON."""
+    return (request.path + "/").startswith(API_PREFIX + "/")
+
+
+def api_error(message: str, status: int, headers: Any = None) -> Response:
+    """Return the API's error object `{"error": message}` with its status."""
+    response = jsonify(error=message)
+    response.status_code = status
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
 def database_unavailable_response(error: OperationalError) -> Response:
     """Return the 503 page of an unreachable database, without touching the database again."""
     rollback_quietly()
     logging.getLogger(__name__).error("database unavailable: %s", error.orig)
+    if is_api_request():
+        return api_error("The database is unavailable; try again shortly.", 503, [("Retry-After", "5")])
     # Rendered without the context processors: they load the user and count notifications,
     # from the database that is down (and a failure here would become a bare 500).
     page = current_app.jinja_env.get_template("errors/unavailable.html").render()
     return Response(page, 503, {"Retry-After": "5"}, mimetype="text/html")
 
 
+PAGE_ERRORS = (400, 403, 404, 405, 413, 429)
+
+
 def register_errorhandlers(app: Flask) -> None:
-    """Render friendly pages for HTTP errors and an unreachable database."""
+    """Render friendly pages for HTTP errors and an unreachable database; JSON under the API."""
 
+    @app.errorhandler(HTTPException)
     def render_error(error: HTTPException):
-        return render_template("errors/error.html", error=error), error.code
-
-    for code in (400, 403, 404, 405, 413, 429):
-        app.register_error_handler(code, render_error)
+        if isinstance(error, SecurityError):
+            # An untrusted Host header (TRUSTED_HOSTS): no URL can be built, so no page either.
+            return Response("Bad request: this site does not answer to that host name.\n", 400,
+                            mimetype="text/plain")
+        if is_api_request():
+            return api_error(error.description or error.name, error.code or 500,
+                             error.get_headers())
+        if error.code in PAGE_ERRORS:
+            return render_template("errors/error.html", error=error), error.code
+        return error
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
@@ -178,7 +214,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def internal_error(error):
-        db.session.rollback()
+        rollback_quietly()
+        if is_api_request():
+            return api_error("Internal error: the request could not be answered.", 500)
         return render_template("errors/error.html", error=None), 500
 
 

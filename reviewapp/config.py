@@ -1,10 +1,12 @@
 """Configuration: defaults, `REVIEWAPP_*` environment variables and the instance folder."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 # Environment variable -> config key; anything set here overrides the defaults.
 ENV_KEYS = {
@@ -23,6 +25,8 @@ ENV_KEYS = {
     "REVIEWAPP_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "REVIEWAPP_QUEUE_NAME": "QUEUE_NAME",
     "REVIEWAPP_MAIL_TO_LOG": "MAIL_TO_LOG",
+    "REVIEWAPP_TRUSTED_HOSTS": "TRUSTED_HOSTS",
+    "REVIEWAPP_REMEMBER_DAYS": "REMEMBER_DAYS",
 }
 # Environment values read as on/off rather than as text ("0" is off).
 FLAG_KEYS = ("MAIL_TO_LOG", "HUEY_IMMEDIATE")
@@ -46,7 +50,15 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": 25,
     "MAIL_SENDER": "reviewapp@localhost",
     "MAIL_TO_LOG": False,  # without SMTP, log whole messages (reset links!) and not just recipients
+    "REMEMBER_DAYS": 30,  # "keep me logged in" lasts this long (Flask-Login's default is a year)
 }
+
+# Host names of this machine: trusted when the site runs locally (make run, tests).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+class ConfigError(RuntimeError):
+    """A setting the site cannot run with; the message says which and what to do."""
 
 
 def instance_path_from_env() -> str | None:
@@ -73,10 +85,56 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
+    config["BASE_URL"] = check_base_url(config.get("BASE_URL") or "")
+    config["TRUSTED_HOSTS"] = trusted_hosts(config)
+    config["REMEMBER_COOKIE_DURATION"] = dt.timedelta(days=float(config["REMEMBER_DAYS"]))
     if config.get("BASE_URL", "").startswith("https://"):
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     return config
+
+
+def check_base_url(url: str) -> str:
+    """Return the public URL without a trailing slash; ConfigError unless it is http(s)://host[/path]."""
+    url = url.strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(f"REVIEWAPP_BASE_URL must be the site's public address, such as "
+                          f"https://review.example.org; got {url!r}.")
+    return url
+
+
+def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
+    """Return the host names requests may carry: the base URL's, the configured ones, local ones.
+
+    Werkzeug answers 400 to any other Host header, so that no page or link is built on a host
+    an attacker chose. Loopback names are trusted when the site itself runs on one (make run)
+    or has no public address (development and tests only: production requires BASE_URL).
+    """
+    configured = config.get("TRUSTED_HOSTS") or []
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    hosts = [host.strip().lower() for host in configured if host.strip()]
+    base_host = urlsplit(config.get("BASE_URL") or "").hostname
+    if base_host:
+        hosts.append(base_host)
+    if not base_host or base_host in LOOPBACK_HOSTS:
+        hosts.extend(LOOPBACK_HOSTS)
+    server_name = (config.get("SERVER_NAME") or "").rpartition(":")[0] or config.get("SERVER_NAME")
+    if server_name:
+        hosts.append(server_name)
+    return list(dict.fromkeys(hosts))
+
+
+def require_base_url(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
+    """Refuse to run in production without a public URL: mail links would follow the Host header."""
+    if not config.get("BASE_URL") and not debug and not testing:
+        raise ConfigError(
+            "Set REVIEWAPP_BASE_URL to the site's public address (e.g. https://review.example.org): "
+            "password reset and notification links are built from it, never from a request's "
+            "Host header. `make run` sets it to http://127.0.0.1:5000 for you.")
 
 
 def normalise_database_url(url: str) -> str:

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 from __future__ import annotations
 
+from flask import has_request_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -35,6 +36,16 @@ class CountSparingPagination(SelectPagination):
     it plus its own: on most application pages (few submissions, few comments) that saves a
     query per list.
     """
+
+    @staticmethod
+    def _prepare_page_args(*, page: int | None = None, per_page: int | None = None,
+                           max_per_page: int | None = None, error_out: bool = True) -> tuple[int, int]:
+        """Return the page (from the query string when not given) and its length, both bounded."""
+        from .inputs import bound_page, bound_per_page, page_number
+
+        # Out-of-range input never reaches the database: "bigint out of range" was a 500.
+        page = page_number() if page is None and has_request_context() else bound_page(page)
+        return page, bound_per_page(per_page, 20, max_per_page)
 
     def _query_count(self) -> int:
         # Pagination sets self.items before it asks for the count.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask
+from flask import Flask, Response, g, session
 
 from .extensions import limiter, talisman
 
@@ -61,6 +61,15 @@ class RedactResetTokens(logging.Filter):
 _redact_reset_tokens = RedactResetTokens()
 
 
+def no_store_private_pages(response: Response) -> Response:
+    """Forbid caching a page that read the session: it may show the user's data or a CSRF token."""
+    # Flask-Login loads the user and Flask-WTF keeps its token through the session; a public
+    # page that touched neither (static files, the public API) stays cacheable.
+    if session.accessed or g.get("_login_user") is not None:
+        response.cache_control.no_store = True
+    return response
+
+
 def register_security(app: Flask) -> None:
     """Set security headers, the CSP and the rate limits on `app`; keep reset tokens out of logs."""
     https = app.config.get("BASE_URL", "").startswith("https://")
@@ -79,6 +88,7 @@ def register_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     limiter.init_app(app)
+    app.after_request(no_store_private_pages)
     for name in ACCESS_LOGGERS:
         logging.getLogger(name).addFilter(_redact_reset_tokens)  # once: addFilter skips repeats
     for endpoint, rule in app.config.get("RATE_LIMITS", RATE_LIMITS).items():

@@ -171,7 +171,7 @@ class AuthActions:
         """Make the client's next requests come from `user`."""
         forget_cached_user()
         with self.client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
 
     def logout(self) -> None:

@@ -13,6 +13,7 @@ def test_defaults_live_in_the_instance_folder(tmp_path, monkeypatch):
     monkeypatch.delenv("REVIEWAPP_DATABASE_URL", raising=False)
     monkeypatch.delenv("REVIEWAPP_SECRET_KEY", raising=False)
     monkeypatch.setenv("REVIEWAPP_INSTANCE", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("REVIEWAPP_BASE_URL", "https://review.example.org")
     app = create_app()
     instance = tmp_path / "elsewhere"
     assert app.instance_path == str(instance)
@@ -23,6 +24,7 @@ def test_defaults_live_in_the_instance_folder(tmp_path, monkeypatch):
 
 def test_secret_key_is_generated_once_and_private(tmp_path, monkeypatch):
     monkeypatch.delenv("REVIEWAPP_SECRET_KEY", raising=False)
+    monkeypatch.setenv("REVIEWAPP_BASE_URL", "https://review.example.org")
     first = create_app({"INSTANCE_PATH": str(tmp_path)})
     second = create_app({"INSTANCE_PATH": str(tmp_path)})
     key_file = tmp_path / "secret_key"
@@ -35,6 +37,7 @@ def test_secret_key_is_generated_once_and_private(tmp_path, monkeypatch):
 
 def test_database_url_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWAPP_DATABASE_URL", "postgresql://u@db.example/reviews")
+    monkeypatch.setenv("REVIEWAPP_BASE_URL", "https://review.example.org")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/reviews"
 
@@ -71,3 +74,36 @@ def test_next_parameter_cannot_leave_the_site(app):
         assert safe_next("/applications") == "/applications"
         for hostile in ("//evil.example", "/\\evil.example", "https://evil.example/", "javascript:x"):
             assert safe_next(hostile) == "/"
+
+
+def test_production_refuses_to_start_without_a_base_url(tmp_path, monkeypatch):
+    """Refuse to build a production app without REVIEWAPP_BASE_URL: mail links would follow Host."""
+    from reviewapp.config import ConfigError
+
+    monkeypatch.delenv("REVIEWAPP_BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="REVIEWAPP_BASE_URL"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    with pytest.raises(ConfigError, match="public address"):
+        create_app({"INSTANCE_PATH": str(tmp_path), "BASE_URL": "review.example.org"})
+    assert create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True}).config["BASE_URL"] == ""
+    monkeypatch.setenv("REVIEWAPP_BASE_URL", "https://review.example.org/")
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["BASE_URL"] == "https://review.example.org"
+
+
+def test_trusted_hosts_are_the_public_one_plus_configured_ones(tmp_path, monkeypatch):
+    """Trust the base URL's host and REVIEWAPP_TRUSTED_HOSTS; loopback names only for a local site."""
+    monkeypatch.setenv("REVIEWAPP_TRUSTED_HOSTS", "www.review.example.org, .mirror.example.org")
+    public = build_config(str(tmp_path), {"BASE_URL": "https://review.example.org"})
+    assert public["TRUSTED_HOSTS"] == ["www.review.example.org", ".mirror.example.org", "review.example.org"]
+    monkeypatch.delenv("REVIEWAPP_TRUSTED_HOSTS")
+    local = build_config(str(tmp_path), {"BASE_URL": "http://127.0.0.1:5000"})
+    assert {"127.0.0.1", "localhost"} <= set(local["TRUSTED_HOSTS"])
+
+
+def test_remember_cookie_lasts_the_configured_days(tmp_path, monkeypatch):
+    """Keep "remember me" 30 days by default (not Flask-Login's year); REVIEWAPP_REMEMBER_DAYS sets it."""
+    import datetime as dt
+
+    assert build_config(str(tmp_path), {})["REMEMBER_COOKIE_DURATION"] == dt.timedelta(days=30)
+    monkeypatch.setenv("REVIEWAPP_REMEMBER_DAYS", "7")
+    assert build_config(str(tmp_path), {})["REMEMBER_COOKIE_DURATION"] == dt.timedelta(days=7)

@@ -80,7 +80,7 @@ def seed() -> dict:
     _db.session.commit()
     return {"number": application.document.publication_number, "application_id": application.id,
             "document_id": application.document_id, "library_number": library.publication_number,
-            "volunteer_id": volunteer.id, "other_id": other.id}
+            "volunteer_id": volunteer.id, "volunteer_login": volunteer.get_id(), "other_id": other.id}
 
 
 def count_rows(url: str, *tables: str) -> dict[str, int]:
@@ -265,7 +265,7 @@ def test_database_outage_gives_503_then_recovers_without_restart(scratch, tmp_pa
         _db.session.remove()
     visitor, member = app.test_client(), app.test_client()
     with member.session_transaction() as session:
-        session["_user_id"] = str(scratch.volunteer_id)
+        session["_user_id"] = scratch.volunteer_login
         session["_fresh"] = True
     try:
         assert visitor.get("/").status_code == 200
@@ -320,6 +320,7 @@ def test_redis_down_writes_still_succeed_once_and_the_index_is_repaired(app, db,
     submission = make_submission(application, author)
     db.session.commit()
     number, submission_id, volunteer_id = application.document.publication_number, submission.id, volunteer.id
+    volunteer_login = volunteer.get_id()
     rebuild_index()
     dead_redis = f"redis://127.0.0.1:{faults.free_port()}/0"  # nothing listens there
     production = create_app(faults.app_config(
@@ -327,7 +328,7 @@ def test_redis_down_writes_still_succeed_once_and_the_index_is_repaired(app, db,
         RATELIMIT_ENABLED=True, REDIS_URL=dead_redis, INDEX_DIR=app.config["INDEX_DIR"]))
     client = production.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(volunteer_id)
+        session["_user_id"] = volunteer_login
         session["_fresh"] = True
     try:
         with caplog.at_level(logging.ERROR):

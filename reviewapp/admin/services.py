@@ -66,7 +66,7 @@ def change_role(session: Session, actor: User, user: User, role: str) -> None:
 
 
 def ban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
-    """Ban `user`, who is logged out at their next request, and record it (callers authorize)."""
+    """Ban `user`, whose every session ends at once, and record it (callers authorize)."""
     if user.id == actor.id:
         raise AccountError("You cannot ban yourself.")
     if user.banned_at is not None:
@@ -74,6 +74,7 @@ def ban_user(session: Session, actor: User, user: User, reason: str = "") -> Non
     if user.is_admin and not other_admins(session, user):
         raise AccountError("This is the last administrator and cannot be banned.")
     user.banned_at = utcnow()
+    user.end_sessions()  # a later unban must not bring old sessions or remember cookies back
     session.flush()
     record_action(session, actor, "ban", "user", user.id, reason=reason.strip())
 

@@ -8,6 +8,7 @@ from ..applications.services import WindowError
 from ..auth.decorators import role_required
 from ..auth.services import AccountError
 from ..extensions import db
+from ..inputs import page_number
 from ..models import Application, User
 from ..models.application import STATUSES
 from ..models.user import ADMIN, ROLES
@@ -34,13 +35,13 @@ def per_page() -> int:
 def back_to_users():
     """Redirect to the users list as it was (search and page), after a POST."""
     return redirect(url_for("admin.users", q=request.args.get("q") or None,
-                            page=request.args.get("page", type=int)))
+                            page=page_number()))
 
 
 def back_to_applications():
     """Redirect to the applications list as it was (status filter and page), after a POST."""
     return redirect(url_for("admin.applications", status=request.args.get("status") or None,
-                            page=request.args.get("page", type=int)))
+                            page=page_number()))
 
 
 @bp.route("/")

@@ -153,6 +153,12 @@ def authenticate(session: Session, email: str, password: str,
     return user
 
 
+def end_sessions(session: Session, user: User) -> None:
+    """End every session and remember cookie of `user`, on every device."""
+    user.end_sessions()
+    session.flush()
+
+
 # --- password reset ---------------------------------------------------------------------------
 
 def _reset_serializer() -> URLSafeTimedSerializer:
@@ -217,7 +223,7 @@ def reset_password(session: Session, token: str, password: str) -> User:
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
-    session.flush()
+    end_sessions(session, user)  # whoever knew the old password is logged out everywhere
     return user
 
 
@@ -263,7 +269,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
         raise AccountError("This is not your current password.", "current_password")
     check_password_length(new, "password")
     user.set_password(new)
-    session.flush()
+    end_sessions(session, user)
 
 
 # --- roles ---------------------------------------------------------------------------

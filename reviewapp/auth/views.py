@@ -1,18 +1,17 @@
 """Accounts: register, log in and out, reset a forgotten password, edit the profile."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from ..inputs import local_target
 from .forms import (
     ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
 )
 from .services import (
-    LOGIN_REFUSED, AccountError, authenticate, change_password, register_user,
+    LOGIN_REFUSED, AccountError, authenticate, change_password, end_sessions, register_user,
     request_password_reset, reset_password, update_profile, user_for_reset_token,
 )
 
@@ -23,19 +22,17 @@ RESET_SENT = ("If an account exists for that email, we have sent it a link to ch
 
 
 def safe_next(target: str | None) -> str:
-    """Return `target` when it is a local path, else the home page."""
-    # Browsers read "/\\evil.example" as "//evil.example": refuse backslashes too.
-    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
-            and not urlsplit(target).netloc):
-        return target
-    return url_for("applications.index")
+    """Return `target` when it is a safe local path, else the home page."""
+    return local_target(target) or url_for("applications.index")
 
 
 def external_url(endpoint: str, **values: str) -> str:
-    """Return an absolute URL, on BASE_URL when set so that a forged Host header cannot move it."""
+    """Return an absolute URL for a mail: on BASE_URL, never on the request's Host header."""
     base = current_app.config.get("BASE_URL")
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
+    # Development and tests only (production requires BASE_URL), and TRUSTED_HOSTS has
+    # already refused any Host but this machine's names.
     return url_for(endpoint, _external=True, **values)
 
 
@@ -70,7 +67,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log the user out."""
+    """Log the user out: every session and remember cookie of the account ends, on every device."""
+    end_sessions(db.session, current_user._get_current_object())
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("applications.index"))
@@ -154,11 +152,12 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            change_password(db.session, current_user, form.current_password.data,
-                            form.password.data)
+            user = current_user._get_current_object()
+            change_password(db.session, user, form.current_password.data, form.password.data)
         except AccountError as error:
             show_error(form, error)
         else:
+            login_user(user)  # the other sessions ended with the old password; this one goes on
             flash("Your password is changed.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form)

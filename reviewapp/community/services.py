@@ -75,7 +75,7 @@ class ModerationError(CommunityError):
 
 def paginate(session: Session, stmt: Select, page: int = 1, per_page: int = 20) -> Pagination:
     """Return one page of `stmt` run on `session` (out-of-range pages come back empty)."""
-    return CountSparingPagination(select=stmt, session=session, page=max(page, 1),
+    return CountSparingPagination(select=stmt, session=session, page=page,
                                   per_page=per_page, error_out=False)
 
 

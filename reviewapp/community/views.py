@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 
 from ..applications.services import get_application
 from ..auth.decorators import role_required
-from ..auth.views import safe_next
 from ..extensions import db
+from ..inputs import local_target, page_number
 from ..models import Application, Comment, Flag, Notification, Submission, User
 from ..models.user import ADMIN
 from . import services
@@ -26,10 +26,6 @@ bp.add_app_template_filter(render_markdown, "markdown")
 
 def per_page() -> int:
     return current_app.config["ITEMS_PER_PAGE"]
-
-
-def page_arg(name: str = "page") -> int:
-    return max(request.args.get(name, 1, type=int), 1)
 
 
 def load_application(number: str) -> Application:
@@ -50,9 +46,7 @@ def load_submission(submission_id: int) -> Submission:
 
 def back(default: str):
     """Redirect to the form's local `next` page, else to `default`."""
-    target = request.form.get("next")
-    # Browsers read "/\\host" as "//host": such a target would leave the site.
-    return redirect(safe_next(target) if target and "\\" not in target else default)
+    return redirect(local_target(request.form.get("next")) or default)
 
 
 def submission_url(submission: Submission) -> str:
@@ -71,7 +65,7 @@ def show_error(form: FlaskForm, error: CommunityError) -> None:
 def render_discussion(application: Application, form: CommentForm | None = None,
                       tag_form: TagForm | None = None):
     """Render the discussion page, with a form as the user left it."""
-    panel = services.application_panel(db.session, application, current_user, page=page_arg(),
+    panel = services.application_panel(db.session, application, current_user, page=page_number(),
                                        per_page=per_page())
     form = (form or CommentForm()).set_claims(panel.claim_choices)
     parent = services.get_by_id(db.session, Comment, form.parent_id.data)
@@ -103,7 +97,7 @@ def add_comment(number: str):
             show_error(form, error)
         else:
             flash("Your comment is posted.", "success")
-            page = page_arg() if comment.parent_id else None  # a new thread comes first
+            page = page_number() if comment.parent_id else None  # a new thread comes first
             return redirect(url_for(".discussion", number=application.number, page=page,
                                     _anchor=f"comment-{comment.id}"))
     return render_discussion(application, form=form)
@@ -169,7 +163,7 @@ def untag_submission(submission_id: int, name: str):
 @bp.route("/tags")
 def tags():
     """List the tags in use with how many applications and submissions carry each."""
-    page = db.paginate(services.tags_query(), page=page_arg(), per_page=per_page(), error_out=False)
+    page = db.paginate(services.tags_query(), page=page_number(), per_page=per_page(), error_out=False)
     return render_template("community/tags.html", page=page,
                            counts=services.tag_counts(db.session, page.items))
 
@@ -178,10 +172,10 @@ def tags():
 def tag(name: str):
     """List the applications and submissions carrying one tag."""
     tag = services.find_tag(db.session, name) or abort(404)
-    applications = db.paginate(services.tagged_applications_query(tag), page=page_arg(),
+    applications = db.paginate(services.tagged_applications_query(tag), page=page_number(),
                                per_page=per_page(), error_out=False)
     submissions = db.paginate(services.tagged_submissions_query(tag, current_user),
-                              page=page_arg("spage"), per_page=per_page(), error_out=False)
+                              page=page_number("spage"), per_page=per_page(), error_out=False)
     return render_template("community/tag.html", tag=tag, applications=applications,
                            submissions=submissions)
 
@@ -251,7 +245,7 @@ def flag(target_type: str, target_id: int):
 @role_required(ADMIN)
 def moderation():
     """List the open flags, oldest first, with what they point at."""
-    page = db.paginate(services.open_flags_query(), page=page_arg(), per_page=per_page(), error_out=False)
+    page = db.paginate(services.open_flags_query(), page=page_number(), per_page=per_page(), error_out=False)
     return render_template("community/moderation.html", page=page,
                            rows=services.flag_rows(db.session, page.items))
 
@@ -294,7 +288,7 @@ def resolve_flag(flag_id: int):
 @login_required
 def notifications():
     """List the user's notifications, newest first."""
-    page = db.paginate(services.notifications_query(current_user), page=page_arg(), per_page=per_page(),
+    page = db.paginate(services.notifications_query(current_user), page=page_number(), per_page=per_page(),
                        error_out=False)
     return render_template("community/notifications.html", page=page)
 
@@ -325,8 +319,8 @@ def read_all_notifications():
 def reviewer(user_id: int):
     """Show a volunteer's public record: submissions, verdicts, endorsements, votes, reputation."""
     user = db.get_or_404(User, user_id)
-    profile = services.reviewer_page(db.session, user, current_user, page=page_arg(),
-                                     endorsement_page=page_arg("epage"), per_page=per_page())
+    profile = services.reviewer_page(db.session, user, current_user, page=page_number(),
+                                     endorsement_page=page_number("epage"), per_page=per_page())
     return render_template("community/reviewer.html", profile=profile)
 
 

@@ -11,6 +11,8 @@ application_tags = Table(
     db.metadata,
     Column("application_id", ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # Who put the tag there: they (and moderators) may take it off. NULL for older links.
+    Column("added_by_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
 )
 
 submission_tags = Table(
@@ -18,6 +20,8 @@ submission_tags = Table(
     db.metadata,
     Column("submission_id", ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # Who put the tag there: they (and moderators) may take it off. NULL for older links.
+    Column("added_by_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
 )
 
 

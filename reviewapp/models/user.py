@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from flask import current_app, has_app_context
@@ -13,6 +14,11 @@ from .base import TimestampMixin
 
 VOLUNTEER, EXAMINER, ADMIN = "volunteer", "examiner", "admin"
 ROLES = (VOLUNTEER, EXAMINER, ADMIN)
+
+
+def new_session_token() -> str:
+    """Return a fresh random session token (256 bits)."""
+    return secrets.token_urlsafe(32)
 
 
 class User(TimestampMixin, db.Model):
@@ -33,6 +39,9 @@ class User(TimestampMixin, db.Model):
     # Repeated failed logins lock the account for a while (backoff against guessing).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Flask-Login's alternative id: sessions and remember cookies carry it, so replacing it
+    # (logout, password change or reset, ban) ends every session of the account at once.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     # Track record with examiners, kept in the same transaction as each verdict.
     verdicts_total: Mapped[int] = mapped_column(Integer, default=0)
     verdicts_positive: Mapped[int] = mapped_column(Integer, default=0)
@@ -50,7 +59,14 @@ class User(TimestampMixin, db.Model):
         return self.active and self.banned_at is None
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Return the session token and a per-login nonce: every login's cookies differ."""
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.session_token}.{secrets.token_urlsafe(8)}"
+
+    def end_sessions(self) -> None:
+        """Replace the session token: every session and remember cookie of this account stops working."""
+        self.session_token = new_session_token()
 
     @property
     def is_admin(self) -> bool:

@@ -6,6 +6,7 @@ import logging
 import re
 from html import unescape
 
+import pytest
 from flask import g
 
 from reviewapp.auth.services import create_reset_token, find_user
@@ -182,13 +183,28 @@ def test_reset_link_from_the_mail_works_once(app, client, db, caplog):
 
 
 def test_reset_link_uses_base_url_when_configured(app, client, db, caplog):
-    app.config.update(BASE_URL="https://review.example.org/", MAIL_TO_LOG=True)
+    app.config.update(BASE_URL="https://review.example.org", MAIL_TO_LOG=True)
     make_user(email="ada@example.org")
     db.session.commit()
     with caplog.at_level(logging.INFO, logger="reviewapp.mail"):
-        client.post("/auth/forgot", data={"email": "ada@example.org"}, headers={"Host": "evil.example"})
+        # A trusted name of this machine, yet not the public address: the link still is.
+        client.post("/auth/forgot", data={"email": "ada@example.org"}, headers={"Host": "127.0.0.1:5000"})
     assert "https://review.example.org/auth/reset/" in caplog.text
-    assert "evil.example" not in caplog.text
+    assert "127.0.0.1" not in caplog.text
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "localhost.test.evil.example"])
+def test_forged_host_gets_400_and_no_reset_mail(app, client, db, caplog, host):
+    """Refuse an untrusted Host header before any view runs: no mail, no link on that host."""
+    app.config.update(MAIL_TO_LOG=True)
+    make_user(email="ada@example.org")
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="reviewapp.mail"):
+        response = client.post("/auth/forgot", data={"email": "ada@example.org"}, headers={"Host": host})
+    assert response.status_code == 400
+    assert "Reset your" not in caplog.text and "evil.example" not in caplog.text
+    assert client.get("/", headers={"Host": host}).status_code == 400
+    assert client.get("/api/v1/applications", headers={"Host": host}).status_code == 400
 
 
 def test_expired_or_forged_reset_link_is_refused(client, db, monkeypatch):

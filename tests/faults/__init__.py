@@ -119,6 +119,7 @@ def app_config(tmp_path: Path, database_url: str, **overrides) -> dict:
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost.test",
+        "BASE_URL": "http://localhost.test",
     }
     config.update(overrides)
     return config
@@ -136,7 +137,8 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
     """Return the environment of a production-like process on this database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWAPP_")}
     env.update(REVIEWAPP_DATABASE_URL=database_url, REVIEWAPP_INSTANCE=str(instance),
-               REVIEWAPP_SECRET_KEY="fault-tests-secret-key", PYTHONUNBUFFERED="1")
+               REVIEWAPP_SECRET_KEY="fault-tests-secret-key", REVIEWAPP_BASE_URL="http://127.0.0.1",
+               PYTHONUNBUFFERED="1")
     env.update(extra)
     return env
 

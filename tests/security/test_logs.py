@@ -171,7 +171,8 @@ def test_gunicorn_access_log_never_shows_a_reset_token(migrated_database, tmp_pa
     token = "eyJ1c2VyIjo5OX0.Zx1y2w.gunicornSecretTokenPart"
     port = free_port()
     env = os.environ | {"REVIEWAPP_DATABASE_URL": migrated_database, "REVIEWAPP_SECRET_KEY": "k" * 32,
-                        "REVIEWAPP_INSTANCE": str(tmp_path / "instance")}
+                        "REVIEWAPP_INSTANCE": str(tmp_path / "instance"),
+                        "REVIEWAPP_BASE_URL": f"http://127.0.0.1:{port}"}
     gunicorn = Path(sys.executable).parent / "gunicorn"
     server = subprocess.Popen([str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}",
                                "--access-logfile", "-", "reviewapp:create_app()"],

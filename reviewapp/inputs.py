@@ -1,0 +1,90 @@
+"""The site's input rules, one place each: text the database can hold, page numbers, `next` targets.
+
+Every request passes `check_text` before any view runs; every list reads its page through
+`page_number`; every redirect to a user-given target goes through `local_target`.
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, request
+
+# PostgreSQL text cannot hold NUL; SQLite would keep it and truncate it elsewhere. One rule for
+# every text that reaches the site: URL path, query, form fields and their names.
+UNSTORABLE = re.compile("[\x00]")
+TEXT_REFUSED = ("The request holds a NUL character (U+0000), which no text on this site can "
+                "contain: remove it and try again. Nothing was saved.")
+
+# Pages beyond this are empty: the offset (page - 1) x per page must fit a database integer.
+MAX_PAGE = 1_000_000_000
+MAX_PER_PAGE = 100
+
+# Control characters (CR, LF, TAB...) and backslashes never belong in a local redirect target:
+# CR/LF would split the Location header, and browsers read "/\\host" as "//host".
+UNSAFE_TARGET = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def unstorable(text: str) -> bool:
+    """Tell whether `text` holds a character no text column can store."""
+    return UNSTORABLE.search(text) is not None
+
+
+def request_has_unstorable_text() -> bool:
+    """Tell whether the path, the query or the form of this request holds unstorable text."""
+    if unstorable(request.path):
+        return True
+    sources = [request.args]
+    if request.method in ("POST", "PUT", "PATCH"):
+        sources.append(request.form)
+    for multidict in sources:
+        for key, values in multidict.lists():
+            if unstorable(key) or any(unstorable(value) for value in values):
+                return True
+    return False
+
+
+def check_text() -> None:
+    """Refuse (400) a request carrying text the database cannot store, before any view reads it."""
+    if request_has_unstorable_text():
+        abort(400, description=TEXT_REFUSED)
+
+
+def bound_page(page: int | None) -> int:
+    """Return `page` within 1..MAX_PAGE (a missing one is the first)."""
+    return min(max(page or 1, 1), MAX_PAGE)
+
+
+def bound_per_page(per_page: int | None, default: int, maximum: int | None = None) -> int:
+    """Return a page length within 1..maximum (MAX_PER_PAGE when not given)."""
+    return min(max(per_page or default, 1), maximum or MAX_PER_PAGE)
+
+
+def page_number(name: str = "page") -> int:
+    """Return the page number the query string asks for, bounded; 1 when absent or malformed."""
+    return bound_page(request.args.get(name, 1, type=_whole_number))
+
+
+def _whole_number(raw: str) -> int:
+    """Parse a page number of at most 12 digits (longer ones count as the last page)."""
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError(raw)
+    return MAX_PAGE if len(raw) > 12 else int(raw)
+
+
+def local_target(target: str | None) -> str | None:
+    """Return `target` when it is a path on this site that is safe to redirect to, else None."""
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return None
+    if UNSAFE_TARGET.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def register_inputs(app: Flask) -> None:
+    """Check every request's text before the views (and the CSRF check) read it."""
+    app.before_request_funcs.setdefault(None, []).insert(0, check_text)
