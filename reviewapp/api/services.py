@@ -274,6 +274,9 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     """Create a token for an examiner; return it with its secret, which is never stored."""
     if not user.is_examiner:
         raise ApiError("Only examiners and administrators hold API tokens.", 403)
+    # Lock the account's row (PostgreSQL): concurrent creations count one after the other,
+    # so the cap holds (22 tokens against a cap of 20 were made at once without it).
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
     active = session.scalar(select(func.count(ApiToken.id)).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     if (active or 0) >= MAX_TOKENS:

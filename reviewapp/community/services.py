@@ -24,7 +24,7 @@ from ..models import (
     SubmissionRevision, Tag, User, Vote, Watch, application_tags, submission_tags,
 )
 from ..models.application import OPEN, PENDING, as_utc
-from ..models.base import utcnow
+from ..models.base import insert_missing, utcnow
 from ..models.comment import HIDDEN as COMMENT_HIDDEN
 from ..models.comment import VISIBLE
 from ..models.feedback import VERDICTS
@@ -180,12 +180,6 @@ def remove_vote(session: Session, submission: Submission, user: User) -> bool:
     return bool(result.rowcount)
 
 
-def _find_mark(session: Session, submission_id: int, user_id: int, claim_id: int) -> ClaimMark | None:
-    return session.scalar(select(ClaimMark).where(
-        ClaimMark.submission_id == submission_id, ClaimMark.user_id == user_id,
-        ClaimMark.claim_id == claim_id))
-
-
 def toggle_claim_mark(session: Session, submission: Submission, user: User, claim_id: int) -> bool:
     """Mark or unmark "reads on this claim"; return True when the claim is now marked."""
     _ensure_can_participate(submission, user, "mark")
@@ -198,8 +192,9 @@ def toggle_claim_mark(session: Session, submission: Submission, user: User, clai
     rescore_after_commit(session, submission.application_id)
     if removed:
         return False
-    _insert_once(session, ClaimMark(submission_id=submission.id, user_id=user.id, claim_id=claim.id),
-                 lambda: _find_mark(session, submission.id, user.id, claim.id))
+    # A twin request may insert the same mark meanwhile: then it is marked, as asked.
+    insert_missing(session, ClaimMark.__table__, [
+        {"submission_id": submission.id, "user_id": user.id, "claim_id": claim.id}])
     return True
 
 

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, func
-from sqlalchemy.orm import Mapped, mapped_column
+from typing import Any
+
+from sqlalchemy import DateTime, Table, func
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 
 def utcnow() -> dt.datetime:
@@ -21,3 +24,15 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
+    """Insert the rows a unique constraint does not already hold; return how many were new.
+
+    One statement (INSERT ... ON CONFLICT DO NOTHING): a concurrent twin makes it skip the row
+    rather than fail the request with a unique violation.
+    """
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing()).rowcount

@@ -14,7 +14,7 @@ from ..models import (
     SubmissionRevision, User,
 )
 from ..models.application import CLOSED
-from ..models.base import utcnow
+from ..models.base import insert_missing, utcnow
 from ..models.submission import ACTIVE, HIDDEN, KINDS, MAX_EXPLANATION, NPL, US, WITHDRAWN
 from ..community.services import notify_new_submission
 from ..tasks import rescore_after_commit
@@ -343,11 +343,10 @@ def endorse(session: Session, submission: Submission, user: User, values: dict) 
             session.add(endorsement)
     except IntegrityError:
         raise SubmissionError(ALREADY_ENDORSED, "identifier") from None
-    marked = set(session.scalars(select(ClaimMark.claim_id).where(
-        ClaimMark.submission_id == submission.id, ClaimMark.user_id == user.id)))
-    # The endorser's choice of claims is kept as their "reads on claim N" marks.
-    session.add_all(ClaimMark(submission_id=submission.id, user_id=user.id, claim_id=claim.id)
-                    for claim in values["claims"] if claim.id not in marked)
+    # The endorser's choice of claims is kept as their "reads on claim N" marks (some may be there).
+    insert_missing(session, ClaimMark.__table__, [
+        {"submission_id": submission.id, "user_id": user.id, "claim_id": claim.id}
+        for claim in values["claims"]])
     session.flush()
     session.expire(submission, ["endorsements"])
     return endorsement

@@ -120,3 +120,42 @@ def test_volunteers_cannot_hold_tokens(app):
 
     with pytest.raises(ApiError):
         create_token(db.session, make_user(), "sneaky")
+
+
+def test_two_connections_creating_the_last_token_at_once_keep_the_cap(app, examiner):
+    """Create the 20th token on one connection while another asks for one too (PostgreSQL)."""
+    import threading
+
+    from sqlalchemy import func
+    from sqlalchemy.orm import Session
+
+    from reviewapp.api.services import ApiError
+    from reviewapp.models import User
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
+    for i in range(MAX_TOKENS - 1):
+        create_token(db.session, examiner, f"t{i}")
+    db.session.commit()
+    outcome: dict[str, str] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        create_token(one, one.get(User, examiner.id), "first")  # the 20th, not committed yet
+
+        def create_another() -> None:
+            with app.app_context():
+                try:
+                    create_token(two, two.get(User, examiner.id), "second")
+                    two.commit()
+                    outcome["result"] = "created"
+                except ApiError as error:
+                    two.rollback()
+                    outcome["result"] = error.message
+
+        worker = threading.Thread(target=create_another)
+        worker.start()
+        worker.join(timeout=1)
+        one.commit()
+        worker.join(timeout=20)
+    assert "revoke one first" in outcome.get("result", ""), outcome
+    active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None)))
+    assert active == MAX_TOKENS

@@ -83,3 +83,40 @@ def test_mark_view_refuses_foreign_claims_and_garbage(client, auth, db, people, 
     texts = flash_texts(client)
     assert "Choose one of this application's claims." in texts
     assert marks_on(db, submission) == []
+
+
+def test_two_connections_toggling_one_mark_at_once_never_fail(app, db, people, application, submission):
+    """Toggle the same mark from two connections at once (PostgreSQL): no UniqueViolation, one state."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from reviewapp.models import Submission, User
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter; SQLite serialises them")
+    db.session.commit()
+    claim_id = claim(application, 1).id
+    outcome: dict[str, object] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        assert toggle_claim_mark(one, one.get(Submission, submission.id), one.get(User, people.voter.id),
+                                 claim_id) is True  # inserted, not committed yet
+
+        def toggle_too() -> None:
+            with app.app_context():
+                try:
+                    outcome["marked"] = toggle_claim_mark(two, two.get(Submission, submission.id),
+                                                          two.get(User, people.voter.id), claim_id)
+                    two.commit()
+                except Exception as error:  # the defect: IntegrityError (UniqueViolation)
+                    two.rollback()
+                    outcome["error"] = repr(error)
+
+        worker = threading.Thread(target=toggle_too)
+        worker.start()
+        worker.join(timeout=1)
+        one.commit()
+        worker.join(timeout=20)
+    assert "error" not in outcome, outcome
+    db.session.expire_all()
+    assert len(marks_on(db, submission)) == (1 if outcome["marked"] else 0)
