@@ -126,20 +126,7 @@ def _path(endpoint: str, anchor: str | None = None, **values: Any) -> str:
 
 def participation_refusal(submission: Submission, user: User | None, action: str = "vote") -> str | None:
     """Return why `user` may not vote or mark claims on `submission`, or None when they may."""
-    if submission.can_vote(user):
-        return None
-    what = "vote" if action == "vote" else "mark claims"
-    if user is None or not user.is_authenticated:
-        return f"Log in to {what}."
-    if not user.is_active:
-        return "Your account is suspended."
-    if user.id == submission.submitter_id:
-        return f"You can't {what} on your own submission."
-    if submission.status == WITHDRAWN:
-        return "This submission was withdrawn."
-    if submission.status != ACTIVE:
-        return "This submission is hidden."
-    return "The review window is closed."
+    return submission.participation_refusal(user, action)
 
 
 def _ensure_can_participate(submission: Submission, user: User | None, action: str) -> None:
@@ -253,6 +240,9 @@ def submission_controls(session: Session, submissions: Iterable[Submission],
     if not ids:
         return {}
     user_id = user.id if is_member(user) else None
+    if user_id is not None:  # who endorsed or once submitted each item: one query each, not one per item
+        session.scalars(select(Submission).where(Submission.id.in_(ids))
+                        .options(selectinload(Submission.endorsements), selectinload(Submission.revisions))).all()
     controls = {
         s.id: Controls(
             submission_id=s.id, refusal=participation_refusal(s, user),

@@ -77,12 +77,43 @@ class Submission(TimestampMixin, db.Model):
             and self.status == ACTIVE and self.application.is_open()
         )
 
+    def endorser_ids(self) -> set[int]:
+        """Return the ids of the volunteers who endorsed it."""
+        return {endorsement.user_id for endorsement in self.endorsements}
+
+    def past_submitter_ids(self) -> set[int]:
+        """Return the ids of everyone who was its submitter of record, the current one included."""
+        return {self.submitter_id} | {revision.data.get("submitter_id") for revision in self.revisions
+                                      if isinstance(revision.data, dict)}
+
+    def participation_refusal(self, user: User | None, action: str = "vote") -> str | None:
+        """Return why `user` may not vote (or mark claims) on it now, or None when they may.
+
+        Its submitters, past ones included (withdraw and resubmit must not make one's own item
+        votable), never vote on it; nor do its endorsers, who put the same document forward.
+        """
+        what = "vote" if action == "vote" else "mark claims"
+        if user is None or not user.is_authenticated:
+            return f"Log in to {what}."
+        if not user.is_active:
+            return "Your account is suspended."
+        if user.id == self.submitter_id:
+            return f"You can't {what} on your own submission."
+        if action == "vote" and user.id in self.endorser_ids():
+            return "You endorsed this document: you can't vote on it."
+        if action == "vote" and user.id in self.past_submitter_ids():
+            return "You submitted this document earlier: you can't vote on it."
+        if self.status == WITHDRAWN:
+            return "This submission was withdrawn."
+        if self.status != ACTIVE:
+            return "This submission is hidden."
+        if not self.application.is_open():
+            return "The review window is closed."
+        return None
+
     def can_vote(self, user: User | None) -> bool:
-        """Tell whether `user` may vote on it: not their own, window open, item active."""
-        return bool(
-            user and user.is_authenticated and user.is_active and user.id != self.submitter_id
-            and self.status == ACTIVE and self.application.is_open()
-        )
+        """Tell whether `user` may vote on it (see `participation_refusal`)."""
+        return self.participation_refusal(user, "vote") is None
 
     def __repr__(self) -> str:
         return f"<Submission {self.identifier} on {self.application_id}>"
@@ -102,6 +133,7 @@ class SubmissionRevision(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(db.DateTime(timezone=True))
 
     submission: Mapped[Submission] = relationship(back_populates="revisions")
+    editor: Mapped[User | None] = relationship()
 
 
 class Endorsement(TimestampMixin, db.Model):

@@ -5,13 +5,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import (
     Application, Claim, ClaimMark, ConflictDeclaration, Document, Endorsement, Submission,
-    SubmissionRevision, User,
+    SubmissionRevision, User, Vote,
 )
 from ..models.application import CLOSED
 from ..models.base import insert_missing, utcnow
@@ -103,6 +103,7 @@ def revisions_query(submission: Submission) -> Select:
     return (
         select(SubmissionRevision)
         .where(SubmissionRevision.submission_id == submission.id)
+        .options(joinedload(SubmissionRevision.editor))
         .order_by(SubmissionRevision.version.desc(), SubmissionRevision.id.desc())
     )
 
@@ -343,6 +344,7 @@ def endorse(session: Session, submission: Submission, user: User, values: dict) 
             session.add(endorsement)
     except IntegrityError:
         raise SubmissionError(ALREADY_ENDORSED, "identifier") from None
+    drop_own_vote(session, submission, user.id)  # endorsers do not vote on what they endorse
     # The endorser's choice of claims is kept as their "reads on claim N" marks (some may be there).
     insert_missing(session, ClaimMark.__table__, [
         {"submission_id": submission.id, "user_id": user.id, "claim_id": claim.id}
@@ -360,6 +362,7 @@ def resubmit(session: Session, submission: Submission, user: User, identifier: I
         if endorsement.user_id == user.id:  # the new submitter no longer endorses their own item
             submission.endorsements.remove(endorsement)
     submission.submitter_id = user.id
+    drop_own_vote(session, submission, user.id)  # a vote cast before resubmitting would be on one's own
     submission.identifier_raw = display_identifier(identifier, library)
     submission.library_document_id = library.id if library else None
     apply_values(submission, values)
@@ -386,16 +389,54 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
 
 
 def withdraw_submission(session: Session, submission: Submission, user: User,
-                        now: dt.datetime | None = None) -> None:
-    """Withdraw one's own submission while the window is open, keeping its history."""
+                        now: dt.datetime | None = None) -> User | None:
+    """Withdraw one's own submission while the window is open, keeping its history.
+
+    While someone still puts the document forward, it stays: the earliest endorser becomes its
+    submitter of record (returned), with their explanation, pinpoint and claims; everyone
+    else's endorsements, votes and marks stay with it. Otherwise it is withdrawn (None).
+    """
     now = now or utcnow()
     refusal = edit_refusal(submission, user)
     if refusal:
         raise SubmissionError(refusal)
-    record_revision(session, submission, user, "withdraw", now)
-    submission.status = WITHDRAWN
+    successor = earliest_endorsement(session, submission)
+    if successor is None:
+        record_revision(session, submission, user, "withdraw", now)
+        submission.status = WITHDRAWN
+    else:
+        record_revision(session, submission, user, "handover", now)
+        hand_over(session, submission, successor)
     session.flush()
     rescore_after_commit(session, submission.application_id)
+    return successor.user if successor else None
+
+
+def earliest_endorsement(session: Session, submission: Submission) -> Endorsement | None:
+    """Return the first endorsement of `submission`, locking it against a concurrent withdrawal."""
+    return session.scalar(
+        select(Endorsement).where(Endorsement.submission_id == submission.id)
+        .order_by(Endorsement.created_at, Endorsement.id).limit(1).with_for_update())
+
+
+def hand_over(session: Session, submission: Submission, endorsement: Endorsement) -> None:
+    """Make an endorser the submitter of record, with what they said about the document."""
+    claims = session.scalars(
+        select(Claim).join(ClaimMark, ClaimMark.claim_id == Claim.id)
+        .where(ClaimMark.submission_id == submission.id, ClaimMark.user_id == endorsement.user_id)
+        .order_by(Claim.number)).all()
+    submission.submitter_id = endorsement.user_id
+    submission.explanation = endorsement.explanation or submission.explanation
+    submission.pinpoint = endorsement.pinpoint
+    if claims:
+        submission.claims = list(claims)
+    submission.endorsements.remove(endorsement)
+    drop_own_vote(session, submission, endorsement.user_id)
+
+
+def drop_own_vote(session: Session, submission: Submission, user_id: int) -> None:
+    """Delete `user_id`'s vote on `submission`: nobody votes on what they put forward."""
+    session.execute(delete(Vote).where(Vote.submission_id == submission.id, Vote.user_id == user_id))
 
 
 def apply_values(submission: Submission, values: dict) -> None:
@@ -408,6 +449,7 @@ def snapshot(submission: Submission) -> dict:
     """Return the submission's current content as JSON-ready data."""
     return {
         "submitter_id": submission.submitter_id,
+        "submitter_name": submission.submitter.display_name if submission.submitter else "",
         "status": submission.status,
         "identifier": submission.identifier_raw or submission.identifier,
         "title": submission.title,

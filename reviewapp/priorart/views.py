@@ -99,6 +99,10 @@ def edit(submission_id: int):
 def withdraw(submission_id: int):
     """Withdraw one's own submission while the window is open."""
     submission = own_submission_or_abort(submission_id)
-    withdraw_submission(db.session, submission, current_user)
-    flash("Your submission was withdrawn; its history is kept.", "success")
+    successor = withdraw_submission(db.session, submission, current_user)
+    if successor is None:
+        flash("Your submission was withdrawn; its history is kept.", "success")
+    else:
+        flash(f"You withdrew. {successor.display_name}, who endorsed this document, now puts it "
+              "forward; the endorsements, votes and history stay with it.", "success")
     return redirect(url_for("priorart.detail", submission_id=submission.id))

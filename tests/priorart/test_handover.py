@@ -1,0 +1,127 @@
+"""Withdrawal keeps others' work: the earliest endorser takes over; votes on one's own item refused."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import select
+
+from reviewapp.community.services import VoteError, cast_vote, toggle_claim_mark
+from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevision, Vote
+from reviewapp.priorart.services import SubmissionData, submit_prior_art, withdraw_submission
+from tests.factories import make_application, make_user
+
+
+def data(**fields) -> SubmissionData:
+    """Return a valid submission of US 7,123,456 B2 on claim 1."""
+    values = dict(kind="us", identifier="US 7,123,456 B2", title="Battery cooler",
+                  publication_date=dt.date(2012, 4, 3), pinpoint="col. 3, l. 15-40",
+                  claim_numbers=[1], explanation="Alice: the coolant loop of claim 1.", has_conflict=False)
+    values.update(fields)
+    return SubmissionData(**values)
+
+
+@pytest.fixture
+def review(app, db):
+    """Alice submits; Bob, then Carol, endorse; Dave votes up and marks claim 2."""
+    application = make_application(priority_date=dt.date(2019, 6, 1))
+    alice, bob, carol, dave = (make_user(name=name) for name in ("Alice", "Bob", "Carol", "Dave"))
+    examiner = make_user("examiner", name="Erin")
+    submission = submit_prior_art(db.session, application, alice, data()).submission
+    submit_prior_art(db.session, application, bob, data(
+        claim_numbers=[1, 3], pinpoint="p. 7", explanation="Bob: the pump of claim 3 too."))
+    submit_prior_art(db.session, application, carol, data(explanation="Carol agrees."))
+    cast_vote(db.session, submission, dave, 1)
+    toggle_claim_mark(db.session, submission, dave, application.document.claims[1].id)
+    db.session.commit()
+    return type("Review", (), dict(application=application, submission=submission, alice=alice, bob=bob,
+                                   carol=carol, dave=dave, examiner=examiner))
+
+
+def test_the_earliest_endorser_takes_over_and_nothing_is_lost(db, review):
+    successor = withdraw_submission(db.session, review.submission, review.alice)
+    db.session.commit()
+    submission = db.session.get(Submission, review.submission.id)
+    assert successor.id == review.bob.id
+    assert (submission.status, submission.submitter_id) == ("active", review.bob.id)
+    assert (submission.explanation, submission.pinpoint) == ("Bob: the pump of claim 3 too.", "p. 7")
+    assert [c.number for c in submission.claims] == [1, 3]
+    assert [e.user_id for e in submission.endorsements] == [review.carol.id]
+    assert db.session.scalars(select(Vote.user_id).where(Vote.submission_id == submission.id)).all() == [
+        review.dave.id]
+    marks = db.session.scalars(select(ClaimMark.user_id).where(ClaimMark.submission_id == submission.id)).all()
+    assert review.dave.id in marks
+    revision = db.session.scalars(select(SubmissionRevision)).one()
+    assert (revision.action, revision.editor_id, revision.data["submitter_id"]) == (
+        "handover", review.alice.id, review.alice.id)
+    assert revision.data["explanation"] == "Alice: the coolant loop of claim 1."
+    assert revision.created_at is not None
+
+
+def test_it_disappears_only_when_nobody_puts_it_forward(db, review):
+    withdraw_submission(db.session, review.submission, review.alice)
+    assert withdraw_submission(db.session, review.submission, review.bob).id == review.carol.id
+    assert review.submission.status == "active"
+    assert withdraw_submission(db.session, review.submission, review.carol) is None
+    assert review.submission.status == "withdrawn"
+    assert [r.action for r in review.submission.revisions] == ["handover", "handover", "withdraw"]
+    assert db.session.scalar(select(Endorsement.id)) is None
+
+
+def test_page_api_examiner_list_and_export_agree_after_the_handover(app, client, auth, db, review):
+    auth.login(review.alice)
+    response = client.post(f"/submissions/{review.submission.id}/withdraw", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Bob, who endorsed this document, now puts it forward" in page
+    assert "withdrawal (the earliest endorser took over) by Alice" in page
+    number = review.application.number
+
+    application_page = client.get(f"/applications/{number}").get_data(as_text=True)
+    assert "Battery cooler" in application_page and "Bob: the pump of claim 3 too." in application_page
+
+    api = client.get(f"/api/v1/applications/{number}/prior-art").get_json()
+    assert [item["identifier"] for item in api["items"]] == ["US7123456"]
+
+    auth.login(review.examiner)
+    examiner_page = client.get(f"/examiner/applications/{number}").get_data(as_text=True)
+    assert "Battery cooler" in examiner_page and "Carol agrees." in examiner_page
+
+    exported = client.get("/export/submissions.csv").get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [(r["status"], r["submitter_id"], r["endorsements"], r["votes_up"]) for r in rows] == [
+        ("active", str(review.bob.id), "1", "1")]
+
+
+def test_a_vote_on_ones_own_item_through_withdraw_and_resubmit_is_refused(db, review):
+    """Dave voted up; the item is withdrawn; Dave submits it again: his vote goes, and he cannot vote."""
+    for person in (review.alice, review.bob, review.carol):
+        withdraw_submission(db.session, review.submission, person)
+    assert review.submission.status == "withdrawn"
+    submit_prior_art(db.session, review.application, review.dave, data(explanation="Dave's reading."))
+    assert review.submission.submitter_id == review.dave.id
+    assert db.session.scalar(select(Vote.id).where(Vote.submission_id == review.submission.id)) is None
+    with pytest.raises(VoteError, match="own submission"):
+        cast_vote(db.session, review.submission, review.dave, 1)
+    for former in (review.alice, review.bob):
+        with pytest.raises(VoteError, match="submitted this document earlier"):
+            cast_vote(db.session, review.submission, former, 1)
+
+
+def test_endorsers_do_not_vote_on_what_they_endorsed(db, review):
+    with pytest.raises(VoteError, match="You endorsed this document"):
+        cast_vote(db.session, review.submission, review.carol, 1)
+    # Dave voted first, then endorses: his vote goes with it.
+    submit_prior_art(db.session, review.application, review.dave, data(explanation="Dave agrees too."))
+    assert db.session.scalar(select(Vote.id).where(Vote.submission_id == review.submission.id)) is None
+    with pytest.raises(VoteError, match="You endorsed this document"):
+        cast_vote(db.session, review.submission, review.dave, -1)
+
+
+def test_the_page_offers_no_vote_to_an_endorser(client, auth, db, review):
+    auth.login(review.carol)
+    response = client.post(f"/submissions/{review.submission.id}/vote", data={"value": "up"},
+                           follow_redirects=True)
+    assert "You endorsed this document" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Vote.id).where(Vote.user_id == review.carol.id)) is None
