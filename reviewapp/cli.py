@@ -35,7 +35,7 @@ def register(app: Flask) -> None:
     from .ranking.commands import ranker_group
 
     for command in (export_command, ranker_group, import_command, demo_command, user_group, index_group, search_command,
-                    worker_command, backup_command, restore_command, windows_group):
+                    worker_command, jobs_group, backup_command, restore_command, windows_group):
         app.cli.add_command(command)
 
 
@@ -168,21 +168,16 @@ def index_rebuild() -> None:
 
 @index_group.command("check")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def index_check(as_json: bool) -> None:
+@click.option("--repair", is_flag=True, help="Then re-index the missing and stale documents and remove the extra ones.")
+def index_check(as_json: bool, repair: bool) -> None:
     """Report documents missing from or stale in the index; exit 1 when any are, 2 when it is unreadable."""
-    from .indexing import check_index, index_dir
-    from .searchpage.services import is_index_damage
+    from .indexing import check_index, repair_index
 
-    try:
-        report = check_index()
-    except Exception as error:
-        if not is_index_damage(error):
-            raise
-        message = (f"The search index at {index_dir()} is unreadable ({type(error).__name__}: {error}); "
-                   "rebuild it with `reviewapp index rebuild`.")
-        click.echo(json.dumps({"error": message}) if as_json else message, err=not as_json)
-        raise SystemExit(2) from None
+    report = _readable_index(check_index, as_json)
     data = {"missing": sorted(report.missing), "stale": sorted(report.stale), "extra": sorted(report.extra)}
+    if repair and not report.ok:
+        _readable_index(lambda: repair_index(report), as_json)
+        data["repaired"] = _readable_index(check_index, as_json).ok
     if as_json:
         click.echo(json.dumps(data))
     else:
@@ -190,8 +185,34 @@ def index_check(as_json: bool) -> None:
         for kind in ("missing", "stale", "extra"):
             for number in data[kind][:50]:
                 click.echo(f"  {kind}: {number}")
-    if any(data.values()):
+        if "repaired" in data:
+            click.echo("Repaired: the index matches the database." if data["repaired"] else
+                       "Still out of sync after the repair (the site changed meanwhile?): run it again.")
+    if any(data[kind] for kind in ("missing", "stale", "extra")) and not data.get("repaired"):
         raise SystemExit(1)
+
+
+@index_group.command("repair")
+@click.pass_context
+def index_repair(ctx: click.Context) -> None:
+    """Re-index the missing and stale documents and remove the extra ones (check --repair)."""
+    ctx.invoke(index_check, as_json=False, repair=True)
+
+
+def _readable_index(read, as_json: bool):
+    """Return `read()`; exit 2 with the reason when the index is unreadable."""
+    from .indexing import index_dir
+    from .searchpage.services import is_index_damage
+
+    try:
+        return read()
+    except Exception as error:
+        if not is_index_damage(error):
+            raise
+        message = (f"The search index at {index_dir()} is unreadable ({type(error).__name__}: {error}); "
+                   "rebuild it with `reviewapp index rebuild`.")
+        click.echo(json.dumps({"error": message}) if as_json else message, err=not as_json)
+        raise SystemExit(2) from None
 
 
 @click.command("search")
@@ -222,12 +243,72 @@ def search_command(query: str, before, limit: int, as_json: bool) -> None:
 @click.command("worker")
 @click.option("--workers", default=1, show_default=True, help="Threads; keep 1: Whoosh has one writer.")
 def worker_command(workers: int) -> None:
-    """Run the job queue consumer: the one writer of the search index."""
+    """Run the job queue consumer and the outbox's poll: the one writer of the search index."""
+    import threading
+
     from flask import current_app
 
-    huey = current_app.extensions["huey"]
-    click.echo(f"Queue worker for {huey.name} ({type(huey).__name__}), {workers} thread(s).")
-    huey.create_consumer(workers=workers, worker_type="thread").run()
+    from .tasks import poll_outbox
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    huey = app.extensions["huey"]
+    stop = threading.Event()
+    poller = threading.Thread(target=poll_outbox, args=(app, stop), name="outbox-poll", daemon=True)
+    click.echo(f"Queue worker for {huey.name} ({type(huey).__name__}), {workers} thread(s); "
+               f"polling the job outbox every {app.config.get('JOB_POLL_SECONDS', 5)} s.")
+    poller.start()
+    try:
+        huey.create_consumer(workers=workers, worker_type="thread").run()
+    finally:
+        stop.set()
+        poller.join(timeout=float(app.config.get("WORKER_STOP_SECONDS", 30)))
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """The job outbox: index, rescoring and mail jobs waiting to run."""
+
+
+@jobs_group.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def jobs_status(as_json: bool) -> None:
+    """Show the jobs waiting, by kind, and those that failed with their last error; exit 1 if any failed."""
+    from .extensions import db
+    from .outbox import failing_jobs, outbox_status
+
+    kinds = outbox_status(db.session)
+    failing = failing_jobs(db.session)
+    if as_json:
+        click.echo(json.dumps({
+            "kinds": [{"kind": k.kind, "pending": k.pending, "failing": k.failing,
+                       "oldest": k.oldest.isoformat() if k.oldest else None, "last_error": k.last_error}
+                      for k in kinds],
+            "failing": [{"id": j.id, "kind": j.kind, "args": j.args, "attempts": j.attempts,
+                         "next_try": j.run_after.isoformat(), "last_error": j.last_error} for j in failing]}))
+    else:
+        if not kinds:
+            click.echo("No jobs waiting.")
+        for k in kinds:
+            click.echo(f"{k.kind}: {k.pending} waiting, {k.failing} failed at least once"
+                       + (f", oldest from {k.oldest:%Y-%m-%d %H:%M:%S}" if k.oldest else ""))
+        for job in failing:
+            click.echo(f"  job {job.id} {job.kind}{tuple(job.args)}: {job.attempts} attempt(s), "
+                       f"next at {job.run_after:%H:%M:%S}: {job.last_error}")
+    if failing:
+        raise SystemExit(1)
+
+
+@jobs_group.command("drain")
+def jobs_drain() -> None:
+    """Run the due jobs now, in this process (without a worker, e.g. under `make run`)."""
+    from .outbox import drain
+
+    report = drain()
+    click.echo(f"{report.done} job(s) done, {report.failed} failed (retried later).")
+    for error in report.errors[:20]:
+        click.echo(f"  error: {error}", err=True)
+    if report.failed:
+        raise SystemExit(1)
 
 
 @click.command("backup")

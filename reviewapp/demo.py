@@ -963,7 +963,7 @@ def create_submissions(session: Session, accounts: dict[str, User], library: dic
     from .models import ClaimMark, ConflictDeclaration, Endorsement, Feedback, Submission, Vote
     from .models.application import as_utc
     from .priorart.identifiers import parse_identifier
-    from .ranking.services import record_verdict_stats, rescore_applications
+    from .ranking.services import recount_track_record, rescore_applications
 
     data = dataset()
     specs = {review.document.publication_number: review.document for review in data.applications}
@@ -1064,8 +1064,8 @@ def create_submissions(session: Session, accounts: dict[str, User], library: dic
                                  created_at=moment, updated_at=moment))
             verdicts.append((submission.submitter, verdict))
     session.flush()
-    for submitter, verdict in verdicts:
-        record_verdict_stats(session, submitter, verdict)
+    for submitter in {submitter.id: submitter for submitter, _ in verdicts}.values():
+        recount_track_record(session, submitter)
     rescore_applications(session, touched)
     return len(session.scalars(select(Submission.id)
                                .where(Submission.application_id.in_(app_ids))).all())

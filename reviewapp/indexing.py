@@ -109,3 +109,15 @@ def check_index():
     """Compare the index with the database: missing, stale and extra entries."""
     expected = {record["id"]: record["stamp"] for record in iter_records()}
     return search.check(index_dir(), expected)
+
+
+def repair_index(report, batch: int = 500) -> int:
+    """Re-index the missing and stale documents of a check and remove the extra ones."""
+    numbers = sorted(set(report.missing) | set(report.stale))
+    written = 0
+    for start in range(0, len(numbers), batch):
+        with Session(db.engine) as session:
+            ids = list(session.scalars(select(Document.id).where(
+                Document.publication_number.in_(numbers[start:start + batch]))))
+        written += sync_documents(ids)
+    return written + (remove_numbers(report.extra) if report.extra else 0)

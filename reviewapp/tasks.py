@@ -1,35 +1,46 @@
-"""The job queue: index writes, rescoring and retraining run off the request path.
+"""The job queue: index writes, rescoring, mail and retraining run off the request path.
 
-Huey stores jobs in SQLite under the instance folder by default and in Redis when
-`REVIEWAPP_REDIS_URL` is set; `reviewapp worker` runs the one consumer that writes
-the search index. With `HUEY_IMMEDIATE` (tests, `make run`) jobs run in-process at once.
+Index, rescoring and mail jobs are rows of the job outbox (`reviewapp.outbox`), written in the
+transaction of the change they follow and run by `reviewapp worker` until they succeed. Huey
+carries only messages that lose nothing when lost: "drain" (wake the worker: it also polls the
+outbox every `JOB_POLL_SECONDS`) and "train". Huey stores them in SQLite under the instance
+folder by default and in Redis when `REVIEWAPP_REDIS_URL` is set. With `HUEY_IMMEDIATE` (tests,
+`make run`) the outbox's jobs run in-process right after their commit.
 """
 from __future__ import annotations
 
+import logging
+import sqlite3
+import threading
 from collections.abc import Iterable
 from typing import Any
 
-import logging
-import sqlite3
-
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
 from redis.exceptions import RedisError
-from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-PENDING_KEY = "reviewapp.after_commit"
-# What putting a job on the queue raises when its store (Redis, or SQLite) is unreachable.
+from . import outbox
+from .outbox import pending_jobs  # noqa: F401  (re-exported: tests look at a session's jobs)
+
+log = logging.getLogger(__name__)
+
+# What putting a message on the queue raises when its store (Redis, or SQLite) is unreachable.
 QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
+# Outbox job kinds -> their handlers (in this module); the rest are Huey tasks.
+OUTBOX_KINDS = ("index", "rescore", "password_reset")
 
 
 def register_tasks(app: Flask) -> None:
-    """Create the app's queue and its tasks; enqueue index jobs after each commit."""
+    """Create the app's queue, its Huey tasks, and the handlers of the outbox's jobs."""
     huey = make_huey(app)
-    tasks = {
-        "index": huey.task(retries=3, retry_delay=2)(in_app_context(app, run_index_job)),
-        "rescore": huey.task(retries=1)(in_app_context(app, run_rescore_job)),
+    tasks: dict[str, Any] = {
+        "index": run_index_job,
+        "rescore": run_rescore_job,
+        "password_reset": run_password_reset_job,
+        "drain": huey.task()(in_app_context(app, run_drain_job)),
         "train": huey.task()(in_app_context(app, run_train_job)),
     }
     app.extensions["huey"] = huey
@@ -40,7 +51,8 @@ def make_huey(app: Flask) -> Huey:
     """Return the Huey instance the config asks for."""
     # Sites (or test runs) sharing one Redis database need distinct queue names.
     name = app.config.get("QUEUE_NAME") or "reviewapp"
-    if app.config.get("HUEY_IMMEDIATE") or app.testing:
+    immediate = app.config.get("HUEY_IMMEDIATE")
+    if immediate or (immediate is None and app.testing):
         return MemoryHuey(name, immediate=True)
     if app.config.get("REDIS_URL"):
         return RedisHuey(name, url=app.config["REDIS_URL"])
@@ -61,8 +73,11 @@ def in_app_context(app: Flask, func):
 
 
 def enqueue(name: str, *args: Any) -> None:
-    """Put one job on the current app's queue."""
-    current_app.extensions["tasks"][name](*args)
+    """Queue one job now, outside any transaction: a durable outbox row, or a Huey message."""
+    if name in OUTBOX_KINDS:
+        outbox.write_job_now(name, *args)
+    else:
+        current_app.extensions["tasks"][name](*args)
 
 
 def enqueue_index(document_ids: Iterable[int]) -> None:
@@ -72,49 +87,22 @@ def enqueue_index(document_ids: Iterable[int]) -> None:
         enqueue("index", ids)
 
 
-def pending_jobs(session: Session) -> dict[str, set[int]]:
-    """Return the jobs this session will queue when its transaction commits."""
-    return session.info.setdefault(PENDING_KEY, {"index": set(), "rescore": set()})
-
-
 def mark_for_index(session: Session, document_ids: Iterable[int]) -> None:
-    """Index these documents once the session's transaction commits."""
-    pending_jobs(session)["index"].update(document_ids)
+    """Index these documents: the job is written in the session's transaction."""
+    outbox.add_job(session, "index", document_ids)
 
 
 def rescore_after_commit(session: Session, application_id: int) -> None:
-    """Rescore this application's submissions once the transaction commits."""
-    pending_jobs(session)["rescore"].add(application_id)
+    """Rescore this application's submissions: the job is written in the session's transaction."""
+    outbox.add_job(session, "rescore", application_id)
 
 
-@event.listens_for(Session, "after_commit")
-def _enqueue_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():  # a savepoint released: the real commit is still ahead
-        return
-    pending = session.info.pop(PENDING_KEY, None)
-    if not pending:
-        return
-    if not has_app_context():  # a bare session (scripts, threads): no queue to put jobs on
-        logging.getLogger(__name__).warning("jobs dropped after a commit outside the app: %s", pending)
-        return
-    try:
-        enqueue_index(pending["index"])
-        for application_id in sorted(pending["rescore"]):
-            enqueue("rescore", application_id)
-    except QUEUE_ERRORS as error:
-        # The commit stands: failing the request now would tell the user a saved write failed.
-        # The index and the scores lag until repaired; the log says how.
-        logging.getLogger(__name__).error(
-            "job queue unavailable (%s: %s): not queued: index of documents %s, rescoring of "
-            "applications %s; repair with `reviewapp index rebuild` and `reviewapp ranker train`",
-            type(error).__name__, error, sorted(pending["index"]), sorted(pending["rescore"]))
+def queue_password_reset(session: Session, user_id: int | None, link: str | None) -> None:
+    """Mail a reset link from the queue; a job with no account is written too, and does nothing."""
+    outbox.add_job(session, "password_reset", user_id, link)
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:  # only the outermost rollback drops the work
-        session.info.pop(PENDING_KEY, None)
-
+# --- handlers -------------------------------------------------------------------------------
 
 def run_index_job(document_ids: list[int]) -> int:
     """Write these documents' current state (or their absence) to the search index."""
@@ -125,12 +113,30 @@ def run_index_job(document_ids: list[int]) -> int:
 
 def run_rescore_job(application_id: int) -> int:
     """Recompute the stored ranking scores of one application."""
+    from .extensions import db
     from .ranking.services import rescore_application
+
+    with Session(db.engine) as session:
+        count = rescore_application(session, application_id)
+        session.commit()
+    return count
+
+
+def run_password_reset_job(user_id: int | None, link: str | None) -> bool:
+    """Mail a password reset link to an account, if the request named one."""
+    from .auth.services import mail_reset_link
     from .extensions import db
 
-    count = rescore_application(db.session, application_id)
-    db.session.commit()
-    return count
+    if user_id is None or link is None:  # the request named no account: nothing to send
+        return False
+    with Session(db.engine) as session:
+        return mail_reset_link(session, user_id, link)
+
+
+def run_drain_job() -> int:
+    """Run the outbox's due jobs (a worker woken by a commit)."""
+    report = outbox.drain()
+    return report.done
 
 
 def run_train_job() -> dict:
@@ -138,3 +144,19 @@ def run_train_job() -> dict:
     from .ranking.services import train_model
 
     return train_model()
+
+
+# --- the worker's poll ----------------------------------------------------------------------
+
+def poll_outbox(app: Flask, stop: threading.Event) -> None:
+    """Drain the outbox every `JOB_POLL_SECONDS` until `stop` is set (the worker's thread)."""
+    interval = float(app.config.get("JOB_POLL_SECONDS", 5))
+    while not stop.is_set():
+        try:
+            with app.app_context():
+                outbox.drain()
+        except SQLAlchemyError as error:  # the database away: the jobs wait in it
+            log.warning("outbox poll failed (%s); retrying in %.0f s", error.__class__.__name__, interval)
+        except Exception:  # noqa: BLE001 - the poll must survive anything to retry
+            log.exception("outbox poll failed; retrying in %.0f s", interval)
+        stop.wait(interval)

@@ -1,46 +1,115 @@
-"""Jobs queued after commit: never before, never after a rollback, never on a savepoint."""
+"""The jobs' handlers and what queues them: index, rescoring, the password reset mail, the worker's poll."""
 from __future__ import annotations
 
-import pytest
+import threading
 
-from reviewapp import tasks
+import pytest
+import sqlalchemy as sa
+
+from reviewapp import create_app, outbox, tasks
+from reviewapp.extensions import db as _db
+from reviewapp.models import Job, Score
+from tests.conftest import base_config
 from tests.factories import make_application, make_submission, make_user
 
 
 @pytest.fixture
-def queued(app, monkeypatch):
-    """Record the jobs put on the queue instead of running them."""
-    calls: list[tuple] = []
-    monkeypatch.setattr(tasks, "enqueue", lambda name, *args: calls.append((name, *args)))
-    return calls
+def queued_app(app, tmp_path):
+    """Return an app on the same database whose jobs wait for a worker (no HUEY_IMMEDIATE)."""
+    other = create_app({**base_config(tmp_path / "queued", app.config["SQLALCHEMY_DATABASE_URI"]),
+                        "HUEY_IMMEDIATE": False})
+    yield other
+    with other.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
 
 
-def test_jobs_wait_for_the_commit(db, queued):
-    application = make_application()
-    tasks.mark_for_index(db.session, [application.document_id])
-    tasks.rescore_after_commit(db.session, application.id)
-    with db.session.begin_nested():  # releasing a savepoint is not the commit
-        make_user()
-    assert queued == []
-    db.session.commit()
-    assert queued == [("index", [application.document_id]), ("rescore", application.id)]
-
-
-def test_rollback_drops_the_jobs(db, queued):
-    application = make_application()
-    tasks.rescore_after_commit(db.session, application.id)
-    db.session.rollback()
-    db.session.commit()
-    assert queued == []
-
-
-def test_a_vote_rescores_its_application_after_commit(db, queued):
+def test_a_vote_rescores_its_application_after_commit(app, db, monkeypatch):
     from reviewapp.community.services import cast_vote
 
+    calls: list[int] = []
+    monkeypatch.setitem(app.extensions["tasks"], "rescore", calls.append)
     application = make_application()
     submission = make_submission(application, make_user())
     db.session.commit()
     cast_vote(db.session, submission, make_user(), 1)
-    assert queued == []
+    assert calls == []
     db.session.commit()
-    assert ("rescore", application.id) in queued
+    assert calls == [application.id]
+
+
+def test_the_rescore_job_stores_scores(app, db):
+    application = make_application()
+    submission = make_submission(application, make_user())
+    db.session.commit()
+    assert tasks.run_rescore_job(application.id) == 1
+    assert db.session.scalar(sa.select(Score.rank).where(Score.submission_id == submission.id)) == 1
+
+
+def test_enqueue_writes_a_durable_job_outside_any_transaction(app, queued_app):
+    calls: list = []
+    queued_app.extensions["tasks"]["index"] = calls.append
+    with queued_app.app_context():
+        tasks.enqueue_index([5, 4, 5])
+        assert [(job.kind, job.args) for job in _db.session.scalars(sa.select(Job))] == [("index", [[4, 5]])]
+        outbox.drain()
+    assert calls == [[4, 5]]
+
+
+def test_forgot_password_mail_goes_from_the_queue_and_both_answers_do_the_same_work(app, queued_app, monkeypatch):
+    """The request writes one job whether or not the account exists, and sends nothing itself."""
+    sent: list[tuple] = []
+    monkeypatch.setattr("reviewapp.auth.services.send_mail", lambda *args: sent.append(args))
+    client = queued_app.test_client()
+    with queued_app.app_context():
+        make_user(email="ada@example.org")
+        _db.session.commit()
+    for email in ("ada@example.org", "nobody@example.org"):
+        response = client.post("/auth/forgot", data={"email": email})
+        assert response.status_code == 302
+    assert sent == []  # not from the request
+    with queued_app.app_context():
+        jobs = _db.session.scalars(sa.select(Job).order_by(Job.id)).all()
+        assert [job.kind for job in jobs] == ["password_reset", "password_reset"]
+        assert outbox.drain().done == 2
+    (to, subject, body), = sent  # by the job, and only to the account that exists
+    assert to == "ada@example.org" and "/auth/reset/" in body
+
+
+def test_the_reset_job_mails_a_working_link_and_drops_a_void_one(app, db, monkeypatch):
+    from reviewapp.auth.services import change_password, create_reset_token
+    from tests.factories import PASSWORD
+
+    sent: list[tuple] = []
+    monkeypatch.setattr("reviewapp.auth.services.send_mail", lambda *args: sent.append(args))
+    user = make_user(email="ada@example.org")
+    db.session.commit()
+    link = f"http://x/auth/reset/{create_reset_token(user)}"
+    assert tasks.run_password_reset_job(None, None) is False  # the request named no account
+    assert tasks.run_password_reset_job(user.id, link) is True
+    assert [to for to, _subject, _body in sent] == ["ada@example.org"]
+    change_password(db.session, user, PASSWORD, "a brand new password")  # the link is void now
+    db.session.commit()
+    assert tasks.run_password_reset_job(user.id, link) is False  # a retry after that sends nothing
+    assert len(sent) == 1
+
+
+def test_the_worker_poll_drains_until_stopped(app, queued_app):
+    calls: list = []
+    queued_app.extensions["tasks"]["rescore"] = calls.append
+    queued_app.config["JOB_POLL_SECONDS"] = 0.05
+    with queued_app.app_context():
+        tasks.rescore_after_commit(_db.session, 11)
+        _db.session.commit()
+    stop = threading.Event()
+    poller = threading.Thread(target=tasks.poll_outbox, args=(queued_app, stop))
+    poller.start()
+    try:
+        for _ in range(200):
+            if calls:
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        poller.join(timeout=30)
+    assert calls == [11]

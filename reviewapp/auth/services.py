@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..mail import MailError, send_mail
+from ..mail import send_mail
 from ..models import User
 from ..models.application import as_utc
 from ..models.base import utcnow
@@ -194,25 +194,36 @@ def user_for_reset_token(session: Session, token: str, max_age: int | None = Non
 
 
 def request_password_reset(session: Session, email: str, make_link: Callable[[str], str]) -> bool:
-    """Mail a reset link, built by `make_link` from a token, to the account if one exists."""
-    # The result says whether a message went out; never show it, or it reveals accounts.
+    """Queue a reset link, built by `make_link` from a token, for the account if one exists."""
+    # The mail goes from the job queue, and a job is written whether or not the account
+    # exists: the request does the same work either way, so its timing reveals no account.
+    # The result says whether a message will go out; never show it, or it reveals accounts.
+    from ..tasks import queue_password_reset
+
     user = find_user(session, email)
-    if user is None:
+    link = make_link(create_reset_token(user)) if user is not None else None
+    queue_password_reset(session, user.id if user is not None else None, link)
+    return user is not None
+
+
+def mail_reset_link(session: Session, user_id: int, link: str) -> bool:
+    """Mail a queued reset link, unless it stopped working meanwhile (expired, used)."""
+    user = session.get(User, user_id)
+    try:
+        if user is None or user_for_reset_token(session, link.rsplit("/", 1)[-1]).id != user.id:
+            raise AccountError("no such account")
+    except AccountError as error:
+        logger.info("password reset mail for account %s not sent: %s", user_id, error)
         return False
     minutes = current_app.config.get("PASSWORD_RESET_MAX_AGE", RESET_MAX_AGE_SECONDS) // 60
     body = (
         f"Hello {user.display_name},\n\n"
         "someone, hopefully you, asked to reset the password of your Open Prior Art account.\n"
         f"Choose a new password here within {minutes} minutes (the link works once):\n\n"
-        f"{make_link(create_reset_token(user))}\n\n"
+        f"{link}\n\n"
         "If you did not ask for this, ignore this message: your password stays as it is.\n"
     )
-    try:
-        send_mail(user.email, "Reset your Open Prior Art password", body)
-    except MailError:
-        # Already logged by send_mail; the page says the same as when no account exists.
-        logger.warning("password reset mail for account %s was not sent", user.id)
-        return False
+    send_mail(user.email, "Reset your Open Prior Art password", body)
     return True
 
 

@@ -24,7 +24,7 @@ from ..models.application import CLOSED, OPEN, as_utc
 from ..models.base import utcnow
 from ..models.feedback import VERDICTS
 from ..models.submission import ACTIVE
-from ..ranking.services import record_verdict_stats
+from ..ranking.services import recount_track_record, rescore_application
 from ..tasks import rescore_after_commit
 from . import charts
 from .report import Section, report_item, report_model_version, sections
@@ -433,7 +433,7 @@ def record_feedback(session: Session, submission: Submission, examiner: User, ve
         raise FeedbackError(f"This submission is {submission.status}: it cannot be judged.")
     if submission.submitter_id == examiner.id:
         raise FeedbackError("You cannot judge your own submission.")
-    feedback, previous = find_feedback(session, submission, examiner), None
+    feedback = find_feedback(session, submission, examiner)
     if feedback is None:
         feedback = Feedback(submission=submission, examiner=examiner, verdict=verdict, note=note)
         try:
@@ -444,12 +444,9 @@ def record_feedback(session: Session, submission: Submission, examiner: User, ve
             feedback = find_feedback(session, submission, examiner)
             if feedback is None:
                 raise
-            previous = feedback.verdict
-    else:
-        previous = feedback.verdict
     feedback.verdict, feedback.note = verdict, note
     session.flush()
-    record_verdict_stats(session, submission.submitter, verdict, previous)
+    recount_track_record(session, submission.submitter)
     rescore_after_commit(session, submission.application_id)
     return feedback
 
@@ -493,6 +490,9 @@ def freeze_report(session: Session, application: Application,
         return existing
     if application.status != CLOSED:
         raise ReportError("The report is frozen when the review window closes.")
+    # Scores from this transaction, not the last rescoring job's: one may still be queued
+    # behind a vote or a submission of the window's last minutes.
+    rescore_application(session, application.id)
     items = current_items(session, application, forwarded_top_n(top_n))
     report = ForwardedReport(application_id=application.id, items=items,
                              model_version=report_model_version(items))

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import sklearn
 from flask import current_app
-from sqlalchemy import Float, case, cast, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from scoring import (Candidate, Explanation, HeuristicRanker, ModelIntegrityError, QueryDoc,
@@ -495,30 +495,24 @@ def open_application_ids(session: Session) -> list[int]:
 
 # --- examiner verdicts -> track record ----------------------------------------------------
 
-def verdict_delta(verdict: str | None) -> tuple[int, int]:
-    """Return what one verdict adds to (verdicts_total, verdicts_positive)."""
-    if verdict is None:
-        return 0, 0
-    return 1, int(verdict in POSITIVE_VERDICTS)
-
-
-def record_verdict_stats(session: Session, submitter: User, verdict: str | None,
-                         previous: str | None = None) -> None:
-    """Count a new (or changed, from `previous`) verdict in the submitter's track record."""
+def recount_track_record(session: Session, submitter: User) -> None:
+    """Set a submitter's verdict counters and reputation from the feedback rows on their work."""
+    # Counted, never incremented: concurrent verdicts on one submitter's work once left counters
+    # such as 3 total / 5 positive. Call it after writing the feedback: the row lock makes each
+    # recount wait for the one before to commit, and (READ COMMITTED) the count, a statement
+    # after the lock, then sees that commit, so the last recount counts every verdict.
+    session.execute(select(User.id).where(User.id == submitter.id).with_for_update())
+    total, positive = session.execute(
+        select(func.count(Feedback.id), _count_if(Feedback.verdict.in_(POSITIVE_VERDICTS)))
+        .join(Submission, Submission.id == Feedback.submission_id)
+        .where(Submission.submitter_id == submitter.id)).one()
+    total, positive = int(total), int(positive or 0)
     # reputation = (positive + 1) / (total + 2): the Laplace-smoothed share of verdicts where
     # the examiner relied on the submitter's art, so one lucky verdict is not a perfect score.
-    new_total, new_positive = verdict_delta(verdict)
-    old_total, old_positive = verdict_delta(previous)
-    total, positive = new_total - old_total, new_positive - old_positive
-    if not total and not positive:
-        return
-    # One UPDATE reads and writes the counters: concurrent verdicts never lose a count.
     session.execute(
         update(User).where(User.id == submitter.id).values(
-            verdicts_total=User.verdicts_total + total,
-            verdicts_positive=User.verdicts_positive + positive,
-            reputation=(cast(User.verdicts_positive + positive + 1, Float)
-                        / (User.verdicts_total + total + 2)),
+            verdicts_total=total, verdicts_positive=positive,
+            reputation=(positive + 1) / (total + 2) if total else 0.0,
         ).execution_options(synchronize_session=False))
     session.expire(submitter, ["verdicts_total", "verdicts_positive", "reputation"])
 

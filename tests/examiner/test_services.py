@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from reviewapp.applications.services import WindowError
+from reviewapp.examiner import services as examiner_services
 from reviewapp.examiner.services import (
     FeedbackError, ReportError, claim_chart, close_and_freeze, close_due_windows, freeze_report, queue_query,
     ranked_query, record_feedback, report_view, review_items,
 )
-from reviewapp.models import ClaimMark, ConflictDeclaration, Endorsement, Feedback, ForwardedReport, User, Vote
+from reviewapp.models import (ClaimMark, ConflictDeclaration, Endorsement, Feedback, ForwardedReport, Submission, User,
+                              Vote)
 from reviewapp.models.base import utcnow
 from tests.examiner.conftest import make_score
 from tests.factories import make_application, make_submission, make_user
@@ -150,6 +154,48 @@ def test_feedback_updates_reputation_at_once_and_a_changed_verdict_counts_once(d
     assert (stored.verdicts_total, stored.verdicts_positive) == (2, 1)
 
 
+def test_simultaneous_changes_of_one_verdict_leave_the_counters_equal_to_the_feedback(app, db, rescores):
+    """Two connections change one verdict at once (a double click): the counters say what the rows say."""
+    application, submitter, examiner = make_application(), make_user(), make_user("examiner")
+    items = [make_submission(application, submitter) for _ in range(3)]
+    for item in items:
+        record_feedback(db.session, item, examiner, "known")
+    db.session.commit()  # the other connections must see the rows
+    assert (submitter.verdicts_total, submitter.verdicts_positive) == (3, 0)
+    item_id, examiner_id, engine = items[0].id, examiner.id, db.engine
+    barrier = threading.Barrier(2, timeout=20)
+    errors: list[BaseException] = []
+
+    def change_now() -> None:
+        with Session(engine) as session:
+            waited = []
+
+            @event.listens_for(session, "before_flush")
+            def write_together(*_args) -> None:
+                # Both have read the old verdict ("known"): now both write "used".
+                if not waited:
+                    waited.append(True)
+                    barrier.wait()
+
+            try:
+                record_feedback(session, session.get(Submission, item_id), session.get(User, examiner_id), "used")
+                session.commit()
+            except BaseException as error:  # reported by the assertions below
+                errors.append(error)
+                session.rollback()
+
+    threads = [threading.Thread(target=change_now) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.expire_all()
+    stored = db.session.get(User, submitter.id)
+    assert (stored.verdicts_total, stored.verdicts_positive) == (3, 1)  # not 3 total / 2 positive
+    assert stored.reputation == pytest.approx(2 / 5)
+
+
 def test_two_examiners_each_count(db, rescores):
     application, submitter = make_application(), make_user()
     item = make_submission(application, submitter)
@@ -194,7 +240,9 @@ def test_feedback_refused_on_own_or_withdrawn_items_and_from_volunteers(db):
 
 # --- the forwarded report -----------------------------------------------------------------
 
-def test_freeze_copies_the_top_n_and_is_idempotent(db):
+def test_freeze_copies_the_top_n_and_is_idempotent(db, monkeypatch):
+    # The stored scores stand as they are (freezing rescores first: see the test below).
+    monkeypatch.setattr(examiner_services, "rescore_application", lambda session, application_id: 0)
     application, volunteer = make_application(), make_user()
     items = [make_submission(application, volunteer, title=f"Doc {i}") for i in range(12)]
     for rank, submission in enumerate(reversed(items), 1):
@@ -218,6 +266,27 @@ def test_freeze_copies_the_top_n_and_is_idempotent(db):
     assert db.session.scalar(select(func.count(ForwardedReport.id))) == 1
     with pytest.raises(WindowError):
         close_and_freeze(db.session, application)
+
+
+def test_freezing_rescores_first_when_the_rescoring_job_is_still_queued(db, rescores):
+    """A window closing before its rescoring job ran freezes the current ranking, not the stale one."""
+    from reviewapp.ranking.services import rescore_application
+
+    application = make_application()
+    first, second = make_submission(application, make_user(), title="First"), make_submission(
+        application, make_user(), title="Second")
+    rescore_application(db.session, application.id)
+    db.session.flush()
+    assert [i["title"] for i in report_view(db.session, application).items][0] == "First"
+    for _ in range(4):  # the community backs the second: its rescoring job is queued, not run
+        db.session.add(Vote(submission=second, user=make_user(), value=1))
+    db.session.add(Vote(submission=first, user=make_user(), value=-1))
+    db.session.flush()
+    assert [i["title"] for i in report_view(db.session, application).items] == ["First", "Second"]  # stale
+    close_and_freeze(db.session, application)
+    report = db.session.scalar(select(ForwardedReport))
+    assert [i["title"] for i in report.items] == ["Second", "First"]
+    assert report.model_version == "heuristic"
 
 
 def test_close_due_windows_closes_at_the_due_time_and_freezes(db):

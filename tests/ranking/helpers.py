@@ -29,7 +29,7 @@ def judge(submission, examiner: User, verdict: str) -> Feedback:
     feedback = Feedback(submission_id=submission.id, examiner_id=examiner.id, verdict=verdict)
     db.session.add(feedback)
     db.session.flush()
-    services.record_verdict_stats(db.session, submission.submitter, verdict)
+    services.recount_track_record(db.session, submission.submitter)
     return feedback
 
 
