@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException
@@ -167,6 +167,8 @@ def register_errorhandlers(app: Flask) -> None:
     """Render friendly pages for HTTP errors and an unreachable database."""
 
     def render_error(error: HTTPException):
+        if request.path.startswith("/api/"):  # API routes outside the api blueprint (search)
+            return jsonify(error=error.description or error.name), error.code
         return render_template("errors/error.html", error=error), error.code
 
     for code in (400, 403, 404, 405, 413, 429):
@@ -179,6 +181,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()
+        if request.path.startswith("/api/"):
+            return jsonify(error="Internal server error."), 500
         return render_template("errors/error.html", error=None), 500
 
 

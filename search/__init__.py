@@ -17,11 +17,11 @@ patches.apply()
 
 from . import querying, writer  # noqa: E402 - after the fix to Whoosh is in place
 from .querying import Sort  # noqa: E402
-from .results import CheckReport, Hit, QuerySyntaxError, Results  # noqa: E402
+from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Results  # noqa: E402
 from .store import IndexBusyError  # noqa: E402
 
 __all__ = [
-    "CheckReport", "Hit", "IndexBusyError", "QuerySyntaxError", "Results", "check",
+    "CheckReport", "Hit", "IndexBusyError", "QuerySyntaxError", "QueryTooCostlyError", "Results", "check",
     "ensure_index", "exists", "index_documents", "index_latest", "like_claim", "query", "rebuild",
     "remove_documents",
 ]
