@@ -9,7 +9,8 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 
 import search
-from search import bulk, reader, store, writer
+from search import store
+from search.backends.whoosh import bulk, reader, writer
 from search.schema import build_schema, to_fields
 
 from .conftest import make_doc

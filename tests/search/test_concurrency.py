@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import search
-from search import reader, store
+from search import store
+from search.backends.whoosh import reader
 
 from . import _workers
 from .conftest import CORPUS, make_doc

@@ -100,7 +100,7 @@ def test_like_claim_with_only_unknown_words_finds_nothing(index_dir):
 
 
 def test_the_postings_budget_keeps_the_most_important_pairs_that_fit(index_dir, monkeypatch):
-    from search import querying, reader
+    from search.backends.whoosh import querying, reader
 
     search.index_documents(index_dir, [*DISTRACTORS, PRIOR_ART])
     monkeypatch.setattr(querying, "CLAIM_POSTINGS_BUDGET", 5)

@@ -201,7 +201,7 @@ def test_total_counts_every_match_not_only_those_that_could_rank(index_dir):
 
 
 def test_each_facet_keeps_its_most_frequent_values(corpus_index, monkeypatch):
-    from search import facets
+    from search.backends.whoosh import facets
 
     monkeypatch.setattr(facets, "FACET_VALUES", 2)
     counts = search.query(corpus_index, "").facets

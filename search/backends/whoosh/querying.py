@@ -15,19 +15,19 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
-from .cost import Budget, check_expansion
+from ...cost import Budget, check_expansion
 from .docsets import matching_docs
 from .docvalues import NO_DATE, publication_dates
 from .facets import count_facets
-from .parsing import parse
+from ...parsing import parse
 from .postings import Postings
 from .ranking import rank, rankable
 from .reader import View, searching
-from .results import CheckReport, Hit, Results
-from .schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
-from .snippets import snippet
+from ...results import CheckReport, Hit, Results
+from ...schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
+from ...snippets import snippet
 
-Sort = Literal["relevance", "date", "date_asc"]
+Sort = Literal["relevance", "date", "date_asc"]  # as search.Sort
 Terms = dict[str, frozenset[str]]
 
 # Where a snippet comes from, in order of preference.
