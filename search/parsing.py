@@ -12,7 +12,7 @@ from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser
 
 from . import cost
-from .backends.whoosh.phrases import PatentPhrase
+from .phrases import PatentPhrase
 from .results import QuerySyntaxError
 from .schema import CLASS_LEVELS, DEFAULT_FIELDS, FIELD_BOOSTS, build_schema
 

@@ -7,7 +7,7 @@ from whoosh import query as wq
 
 import search
 from search.backends.whoosh import reader
-from search.backends.whoosh.phrases import PatentPhrase
+from search.phrases import PatentPhrase
 
 from .conftest import make_doc
 

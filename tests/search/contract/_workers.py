@@ -23,11 +23,12 @@ def _doc(worker: int, n: int, stamp: str) -> dict:
             "claims": "a widget comprising a gear", "stamp": stamp}
 
 
-def churn(index_dir: str, worker: int) -> list[str]:
+def churn(index_dir: str, worker: int, backend: str) -> list[str]:
     """Index, re-index and remove this worker's documents in small, shuffled batches.
 
     Returns the errors met (tracebacks), so the parent can assert there were none.
     """
+    search.default_backend = backend  # a spawned process starts with the default
     rng = random.Random(worker)
     errors: list[str] = []
     numbers = list(range(DOCS_PER_WORKER))

@@ -11,7 +11,7 @@ from search.backends.whoosh.docsets import matching_docs
 from search.parsing import parse
 from search.backends.whoosh.postings import Postings
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 WORDS = "gear shaft spring lever valve pump seal rotor".split()
 

@@ -15,7 +15,7 @@ from search.backends.whoosh.ranking import rank, rankable
 from search.backends.whoosh.scoring import CachedLengthsBM25F
 from search.backends.whoosh.writer import open_index
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 
 def scores(index_dir, q, weighting) -> dict[int, float]:

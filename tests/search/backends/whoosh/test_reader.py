@@ -4,7 +4,7 @@ from __future__ import annotations
 import search
 from search.backends.whoosh import reader
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 
 def ids(results) -> set[str]:
