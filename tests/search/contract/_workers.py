@@ -59,3 +59,25 @@ def _attempt(errors: list[str], function, *args) -> None:
         function(*args)
     except Exception:  # the test reports every error, whatever it is
         errors.append(traceback.format_exc())
+
+
+def write_forever(index_dir: str, backend: str, ready) -> None:
+    """Index a first batch, signal ``ready``, then keep writing big batches until killed."""
+    search.default_backend = backend
+    search.index_documents(index_dir, [
+        {"id": f"KEEP-{n}", "title": "committed before the crash", "stamp": "1"}
+        for n in range(20)])
+    ready.set()
+    text = "a long description of a gear train with many words " * 400
+    n = 0
+    while True:
+        search.index_documents(index_dir, [
+            {"id": f"LATE-{n}-{k}", "title": "written while killed", "description": text,
+             "stamp": "1"} for k in range(200)])
+        n += 1
+
+
+def add_one(index_dir: str, backend: str, doc_id: str) -> None:
+    """Index one document from another process."""
+    search.default_backend = backend
+    search.index_documents(index_dir, [{"id": doc_id, "title": "levitation", "stamp": "1"}])
