@@ -790,8 +790,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     instance = Path(args.instance).resolve()
     instance.mkdir(parents=True, exist_ok=True)
+    # The backend serve-prod uses (tantivy unless set): the load driver's own rebuild must match.
     env = dict(os.environ, REVIEWAPP_DATABASE_URL=args.database_url, REVIEWAPP_REDIS_URL=args.redis_url,
-               REVIEWAPP_INSTANCE=str(instance))
+               REVIEWAPP_INSTANCE=str(instance),
+               REVIEWAPP_SEARCH_BACKEND=os.environ.get("REVIEWAPP_SEARCH_BACKEND", "tantivy"))
     env.setdefault("REVIEWAPP_BASE_URL", "http://127.0.0.1")  # production refuses to start without one
     env.pop("REVIEWAPP_HUEY_IMMEDIATE", None)
     if not args.keep_data and not args.url:

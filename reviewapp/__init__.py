@@ -58,7 +58,7 @@ def check_search_index(app: Flask) -> None:
 
     index_dir = app.config["INDEX_DIR"]
     try:
-        present = search.exists(index_dir)
+        present = search.exists(index_dir, backend=app.config["SEARCH_BACKEND"])
     except Exception as error:  # a damaged table of contents: Whoosh, pickle or OS errors
         logging.getLogger(__name__).error(
             "search index at %s is unreadable (%s: %s): searches are unavailable until "

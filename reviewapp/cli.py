@@ -224,11 +224,11 @@ def search_command(query: str, before, limit: int, as_json: bool) -> None:
     """Search applications and the prior-art library."""
     import search
 
-    from .indexing import index_dir
+    from .indexing import index_dir, search_backend
 
     try:
         results = search.query(index_dir(), query, before=before.date() if before else None,
-                               pagelen=limit, facets=False)
+                               pagelen=limit, facets=False, backend=search_backend())
     except search.QuerySyntaxError as error:
         raise click.ClickException(str(error)) from error
     for hit in results.hits:

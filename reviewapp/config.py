@@ -13,6 +13,7 @@ ENV_KEYS = {
     "REVIEWAPP_DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "REVIEWAPP_SECRET_KEY": "SECRET_KEY",
     "REVIEWAPP_INDEX_DIR": "INDEX_DIR",
+    "REVIEWAPP_SEARCH_BACKEND": "SEARCH_BACKEND",
     "REVIEWAPP_MODEL_DIR": "MODEL_DIR",
     "REVIEWAPP_REDIS_URL": "REDIS_URL",
     "REVIEWAPP_MAIL_SERVER": "MAIL_SERVER",
@@ -28,6 +29,7 @@ ENV_KEYS = {
     "REVIEWAPP_TRUSTED_HOSTS": "TRUSTED_HOSTS",
     "REVIEWAPP_REMEMBER_DAYS": "REMEMBER_DAYS",
 }
+SEARCH_BACKENDS = ("whoosh", "tantivy")  # as search.BACKENDS (config imports no search engine)
 # Environment values read as on/off rather than as text ("0" is off).
 FLAG_KEYS = ("MAIL_TO_LOG", "HUEY_IMMEDIATE")
 
@@ -39,6 +41,9 @@ DEFAULTS: dict[str, Any] = {
     "REVIEW_WINDOW_DAYS": 90,  # as in Peer To Patent
     "FORWARDED_TOP_N": 10,
     "ITEMS_PER_PAGE": 20,
+    # whoosh (embedded, small sites) or tantivy (production, millions of documents); switching
+    # takes `reviewapp index rebuild` (docs/OPERATIONS.md).
+    "SEARCH_BACKEND": "whoosh",
     "IMPORT_BATCH_SIZE": 200,
     # The site takes no uploads: its largest form (a submission, every field at its maximum,
     # 4-byte characters percent-encoded) is about 0.3 MB. More is refused (413) unread.
@@ -83,6 +88,10 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
             config[key] = config[key].strip().lower() in ("1", "true", "yes", "on")
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["SEARCH_BACKEND"] = str(config["SEARCH_BACKEND"]).strip().lower()
+    if config["SEARCH_BACKEND"] not in SEARCH_BACKENDS:
+        raise ValueError(f"REVIEWAPP_SEARCH_BACKEND={config['SEARCH_BACKEND']!r}: use one of "
+                         f"{', '.join(SEARCH_BACKENDS)}")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     config["BASE_URL"] = check_base_url(config.get("BASE_URL") or "")

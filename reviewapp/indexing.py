@@ -22,6 +22,11 @@ def index_dir() -> str:
     return current_app.config["INDEX_DIR"]
 
 
+def search_backend() -> str:
+    """Return the configured search backend (whoosh or tantivy)."""
+    return current_app.config["SEARCH_BACKEND"]
+
+
 def search_record(document: Document) -> dict[str, Any]:
     """Return the plain dict the search package indexes for one document."""
     application = document.application
@@ -92,23 +97,23 @@ def sync_documents(document_ids: Iterable[int]) -> int:
             documents = session.scalars(documents_query().where(Document.id.in_(ids))).all()
             return [search_record(document) for document in documents]
 
-    return search.index_latest(index_dir(), load)
+    return search.index_latest(index_dir(), load, backend=search_backend())
 
 
 def remove_numbers(numbers: Iterable[str]) -> int:
     """Remove documents, by publication number, from the index."""
-    return search.remove_documents(index_dir(), list(numbers))
+    return search.remove_documents(index_dir(), list(numbers), backend=search_backend())
 
 
 def rebuild_index(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the whole index from the database."""
-    return search.rebuild(index_dir(), iter_records(), progress=progress)
+    return search.rebuild(index_dir(), iter_records(), progress=progress, backend=search_backend())
 
 
 def check_index():
     """Compare the index with the database: missing, stale and extra entries."""
     expected = {record["id"]: record["stamp"] for record in iter_records()}
-    return search.check(index_dir(), expected)
+    return search.check(index_dir(), expected, backend=search_backend())
 
 
 def repair_index(report, batch: int = 500) -> int:

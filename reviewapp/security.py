@@ -33,6 +33,14 @@ RATE_LIMITS = {
     "community.add_comment": "10 per minute; 100 per hour",
 }
 
+# Endpoint -> limit on its GETs: a search costs the server far more than a page, so a client
+# (or a script) cannot occupy the workers with them.
+SEARCH_RATE_LIMITS = {
+    "searchpage.search_page": "30 per minute; 600 per hour",
+    "searchpage.search_api": "30 per minute; 600 per hour",
+    "searchpage.similar": "20 per minute; 300 per hour",
+}
+
 
 # Access logs print request lines and referrers: a reset link's token must not land there.
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
@@ -95,3 +103,7 @@ def register_security(app: Flask) -> None:
         view = app.view_functions.get(endpoint)
         if view is not None:
             app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"])(view)
+    for endpoint, rule in app.config.get("SEARCH_RATE_LIMITS", SEARCH_RATE_LIMITS).items():
+        view = app.view_functions.get(endpoint)
+        if view is not None:
+            app.view_functions[endpoint] = limiter.limit(rule, methods=["GET"])(view)

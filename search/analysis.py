@@ -42,6 +42,9 @@ STOP_WORDS = ENGLISH_STOP_WORDS | PATENT_STOP_WORDS
 
 # Whoosh's default word pattern keeps "802.11" and "e.g" together.
 WORD = re.compile(r"\w+(?:\.\w+)*")
+# The same pattern for pure-ASCII text (nearly every patent): the same words, found about twice
+# as fast, and finding words is most of the time of indexing.
+WORD_ASCII = re.compile(r"\w+(?:\.\w+)*", re.ASCII)
 MIN_LENGTH = 2
 _STEM_CACHE_LIMIT = 500_000
 
@@ -89,7 +92,8 @@ class PatentAnalyzer(Analyzer):
 
     def terms(self, value: str) -> list[str]:
         """Return the indexed terms of a text, in order: the indexing fast path."""
-        words = WORD.findall(value.lower())
+        value = value.lower()
+        words = (WORD_ASCII if value.isascii() else WORD).findall(value)
         stems = self._stems
         missing = set(words).difference(stems)
         if missing:

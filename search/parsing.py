@@ -11,6 +11,7 @@ import re
 from whoosh import query as wq
 from whoosh.qparser import AndGroup, MultifieldParser
 
+from . import cost
 from .phrases import PatentPhrase
 from .results import QuerySyntaxError
 from .schema import CLASS_LEVELS, DEFAULT_FIELDS, FIELD_BOOSTS, build_schema
@@ -82,21 +83,39 @@ def _parser() -> MultifieldParser:
                             group=AndGroup, phraseclass=PatentPhrase)
 
 
-# Queries meaning "everything". Whoosh would read a bare "*" as "has any title, or any
-# claims, or..." and answer it by walking every term of every text field: seconds.
-MATCH_ALL = frozenset({"", "*", "*:*"})
+# Queries meaning "everything": nothing but stars (and parentheses), or "*:*". Whoosh would
+# read "*" as "has any title, or any claims, or..." and walk every term of every text field.
+MATCH_ALL = re.compile(r"^[\s*()]*$|^\s*\*:\*\s*$")
 
 
 def parse(text: str) -> wq.Query:
-    """Parse a user query; an empty one (or "*") matches every document."""
-    if text.strip() in MATCH_ALL:
+    """Parse a user query within the cost bounds; an empty one (or "*") matches everything.
+
+    Raises ``QuerySyntaxError`` for anything malformed, ``QueryTooCostlyError`` (a subclass)
+    for a query over the bounds of ``search.cost``.
+    """
+    if MATCH_ALL.match(text):
         return wq.Every()
     _check_quotes(text)
     unquoted = _QUOTED.sub(" ", text)
     _check_parentheses(unquoted)
     _check_fields(unquoted)
-    q = _parser().parse(text)
+    try:
+        q = _parser().parse(text)
+    except Exception as error:  # Whoosh's parser fails on odd input ("NOT NOT NOT") with
+        # IndexError and friends; whatever it is, the query is what the user must change.
+        raise QuerySyntaxError(_parse_failure(text, error)) from error
     bad = _first_error(q)
     if bad is not None:
         raise QuerySyntaxError(_error_message(text, bad))
+    cost.check_shape(q)
     return q
+
+
+def _parse_failure(text: str, error: Exception) -> str:
+    """Return what to tell the user about a query the parser could not read at all."""
+    if _DATE_FIELD.search(_QUOTED.sub(" ", text)):
+        return (f"Could not read a date in the query. Write dates as 2012, 201203 or "
+                "20120315, and ranges as [2010 TO 2012].")
+    return ("Could not read this query: check the operators (AND, OR, NOT each need a word "
+            "or group after them) and the ranges ([2010 TO 2012]).")

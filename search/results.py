@@ -11,6 +11,10 @@ class QuerySyntaxError(ValueError):
     """A query the user typed could not be understood; ``str(exc)`` says why, politely."""
 
 
+class QueryTooCostlyError(QuerySyntaxError):
+    """A query over the cost bounds (see ``search.cost``); ``str(exc)`` says which."""
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """One matching document as a result list shows it.

@@ -14,12 +14,13 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import pickle
 import shutil
 import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Any, Iterator
 
 POINTER = "CURRENT"
 LOCK_FILE = "write.lock"
@@ -140,3 +141,18 @@ def live_builds(index_dir: Path) -> list[Path]:
         else:
             shutil.rmtree(building, ignore_errors=True)
     return live
+
+
+def journal(building: Path, op: str, payload: list[Any]) -> None:
+    """Append an operation to a rebuild's journal (the rebuild replays it before its swap)."""
+    with open(building / JOURNAL, "ab") as handle:
+        pickle.dump((op, payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_journal(handle: IO[bytes]) -> Iterator[tuple[str, list[Any]]]:
+    """Yield journalled operations in order."""
+    while True:
+        try:
+            yield pickle.load(handle)
+        except EOFError:
+            return

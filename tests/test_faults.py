@@ -380,7 +380,7 @@ LEAKS_A_FILE = pytest.mark.filterwarnings("ignore::ResourceWarning",
     pytest.param(name, marks=LEAKS_A_FILE if name in ("garbage table of contents", "truncated segment") else ())
     for name in DAMAGE])
 def test_missing_or_damaged_index_is_reported_and_rebuilt(app, db, client, runner, caplog, tmp_path, damage):
-    from search import reader
+    from search.backends.whoosh import reader
 
     from reviewapp.indexing import rebuild_index
 

@@ -52,10 +52,16 @@ def database(tmp_path):
 
 
 @pytest.fixture
-def site(database, tmp_path):
+def backend(request) -> str:
+    """Return the search backend of the site (the test's parameter)."""
+    return request.param
+
+
+@pytest.fixture
+def site(database, tmp_path, backend):
     """Three pending and three open applications, four volunteers and an administrator."""
     app = create_app(faults.app_config(tmp_path, database, INSTANCE_PATH=str(tmp_path / "server"),
-                                HUEY_IMMEDIATE=True))
+                                HUEY_IMMEDIATE=True, SEARCH_BACKEND=backend))
     faults.migrate(app)
     with app.app_context():
         pending = [make_application(status="pending", title=f"Pending battery cooler {n}")
@@ -145,9 +151,16 @@ def index_matches_database(app) -> bool:
     return report.ok
 
 
-@pytest.mark.parametrize("writer", ["redis-queue", "sqlite-queue", "web-workers"])
-def test_concurrent_edits_through_four_workers_reach_the_index(site, tmp_path, writer):
-    extra = {"REVIEWAPP_QUEUE_NAME": f"edits-{uuid.uuid4().hex[:10]}"}
+# The index is part of the contract suite (tests/search/contract): every backend, through the
+# app. Whoosh with every writer; tantivy with the Redis queue worker (production) and with four
+# web workers contending for the write lock (the hardest case for the one-writer rule).
+@pytest.mark.parametrize("backend, writer", [
+    ("whoosh", "redis-queue"), ("whoosh", "sqlite-queue"), ("whoosh", "web-workers"),
+    ("tantivy", "redis-queue"), ("tantivy", "web-workers"),
+], indirect=["backend"])
+def test_concurrent_edits_through_four_workers_reach_the_index(site, tmp_path, backend, writer):
+    extra = {"REVIEWAPP_QUEUE_NAME": f"edits-{uuid.uuid4().hex[:10]}",
+             "REVIEWAPP_SEARCH_BACKEND": backend}
     if writer == "redis-queue":
         extra["REVIEWAPP_REDIS_URL"] = faults.require_redis()
     if writer == "web-workers":

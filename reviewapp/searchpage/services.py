@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import search
 from flask import current_app
 
+from ..indexing import search_backend
 from ..models import Application, Claim
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def is_index_damage(error: BaseException) -> bool:
 def readable_index() -> Iterator[None]:
     """Turn a missing or damaged index into SearchUnavailable (logged), never a 500."""
     try:
-        if not search.exists(index_dir()):
+        if not search.exists(index_dir(), backend=search_backend()):
             log.error("search index missing at %s: run `reviewapp index rebuild`", index_dir())
             raise SearchUnavailable(NOT_BUILT)
         yield
@@ -61,7 +62,8 @@ def search_documents(q: str, *, filters: dict, before: dt.date | None, sort: str
     """Run a user query; raise QuerySyntaxError for bad syntax, SearchUnavailable without a usable index."""
     with readable_index():
         return search.query(index_dir(), q or "*", filters=filters, before=before, sort=sort, page=page,
-                            pagelen=pagelen or current_app.config["ITEMS_PER_PAGE"])
+                            pagelen=pagelen or current_app.config["ITEMS_PER_PAGE"],
+                            backend=search_backend())
 
 
 @dataclass
@@ -84,7 +86,8 @@ def find_similar(application: Application, claim: Claim, limit: int = 20) -> Sim
     before = prior_art_date(application)
     with readable_index():
         results = search.like_claim(index_dir(), claim.text, before=before, limit=limit,
-                                    exclude_id=application.document.publication_number)
+                                    exclude_id=application.document.publication_number,
+                                    backend=search_backend())
     return SimilarDocuments(claim=claim, before=before, results=results)
 
 

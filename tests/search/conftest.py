@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import search
-from search import reader
+from search.backends.whoosh import reader
 
 
 def make_doc(doc_id: str, **fields: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import random
 from whoosh import query as wq
 
 import search
-from search import reader
+from search.backends.whoosh import reader
 from search.phrases import PatentPhrase
 
 from .conftest import make_doc
@@ -47,7 +47,7 @@ def test_repeated_words_and_missing_words(index_dir):
 def test_positions_decode_like_whoosh():
     from whoosh.formats import Positions
 
-    from search.postings import positions
+    from search.backends.whoosh.postings import positions
 
     fmt = Positions()
     for poslist in ([0], [3, 4, 9], list(range(0, 3000, 7)), [46], [1, 46, 92]):

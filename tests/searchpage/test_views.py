@@ -57,6 +57,17 @@ def test_malformed_query_gets_a_friendly_message(client, library):
     assert response.status_code == 400 and "error" in response.get_json()
 
 
+@pytest.mark.parametrize("q", ["?*", "**x", "title:* OR claims:*", "a OR *", "NOT NOT NOT",
+                               "publication_date:[1 TO]"])
+def test_costly_or_broken_queries_get_a_message_page_and_json_400(client, library, q):
+    response = client.get("/search", query_string={"q": q})
+    assert response.status_code == 200
+    assert 'class="error"' in response.get_data(as_text=True)
+    response = client.get("/api/v1/search", query_string={"q": q})
+    assert response.status_code == 400 and response.is_json
+    assert set(response.get_json()) == {"error"} and response.get_json()["error"]
+
+
 def test_json_search(client, library):
     data = client.get("/api/v1/search?q=title:saddle").get_json()
     assert data["total"] == 1

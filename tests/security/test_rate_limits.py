@@ -15,7 +15,7 @@ import pytest
 
 from reviewapp import PROJECT_ROOT, create_app
 from reviewapp.extensions import db as _db
-from reviewapp.security import RATE_LIMITS
+from reviewapp.security import RATE_LIMITS, SEARCH_RATE_LIMITS
 from tests.conftest import base_config, empty_tables
 
 from .conftest import build_world
@@ -80,6 +80,22 @@ def test_limited_endpoint_answers_429_after_its_limit(app, client, auth, endpoin
     assert other_address.status_code != 429
     if (endpoint, "GET") in ROUTES:
         assert client.get(path).status_code in (200, 302)
+
+
+@pytest.mark.parametrize("endpoint, path", [("searchpage.search_page", "/search?q=coil"),
+                                            ("searchpage.search_api", "/api/v1/search?q=coil")])
+def test_searches_are_limited_per_client(app, client, endpoint, path):
+    """Let a client search `limit` times a minute, then answer 429 (JSON from the API)."""
+    limit = per_minute(SEARCH_RATE_LIMITS[endpoint])
+    for attempt in range(limit):
+        assert client.get(path).status_code != 429, f"{endpoint}: refused at attempt {attempt + 1}"
+    refused = client.get(path)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    if path.startswith("/api/"):
+        assert refused.is_json and "error" in refused.get_json()
+    else:
+        assert "429 Too Many Requests" in refused.get_data(as_text=True)
+    assert client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code != 429
 
 
 # --- shared between workers -----------------------------------------------------------------

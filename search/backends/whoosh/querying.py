@@ -5,6 +5,8 @@ import datetime as dt
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal
 
@@ -13,18 +15,19 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
+from ...cost import Budget, check_expansion
 from .docsets import matching_docs
 from .docvalues import NO_DATE, publication_dates
 from .facets import count_facets
-from .parsing import parse
+from ...parsing import parse
 from .postings import Postings
 from .ranking import rank, rankable
 from .reader import View, searching
-from .results import CheckReport, Hit, Results
-from .schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
-from .snippets import snippet
+from ...results import CheckReport, Hit, Results
+from ...schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
+from ...snippets import snippet
 
-Sort = Literal["relevance", "date", "date_asc"]
+Sort = Literal["relevance", "date", "date_asc"]  # as search.Sort
 Terms = dict[str, frozenset[str]]
 
 # Where a snippet comes from, in order of preference.
@@ -161,23 +164,32 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
           before: dt.date | None = None, sort: Sort = "relevance", page: int = 1,
           pagelen: int = 20, facets: bool = True) -> Results:
     """Search with the user query language; see ``search.query``."""
+    budget = Budget()
     parsed = parse(q)
     if sort not in ("relevance", "date", "date_asc"):
         raise ValueError(f"unknown sort {sort!r}: use relevance, date or date_asc")
     with searching(Path(index_dir)) as view:
+        check_expansion(parsed, partial(_expansions, view.searcher.reader()))
         postings = Postings(view.searcher, view.postings)
         docs = matching_docs(postings, parsed)
+        budget.check()
         allowed = _allowed_docs(view, postings, filters, before)
         if allowed is not None:
             docs &= allowed
         page, pagecount = _page_bounds(len(docs), page, pagelen)
         ranked = _ranked(view, postings, parsed, docs, sort, limit=page * pagelen)
+        budget.check()
         terms = _matched_terms(parsed, view.searcher.reader())
         start = (page - 1) * pagelen
         hits = [_hit(view, docnum, score, terms, SNIPPET_FIELDS)
                 for docnum, score in ranked[start:start + pagelen]]
         facet_counts = count_facets(view, docs) if facets else {}
     return Results(len(docs), page, pagecount, hits, facet_counts)
+
+
+def _expansions(reader: IndexReader, leaf: wq.Query, cap: int) -> int:
+    """Return how many indexed terms a wildcard or range leaf stands for, up to cap + 1."""
+    return sum(1 for _ in islice(leaf.expanded_terms(reader), cap + 1))
 
 
 def _key_terms(view: View, claim_text: str) -> list[tuple[str, float]]:

@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 import search  # noqa: F401 - installs the fix
-from search.patches import ViewBufferFile, ViewReader
+from search.backends.whoosh.patches import ViewBufferFile, ViewReader
 from whoosh.filedb import compound
 
 

@@ -9,10 +9,11 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.filedb.filestore import FileStorage
 
 import search
-from search import bulk, reader, store, writer
+from search import store
+from search.backends.whoosh import bulk, reader, writer
 from search.schema import build_schema, to_fields
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 WORDS = ("gear shaft rotor battery cell anode cathode electrode signal antenna wireless "
          "encoder decoder frame packet valve piston pump sensor heat fluid lens image "

@@ -23,11 +23,12 @@ def _doc(worker: int, n: int, stamp: str) -> dict:
             "claims": "a widget comprising a gear", "stamp": stamp}
 
 
-def churn(index_dir: str, worker: int) -> list[str]:
+def churn(index_dir: str, worker: int, backend: str) -> list[str]:
     """Index, re-index and remove this worker's documents in small, shuffled batches.
 
     Returns the errors met (tracebacks), so the parent can assert there were none.
     """
+    search.default_backend = backend  # a spawned process starts with the default
     rng = random.Random(worker)
     errors: list[str] = []
     numbers = list(range(DOCS_PER_WORKER))
@@ -58,3 +59,25 @@ def _attempt(errors: list[str], function, *args) -> None:
         function(*args)
     except Exception:  # the test reports every error, whatever it is
         errors.append(traceback.format_exc())
+
+
+def write_forever(index_dir: str, backend: str, ready) -> None:
+    """Index a first batch, signal ``ready``, then keep writing big batches until killed."""
+    search.default_backend = backend
+    search.index_documents(index_dir, [
+        {"id": f"KEEP-{n}", "title": "committed before the crash", "stamp": "1"}
+        for n in range(20)])
+    ready.set()
+    text = "a long description of a gear train with many words " * 400
+    n = 0
+    while True:
+        search.index_documents(index_dir, [
+            {"id": f"LATE-{n}-{k}", "title": "written while killed", "description": text,
+             "stamp": "1"} for k in range(200)])
+        n += 1
+
+
+def add_one(index_dir: str, backend: str, doc_id: str) -> None:
+    """Index one document from another process."""
+    search.default_backend = backend
+    search.index_documents(index_dir, [{"id": doc_id, "title": "levitation", "stamp": "1"}])

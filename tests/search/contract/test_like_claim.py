@@ -5,7 +5,7 @@ import datetime as dt
 
 import search
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 CLAIM = (
     "1. A braking apparatus for a bicycle, comprising: a damper containing a "
@@ -97,19 +97,3 @@ def test_like_claim_with_only_unknown_words_finds_nothing(index_dir):
     search.index_documents(index_dir, DISTRACTORS)
     results = search.like_claim(index_dir, "zyxxy quuxable", before=None)
     assert (results.total, results.hits, results.key_terms) == (0, [], [])
-
-
-def test_the_postings_budget_keeps_the_most_important_pairs_that_fit(index_dir, monkeypatch):
-    from search import querying, reader
-
-    search.index_documents(index_dir, [*DISTRACTORS, PRIOR_ART])
-    monkeypatch.setattr(querying, "CLAIM_POSTINGS_BUDGET", 5)
-    with reader.searching(index_dir) as view:
-        searcher = view.searcher
-        terms = querying._key_terms(view, CLAIM)
-        chosen = querying._claim_query(terms, searcher.reader()).subqueries
-        postings = [searcher.doc_frequency(t.fieldname, t.text) for t in chosen]
-    assert sum(postings) <= 5
-    assert (chosen[0].fieldname, chosen[0].text) == ("title", terms[0][0])
-    boosts = [t.boost for t in chosen]
-    assert boosts == sorted(boosts, reverse=True)

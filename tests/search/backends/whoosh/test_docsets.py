@@ -6,12 +6,12 @@ import random
 import pytest
 
 import search
-from search import reader
-from search.docsets import matching_docs
+from search.backends.whoosh import reader
+from search.backends.whoosh.docsets import matching_docs
 from search.parsing import parse
-from search.postings import Postings
+from search.backends.whoosh.postings import Postings
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 WORDS = "gear shaft spring lever valve pump seal rotor".split()
 

@@ -16,7 +16,7 @@ from itertools import chain
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from .schema import FACETS
+from ...schema import FACETS
 
 FacetRow = tuple[str, ...]
 Build = Callable[[IndexReader], Sequence]

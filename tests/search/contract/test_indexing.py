@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import search
 
-from .conftest import CORPUS, make_doc
+from tests.search.conftest import CORPUS, make_doc
 
 
 def ids(results: search.Results) -> list[str]:

@@ -27,7 +27,7 @@ from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from .schema import PatentText, encode_positions
+from ...schema import PatentText, encode_positions
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]

@@ -5,16 +5,17 @@ import pytest
 from whoosh.scoring import BM25F
 
 import search
-from search import reader, store
-from search.docsets import matching_docs
-from search.docvalues import SegmentCache
+from search import store
+from search.backends.whoosh import reader
+from search.backends.whoosh.docsets import matching_docs
+from search.backends.whoosh.docvalues import SegmentCache
 from search.parsing import parse
-from search.postings import Postings
-from search.ranking import rank, rankable
-from search.scoring import CachedLengthsBM25F
-from search.writer import open_index
+from search.backends.whoosh.postings import Postings
+from search.backends.whoosh.ranking import rank, rankable
+from search.backends.whoosh.scoring import CachedLengthsBM25F
+from search.backends.whoosh.writer import open_index
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 
 def scores(index_dir, q, weighting) -> dict[int, float]:

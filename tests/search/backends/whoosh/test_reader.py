@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import search
-from search import reader
+from search.backends.whoosh import reader
 
-from .conftest import make_doc
+from tests.search.conftest import make_doc
 
 
 def ids(results) -> set[str]:
@@ -57,7 +57,7 @@ def test_cached_posting_lists_never_return_deleted_or_changed_documents(corpus_i
 
 
 def test_postings_cache_keeps_recent_lists_within_its_budget():
-    from search.postings import PostingsCache, SegmentPostings
+    from search.backends.whoosh.postings import PostingsCache, SegmentPostings
 
     cache, reads = PostingsCache(budget=10), []
 

@@ -13,8 +13,8 @@ from operator import itemgetter
 
 from .docvalues import KEY_SEPARATOR, facet_rows
 from .reader import View
-from .results import Facets
-from .schema import FACETS
+from ...results import Facets
+from ...schema import FACETS
 
 # Values kept per facet, most frequent first: a page shows a handful, and CPC groups alone
 # can number thousands in a large result set.

@@ -11,7 +11,6 @@ replays the journal under the lock just before it swaps generations, so no updat
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,8 +22,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
-from . import bulk, store
-from .schema import build_schema, to_fields
+from . import bulk
+from ... import store
+from ...schema import build_schema, to_fields
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]
@@ -117,7 +117,7 @@ def _apply_locked(index_dir: Path, op: str, payload: list[Any]) -> Any:
     finally:
         ix.close()
     for building in store.live_builds(index_dir):
-        _journal(building, op, payload)
+        store.journal(building, op, payload)
     return result
 
 
@@ -158,30 +158,15 @@ def _cancel(writer: IndexWriter) -> None:
             task.join()
 
 
-def _journal(building: Path, op: str, payload: list[Any]) -> None:
-    """Append an operation to a rebuild's journal."""
-    with open(building / store.JOURNAL, "ab") as handle:
-        pickle.dump((op, payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
-
-
 def _replay(ix: FileIndex, building: Path) -> None:
     """Apply a rebuild's journal to its new index (caller holds the write lock)."""
     path = building / store.JOURNAL
     if not path.exists():
         return
     with open(path, "rb") as handle, _committing(ix.writer()) as writer:
-        for op, payload in _read_journal(handle):
+        for op, payload in store.read_journal(handle):
             _OPERATIONS[op](writer, payload)
     path.unlink()
-
-
-def _read_journal(handle) -> Iterator[tuple[str, list[Any]]]:
-    """Yield journalled operations in order."""
-    while True:
-        try:
-            yield pickle.load(handle)
-        except EOFError:
-            return
 
 
 def _unique_by_id(batch: Iterable[Fields]) -> list[Fields]:

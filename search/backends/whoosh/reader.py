@@ -23,7 +23,7 @@ from pathlib import Path
 from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
-from . import store
+from ... import store
 from .docvalues import SegmentCache
 from .postings import PostingsCache
 from .scoring import CachedLengthsBM25F

@@ -1,0 +1,262 @@
+"""Queries on tantivy: user queries with facets, query-by-claim and the index check.
+
+The query is parsed and bounded by the shared language (``search.parsing``, ``search.cost``)
+and translated (``translate``); tantivy ranks with BM25, counts every match, sorts by the day
+number fast field and counts facets with terms aggregations over fast fields. Snippets come
+from the shared ``search.snippets`` over the stored text, so they read as Whoosh's do.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from whoosh import query as wq
+
+from ...analysis import WORD
+from ...cost import Budget
+from ...parsing import parse
+from ...results import CheckReport, Facets, Hit, Results
+from ...schema import CLASS_LEVELS, FACETS, FIELD_BOOSTS, FILTERS, canonical_class_value
+from ...snippets import snippet
+from .documents import PROSE_FIELDS, analysed, stored_fields
+from .documents import _whoosh_schema as whoosh_schema
+from .index import searcher as open_searcher
+from .translate import both, day_range, everything, glob_regex, term, to_tantivy
+
+Occur = tantivy.Occur
+Terms = dict[str, frozenset[str]]
+
+SNIPPET_FIELDS = ("abstract", "claims")
+CLAIM_SNIPPET_FIELDS = ("claims", "abstract")
+KEY_TERMS = 12
+CLAIM_POSTINGS_BUDGET = 30_000
+# Facet values kept per facet (as Whoosh's backend), from this many asked of tantivy.
+FACET_VALUES = 50
+FACET_ASKED = 1_000
+CHECK_BATCH = 10_000
+
+
+def _stem(word: str) -> str | None:
+    """Return the indexed form of a word (None for a stop word)."""
+    return whoosh_schema()["claims"].analyzer.stem(word)
+
+
+def _filter_part(name: str, value: Any) -> tantivy.Query:
+    """Return the query of one filter; a list of values means any of them."""
+    if name not in FILTERS:
+        raise ValueError(f"unknown filter {name!r}; use one of {', '.join(FILTERS)}")
+    values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    terms = [term(name, _filter_value(name, v)) for v in values]
+    return terms[0] if len(terms) == 1 else both(*((Occur.Should, t) for t in terms))
+
+
+def _filter_value(name: str, value: Any) -> str:
+    """Return a filter value as indexed."""
+    text = str(value).strip()
+    if name in CLASS_LEVELS:
+        return canonical_class_value(name, text)
+    return text.lower() if name == "tags" else text
+
+
+def _restricted(q: tantivy.Query, filters: Mapping[str, Any] | None,
+                before: dt.date | None) -> tantivy.Query:
+    """Return q restricted by the filters and to documents published before ``before``."""
+    parts = [_filter_part(name, value) for name, value in (filters or {}).items()
+             if value not in (None, "", [], ())]
+    if before is not None:  # an undated document is never "before": it cannot be shown prior
+        parts.append(day_range("publication_date", None, before - dt.timedelta(days=1)))
+    if not parts:
+        return q
+    return both((Occur.Must, q), *((Occur.Must, part) for part in parts))
+
+
+def _page_bounds(total: int, page: int, pagelen: int) -> tuple[int, int]:
+    """Return (page, pagecount), the page clamped into range."""
+    if pagelen < 1:
+        raise ValueError("pagelen must be at least 1")
+    pagecount = max(1, math.ceil(total / pagelen))
+    return min(max(1, page), pagecount), pagecount
+
+
+def _search(searcher: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int, offset: int):
+    """Return tantivy's SearchResult of one page in the requested order."""
+    if sort == "relevance":
+        return searcher.search(q, limit, count=True, offset=offset)
+    order = tantivy.Order.Desc if sort == "date" else tantivy.Order.Asc
+    # Undated documents have no value and come last in either order.
+    return searcher.search(q, limit, count=True, order_by_field="pubday", offset=offset,
+                           order=order)
+
+
+def _facets(searcher: tantivy.Searcher, q: tantivy.Query) -> Facets:
+    """Return facet -> [(value, count)], most frequent first (ties by value), for q's matches."""
+    aggregations = {name: {"terms": {"field": name, "size": FACET_ASKED}} for name in FACETS}
+    answer = searcher.aggregate(q, aggregations)
+    facets: Facets = {}
+    for name in FACETS:
+        buckets = answer.get(name, {}).get("buckets", [])
+        pairs = sorted(((str(b["key"]), int(b["doc_count"])) for b in buckets),
+                       key=lambda pair: (-pair[1], pair[0]))
+        facets[name] = pairs[:FACET_VALUES]
+    return facets
+
+
+def _matched_terms(q: wq.Query) -> tuple[Terms, list[tuple[str, re.Pattern[str]]]]:
+    """Return field -> terms a query looks for, and its wildcards (NOT parts left out)."""
+    found: dict[str, set[str]] = {}
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+
+    def walk(node: wq.Query) -> None:
+        if isinstance(node, wq.Not):
+            return
+        if isinstance(node, wq.Term):
+            found.setdefault(node.fieldname, set()).add(node.text)
+        elif isinstance(node, wq.Phrase):
+            found.setdefault(node.fieldname, set()).update(node.words)
+        elif isinstance(node, wq.Prefix):
+            patterns.append((node.fieldname, re.compile(re.escape(node.text) + ".*")))
+        elif isinstance(node, wq.Wildcard):
+            patterns.append((node.fieldname, re.compile(glob_regex(node.text))))
+        if isinstance(node, wq.AndNot):
+            walk(node.a)
+            return
+        for child in node.children():
+            walk(child)
+
+    walk(q)
+    return {field: frozenset(texts) for field, texts in found.items()}, patterns
+
+
+def _with_wildcards(stored: Mapping[str, Any], terms: Terms,
+                    patterns: list[tuple[str, re.Pattern[str]]]) -> Terms:
+    """Return terms plus the words of this document that the wildcards matched."""
+    if not patterns:
+        return terms
+    merged = {field: set(texts) for field, texts in terms.items()}
+    for field, pattern in patterns:
+        text = stored.get(field) or ""
+        for word in set(WORD.findall(text.lower())):
+            stem = _stem(word)
+            if stem and pattern.fullmatch(stem):
+                merged.setdefault(field, set()).add(stem)
+    return {field: frozenset(texts) for field, texts in merged.items()}
+
+
+def _hit(searcher: tantivy.Searcher, address, score: float, terms: Terms,
+         patterns: list[tuple[str, re.Pattern[str]]], fields: tuple[str, ...]) -> Hit:
+    """Return the plain Hit of a document."""
+    stored = stored_fields(searcher.doc(address))
+    terms = _with_wildcards(stored, terms, patterns)
+    return Hit(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        score=float(score or 0.0),
+        doc_type=stored.get("doc_type", ""),
+        kind=stored.get("kind", ""),
+        publication_date=stored.get("publication_date"),
+        snippet=snippet(stored, fields, terms, _stem),
+        status=stored.get("status", ""),
+        cpc=list(stored.get("cpc_codes") or []),
+    )
+
+
+def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
+          before: dt.date | None = None, sort: str = "relevance", page: int = 1,
+          pagelen: int = 20, facets: bool = True) -> Results:
+    """Search with the user query language; see ``search.query``."""
+    budget = Budget()
+    parsed = parse(q)
+    if sort not in ("relevance", "date", "date_asc"):
+        raise ValueError(f"unknown sort {sort!r}: use relevance, date or date_asc")
+    if pagelen < 1:
+        raise ValueError("pagelen must be at least 1")
+    full = _restricted(to_tantivy(parsed), filters, before)
+    searcher = open_searcher(index_dir)
+    found = _search(searcher, full, sort, pagelen, (max(1, page) - 1) * pagelen)
+    clamped, pagecount = _page_bounds(found.count, page, pagelen)
+    if clamped != page:
+        found = _search(searcher, full, sort, pagelen, (clamped - 1) * pagelen)
+    budget.check()
+    terms, patterns = _matched_terms(parsed)
+    relevance = sort == "relevance"
+    hits = [_hit(searcher, address, score if relevance else 0.0, terms, patterns,
+                 SNIPPET_FIELDS) for score, address in found.hits]
+    counts = _facets(searcher, full) if facets else {}
+    budget.check()
+    return Results(found.count, clamped, pagecount, hits, counts)
+
+
+def _key_terms(searcher: tantivy.Searcher, claim_text: str) -> list[tuple[str, float]]:
+    """Return the claim's most distinctive terms, weighted by TF-IDF over this index.
+
+    As the Whoosh backend: bare numbers dropped, a term's document frequency is its largest in
+    any text field, terms no document holds skipped, the best term weighs 1.
+    """
+    tf = Counter(analysed("claims", claim_text).split())
+    n_docs = searcher.num_docs
+    weights = {}
+    for word, count in tf.items():
+        df = max(searcher.doc_freq(field, word) for field in FIELD_BOOSTS)
+        if df and not word.replace(".", "").isdigit():
+            weights[word] = (1 + math.log(count)) * math.log((n_docs + 1) / (df + 0.5))
+    best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:KEY_TERMS]
+    top = best[0][1] if best and best[0][1] > 0 else 1.0
+    return [(word, weight / top) for word, weight in best if weight > 0]
+
+
+def _claim_query(terms: list[tuple[str, float]], searcher: tantivy.Searcher) -> tantivy.Query:
+    """Return an OR of the key terms over the text fields, within a postings budget."""
+    pairs = sorted(((weight * boost, field, word) for word, weight in terms
+                    for field, boost in FIELD_BOOSTS.items()), reverse=True)
+    chosen, spent = [], 0
+    for importance, field, word in pairs:
+        df = searcher.doc_freq(field, word)
+        if df and (not chosen or spent + df <= CLAIM_POSTINGS_BUDGET):
+            chosen.append((Occur.Should, tantivy.Query.boost_query(term(field, word), importance)))
+            spent += df
+    return both(*chosen)
+
+
+def like_claim(index_dir: Path, claim_text: str, *, before: dt.date | None,
+               limit: int = 20, exclude_id: str | None = None) -> Results:
+    """Find documents like a claim; see ``search.like_claim``."""
+    searcher = open_searcher(index_dir)
+    terms = _key_terms(searcher, claim_text)
+    if not terms:
+        return Results(0, 1, 1, [], {}, [])
+    q = _claim_query(terms, searcher)
+    if exclude_id:
+        q = both((Occur.Must, q), (Occur.MustNot, term("id", exclude_id)))
+    found = searcher.search(_restricted(q, None, before), limit, count=False)
+    wanted = frozenset(word for word, _ in terms)
+    by_field = {field: wanted for field in PROSE_FIELDS}
+    hits = [_hit(searcher, address, score, by_field, [], CLAIM_SNIPPET_FIELDS)
+            for score, address in found.hits]
+    return Results(len(hits), 1, 1, hits, {}, terms)
+
+
+def check(index_dir: Path, expected: Mapping[str, str]) -> CheckReport:
+    """Compare the index with id -> stamp; see ``search.check``."""
+    searcher = open_searcher(index_dir)
+    indexed: dict[str, str] = {}
+    offset = 0
+    while True:
+        found = searcher.search(everything(), CHECK_BATCH, count=False, offset=offset)
+        for _, address in found.hits:
+            stored = stored_fields(searcher.doc(address))
+            indexed[stored["id"]] = str(stored.get("stamp", ""))
+        if len(found.hits) < CHECK_BATCH:
+            break
+        offset += CHECK_BATCH
+    return CheckReport(
+        missing=sorted(set(expected) - set(indexed)),
+        stale=sorted(i for i, stamp in indexed.items()
+                     if i in expected and str(expected[i]) != stamp),
+        extra=sorted(set(indexed) - set(expected)),
+    )

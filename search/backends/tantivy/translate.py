@@ -1,0 +1,151 @@
+"""A parsed query (the shared language's tree, see ``search.parsing``) as a tantivy query.
+
+Whoosh's tree is the language's syntax tree; each node becomes the tantivy query with the same
+matches: terms and phrases on the same analysed terms, wildcards as regular expressions over
+the term dictionary, date ranges on day numbers. Differences, documented in docs/SEARCH.md and
+tested in the contract suite: a sloppy phrase ("a b"~3) counts slop as tantivy does (words in
+between, order kept), and a word range on a text field (title:[a TO c]) is refused.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+
+import tantivy
+from whoosh import query as wq
+from whoosh.util.times import long_to_datetime
+
+from ...results import QuerySyntaxError
+from .documents import DATE_FIELDS, schema
+
+Occur = tantivy.Occur
+Query = tantivy.Query
+
+# Characters with a meaning in tantivy's (Rust) regular expressions.
+_REGEX_SPECIAL = set("\\.+*?()|[]{}^$#&-~")
+
+
+def everything() -> Query:
+    """Return the query matching every document."""
+    return Query.all_query()
+
+
+def nothing() -> Query:
+    """Return a query matching no document."""
+    return Query.boolean_query([])
+
+
+def term(field: str, text: str) -> Query:
+    """Return a term query on an exact indexed term."""
+    return Query.term_query(schema(), field, text)
+
+
+def both(*parts: tuple[Occur, Query]) -> Query:
+    """Return a boolean query of (occur, query) parts."""
+    return Query.boolean_query(list(parts))
+
+
+def _escape(text: str) -> str:
+    """Return text as a literal inside a regular expression."""
+    return "".join("\\" + c if c in _REGEX_SPECIAL else c for c in text)
+
+
+def glob_regex(pattern: str) -> str:
+    """Return a Whoosh wildcard pattern (* any run, ? one character) as a regex."""
+    return "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
+
+
+def day_range(field: str, low: dt.date | None, high: dt.date | None) -> Query:
+    """Return documents whose date field lies in [low, high] (None: open-ended)."""
+    lower = low.toordinal() if low else 0
+    upper = high.toordinal() if high else dt.date.max.toordinal()
+    if lower > upper:
+        return nothing()
+    return Query.range_query(schema(), DATE_FIELDS[field], tantivy.FieldType.Unsigned, lower,
+                             upper, True, True)
+
+
+def _numeric_range(q: wq.NumericRange) -> Query:
+    """Return a date range: the days whose midnight lies within Whoosh's datetime bounds."""
+    low = high = None
+    if q.start is not None:
+        start = long_to_datetime(q.start)
+        low = start.date() if start.time() == dt.time() else start.date() + dt.timedelta(days=1)
+        if q.startexcl and start.time() == dt.time():
+            low += dt.timedelta(days=1)
+    if q.end is not None:
+        end = long_to_datetime(q.end)
+        high = end.date()
+        if q.endexcl and end.time() == dt.time():
+            high -= dt.timedelta(days=1)
+    return day_range(q.fieldname, low, high)
+
+
+def _year_range(q: wq.TermRange) -> Query:
+    """Return a year range as the years it spans (years are exact-value terms)."""
+    try:
+        low = int(q.start) if q.start else 1790
+        high = int(q.end) if q.end else dt.date.today().year + 1
+    except ValueError as error:
+        raise QuerySyntaxError("Write a range of years as year:[2010 TO 2012].") from error
+    low, high = low + q.startexcl, high - q.endexcl
+    years = [(Occur.Should, term("year", str(y))) for y in range(low, min(high, low + 500) + 1)]
+    return both(*years) if years else nothing()
+
+
+def _boosted(query: Query, boost: float) -> Query:
+    """Return the query with its score multiplied by boost (when not 1)."""
+    return query if math.isclose(boost, 1.0) else Query.boost_query(query, boost)
+
+
+def _compound(q: wq.Query, convert: Callable[[wq.Query], Query]) -> Query:
+    """Return And/Or/Not and the binary operators as boolean queries."""
+    if isinstance(q, wq.Not):
+        return both((Occur.Must, everything()), (Occur.MustNot, convert(q.query)))
+    if isinstance(q, wq.AndNot):
+        return both((Occur.Must, convert(q.a)), (Occur.MustNot, convert(q.b)))
+    if isinstance(q, wq.AndMaybe):
+        return both((Occur.Must, convert(q.a)), (Occur.Should, convert(q.b)))
+    if isinstance(q, wq.Require):  # scored by a, filtered by b
+        return both((Occur.Must, convert(q.a)),
+                    (Occur.Must, Query.const_score_query(convert(q.b), 0.0)))
+    if isinstance(q, wq.And):
+        parts = [(Occur.MustNot, convert(sub.query)) if isinstance(sub, wq.Not)
+                 else (Occur.Must, convert(sub)) for sub in q.subqueries]
+        if all(occur == Occur.MustNot for occur, _ in parts):
+            parts.append((Occur.Must, everything()))
+        return both(*parts)
+    if isinstance(q, wq.Or):
+        return both(*((Occur.Should, convert(sub)) for sub in q.subqueries))
+    raise QuerySyntaxError(f"This search backend cannot answer {type(q).__name__} queries.")
+
+
+def to_tantivy(q: wq.Query) -> Query:
+    """Return the tantivy query of a parsed query."""
+    boost = getattr(q, "boost", 1.0)
+    if isinstance(q, wq.Every) and not q.fieldname:
+        return everything()
+    if type(q) is type(wq.NullQuery):
+        return nothing()
+    if isinstance(q, wq.Term):
+        found = term(q.fieldname, q.text)
+    elif isinstance(q, wq.Phrase):
+        words = list(q.words)
+        found = (Query.phrase_query(schema(), q.fieldname, words, max(0, q.slop - 1))
+                 if len(words) > 1 else term(q.fieldname, words[0]) if words else nothing())
+    elif isinstance(q, wq.Prefix):
+        found = Query.regex_query(schema(), q.fieldname, _escape(q.text) + ".*")
+    elif isinstance(q, wq.Wildcard):
+        found = Query.regex_query(schema(), q.fieldname, glob_regex(q.text))
+    elif isinstance(q, wq.NumericRange) and q.fieldname in DATE_FIELDS:
+        found = _numeric_range(q)
+    elif isinstance(q, wq.TermRange) and q.fieldname == "year":
+        found = _year_range(q)
+    elif isinstance(q, wq.TermRange):
+        raise QuerySyntaxError(
+            "Ranges work on dates and years (publication_date:[2010 TO 2012], year:[2010 TO "
+            "2012]), not on words.")
+    else:
+        found = _compound(q, to_tantivy)
+    return _boosted(found, boost)
