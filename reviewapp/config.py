@@ -23,6 +23,9 @@ ENV_KEYS = {
     "REVIEWAPP_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "REVIEWAPP_QUEUE_NAME": "QUEUE_NAME",
     "REVIEWAPP_MAIL_TO_LOG": "MAIL_TO_LOG",
+    "REVIEWAPP_IMPORT_DIR": "IMPORT_DIR",
+    "REVIEWAPP_IMPORT_MAX_UPLOAD_MB": "IMPORT_MAX_UPLOAD_MB",
+    "REVIEWAPP_IMPORT_WORKERS": "IMPORT_WORKERS",
 }
 # Environment values read as on/off rather than as text ("0" is off).
 FLAG_KEYS = ("MAIL_TO_LOG", "HUEY_IMMEDIATE")
@@ -36,6 +39,11 @@ DEFAULTS: dict[str, Any] = {
     "FORWARDED_TOP_N": 10,
     "ITEMS_PER_PAGE": 20,
     "IMPORT_BATCH_SIZE": 200,
+    # Parser processes of an import (None: one per core); files under 8 MB are parsed in-process.
+    "IMPORT_WORKERS": None,
+    # The server folder /admin/imports offers files from ("" : none), and the upload limit.
+    "IMPORT_DIR": "",
+    "IMPORT_MAX_UPLOAD_MB": 200,
     # The site takes no uploads: its largest form (a submission, every field at its maximum,
     # 4-byte characters percent-encoded) is about 0.3 MB. More is refused (413) unread.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
