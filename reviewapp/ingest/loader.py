@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from ..models import Document
 from . import RawDocument, read_raw
 from .hashing import record_hash
-from .pool import parse_in_order
+from .parse import quick_skip
+from .pool import PoolStats, parse_in_order
 from .records import ParseError, PatentRecord, SkippedDocument
 from .writer import UNCHANGED, Pending, Written, unique_by, write_records
 
@@ -211,12 +212,14 @@ def import_files(
     workers: int = 0,
     on_batch: OnBatch | None = None,
     progress: Progress | None = None,
+    stats: PoolStats | None = None,
 ) -> ImportSummary:
     """Import every document under paths (files, directories, zips); see the module docstring.
 
     Documents are parsed by `workers` processes (0: in this one) while this one writes; each
     batch is committed, then on_batch gets its changed document ids (to index them) before the
-    next batch is written. progress(bytes, summary) is called as documents are read.
+    next batch is written. progress(bytes, summary) is called after each batch; stats, if
+    given, adds up what the parser processes spent.
     """
     summary = ImportSummary()
     read = [0]
@@ -231,7 +234,8 @@ def import_files(
 
     batcher = _Batcher(session, summary, batch_size, on_batch, report)
     to_parse = _unknown(session, summary, read_raw(paths, advance), batch_size)
-    for raw, item, content_hash in parse_in_order(to_parse, workers, ahead=2 * batch_size):
+    for raw, item, content_hash in parse_in_order(to_parse, workers, ahead=2 * batch_size,
+                                                         stats=stats):
         _take(summary, batcher, item, content_hash, raw.digest if raw.data else "")
     batcher.flush()
     return summary
@@ -247,7 +251,11 @@ def _unknown(session: Session, summary: ImportSummary, items: Iterable[RawDocume
         for raw in group:
             found = known.get(raw.digest) if raw.data else None
             if found is None:
-                yield raw
+                skip = quick_skip(raw.data) if raw.data else None
+                if skip is None:
+                    yield raw
+                else:  # a sequence listing: no need to send it to a parser process
+                    summary.skip(SkippedDocument(raw.file, raw.index, skip.reason, skip.label))
                 continue
             number, doc_type, document_id = found
             record = PatentRecord(doc_type=doc_type, country="", doc_number="", kind="",

@@ -60,6 +60,17 @@ def _skip(root: str, data: bytes) -> Skip:
     return Skip(f"{SKIPPED_ROOTS[root]}{about}, not a patent document", SKIPPED_LABELS[root])
 
 
+def quick_skip(data: bytes) -> Skip | None:
+    """Return Skip for a document of a type not read, judged from its prolog alone; else None."""
+    try:
+        cleaned, prolog = strip_doctype(data[:1 << 16])
+    except DocumentError:
+        return None
+    if prolog is None or prolog.root not in SKIPPED_ROOTS:
+        return None
+    return _skip(prolog.root, cleaned)
+
+
 def parse_or_skip(data: bytes) -> PatentRecord | Skip:
     """Return the document's record, or Skip for a type deliberately not read."""
     cleaned, prolog = strip_doctype(data)

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
+from dataclasses import dataclass
+from itertools import chain, islice
 
 from . import RawDocument, parse_raw
 from .hashing import record_hash
@@ -31,25 +34,45 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def parse_chunk(chunk: list[RawDocument]) -> list[tuple[Item, str]]:
-    """Parse documents and hash their records (runs in a worker process)."""
+@dataclass
+class PoolStats:
+    """What the parser processes spent: CPU seconds, and the largest one's peak memory (MB)."""
+
+    cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def parse_chunk(chunk: list[RawDocument]) -> tuple[list[tuple[Item, str]], float, float]:
+    """Parse documents and hash their records; also return CPU seconds and peak RSS (MB)."""
+    started = time.process_time()
     results = []
     for raw in chunk:
         item = parse_raw(raw)
         results.append((item, record_hash(item) if isinstance(item, PatentRecord) else ""))
-    return results
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results, time.process_time() - started, peak
 
 
-def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512) -> Iterator[Parsed]:
-    """Yield (document, item, content hash) for each document, in the order given."""
+def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
+                   stats: PoolStats | None = None) -> Iterator[Parsed]:
+    """Yield (document, item, content hash) for each document, in the order given.
+
+    The pool starts with the first document to parse (none: no processes). stats, if given,
+    adds up the workers' CPU seconds.
+    """
+    iterator = iter(raws)
+    first = next(iterator, None)
+    if first is None:
+        return
+    iterator = chain([first], iterator)
     if workers <= 0:
-        for raw in raws:
-            [(item, digest)] = parse_chunk([raw])
+        for raw in iterator:
+            [(item, digest)], _cpu, _peak = parse_chunk([raw])
             yield raw, item, digest
         return
+    stats = stats if stats is not None else PoolStats()
     # forkserver: workers start from a clean process, not a copy of a threaded web server.
     context = multiprocessing.get_context("forkserver")
-    iterator = iter(raws)
     pending: deque[tuple[list[RawDocument], Future]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
@@ -62,7 +85,10 @@ def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512) 
                 if not pending:
                     return
                 chunk, future = pending.popleft()
-                for raw, (item, digest) in zip(chunk, future.result()):
+                results, cpu, peak = future.result()
+                stats.cpu_seconds += cpu
+                stats.peak_rss_mb = max(stats.peak_rss_mb, peak)
+                for raw, (item, digest) in zip(chunk, results):
                     yield raw, item, digest
         finally:
             for _chunk, future in pending:
