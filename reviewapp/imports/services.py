@@ -160,7 +160,10 @@ def save_upload(upload: FileStorage) -> tuple[str, Path]:
     folder = Path(current_app.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}-{name}"
-    upload.save(path)
+    try:
+        upload.save(path)
+    finally:
+        upload.close()  # a large upload is spooled to a temporary file: free it now
     if path.stat().st_size == 0:
         path.unlink()
         raise ImportRequestError("The uploaded file is empty.")
