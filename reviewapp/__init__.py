@@ -129,6 +129,9 @@ def register_blueprints(app: Flask) -> None:
                       examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
+    from .imports.views import register as register_imports
+
+    register_imports(app)
 
 
 def register_transactions(app: Flask) -> None:

@@ -53,29 +53,20 @@ def progress_bar(total: int, label: str, enabled: bool) -> Iterator[Callable[[in
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary object instead of text.")
 def import_command(paths: tuple[str, ...], as_json: bool) -> None:
-    """Import USPTO full-text XML: files, directories or bulk .zip archives."""
-    from flask import current_app
+    """Import USPTO full-text XML: files, directories or bulk .zip archives.
 
+    Every document imported is searchable when the command returns (no worker needed).
+    """
     from .extensions import db
-    from .ingest import read_documents, total_bytes
-    from .ingest.loader import import_records
-    from .tasks import enqueue_index
+    from .imports.services import import_paths
+    from .ingest import total_bytes
 
     with progress_bar(total_bytes(paths), "Importing", enabled=not as_json) as advance:
-        summary = import_records(
-            db.session,
-            read_documents(paths, progress=advance),
-            batch_size=current_app.config["IMPORT_BATCH_SIZE"],
-            on_batch=enqueue_index,
-        )
+        summary = import_paths(db.session, list(paths), progress=lambda n, _summary: advance(n))
     if as_json:
         click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
         return
-    click.echo(
-        f"Imported {summary.applications} application(s) and {summary.grants} grant(s) "
-        f"({summary.created} new, {summary.updated} updated, {summary.unchanged} unchanged); "
-        f"skipped {summary.skipped}; {len(summary.errors)} error(s)."
-    )
+    click.echo(summary.headline())
     for error in summary.errors:
         where = f"{error['file']} document {error['document']}"
         if error.get("line"):

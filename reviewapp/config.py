@@ -28,6 +28,9 @@ ENV_KEYS = {
     "REVIEWAPP_MAIL_TO_LOG": "MAIL_TO_LOG",
     "REVIEWAPP_TRUSTED_HOSTS": "TRUSTED_HOSTS",
     "REVIEWAPP_REMEMBER_DAYS": "REMEMBER_DAYS",
+    "REVIEWAPP_IMPORT_DIR": "IMPORT_DIR",
+    "REVIEWAPP_IMPORT_MAX_UPLOAD_MB": "IMPORT_MAX_UPLOAD_MB",
+    "REVIEWAPP_IMPORT_WORKERS": "IMPORT_WORKERS",
 }
 SEARCH_BACKENDS = ("whoosh", "tantivy")  # as search.BACKENDS (config imports no search engine)
 # Environment values read as on/off rather than as text ("0" is off).
@@ -45,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     # takes `reviewapp index rebuild` (docs/OPERATIONS.md).
     "SEARCH_BACKEND": "whoosh",
     "IMPORT_BATCH_SIZE": 200,
+    # Parser processes of an import (None: one per core); files under 8 MB are parsed in-process.
+    "IMPORT_WORKERS": None,
+    # The server folder /admin/imports offers files from ("" : none), and the upload limit.
+    "IMPORT_DIR": "",
+    "IMPORT_MAX_UPLOAD_MB": 200,
     # The site takes no uploads: its largest form (a submission, every field at its maximum,
     # 4-byte characters percent-encoded) is about 0.3 MB. More is refused (413) unread.
     "MAX_CONTENT_LENGTH": 1024 * 1024,

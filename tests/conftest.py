@@ -31,6 +31,7 @@ from werkzeug.serving import make_server  # noqa: E402
 
 from reviewapp import create_app  # noqa: E402
 from reviewapp.extensions import db as _db  # noqa: E402
+from reviewapp.imports.services import IMPORT_THREAD  # noqa: E402
 from reviewapp.ranking.services import TRAIN_THREAD  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("REVIEWAPP_TEST_DATABASE_URL", "")
@@ -92,13 +93,13 @@ def app(migrated_database, tmp_path):
 
 
 def join_training_threads() -> None:
-    """Wait for a retrain a test started (the in-process queue runs it on a thread).
+    """Wait for a retrain or import a test started (the in-process queue runs it on a thread).
 
     The thread uses this test's database and model folder: left running, it would write into
     the next test's.
     """
     for thread in threading.enumerate():
-        if thread.name == TRAIN_THREAD:
+        if thread.name in (TRAIN_THREAD, IMPORT_THREAD):
             thread.join(timeout=300)
 
 

@@ -1,7 +1,7 @@
 """job outbox; verdict counters recounted from the feedback rows
 
 Revision ID: 9e51c0a7d3b2
-Revises: 4d232623436e
+Revises: 5e1c0a7d9b21
 Create Date: 2026-12-06 16:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9e51c0a7d3b2'
-down_revision = '4d232623436e'
+down_revision = '5e1c0a7d9b21'
 branch_labels = None
 depends_on = None
 

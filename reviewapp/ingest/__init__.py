@@ -10,21 +10,24 @@ No database and no Flask here. Errors about one document are yielded, never rais
 """
 from __future__ import annotations
 
+import hashlib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from .fields import DocumentError
-from .parse import Skip, parse_document, parse_or_skip
+from .parse import PARSER_VERSION, Skip, parse_document, parse_or_skip
 from .records import ClaimRecord, ParseError, PatentRecord, ReferenceRecord, SkippedDocument
 from .sources import Stream, file_size, input_files, streams, total_bytes
 from . import split
 from .split import split_documents
 
 __all__ = [
-    "ClaimRecord", "DocumentError", "ParseError", "PatentRecord", "ReferenceRecord",
-    "SkippedDocument", "parse_document", "read_documents", "split_documents", "total_bytes",
+    "ClaimRecord", "DocumentError", "ParseError", "PatentRecord", "RawDocument", "ReferenceRecord",
+    "SkippedDocument", "parse_document", "parse_raw", "read_documents", "read_raw", "split_documents",
+    "total_bytes",
 ]
 
 Item = PatentRecord | ParseError | SkippedDocument
@@ -67,8 +70,24 @@ class _Meter:
         self.reported = max(self.reported, target)
 
 
-def _item(name: str, index: int, line: int, data: bytes) -> Item:
-    """Return what one split document yields."""
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One document's bytes as split from its stream, with where it stood."""
+
+    file: str
+    index: int  # 1-based position in the stream
+    line: int  # line of the stream where it starts
+    data: bytes  # empty when the document was too large to hold
+
+    @property
+    def digest(self) -> str:
+        """Return the SHA-256 of the bytes and the parser version: equal digests parse equally."""
+        return hashlib.sha256(PARSER_VERSION + self.data).hexdigest()
+
+
+def parse_raw(raw: RawDocument) -> Item:
+    """Return what one split document yields: its record, a skip notice or an error."""
+    name, index, line, data = raw.file, raw.index, raw.line, raw.data
     if not data:
         limit = split.MAX_DOCUMENT_BYTES
         return ParseError(name, index, f"document larger than {limit} bytes: not read", line)
@@ -80,19 +99,19 @@ def _item(name: str, index: int, line: int, data: bytes) -> Item:
         message = f"unexpected {type(exc).__name__} while reading: {exc}"
         return ParseError(name, index, message, line)
     if isinstance(result, Skip):
-        return SkippedDocument(name, index, result.reason)
+        return SkippedDocument(name, index, result.reason, result.label)
     result.source, result.position = name, index
     return result
 
 
-def _read_stream(stream: Stream, meter: _Meter) -> Iterator[Item]:
-    """Yield the items of one stream; a read failure midway ends it with a ParseError."""
+def _read_stream(stream: Stream, meter: _Meter) -> Iterator[RawDocument | ParseError]:
+    """Yield the documents of one stream; a read failure midway ends it with a ParseError."""
     meter.start(stream)
     index = position = 0
     try:
         with stream.open() as handle:
             for index, line, data in split_documents(handle):
-                yield _item(stream.name, index, line, data)
+                yield RawDocument(stream.name, index, line, data)
                 # Documents, not chunks read ahead, measure progress; finish() adds the rest.
                 position += len(data)
                 meter.at(position)
@@ -100,12 +119,11 @@ def _read_stream(stream: Stream, meter: _Meter) -> Iterator[Item]:
         yield ParseError(stream.name, index + 1 if index else 0, f"cannot read: {exc}")
 
 
-def read_documents(paths: Iterable[str | Path], progress: Progress | None = None) -> Iterator[Item]:
-    """Yield a record, skip notice or error for every document under paths, streaming.
+def read_raw(paths: Iterable[str | Path], progress: Progress | None = None
+             ) -> Iterator[RawDocument | ParseError]:
+    """Yield every document under paths unparsed, or a ParseError for what cannot be read.
 
-    paths may name XML files, directories (searched recursively for .xml and .zip, sorted) and
-    zip archives (their .xml members are read, side files ignored). progress, if given, is
-    called with the on-disk bytes consumed since its last call; the calls add up to total_bytes.
+    The paths are read as read_documents reads them; progress likewise.
     """
     for path in input_files(paths):
         meter = _Meter(progress, file_size(path))
@@ -115,3 +133,14 @@ def read_documents(paths: Iterable[str | Path], progress: Progress | None = None
             else:
                 yield from _read_stream(stream, meter)
         meter.finish()
+
+
+def read_documents(paths: Iterable[str | Path], progress: Progress | None = None) -> Iterator[Item]:
+    """Yield a record, skip notice or error for every document under paths, streaming.
+
+    paths may name XML files, directories (searched recursively for .xml and .zip, sorted) and
+    zip archives (their .xml members are read, side files ignored). progress, if given, is
+    called with the on-disk bytes consumed since its last call; the calls add up to total_bytes.
+    """
+    for item in read_raw(paths, progress):
+        yield parse_raw(item) if isinstance(item, RawDocument) else item

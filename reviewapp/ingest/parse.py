@@ -21,6 +21,10 @@ READERS: dict[str, Reader] = {
     "patent-application-publication": read_pap,
 }
 SKIPPED_ROOTS = {"sequence-cwu": "sequence listing (sequence-cwu)"}
+# What a summary counts skips by: "5 sequence listings".
+SKIPPED_LABELS = {"sequence-cwu": "sequence listing"}
+# Part of every source hash: a new version makes the next import re-read unchanged bytes.
+PARSER_VERSION = b"reviewapp-ingest 2\n"
 
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
 _FIRST_NUMBER = re.compile(rb"<doc-number>\s*([^<\s]+)")
@@ -30,6 +34,7 @@ class Skip(NamedTuple):
     """A document deliberately not read, and why."""
 
     reason: str
+    label: str = ""
 
 
 def _parser() -> etree.XMLParser:
@@ -52,7 +57,18 @@ def _skip(root: str, data: bytes) -> Skip:
     """Return why a document with this root is skipped, naming its patent when it says which."""
     number = _FIRST_NUMBER.search(data[:4096])
     about = f" of US{number[1].decode('ascii', 'replace')}" if number else ""
-    return Skip(f"{SKIPPED_ROOTS[root]}{about}, not a patent document")
+    return Skip(f"{SKIPPED_ROOTS[root]}{about}, not a patent document", SKIPPED_LABELS[root])
+
+
+def quick_skip(data: bytes) -> Skip | None:
+    """Return Skip for a document of a type not read, judged from its prolog alone; else None."""
+    try:
+        cleaned, prolog = strip_doctype(data[:1 << 16])
+    except DocumentError:
+        return None
+    if prolog is None or prolog.root not in SKIPPED_ROOTS:
+        return None
+    return _skip(prolog.root, cleaned)
 
 
 def parse_or_skip(data: bytes) -> PatentRecord | Skip:

@@ -86,3 +86,4 @@ class SkippedDocument:
     file: str
     document: int
     reason: str
+    label: str = ""  # what summaries count it as: "sequence listing"

@@ -52,14 +52,20 @@ def total_bytes(paths: Iterable[str | Path]) -> int:
 
 
 def _is_zip(path: Path) -> bool:
-    """Tell whether the file is a zip archive, by name or by its first bytes."""
-    if path.suffix.lower() == ".zip":
-        return True
+    """Tell whether the file is a zip archive by its first bytes, whatever its name says.
+
+    A file named .zip that holds XML is read as XML; one that holds neither is opened as a zip,
+    so its error says why it is not one.
+    """
     try:
         with path.open("rb") as handle:
-            return handle.read(len(_ZIP_MAGIC)) == _ZIP_MAGIC
+            head = handle.read(64)
     except OSError:
         return False
+    if head.startswith(_ZIP_MAGIC):
+        return True
+    looks_like_xml = head.lstrip().removeprefix(b"\xef\xbb\xbf").startswith(b"<")
+    return path.suffix.lower() == ".zip" and not looks_like_xml
 
 
 def zip_member_refusal(info: zipfile.ZipInfo) -> str | None:

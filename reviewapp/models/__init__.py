@@ -5,6 +5,7 @@ from .classification import Classification
 from .comment import Comment
 from .document import Document
 from .feedback import ApiToken, Feedback, ForwardedReport, Score
+from .import_run import ImportRun
 from .job import Job
 from .moderation import AuditEntry, Flag
 from .notification import ConflictDeclaration, Notification, Watch
@@ -17,6 +18,7 @@ from .vote import ClaimMark, Vote
 __all__ = [
     "ApiToken", "Application", "AuditEntry", "Claim", "ClaimMark", "Classification", "Comment",
     "ConflictDeclaration", "Document", "Endorsement", "Feedback", "Flag", "ForwardedReport",
-    "Job", "Notification", "Reference", "Score", "Submission", "SubmissionRevision", "Tag", "User",
+    "ImportRun", "Job", "Notification", "Reference", "Score", "Submission", "SubmissionRevision",
+    "Tag", "User",
     "Vote", "Watch", "application_tags", "submission_claims", "submission_tags",
 ]

@@ -24,6 +24,9 @@ class Document(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    # The number without its kind code (US7123456, US20180000016): what citations and
+    # submissions name it by (see priorart.identifiers.number_key).
+    number_key: Mapped[str] = mapped_column(String(32), default="", index=True)
     doc_type: Mapped[str] = mapped_column(String(16), index=True)  # application | grant
     country: Mapped[str] = mapped_column(String(2), default="US")
     doc_number: Mapped[str] = mapped_column(String(20))
@@ -43,6 +46,9 @@ class Document(TimestampMixin, db.Model):
     source: Mapped[str] = mapped_column(String(255), default="")
     # SHA-256 of the parsed record: a re-import with the same content changes nothing.
     content_hash: Mapped[str] = mapped_column(String(64), default="")
+    # SHA-256 of the document's XML as read (and the parser version): a re-import of the same
+    # bytes is recognised without parsing them.
+    source_hash: Mapped[str] = mapped_column(String(64), default="", index=True)
 
     claims: Mapped[list[Claim]] = relationship(
         back_populates="document", order_by="Claim.number", cascade="all, delete-orphan"

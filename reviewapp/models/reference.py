@@ -27,6 +27,8 @@ class Reference(db.Model):
     kind: Mapped[str] = mapped_column(String(8))  # patent | npl
     country: Mapped[str] = mapped_column(String(4), default="")
     number: Mapped[str] = mapped_column(String(32), default="")
+    # The cited document's number as the library keys it (US7123456, EP1234567), "" for NPL.
+    normalised_number: Mapped[str] = mapped_column(String(32), default="", index=True)
     kind_code: Mapped[str] = mapped_column(String(4), default="")
     date: Mapped[dt.date | None] = mapped_column(Date)
     name: Mapped[str] = mapped_column(Text, default="")

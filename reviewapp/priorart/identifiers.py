@@ -226,3 +226,29 @@ def strip_kind_code(publication_number: str, key: str) -> str | None:
         return None
     rest = publication_number[len(key):]
     return rest if rest == "" or KIND_CODE.fullmatch(rest) else None
+
+
+def number_key(publication_number: str, kind: str) -> str:
+    """Return a library document's key: its publication number without the kind code."""
+    if kind and publication_number.endswith(kind):
+        return publication_number[:-len(kind)]
+    return publication_number
+
+
+def reference_key(country: str, number: str, kind_code: str = "") -> str:
+    """Return the key of a cited patent document, as a volunteer's identifier would be keyed.
+
+    `US 7,123,456 B2`, `US7123456` and a grant's `<doc-number>07123456</doc-number>` all give
+    US7123456; "" when there is no number. Numbers no rule reads are kept compacted.
+    """
+    country, number, kind_code = (country or "").strip().upper(), (number or "").strip(), (kind_code or "").strip()
+    if not number:
+        return ""
+    parse = parse_us if country in ("", "US") else parse_foreign
+    prefix = "" if country in ("", "US") or compact(number).startswith(country) else country
+    for text in (f"{prefix}{number} {kind_code}", f"{prefix}{number}"):
+        try:
+            return parse(text).key[:32]
+        except IdentifierError:
+            continue
+    return compact(f"{country}{number}")[:32]

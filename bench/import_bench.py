@@ -1,0 +1,175 @@
+"""Benchmark `reviewapp import` end to end: a weekly-size file into SQLite and PostgreSQL.
+
+    python bench/import_bench.py                     # 10,000 grants, SQLite and PostgreSQL
+    python bench/import_bench.py --documents 1000 --databases sqlite
+    python bench/import_bench.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
+
+The file is built in a temporary folder by renumbering the real shared grants (bench/weekly.py,
+streamed to disk). For each database (a fresh SQLite file; a scratch PostgreSQL database this
+script creates and drops) it imports the file as the command does (parser processes, bulk
+writes, each batch indexed before the command returns), checks the index, then imports the same
+file again. It prints documents/s, CPU seconds (this process, including the index thread, plus
+the parser processes) and per document, peak memory, and the time spent indexing; --json adds
+one JSON object per database. The machine's load (other work) changes wall times, hardly CPU.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from weekly import build_weekly  # noqa: E402
+
+TARGETS = {"docs_per_s_postgresql": 300, "reimport_docs_per_s": 2000, "peak_rss_mb": 600}
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident set size in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def scratch_postgres(admin_url: str) -> tuple[str, callable]:
+    """Create a scratch database; return its URL and a function dropping it."""
+    import psycopg
+
+    name = f"import_bench_{os.getpid()}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin_url.rsplit("/", 1)[0]
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return f"{base}/{name}", drop
+
+
+def run(database_url: str, path: Path, instance: Path, workers: int | None, index: bool = True) -> dict:
+    """Import path twice into a fresh database; return the figures."""
+    from flask_migrate import upgrade
+
+    import reviewapp.indexing as indexing
+    from reviewapp import create_app
+    from reviewapp.extensions import db
+    from reviewapp.imports import services
+    from reviewapp.ingest.pool import PoolStats
+
+    config = {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance),
+              "INDEX_DIR": str(instance / "index"), "HUEY_IMMEDIATE": True}
+    if workers is not None:
+        config["IMPORT_WORKERS"] = workers
+    app = create_app(config)
+    index_seconds = [0.0]
+    sync = indexing.sync_documents
+
+    def timed_sync(ids):
+        started = time.perf_counter()
+        try:
+            return sync(ids) if index else len(ids)
+        finally:
+            index_seconds[0] += time.perf_counter() - started
+
+    indexing.sync_documents = timed_sync
+    figures: dict = {"database": database_url.split(":", 1)[0], "file_mb": round(path.stat().st_size / 1e6),
+                     "indexed": index, "index_check_ok": None}
+    try:
+        with app.app_context():
+            upgrade()
+            for label in ("first", "again"):
+                stats = PoolStats()
+                index_seconds[0] = 0.0
+                wall, cpu = time.perf_counter(), time.process_time()
+                original = services.import_files
+
+                def with_stats(*args, **kwargs):
+                    return original(*args, stats=stats, **kwargs)
+
+                services.import_files = with_stats
+                try:
+                    summary = services.import_paths(db.session, [str(path)])
+                finally:
+                    services.import_files = original
+                wall = time.perf_counter() - wall
+                cpu = time.process_time() - cpu + stats.cpu_seconds
+                documents = summary.documents
+                figures[label] = {
+                    "documents": documents, "created": summary.created, "updated": summary.updated,
+                    "unchanged": summary.unchanged, "errors": len(summary.errors),
+                    "seconds": round(wall, 1), "docs_per_s": round(documents / wall),
+                    "cpu_seconds": round(cpu, 1), "cpu_ms_per_doc": round(1000 * cpu / max(documents, 1), 2),
+                    "index_seconds": round(index_seconds[0], 1),
+                    "peak_rss_mb_main": round(peak_rss_mb()), "peak_rss_mb_parser": round(stats.peak_rss_mb),
+                }
+                if label == "first" and index:
+                    report = indexing.check_index()
+                    figures["index_check_ok"] = report.ok
+            db.engine.dispose()
+    finally:
+        indexing.sync_documents = sync
+    return figures
+
+
+def show(figures: dict) -> None:
+    """Print one database's figures."""
+    print(f"\n{figures['database']}: {figures['file_mb']} MB file")
+    for label in ("first", "again"):
+        f = figures[label]
+        print(f"  {label:5} import: {f['documents']} documents ({f['created']} new, {f['updated']} updated, "
+              f"{f['unchanged']} unchanged, {f['errors']} errors) in {f['seconds']} s = {f['docs_per_s']} docs/s; "
+              f"CPU {f['cpu_seconds']} s ({f['cpu_ms_per_doc']} ms/doc); index {f['index_seconds']} s; "
+              f"peak RSS {f['peak_rss_mb_main']} MB main + {f['peak_rss_mb_parser']} MB per parser")
+    if figures["indexed"]:
+        print(f"  index check after the first import: {'clean' if figures['index_check_ok'] else 'NOT clean'}")
+    else:
+        print("  (--no-index: the database side alone; the command itself always indexes)")
+
+
+def main() -> None:
+    """Build the file, run each database, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--documents", type=int, default=10_000)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--postgres", default=os.environ.get(
+        "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="an administrative URL used to create and drop the scratch database")
+    parser.add_argument("--workers", type=int, default=None, help="parser processes (default: one per core)")
+    parser.add_argument("--no-index", action="store_true",
+                        help="skip the index writes, to measure parsing and database writes alone")
+    parser.add_argument("--json", action="store_true", help="also print one JSON object per database")
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()}")
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        path = Path(tmp) / "ipg-bench.xml"
+        started = time.perf_counter()
+        size = build_weekly(path, args.documents)
+        print(f"built {args.documents} renumbered grants, {size / 1e6:.0f} MB, in "
+              f"{time.perf_counter() - started:.1f} s")
+        for name in args.databases.split(","):
+            instance = Path(tmp) / f"instance-{name}"
+            if name == "sqlite":
+                figures = run(f"sqlite:///{instance}/bench.sqlite3", path, instance, args.workers,
+                              not args.no_index)
+            else:
+                url, drop = scratch_postgres(args.postgres)
+                try:
+                    figures = run(url, path, instance, args.workers, not args.no_index)
+                finally:
+                    drop()
+            show(figures)
+            if args.json:
+                print(json.dumps(figures))
+    print(f"\nload average after: {os.getloadavg()}; targets: {TARGETS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Parse documents in worker processes, results in input order, with a bounded number in flight.
+
+    for raw, item, digest in parse_in_order(raws, workers=2):
+        ...
+
+The splitter stays in the calling process and hands chunks of documents to the pool; at most
+`ahead` documents are read but not yet handed back, so memory stays flat whatever the file's
+size. With workers=0 everything is parsed in the calling process (small inputs, tests).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import chain, islice
+
+from . import RawDocument, parse_raw
+from .hashing import record_hash
+from .records import ParseError, PatentRecord, SkippedDocument
+
+Item = PatentRecord | ParseError | SkippedDocument
+Parsed = tuple[RawDocument, Item, str]  # the document, what it gave, its content hash ("" unless a record)
+
+CHUNK = 8  # documents per task: fewer round trips, still an even spread over the workers
+
+
+def default_workers() -> int:
+    """Return one parser per core (the caller's own work overlaps with theirs)."""
+    return os.cpu_count() or 1
+
+
+@dataclass
+class PoolStats:
+    """What the parser processes spent: CPU seconds, and the largest one's peak memory (MB)."""
+
+    cpu_seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def parse_chunk(chunk: list[RawDocument]) -> tuple[list[tuple[Item, str]], float, float]:
+    """Parse documents and hash their records; also return CPU seconds and peak RSS (MB)."""
+    started = time.process_time()
+    results = []
+    for raw in chunk:
+        item = parse_raw(raw)
+        results.append((item, record_hash(item) if isinstance(item, PatentRecord) else ""))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return results, time.process_time() - started, peak
+
+
+def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
+                   stats: PoolStats | None = None) -> Iterator[Parsed]:
+    """Yield (document, item, content hash) for each document, in the order given.
+
+    The pool starts with the first document to parse (none: no processes). stats, if given,
+    adds up the workers' CPU seconds.
+    """
+    iterator = iter(raws)
+    first = next(iterator, None)
+    if first is None:
+        return
+    iterator = chain([first], iterator)
+    if workers <= 0:
+        for raw in iterator:
+            [(item, digest)], _cpu, _peak = parse_chunk([raw])
+            yield raw, item, digest
+        return
+    stats = stats if stats is not None else PoolStats()
+    # forkserver: workers start from a clean process, not a copy of a threaded web server.
+    context = multiprocessing.get_context("forkserver")
+    pending: deque[tuple[list[RawDocument], Future]] = deque()
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        try:
+            while True:
+                while len(pending) * CHUNK < ahead:
+                    chunk = list(islice(iterator, CHUNK))
+                    if not chunk:
+                        break
+                    pending.append((chunk, pool.submit(parse_chunk, chunk)))
+                if not pending:
+                    return
+                chunk, future = pending.popleft()
+                results, cpu, peak = future.result()
+                stats.cpu_seconds += cpu
+                stats.peak_rss_mb = max(stats.peak_rss_mb, peak)
+                for raw, (item, digest) in zip(chunk, results):
+                    yield raw, item, digest
+        finally:
+            for _chunk, future in pending:
+                future.cancel()

@@ -1,0 +1,61 @@
+"""One import of USPTO files started from the admin page: its source, progress and outcome."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+if TYPE_CHECKING:
+    from .user import User
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+STATUSES = (QUEUED, RUNNING, DONE, FAILED)
+UPLOAD, FOLDER = "upload", "folder"
+
+
+class ImportRun(db.Model):
+    """An import job: who started it from where, how far it got, and what it did."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    origin: Mapped[str] = mapped_column(String(16), default=FOLDER)  # upload | folder
+    source: Mapped[str] = mapped_column(String(255), default="")  # the name shown
+    path: Mapped[str] = mapped_column(String(1024), default="")  # the file the job reads
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED, index=True)
+    total_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    documents_done: Mapped[int] = mapped_column(Integer, default=0)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(String(1024), default="")  # why a run failed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def percent(self) -> int:
+        """Return how far the run got, 0-100, by bytes read."""
+        if self.status == DONE:
+            return 100
+        if not self.total_bytes:
+            return 0
+        return min(100, int(100 * self.bytes_done / self.total_bytes))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (DONE, FAILED)
+
+    def progress_json(self) -> dict[str, Any]:
+        """Return what the progress poll of /admin/imports shows."""
+        return {"id": self.id, "status": self.status, "percent": self.percent,
+                "documents": self.documents_done, "errors": self.error_count,
+                "finished": self.finished}

@@ -1,0 +1,131 @@
+"""`reviewapp import` end to end: summaries, searchable without a worker, re-imports, inputs."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import search
+from sqlalchemy import func, select
+
+import reviewapp.ingest.pool as pool
+import reviewapp.tasks as tasks
+from reviewapp.indexing import check_index, index_dir
+from reviewapp.ingest import PatentRecord, read_documents
+from reviewapp.ingest.loader import import_files, record_hash
+from reviewapp.models import Claim, Document, Reference
+from reviewapp.models.submission import submission_claims
+from tests.factories import make_application, make_submission, make_user
+from tests.ingest.samples import grant, write, zip_bytes
+
+
+@pytest.fixture
+def no_queue(monkeypatch):
+    """Make any use of the job queue fail the test: the import must index by itself."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the import used the job queue: {args}")
+
+    monkeypatch.setattr(tasks, "enqueue", refuse)
+
+
+def run_json(runner, *paths) -> dict:
+    result = runner.invoke(args=["import", "--json", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def titles(number: str) -> list[str]:
+    return [hit.title for hit in search.query(index_dir(), f'id:"{number}"').hits]
+
+
+def test_real_grants_are_searchable_when_the_command_returns_without_a_worker(runner, db, uspto_dir, no_queue):
+    result = runner.invoke(args=["import", str(uspto_dir / "grants")])
+    assert result.exit_code == 0, result.output
+    assert check_index().ok
+    count = db.session.scalar(select(func.count()).select_from(Document))
+    assert search.query(index_dir(), "*").total == count == 228
+    assert "Imported 228 grants and 0 applications (228 new, 0 updated, 0 unchanged): US" in result.output
+    assert "skipped 5 (5 sequence listings); 0 errors." in result.output
+
+
+def test_a_second_import_of_the_same_bytes_parses_nothing(runner, db, uspto_dir, monkeypatch, no_queue):
+    first = run_json(runner, uspto_dir / "grants")
+    parsed = []
+    original = pool.parse_chunk
+    monkeypatch.setattr(pool, "parse_chunk", lambda chunk: parsed.append(len(chunk)) or original(chunk))
+    again = run_json(runner, uspto_dir / "grants")
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, first["created"])
+    assert again["grants"] == first["grants"] and again["skipped_kinds"] == {"sequence listing": 5}
+    assert parsed == []
+    assert check_index().ok
+
+
+def test_a_later_version_updates_the_document_and_its_index_entry(runner, db, tmp_path, no_queue):
+    run_json(runner, write(tmp_path / "a.xml", grant("07000001", title="Old widget")))
+    summary = run_json(runner, write(tmp_path / "b.xml", grant("07000001", title="New widget")))
+    assert (summary["updated"], summary["created"], summary["first_numbers"]) == (1, 0, ["US7000001B2"])
+    assert titles("US7000001B2") == ["New widget"] and check_index().ok
+
+
+def test_an_update_keeps_the_claims_volunteers_linked_to(runner, db, tmp_path):
+    run_json(runner, write(tmp_path / "a.xml", grant("07000001")))
+    document = db.session.scalar(select(Document))
+    submission = make_submission(make_application(), make_user(), identifier="US7000001", claim_numbers=())
+    db.session.execute(submission_claims.insert().values(submission_id=submission.id,
+                                                          claim_id=document.claims[0].id))
+    db.session.commit()
+    claim_ids = [claim.id for claim in document.claims]
+    run_json(runner, write(tmp_path / "b.xml", grant("07000001", title="Renamed")))
+    db.session.expire_all()
+    assert [claim.id for claim in db.session.scalar(select(Document)).claims] == claim_ids
+    assert db.session.scalar(select(func.count()).select_from(submission_claims)) == 1
+
+
+def test_one_bad_document_is_named_with_file_and_position_and_the_rest_stored(runner, db, tmp_path, no_queue):
+    path = write(tmp_path / "ipg.xml", grant("07000001"), grant("07000002", title="<b>broken"),
+                 grant("07000003"))
+    result = runner.invoke(args=["import", str(path)])
+    assert "Imported 2 grants" in result.output and "1 error." in result.output
+    assert f"error: {path} document 2 (line" in result.output and "malformed XML" in result.output
+    assert db.session.scalars(select(Document.publication_number).order_by(Document.id)).all() == [
+        "US7000001B2", "US7000003B2"]
+    assert check_index().ok
+
+
+def test_a_file_named_is_read_whatever_its_extension(runner, db, tmp_path):
+    plain = write(tmp_path / "weekly.txt", grant("07000001"))
+    upper = write(tmp_path / "IPG.XML", grant("07000002"))
+    disguised = tmp_path / "archive.dat"
+    disguised.write_bytes(zip_bytes({"ipg.xml": grant("07000003")}))
+    xml_named_zip = write(tmp_path / "mislabelled.zip", grant("07000004"))
+    summary = run_json(runner, plain, upper, disguised, xml_named_zip)
+    assert (summary["grants"], summary["errors"]) == (4, [])
+
+
+def test_directories_are_searched_for_xml_and_zip_in_any_letter_case(runner, db, tmp_path):
+    write(tmp_path / "A.XML", grant("07000001"))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "B.Zip").write_bytes(zip_bytes({"b.XML": grant("07000002")}))
+    write(tmp_path / "notes.txt", grant("07000009"))  # only named files are read whatever they are
+    summary = run_json(runner, tmp_path)
+    assert summary["first_numbers"] == ["US7000001B2", "US7000002B2"]
+
+
+def test_parser_processes_give_what_one_process_gives(db, uspto_dir, tmp_path):
+    source = uspto_dir / "grants" / "ipg130416.small.xml"
+    shutil.copy(source, tmp_path / "ipg.xml")
+    summary = import_files(db.session, [tmp_path / "ipg.xml"], batch_size=50, workers=2)
+    expected = {item.publication_number: record_hash(item)
+                for item in read_documents([tmp_path / "ipg.xml"]) if isinstance(item, PatentRecord)}
+    stored = dict(db.session.execute(select(Document.publication_number, Document.content_hash)).all())
+    assert stored == expected and summary.created == len(expected)
+
+
+def test_references_are_keyed_by_their_normalised_number_on_import(runner, db, uspto_dir):
+    run_json(runner, uspto_dir / "grants" / "ipg130416.small.xml")
+    rows = db.session.execute(select(Reference.country, Reference.number, Reference.normalised_number)
+                              .where(Reference.kind == "patent", Reference.country == "US")).all()
+    assert rows and all(key == "US" + number.lstrip("0") for country, number, key in rows
+                        if number.isdigit() and len(number) <= 8)
+    assert db.session.scalar(select(func.count()).select_from(Claim)) > 0

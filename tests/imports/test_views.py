@@ -1,0 +1,168 @@
+"""/admin/imports: admins only, CSRF, upload limits, folder picks, progress and history."""
+from __future__ import annotations
+
+import io
+import threading
+from html import unescape
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from reviewapp import create_app
+from reviewapp.imports.services import IMPORT_THREAD
+from reviewapp.indexing import check_index
+from reviewapp.models import AuditEntry, Document, ImportRun
+from tests.conftest import base_config
+from tests.factories import make_user
+from tests.ingest.samples import grant, zip_bytes
+
+
+def page(response) -> str:
+    return unescape(response.get_data(as_text=True))
+
+
+def wait_for_imports() -> None:
+    for thread in threading.enumerate():
+        if thread.name == IMPORT_THREAD:
+            thread.join(timeout=120)
+
+
+@pytest.fixture
+def admin(auth, db):
+    user = make_user("admin", name="Boss")
+    db.session.commit()
+    auth.login(user)
+    return user
+
+
+@pytest.fixture
+def folder(app, tmp_path):
+    """Configure an import folder holding one weekly-style file and a zip."""
+    root = tmp_path / "weekly"
+    (root / "2013").mkdir(parents=True)
+    (root / "ipg130416.XML").write_text(grant("07000001") + grant("07000002"), encoding="utf-8")
+    (root / "2013" / "ipa130418.zip").write_bytes(zip_bytes({"ipa.xml": grant("07000003")}))
+    (tmp_path / "secret.xml").write_text(grant("07000009"), encoding="utf-8")
+    app.config["IMPORT_DIR"] = str(root)
+    return root
+
+
+def upload(client, content: bytes, name: str = "ipg.xml"):
+    return client.post("/admin/imports/upload", data={"upload-file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+@pytest.mark.parametrize("role", ["volunteer", "examiner"])
+@pytest.mark.parametrize("method, url", [("get", "/admin/imports/"), ("post", "/admin/imports/upload"),
+                                         ("post", "/admin/imports/folder"), ("get", "/admin/imports/1"),
+                                         ("get", "/admin/imports/1/status")])
+def test_only_admins_reach_the_import_pages(client, auth, db, role, method, url):
+    auth.login(make_user(role))
+    db.session.commit()
+    assert getattr(client, method)(url).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get("/admin/imports/")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_an_uploaded_file_is_imported_in_the_background_and_searchable(client, admin, db, app):
+    response = upload(client, (grant("07000001") + grant("07000002")).encode())
+    assert response.status_code == 302
+    wait_for_imports()
+    db.session.expire_all()
+    run = db.session.scalar(select(ImportRun))
+    assert (run.status, run.documents_done, run.error_count, run.user_id) == ("done", 2, 0, admin.id)
+    assert run.summary["created"] == 2 and check_index().ok
+    detail = page(client.get(response.headers["Location"]))
+    assert "Imported 2 grants and 0 applications (2 new" in detail and "ipg.xml" in detail
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import-start"))
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (admin.id, "import", run.id)
+    assert entry.detail == {"source": "ipg.xml", "origin": "upload"}
+    assert list((Path(app.instance_path) / "imports").glob("*")) == []  # the upload is removed
+
+
+def test_a_bad_file_lists_every_error_with_its_reason(client, admin, db):
+    content = (grant("07000001") + grant("07000002", title="<i>unclosed") + "<?xml version='1.0'?>\n<nonsense/>\n")
+    response = upload(client, content.encode(), "bad.xml")
+    wait_for_imports()
+    detail = page(client.get(response.headers["Location"]))
+    assert "Errors (2)" in detail and "malformed XML" in detail and "unknown root element <nonsense>" in detail
+    assert db.session.scalar(select(ImportRun.error_count)) == 2
+    assert db.session.scalars(select(Document.publication_number)).all() == ["US7000001B2"]
+
+
+def test_an_upload_over_the_limit_is_refused_unread(client, admin, db, app):
+    app.config["IMPORT_MAX_UPLOAD_MB"] = 0.01  # 10 KB
+    response = upload(client, b"<?xml version='1.0'?>\n" + b"x" * 200_000)
+    assert response.status_code == 413
+    assert db.session.scalar(select(ImportRun)) is None
+
+
+def test_an_upload_over_the_site_limit_but_under_the_import_limit_is_taken(client, admin, db, app):
+    app.config["MAX_CONTENT_LENGTH"] = 100_000  # the site's limit, lowered to keep the test small
+    body = grant("07000001", body="A widget. " * 30_000)  # 300 KB
+    assert upload(client, body.encode()).status_code == 302
+    wait_for_imports()
+    assert db.session.scalar(select(ImportRun.status)) == "done"
+
+
+def test_an_empty_upload_is_refused_with_a_message(client, admin, db):
+    response = upload(client, b"")
+    assert response.status_code == 400 and "empty" in page(response)
+
+
+def test_the_folder_offers_its_files_and_imports_the_one_picked(client, admin, db, folder):
+    index = page(client.get("/admin/imports/"))
+    assert "ipg130416.XML" in index and "2013/ipa130418.zip" in index and "secret.xml" not in index
+    response = client.post("/admin/imports/folder", data={"folder-name": "2013/ipa130418.zip"})
+    assert response.status_code == 302
+    wait_for_imports()
+    run = db.session.scalar(select(ImportRun))
+    assert (run.origin, run.source, run.status, run.documents_done) == ("folder", "2013/ipa130418.zip", "done", 1)
+    assert (folder / "2013" / "ipa130418.zip").exists()  # the folder's files are never removed
+
+
+@pytest.mark.parametrize("name", ["../secret.xml", "/etc/passwd", "2013/../../secret.xml", "missing.xml", ""])
+def test_nothing_outside_the_folder_can_be_picked(client, admin, db, folder, name):
+    response = client.post("/admin/imports/folder", data={"folder-name": name})
+    assert response.status_code == 400 and "not a file of the import folder" in page(response)
+    assert db.session.scalar(select(ImportRun)) is None
+
+
+def test_without_a_folder_the_page_says_how_to_configure_one(client, admin):
+    assert "REVIEWAPP_IMPORT_DIR" in page(client.get("/admin/imports/"))
+
+
+def test_history_and_progress_show_runs_as_they_stand(client, admin, db):
+    running = ImportRun(user_id=admin.id, origin="folder", source="ipg130416.xml", path="/x",
+                        status="running", total_bytes=1000, bytes_done=250, documents_done=40,
+                        error_count=3, summary={})
+    db.session.add(running)
+    db.session.commit()
+    assert client.get(f"/admin/imports/{running.id}/status").get_json() == {
+        "id": running.id, "status": "running", "percent": 25, "documents": 40, "errors": 3,
+        "finished": False}
+    detail = client.get(f"/admin/imports/{running.id}")
+    text = page(detail)
+    assert '<meta http-equiv="refresh"' in text and '<progress value="25" max="100"' in text
+    assert "40 documents, 3 errors" in text and "<script>" not in text
+    history = page(client.get("/admin/imports/"))
+    assert "ipg130416.xml (folder)" in history and "running" in history and "Boss" in history
+
+
+def test_posts_without_a_csrf_token_are_refused(migrated_database, tmp_path, db):
+    app = create_app({**base_config(tmp_path, migrated_database), "WTF_CSRF_ENABLED": True})
+    user = make_user("admin")
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+    for url, data in (("/admin/imports/upload", {"upload-file": (io.BytesIO(grant().encode()), "a.xml")}),
+                      ("/admin/imports/folder", {"folder-name": "a.xml"})):
+        response = client.post(url, data=data, content_type="multipart/form-data")
+        assert response.status_code == 400
+    assert db.session.scalar(select(ImportRun)) is None
