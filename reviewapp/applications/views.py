@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Application
 from .forms import BrowseForm
 from .services import (
-    ALL, EXPERTISE, VIEWS, browse_query, claim_tree, countdown, get_application, has_expertise,
+    ALL, EXPERTISE, VIEWS, browse_query, claim_counts, claim_tree, countdown, get_application, has_expertise,
     is_watching, list_facts, submissions_query, unwatch_application, watch_application,
 )
 
@@ -53,7 +53,7 @@ def detail(number: str):
     # The panel and the controls already hold the tags and the vote counts: no second query.
     votes = {sid: c.up - c.down for sid, c in controls.items() if c.up != c.down}
     return render_template(
-        "applications/detail.html", application=application, tree=claim_tree(application.document.claims),
+        "applications/detail.html", application=application, tree=claim_tree(application.document.claims, claim_counts(db.session, application)),
         submissions=submissions, votes=votes,
         countdown=countdown(application), watching=is_watching(db.session, application, current_user),
         tags=panel.tags, community_panel=panel, community_controls=controls,
