@@ -90,7 +90,9 @@ def register():
             show_error(form, error)
         else:
             login_user(user)
-            flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+            # "Newbie N." gets no second full stop.
+            stop = "" if user.display_name.endswith(".") else "."
+            flash(f"Welcome, {user.display_name}{stop} Your account is ready.", "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/register.html", form=form)
 

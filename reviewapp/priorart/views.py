@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from ..applications.services import get_application
 from ..community import services as community
+from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..models import Submission
 from ..models.submission import MAX_EXPLANATION
@@ -94,11 +95,17 @@ def edit(submission_id: int):
                            max_explanation=MAX_EXPLANATION)
 
 
-@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(submission_id: int):
-    """Withdraw one's own submission while the window is open."""
+    """Withdraw one's own submission while the window is open, once confirmed."""
     submission = own_submission_or_abort(submission_id)
+    if not confirmed():
+        return confirm_page(
+            title="Withdraw this submission?",
+            message=f"{submission.identifier_raw or submission.identifier} will no longer be put before "
+                    f"the examiner of {submission.application.number}.",
+            button="Withdraw it", cancel_url=url_for("priorart.detail", submission_id=submission.id))
     withdraw_submission(db.session, submission, current_user)
     flash("Your submission was withdrawn; its history is kept.", "success")
     return redirect(url_for("priorart.detail", submission_id=submission.id))

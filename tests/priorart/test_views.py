@@ -282,9 +282,23 @@ def test_submitter_cannot_edit_after_the_window_closes(client, auth, db, submiss
     assert "The review window is closed" in response.get_data(as_text=True)
 
 
+def test_withdraw_asks_first_and_acts_only_when_confirmed(client, auth, db, submission, alice):
+    auth.login(alice)
+    detail = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert f'href="/submissions/{submission.id}/withdraw"' in detail  # a link to the question
+    for response in (client.get(f"/submissions/{submission.id}/withdraw"),
+                     client.post(f"/submissions/{submission.id}/withdraw")):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Withdraw this submission?" in html
+        assert 'name="confirm" value="yes"' in html and f'href="/submissions/{submission.id}"' in html
+    db.session.refresh(submission)
+    assert submission.status == "active" and submission.version == 1
+
+
 def test_withdraw_keeps_the_page_and_its_history(client, auth, db, submission, application, alice):
     auth.login(alice)
-    response = client.post(f"/submissions/{submission.id}/withdraw", follow_redirects=True)
+    response = client.post(f"/submissions/{submission.id}/withdraw", data={"confirm": "yes"},
+                           follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Your submission was withdrawn" in html and "This submission is withdrawn." in html
     assert "before withdrawal" in html
@@ -312,11 +326,12 @@ def test_forms_carry_csrf_tokens_that_are_enforced(app, client, auth, db, applic
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
     response = client.post(submit_url(application), data=form(csrf_token=token))
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    withdraw = re.search(r'action="/submissions/\d+/withdraw">\s*<input type="hidden" name="csrf_token" '
-                         r'value="([^"]+)"', page)
-    assert withdraw, "the withdraw form carries a CSRF token"
     submission_id = db.session.scalars(select(Submission.id)).one()
-    response = client.post(f"/submissions/{submission_id}/withdraw", data={"csrf_token": withdraw[1]})
+    page = client.get(f"/submissions/{submission_id}/withdraw").get_data(as_text=True)
+    withdraw = re.search(r'action="/submissions/\d+/withdraw" class="form">\s*'
+                         r'<input type="hidden" name="csrf_token" value="([^"]+)"', page)
+    assert withdraw, "the withdraw confirmation carries a CSRF token"
+    response = client.post(f"/submissions/{submission_id}/withdraw",
+                           data={"csrf_token": withdraw[1], "confirm": "yes"})
     assert response.status_code == 302
     assert db.session.get(Submission, submission_id).status == "withdrawn"
