@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from ..models.user import EXAMINER
 from .forms import (
     ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
 )
@@ -17,6 +18,20 @@ from .services import (
 )
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+# Addresses people type: /login and /register lead to the account pages.
+shortcuts_bp = Blueprint("shortcuts", __name__)
+
+
+@shortcuts_bp.route("/login")
+def login_shortcut():
+    """Send /login to the login page, keeping its query (next)."""
+    return redirect(url_for("auth.login", **request.args))
+
+
+@shortcuts_bp.route("/register")
+def register_shortcut():
+    """Send /register to the registration page."""
+    return redirect(url_for("auth.register", **request.args))
 
 RESET_SENT = ("If an account exists for that email, we have sent it a link to choose a new "
               "password. The link works once, within an hour.")
@@ -28,6 +43,13 @@ def safe_next(target: str | None) -> str:
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and not urlsplit(target).netloc):
         return target
+    return url_for("applications.index")
+
+
+def home_for(user) -> str:
+    """Return where a user lands after logging in: examiners on their queue, others at home."""
+    if user.role == EXAMINER and "examiner.queue" in current_app.view_functions:
+        return url_for("examiner.queue")
     return url_for("applications.index")
 
 
@@ -51,7 +73,7 @@ def show_error(form: FlaskForm, error: AccountError) -> None:
 def login():
     """Log a user in."""
     if current_user.is_authenticated:
-        return redirect(url_for("applications.index"))
+        return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -61,7 +83,8 @@ def login():
         else:
             if user is not None:
                 login_user(user, remember=form.remember.data)
-                return redirect(safe_next(request.args.get("next")))
+                target = request.args.get("next")
+                return redirect(safe_next(target) if target else home_for(user))
             form.password.errors.append(LOGIN_REFUSED)
     # Always 200: the request then commits, keeping the failure count that the backoff needs.
     return render_template("auth/login.html", form=form)

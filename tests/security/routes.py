@@ -99,6 +99,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("community.me", "GET"): Route(MEMBERS_MOVED),
     # --- accounts
     ("auth.login", "GET"): Route(GUESTS),
+    ("shortcuts.login_shortcut", "GET"): Route((MOVED,) * 4),
+    ("shortcuts.register_shortcut", "GET"): Route((MOVED,) * 4),
     ("auth.login", "POST"): Route(GUESTS, data={"email": "val@example.test", "password": "not the password"}),
     ("auth.logout", "POST"): Route(MEMBERS_MOVED),
     ("auth.register", "GET"): Route(GUESTS),
