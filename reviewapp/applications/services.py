@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from ..models import (
-    Application, Claim, ClaimMark, Classification, Document, Endorsement, Submission, Tag, User, Vote, Watch,
-    application_tags,
+    Application, Claim, ClaimMark, Classification, Document, Endorsement, ForwardedReport, Submission, Tag,
+    User, Vote, Watch, application_tags,
 )
 from ..models.application import CLOSED, OPEN, as_utc
 from ..models.base import utcnow
@@ -235,6 +235,32 @@ def list_facts(session: Session, applications: Iterable[Application],
     ids = [application.id for application in applications]
     return ListFacts(countdowns(applications, now), active_submission_counts(session, ids),
                      application_tag_names(session, ids))
+
+
+@dataclass(frozen=True)
+class SiteNumbers:
+    """The live figures of the landing page."""
+
+    open_applications: int
+    closing_this_week: int
+    submissions: int
+    reviewers: int
+    forwarded_reports: int
+
+
+def site_numbers(session: Session, now: dt.datetime | None = None) -> SiteNumbers:
+    """Count what is under review, what was submitted, by how many, and what reached examiners."""
+    now = now or utcnow()
+    open_now = window_open(now)
+    return SiteNumbers(
+        open_applications=session.scalar(select(func.count(Application.id)).where(open_now)) or 0,
+        closing_this_week=session.scalar(
+            select(func.count(Application.id))
+            .where(open_now, Application.closes_at <= now + dt.timedelta(days=7))) or 0,
+        submissions=session.scalar(select(func.count(Submission.id)).where(Submission.status == ACTIVE)) or 0,
+        reviewers=session.scalar(select(func.count(func.distinct(Submission.submitter_id)))) or 0,
+        forwarded_reports=session.scalar(select(func.count(ForwardedReport.id))) or 0,
+    )
 
 
 def active_submission_counts(session: Session, application_ids: Iterable[int]) -> dict[int, int]:

@@ -10,7 +10,7 @@ from ..models import Application
 from .forms import BrowseForm
 from .services import (
     ALL, EXPERTISE, VIEWS, browse_query, claim_counts, claim_tree, countdown, get_application, has_expertise,
-    is_watching, list_facts, submissions_query, unwatch_application, watch_application,
+    is_watching, list_facts, site_numbers, submissions_query, unwatch_application, watch_application,
 )
 
 bp = Blueprint("applications", __name__)
@@ -37,9 +37,14 @@ def index():
     if filters["view"] == ALL and has_expertise(current_user):
         matching = db.paginate(browse_query(EXPERTISE, user=current_user), page=1, per_page=EXPERTISE_PREVIEW)
     facts = list_facts(db.session, page.items + (matching.items if matching else []))
+    # First-time visitors (anonymous, on the plain home page) get what the site is and how to help.
+    landing = not current_user.is_authenticated and not request.args
     return render_template("applications/index.html", form=form, page=page, matching=matching, facts=facts,
                            views=VIEWS, view=filters["view"], args=form.args(),
-                           expertise=has_expertise(current_user))
+                           expertise=has_expertise(current_user),
+                           numbers=site_numbers(db.session) if landing else None,
+                           top_n=current_app.config["FORWARDED_TOP_N"],
+                           window_days=current_app.config["REVIEW_WINDOW_DAYS"])
 
 
 @bp.route("/applications/<number>")
