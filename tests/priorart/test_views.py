@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -335,3 +336,28 @@ def test_forms_carry_csrf_tokens_that_are_enforced(app, client, auth, db, applic
                            data={"csrf_token": withdraw[1], "confirm": "yes"})
     assert response.status_code == 302
     assert db.session.get(Submission, submission_id).status == "withdrawn"
+
+
+def test_every_refusal_is_shown_in_one_round(client, auth, db, application, alice):
+    auth.login(alice)
+    response = client.post(submit_url(application), data=form(
+        identifier="no number here", publication_date="2020-01-01", explanation="", claims=None))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "is not a US patent or publication number" in error_next_to(html, "identifier")
+    assert "earliest priority date" in error_next_to(html, "publication_date")
+    assert "Explain concisely" in error_next_to(html, "explanation")
+    assert "Choose at least one claim" in error_next_to(html, "claims")
+    assert "4 problems to fix" in html and '<a href="#identifier">' in html
+    assert count(db, Submission) == 0
+
+
+def test_a_mistyped_date_stays_as_typed_in_a_text_field(client, auth, db, application, alice):
+    auth.login(alice)
+    html = unescape(client.post(submit_url(application), data=form(publication_date="2015-13-45"))
+                    .get_data(as_text=True))
+    assert "Enter the date as YYYY-MM-DD" in error_next_to(html, "publication_date")
+    field = re.search(r'<input[^>]*id="publication_date"[^>]*>', html)[0]
+    assert 'value="2015-13-45"' in field and 'type="text"' in field and 'placeholder="YYYY-MM-DD"' in field
+    assert 'aria-invalid="true"' in field
+    assert count(db, Submission) == 0
