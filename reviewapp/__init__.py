@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.views import tokens_bp as api_tokens_bp
     from .applications.views import bp as applications_bp
     from .auth.views import bp as auth_bp
+    from .auth.views import shortcuts_bp
     from .community.views import bp as community_bp
     from .examiner.views import bp as examiner_bp
     from .export.views import bp as export_bp
@@ -126,7 +127,7 @@ def register_blueprints(app: Flask) -> None:
     from .searchpage.views import bp as searchpage_bp
 
     for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp,
-                      examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp):
+                      examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp, shortcuts_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
     from .imports.views import register as register_imports

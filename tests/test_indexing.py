@@ -105,7 +105,7 @@ def admin_edits(site, browser: faults.Browser, statuses: list[int]) -> None:
         statuses.append(browser.post(f"{page}/open", {"days": "30"}, form_page=page).status_code)
     for application_id, _ in site.open:
         page = f"/admin/applications/{application_id}"
-        statuses.append(browser.post(f"{page}/close", {}, form_page=page).status_code)
+        statuses.append(browser.post(f"{page}/close", {"confirm": "yes"}, form_page=page).status_code)
 
 
 def run_concurrently(site, server: faults.Gunicorn) -> list[int]:

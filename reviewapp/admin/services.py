@@ -1,6 +1,8 @@
 """Administration services: accounts, roles and bans, review windows, the audit log."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
@@ -10,8 +12,9 @@ from ..applications.services import open_window
 from ..examiner.services import close_and_freeze
 from ..audit import record_action
 from ..auth.services import AccountError, other_admins, set_role
-from ..models import Application, AuditEntry, Document, Flag, User
+from ..models import Application, AuditEntry, Document, Flag, ImportRun, User
 from ..models.application import OPEN, PENDING, STATUSES
+from ..models.import_run import QUEUED, RUNNING
 from ..models.base import utcnow
 
 
@@ -24,6 +27,8 @@ class Dashboard:
     open_applications: int
     pending_applications: int
     open_flags: int
+    closing_this_week: int
+    running_imports: int
 
 
 def dashboard_counts(session: Session) -> Dashboard:
@@ -31,6 +36,7 @@ def dashboard_counts(session: Session) -> Dashboard:
     def count(stmt: Select) -> int:
         return session.scalar(stmt) or 0
 
+    now = utcnow()
     return Dashboard(
         users=count(select(func.count(User.id))),
         banned=count(select(func.count(User.id)).where(User.banned_at.is_not(None))),
@@ -39,7 +45,19 @@ def dashboard_counts(session: Session) -> Dashboard:
         pending_applications=count(
             select(func.count(Application.id)).where(Application.status == PENDING)),
         open_flags=count(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))),
+        closing_this_week=count(
+            select(func.count(Application.id))
+            .where(Application.status == OPEN, Application.closes_at > now,
+                   Application.closes_at <= now + dt.timedelta(days=7))),
+        running_imports=count(
+            select(func.count(ImportRun.id)).where(ImportRun.status.in_((QUEUED, RUNNING)))),
     )
+
+
+def contains(text: str) -> str:
+    """Return a LIKE pattern (escape character \\) matching strings that contain `text`."""
+    # Escaped, so that a typed % or _ matches itself rather than anything.
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -49,8 +67,7 @@ def users_query(search: str = "") -> Select:
     stmt = select(User).order_by(User.id)
     search = search.strip().lower()
     if search:
-        # Escaped, so that a typed % or _ matches itself rather than anything.
-        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains(search)
         stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),
                               func.lower(User.display_name).like(pattern, escape="\\")))
     return stmt
@@ -76,7 +93,8 @@ def ban_user(session: Session, actor: User, user: User, reason: str = "") -> Non
     user.banned_at = utcnow()
     user.end_sessions()  # a later unban must not bring old sessions or remember cookies back
     session.flush()
-    record_action(session, actor, "ban", "user", user.id, reason=reason.strip())
+    detail = {"reason": reason.strip()} if reason.strip() else {}
+    record_action(session, actor, "ban", "user", user.id, **detail)
 
 
 def unban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
@@ -91,11 +109,14 @@ def unban_user(session: Session, actor: User, user: User, reason: str = "") -> N
 
 # --- review windows ---------------------------------------------------------------------------
 
-def admin_applications_query(status: str = "") -> Select:
-    """Return applications with the given status (any when blank), newest publication first."""
+def admin_applications_query(status: str = "", number: str = "") -> Select:
+    """Return applications of a status (any when blank) and number part, newest first."""
     stmt = select(Application).join(Application.document)
     if status in STATUSES:
         stmt = stmt.where(Application.status == status)
+    wanted = re.sub(r"[\s,/-]", "", number)  # "US 2020/0123456 A1" finds US20200123456A1
+    if wanted:
+        stmt = stmt.where(func.upper(Document.publication_number).like(contains(wanted.upper()), escape="\\"))
     return stmt.order_by(Document.publication_date.desc(), Document.publication_number)
 
 

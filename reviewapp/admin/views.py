@@ -7,6 +7,7 @@ from flask_login import current_user
 from ..applications.services import WindowError
 from ..auth.decorators import role_required
 from ..auth.services import AccountError
+from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..inputs import page_number
 from ..models import Application, User
@@ -19,6 +20,22 @@ from .services import (
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+ROLE_POWERS = {
+    "volunteer": "can submit, vote and discuss, and nothing more",
+    "examiner": "see the ranked review, judge submissions, export data and use the API",
+    "admin": "manage accounts, roles, bans, review windows and moderation",
+}
+# The pages that show the administration's navigation with its counts.
+ADMIN_PAGES = {"admin", "ranking", "imports"}
+
+
+@bp.app_context_processor
+def admin_navigation() -> dict:
+    """Give the administration's pages (and the moderation queue) the navigation's counts."""
+    if request.blueprint in ADMIN_PAGES or request.endpoint == "community.moderation":
+        if current_user.is_authenticated and current_user.is_admin:
+            return {"admin_counts": dashboard_counts(db.session)}
+    return {}
 
 
 @bp.before_request
@@ -32,22 +49,31 @@ def per_page() -> int:
     return current_app.config["ITEMS_PER_PAGE"]
 
 
+def users_url() -> str:
+    """Return the users list as it was (search and page)."""
+    return url_for("admin.users", q=request.args.get("q") or None, page=page_number())
+
+
+def applications_url() -> str:
+    """Return the applications list as it was (status filter, search and page)."""
+    return url_for("admin.applications", status=request.args.get("status") or None,
+                   q=request.args.get("q") or None, page=page_number())
+
+
 def back_to_users():
-    """Redirect to the users list as it was (search and page), after a POST."""
-    return redirect(url_for("admin.users", q=request.args.get("q") or None,
-                            page=page_number()))
+    """Redirect to the users list as it was, after a POST."""
+    return redirect(users_url())
 
 
 def back_to_applications():
-    """Redirect to the applications list as it was (status filter and page), after a POST."""
-    return redirect(url_for("admin.applications", status=request.args.get("status") or None,
-                            page=page_number()))
+    """Redirect to the applications list as it was, after a POST."""
+    return redirect(applications_url())
 
 
 @bp.route("/")
 def index():
-    """Show the dashboard."""
-    return render_template("admin/index.html", counts=dashboard_counts(db.session))
+    """Show the dashboard (its counts come with the navigation's)."""
+    return render_template("admin/index.html")
 
 
 @bp.route("/users")
@@ -66,6 +92,12 @@ def user_role(user_id: int):
     if not form.validate_on_submit():
         flash("Choose one of the roles: " + ", ".join(ROLES) + ".", "error")
         return back_to_users()
+    if not confirmed():
+        return confirm_page(
+            title=f"Make {user.display_name} {form.role.data}?",
+            message=f"{user.email} is {user.role} now; as {form.role.data} they "
+                    f"{ROLE_POWERS.get(form.role.data, 'get other rights')}.",
+            button=f"Make them {form.role.data}", cancel_url=users_url(), keep={"role": form.role.data})
     try:
         change_role(db.session, current_user, user, form.role.data)
     except AccountError as error:
@@ -75,14 +107,19 @@ def user_role(user_id: int):
     return back_to_users()
 
 
-@bp.route("/users/<int:user_id>/ban", methods=["POST"])
+@bp.route("/users/<int:user_id>/ban", methods=["GET", "POST"])
 def user_ban(user_id: int):
-    """Ban an account."""
+    """Ban an account, once confirmed."""
     user = db.get_or_404(User, user_id)
     form = BanForm()
-    if not form.validate_on_submit():
+    if request.method == "POST" and not form.validate_on_submit():
         flash("Keep the reason under 200 characters.", "error")
         return back_to_users()
+    if not confirmed():
+        return confirm_page(
+            title=f"Ban {user.display_name}?",
+            message=f"{user.email} is logged out at their next request and cannot log in until unbanned.",
+            button="Ban this account", cancel_url=users_url(), reason=form.reason.data or "")
     try:
         ban_user(db.session, current_user, user, form.reason.data or "")
     except AccountError as error:
@@ -107,11 +144,10 @@ def user_unban(user_id: int):
 
 @bp.route("/applications")
 def applications():
-    """List applications by status, with their review windows."""
-    status = request.args.get("status", "")
-    page = db.paginate(admin_applications_query(status), per_page=per_page(), error_out=False)
-    return render_template("admin/applications.html", page=page, status=status, statuses=STATUSES,
-                           default_days=current_app.config["REVIEW_WINDOW_DAYS"])
+    """List applications by status or publication number, with their review windows."""
+    status, q = request.args.get("status", ""), request.args.get("q", "").strip()
+    page = db.paginate(admin_applications_query(status, q), per_page=per_page(), error_out=False)
+    return render_template("admin/applications.html", page=page, status=status, statuses=STATUSES, q=q)
 
 
 @bp.route("/applications/<int:application_id>")
@@ -139,10 +175,16 @@ def application_open(application_id: int):
     return render_template("admin/application.html", application=application, form=form)
 
 
-@bp.route("/applications/<int:application_id>/close", methods=["POST"])
+@bp.route("/applications/<int:application_id>/close", methods=["GET", "POST"])
 def application_close(application_id: int):
-    """Close a review window now."""
+    """Close a review window now, once confirmed."""
     application = db.get_or_404(Application, application_id)
+    if not confirmed():
+        return confirm_page(
+            title=f"Close the review of {application.number} now?",
+            message="Volunteers can no longer submit prior art, and the top submissions are frozen as "
+                    "the report forwarded to the examiner.",
+            button="Close the review window", cancel_url=applications_url())
     try:
         close_review(db.session, current_user, application)
     except WindowError as error:

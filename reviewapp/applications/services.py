@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from ..models import (
-    Application, Claim, Classification, Document, Endorsement, Submission, Tag, User, Vote, Watch,
-    application_tags,
+    Application, Claim, ClaimMark, Classification, Document, Endorsement, ForwardedReport, Submission, Tag,
+    User, Vote, Watch, application_tags,
 )
 from ..models.application import CLOSED, OPEN, as_utc
 from ..models.base import utcnow
-from ..models.submission import ACTIVE
+from ..models.submission import ACTIVE, submission_claims
 from ..tasks import mark_for_index
 
 CLOSING_SOON = dt.timedelta(days=14)
@@ -168,11 +168,14 @@ class ClaimNode:
 
     claim: Claim
     children: list[ClaimNode] = field(default_factory=list)
+    art: int = 0  # active submissions that bear on the claim
+    reads_on: int = 0  # volunteers' "reads on" marks on active submissions
 
 
-def claim_tree(claims: list[Claim]) -> list[ClaimNode]:
-    """Arrange claims as independent claims with their dependants beneath."""
-    nodes = {claim.number: ClaimNode(claim) for claim in claims}
+def claim_tree(claims: list[Claim], facts: dict[int, tuple[int, int]] | None = None) -> list[ClaimNode]:
+    """Arrange claims as independent claims with their dependants beneath, with their counts."""
+    facts = facts or {}
+    nodes = {claim.number: ClaimNode(claim, [], *facts.get(claim.id, (0, 0))) for claim in claims}
     roots: list[ClaimNode] = []
     for claim in claims:
         parents = [n for n in claim.depends_on if n in nodes and n != claim.number]
@@ -234,6 +237,32 @@ def list_facts(session: Session, applications: Iterable[Application],
                      application_tag_names(session, ids))
 
 
+@dataclass(frozen=True)
+class SiteNumbers:
+    """The live figures of the landing page."""
+
+    open_applications: int
+    closing_this_week: int
+    submissions: int
+    reviewers: int
+    forwarded_reports: int
+
+
+def site_numbers(session: Session, now: dt.datetime | None = None) -> SiteNumbers:
+    """Count what is under review, what was submitted, by how many, and what reached examiners."""
+    now = now or utcnow()
+    open_now = window_open(now)
+    return SiteNumbers(
+        open_applications=session.scalar(select(func.count(Application.id)).where(open_now)) or 0,
+        closing_this_week=session.scalar(
+            select(func.count(Application.id))
+            .where(open_now, Application.closes_at <= now + dt.timedelta(days=7))) or 0,
+        submissions=session.scalar(select(func.count(Submission.id)).where(Submission.status == ACTIVE)) or 0,
+        reviewers=session.scalar(select(func.count(func.distinct(Submission.submitter_id)))) or 0,
+        forwarded_reports=session.scalar(select(func.count(ForwardedReport.id))) or 0,
+    )
+
+
 def active_submission_counts(session: Session, application_ids: Iterable[int]) -> dict[int, int]:
     """Return how many active submissions each application has, by id."""
     ids = list(application_ids)
@@ -262,6 +291,22 @@ def application_tag_names(session: Session, application_ids: Iterable[int]) -> d
     for application_id, name in rows:
         names.setdefault(application_id, []).append(name)
     return names
+
+
+def claim_counts(session: Session, application: Application) -> dict[int, tuple[int, int]]:
+    """Return (submissions bearing on it, reads-on marks) of each claim, by claim id."""
+    active = and_(Submission.application_id == application.id, Submission.status == ACTIVE)
+    art = session.execute(
+        select(submission_claims.c.claim_id, func.count())
+        .join(Submission, Submission.id == submission_claims.c.submission_id)
+        .where(active).group_by(submission_claims.c.claim_id))
+    marks = dict(session.execute(
+        select(ClaimMark.claim_id, func.count(ClaimMark.id))
+        .join(Submission, Submission.id == ClaimMark.submission_id)
+        .where(active).group_by(ClaimMark.claim_id)).all())
+    counts = {claim_id: (count, marks.pop(claim_id, 0)) for claim_id, count in art}
+    counts.update({claim_id: (0, count) for claim_id, count in marks.items()})
+    return counts
 
 
 def submissions_query(application: Application) -> Select:

@@ -9,8 +9,8 @@ from ..extensions import db
 from ..models import Application
 from .forms import BrowseForm
 from .services import (
-    ALL, EXPERTISE, VIEWS, browse_query, claim_tree, countdown, get_application, has_expertise,
-    is_watching, list_facts, submissions_query, unwatch_application, watch_application,
+    ALL, EXPERTISE, VIEWS, browse_query, claim_counts, claim_tree, countdown, get_application, has_expertise,
+    is_watching, list_facts, site_numbers, submissions_query, unwatch_application, watch_application,
 )
 
 bp = Blueprint("applications", __name__)
@@ -37,9 +37,14 @@ def index():
     if filters["view"] == ALL and has_expertise(current_user):
         matching = db.paginate(browse_query(EXPERTISE, user=current_user), page=1, per_page=EXPERTISE_PREVIEW)
     facts = list_facts(db.session, page.items + (matching.items if matching else []))
+    # First-time visitors (anonymous, on the plain home page) get what the site is and how to help.
+    landing = not current_user.is_authenticated and not request.args
     return render_template("applications/index.html", form=form, page=page, matching=matching, facts=facts,
                            views=VIEWS, view=filters["view"], args=form.args(),
-                           expertise=has_expertise(current_user))
+                           expertise=has_expertise(current_user),
+                           numbers=site_numbers(db.session) if landing else None,
+                           top_n=current_app.config["FORWARDED_TOP_N"],
+                           window_days=current_app.config["REVIEW_WINDOW_DAYS"])
 
 
 @bp.route("/applications/<number>")
@@ -53,7 +58,7 @@ def detail(number: str):
     # The panel and the controls already hold the tags and the vote counts: no second query.
     votes = {sid: c.up - c.down for sid, c in controls.items() if c.up != c.down}
     return render_template(
-        "applications/detail.html", application=application, tree=claim_tree(application.document.claims),
+        "applications/detail.html", application=application, tree=claim_tree(application.document.claims, claim_counts(db.session, application)),
         submissions=submissions, votes=votes,
         countdown=countdown(application), watching=is_watching(db.session, application, current_user),
         tags=panel.tags, community_panel=panel, community_controls=controls,

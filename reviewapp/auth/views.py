@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from ..extensions import db
 from ..inputs import local_target
+from ..models.user import EXAMINER
 from .forms import (
     ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
 )
@@ -16,6 +17,20 @@ from .services import (
 )
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
+# Addresses people type: /login and /register lead to the account pages.
+shortcuts_bp = Blueprint("shortcuts", __name__)
+
+
+@shortcuts_bp.route("/login")
+def login_shortcut():
+    """Send /login to the login page, keeping its query (next)."""
+    return redirect(url_for("auth.login", **request.args))
+
+
+@shortcuts_bp.route("/register")
+def register_shortcut():
+    """Send /register to the registration page."""
+    return redirect(url_for("auth.register", **request.args))
 
 RESET_SENT = ("If an account exists for that email, we have sent it a link to choose a new "
               "password. The link works once, within an hour.")
@@ -24,6 +39,13 @@ RESET_SENT = ("If an account exists for that email, we have sent it a link to ch
 def safe_next(target: str | None) -> str:
     """Return `target` when it is a safe local path, else the home page."""
     return local_target(target) or url_for("applications.index")
+
+
+def home_for(user) -> str:
+    """Return where a user lands after logging in: examiners on their queue, others at home."""
+    if user.role == EXAMINER and "examiner.queue" in current_app.view_functions:
+        return url_for("examiner.queue")
+    return url_for("applications.index")
 
 
 def external_url(endpoint: str, **values: str) -> str:
@@ -48,7 +70,7 @@ def show_error(form: FlaskForm, error: AccountError) -> None:
 def login():
     """Log a user in."""
     if current_user.is_authenticated:
-        return redirect(url_for("applications.index"))
+        return redirect(home_for(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -58,7 +80,8 @@ def login():
         else:
             if user is not None:
                 login_user(user, remember=form.remember.data)
-                return redirect(safe_next(request.args.get("next")))
+                target = request.args.get("next")
+                return redirect(safe_next(target) if target else home_for(user))
             form.password.errors.append(LOGIN_REFUSED)
     # Always 200: the request then commits, keeping the failure count that the backoff needs.
     return render_template("auth/login.html", form=form)
@@ -88,7 +111,9 @@ def register():
             show_error(form, error)
         else:
             login_user(user)
-            flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+            # "Newbie N." gets no second full stop.
+            stop = "" if user.display_name.endswith(".") else "."
+            flash(f"Welcome, {user.display_name}{stop} Your account is ready.", "success")
             return redirect(safe_next(request.args.get("next")))
     return render_template("auth/register.html", form=form)
 

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 
 from ..applications.services import get_application
 from ..auth.decorators import role_required
+from ..auth.views import safe_next
+from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..inputs import local_target, page_number
 from ..models import Application, Comment, Flag, Notification, Submission, User
@@ -16,6 +18,8 @@ from .forms import CommentForm, FlagForm, MarkForm, ModerationForm, TagForm, Vot
 from .markdown import render_markdown
 from .services import CommunityError
 
+# What a moderation action did, in words ("hidden", not "hide done").
+DONE = {"hide": "hidden", "restore": "restored", "remove": "removed", "ban": "banned", "unban": "unbanned"}
 bp = Blueprint("community", __name__)
 # Ids are 32-bit in PostgreSQL: a longer number in a URL is a 404, not a database error.
 ID = "int(min=1, max=2147483647)"
@@ -259,12 +263,18 @@ def moderate(target_type: str, target_id: int, action: str):
     if not form.validate_on_submit():
         flash(" ".join(form.reason.errors), "error")
         return back(url_for(".moderation"))
+    if action == "ban" and not confirmed():
+        label = services.target_label(db.session, target)
+        return confirm_page(title=f"Ban {label}?", button="Ban this account",
+                            message="They are logged out at their next request and cannot log in until unbanned.",
+                            cancel_url=url_for(".moderation"), reason=form.reason.data or "",
+                            keep={"next": request.form.get("next", "")})
     try:
         services.moderate(db.session, current_user, target, action, form.reason.data or "")
     except CommunityError as error:
         flash(str(error), "error")
     else:
-        flash(f"{services.target_label(db.session, target)}: {action} done.", "success")
+        flash(f"{services.target_label(db.session, target)}: {DONE.get(action, action + ' done')}.", "success")
     return back(url_for(".moderation"))
 
 

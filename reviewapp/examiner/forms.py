@@ -31,7 +31,7 @@ class QueueForm(FlaskForm):
         "At least this many submissions",
         validators=[Optional(), NumberRange(min=0, max=100000, message="Give a number from 0 up.")],
         render_kw={"min": 0, "inputmode": "numeric"})
-    sort = SelectField("Sort by", choices=choices(SORTS), default="closing",
+    sort = SelectField("Sort by", choices=choices(SORTS), default="needs-verdicts",
                        invalid_choice_message="Choose an order from the list.")
 
     def filters(self) -> dict[str, Any]:
@@ -40,7 +40,7 @@ class QueueForm(FlaskForm):
             "cpc": None if self.cpc.errors else self.cpc.data or None,
             "window": "" if self.window.errors else self.window.data or "",
             "min_submissions": None if self.min_submissions.errors else self.min_submissions.data,
-            "sort": "closing" if self.sort.errors else self.sort.data,
+            "sort": "needs-verdicts" if self.sort.errors else self.sort.data,
         }
 
     def args(self) -> dict[str, Any]:

@@ -93,6 +93,8 @@ def description(kind: str, item: dict) -> str:
     """Return the text under a cited document: its title (patents) and concise description."""
     claims = ", ".join(map(str, item.get("claims") or []))
     label = "Concise description of relevance" + (f" (claims {claims})" if claims else "")
+    if kind != NPL and item.get("pinpoint"):  # literature has its pinpoint in its own column
+        label += f", at {item['pinpoint']}"
     title = f"{item['title']}\n" if kind != NPL and item.get("title") else ""
     return f"{title}{label}: {item['description']}"
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from markupsafe import Markup
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -35,6 +36,7 @@ CHART_COLUMNS = 20  # the claim chart shows at least the top 20 (and always the 
 # Queue filters: window state and sort orders.
 WINDOWS = {"": "Open or closed", OPEN: "Under review (open)", CLOSED: "Closed"}
 SORTS = {
+    "needs-verdicts": "Still needing verdicts first",
     "closing": "Closing date, soonest first",
     "closing-desc": "Closing date, latest first",
     "most-submissions": "Most submissions first",
@@ -57,8 +59,19 @@ class ReportError(ValueError):
 
 # --- the queue ----------------------------------------------------------------------------
 
+def awaiting_verdicts_count() -> ColumnElement[int]:
+    """Return a correlated count of an application's active submissions without a verdict."""
+    judged = select(Feedback.id).where(Feedback.submission_id == Submission.id).exists()
+    return (
+        select(func.count(Submission.id))
+        .where(Submission.application_id == Application.id, Submission.status == ACTIVE, ~judged)
+        .correlate(Application)
+        .scalar_subquery()
+    )
+
+
 def queue_query(*, cpc: str | None = None, window: str = "", min_submissions: int | None = None,
-                sort: str = "closing") -> Select:
+                sort: str = "needs-verdicts") -> Select:
     """Return a select of applications under review or closed, filtered and sorted for examiners."""
     count = active_submissions_count()
     stmt = (
@@ -76,10 +89,11 @@ def queue_query(*, cpc: str | None = None, window: str = "", min_submissions: in
         stmt = stmt.where(count >= min_submissions)
     closing = Application.closes_at.is_(None)
     order = {
+        "closing": (closing, Application.closes_at),
         "closing-desc": (closing, Application.closes_at.desc()),
         "most-submissions": (count.desc(), closing, Application.closes_at),
         "fewest-submissions": (count, closing, Application.closes_at),
-    }.get(sort, (closing, Application.closes_at))
+    }.get(sort, (awaiting_verdicts_count() == 0, closing, Application.closes_at))
     return stmt.order_by(*order, Document.publication_number)
 
 
@@ -145,10 +159,17 @@ def model_versions(session: Session, application: Application) -> list[str]:
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason behind a score: its sign and its words."""
+    """One reason behind a score: its sign and its words; unknown facts have no sign to show."""
 
     positive: bool
     text: str
+    known: bool = True
+
+
+# The explanation's words for a missing value: the model fills it in, so it moves the score, but
+# "+ subclass unknown" would read as evidence of relevance.
+MISSING_VALUE = re.compile(r"\bunknown$|^no text of the candidate\b|^no community votes recorded$"
+                           r"|\bhas no examiner verdicts yet$")
 
 
 def reasons(score: Score | None) -> list[Reason]:
@@ -160,7 +181,8 @@ def reasons(score: Score | None) -> list[Reason]:
                 effect = float(entry.get("effect") or 0)
             except (TypeError, ValueError):
                 effect = 0.0
-            result.append(Reason(effect > 0, str(entry["text"])))
+            text = str(entry["text"])
+            result.append(Reason(effect > 0, text, not MISSING_VALUE.search(text)))
     return result
 
 

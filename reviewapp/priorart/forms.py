@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..models import Claim, Submission
 from ..models.submission import FOREIGN, MAX_EXPLANATION, NPL, US
@@ -59,9 +59,14 @@ class PriorArtDetailsForm(FlaskForm):
 
     title = StringField("Title", filters=[strip], validators=[Length(max=1000)])
     authors = StringField("Authors or inventors", filters=[strip], validators=[Length(max=1000)])
+    # A text input, not the browser's date picker: its format then matches the help (YYYY-MM-DD)
+    # whatever the browser's locale, and a mistyped date comes back as typed.
     publication_date = DateField(
         "Publication date", validators=[Optional()],
         invalid_value_message="Enter the date as YYYY-MM-DD, e.g. 2015-03-21.",
+        widget=TextInput(),
+        render_kw={"placeholder": "YYYY-MM-DD", "inputmode": "numeric", "autocomplete": "off",
+                   "pattern": r"\d{4}-\d{2}-\d{2}", "maxlength": 10},
     )
     url = URLField("Link", filters=[strip], validators=[Length(max=2048)],
                    render_kw={"placeholder": "https://..."})
@@ -78,6 +83,7 @@ class PriorArtDetailsForm(FlaskForm):
     explanation = TextAreaField(
         "Concise description of relevance", filters=[strip, unix_newlines],
         validators=[DataRequired(message="Explain concisely how this document is relevant to the claims.")],
+        render_kw={"data-count-to": MAX_EXPLANATION},  # priorart.js shows a live count
     )
 
     def __init__(self, *args: Any, claims: list[Claim], **kwargs: Any) -> None:

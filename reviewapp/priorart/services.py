@@ -262,6 +262,21 @@ def check_conflict(data: SubmissionData) -> None:
         raise SubmissionError(NO_CONFLICT_STATEMENT, "conflict_statement")
 
 
+def submission_problems(application: Application, data: SubmissionData,
+                        now: dt.datetime | None = None) -> list[SubmissionError]:
+    """Return the refusals of the checks that need no database, so a form shows them all at once."""
+    checks = [lambda: parse(data)]
+    if data.publication_date is not None:  # a blank date may come from the library copy
+        checks.append(lambda: check_date(application, data.publication_date, now or utcnow()))
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except SubmissionError as error:
+            problems.append(error)
+    return problems
+
+
 # --- writing ------------------------------------------------------------------------------
 
 def submit_prior_art(session: Session, application: Application, user: User, data: SubmissionData,

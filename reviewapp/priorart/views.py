@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 
 from ..applications.services import get_application
 from ..community import services as community
+from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..models import Submission
 from ..models.submission import MAX_EXPLANATION
@@ -14,7 +15,7 @@ from .forms import EditSubmissionForm, SubmitPriorArtForm
 from .services import (
     SubmissionError, can_view, earliest_priority, edit_refusal, edit_submission, get_submission,
     needs_conflict_declaration,
-    revisions_query, submit_prior_art, withdraw_submission,
+    revisions_query, submission_problems, submit_prior_art, withdraw_submission,
 )
 
 bp = Blueprint("priorart", __name__)
@@ -46,15 +47,22 @@ def submit(number: str):
     application = get_application(db.session, number) or abort(404)
     first = needs_conflict_declaration(db.session, application, current_user)
     form = SubmitPriorArtForm(claims=application.document.claims, needs_conflict=first)
-    if form.validate_on_submit():
-        try:
-            outcome = submit_prior_art(db.session, application, current_user, form.to_data())
-        except SubmissionError as error:
-            show_error(form, error)
-        else:
-            flash(outcome.message, "success")
-            return redirect(url_for("priorart.detail", submission_id=outcome.submission.id))
-    elif request.method == "GET" and not application.is_open():
+    if form.is_submitted():
+        valid = form.validate()
+        # Every refusal at once: the identifier and date checks run beside the form's own.
+        problems = [p for p in submission_problems(application, form.to_data())
+                    if not (p.field in form and form[p.field].errors)]
+        for problem in problems:
+            show_error(form, problem)
+        if valid and not problems:
+            try:
+                outcome = submit_prior_art(db.session, application, current_user, form.to_data())
+            except SubmissionError as error:
+                show_error(form, error)
+            else:
+                flash(outcome.message, "success")
+                return redirect(url_for("priorart.detail", submission_id=outcome.submission.id))
+    elif not application.is_open():
         flash("This application is not open for review: prior art cannot be submitted now.", "error")
         return redirect(url_for("applications.detail", number=application.number))
     return render_template("priorart/submit.html", form=form, application=application,
@@ -94,11 +102,17 @@ def edit(submission_id: int):
                            max_explanation=MAX_EXPLANATION)
 
 
-@bp.route("/submissions/<int:submission_id>/withdraw", methods=["POST"])
+@bp.route("/submissions/<int:submission_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(submission_id: int):
-    """Withdraw one's own submission while the window is open."""
+    """Withdraw one's own submission while the window is open, once confirmed."""
     submission = own_submission_or_abort(submission_id)
+    if not confirmed():
+        return confirm_page(
+            title="Withdraw this submission?",
+            message=f"{submission.identifier_raw or submission.identifier} will no longer be put before "
+                    f"the examiner of {submission.application.number}.",
+            button="Withdraw it", cancel_url=url_for("priorart.detail", submission_id=submission.id))
     successor = withdraw_submission(db.session, submission, current_user)
     if successor is None:
         flash("Your submission was withdrawn; its history is kept.", "success")

@@ -7,13 +7,14 @@ import pickle
 import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import search
 from flask import current_app
 
 from ..indexing import search_backend
 from ..models import Application, Claim
+from .terms import readable_key_terms
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class SimilarDocuments:
     claim: Claim
     before: dt.date | None
     results: search.Results
+    key_terms: list[tuple[str, float]] = field(default_factory=list)  # in the claim's own words
 
 
 def prior_art_date(application: Application) -> dt.date | None:
@@ -88,7 +90,8 @@ def find_similar(application: Application, claim: Claim, limit: int = 20) -> Sim
         results = search.like_claim(index_dir(), claim.text, before=before, limit=limit,
                                     exclude_id=application.document.publication_number,
                                     backend=search_backend())
-    return SimilarDocuments(claim=claim, before=before, results=results)
+    return SimilarDocuments(claim=claim, before=before, results=results,
+                            key_terms=readable_key_terms(claim.text, results.key_terms))
 
 
 def get_document(session, number: str):

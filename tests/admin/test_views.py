@@ -79,8 +79,16 @@ def test_users_list_searches_and_paginates(app, client, admin, db):
 def test_role_change_is_applied_and_recorded(client, admin, db):
     user = make_user()
     db.session.commit()
-    response = client.post(f"/admin/users/{user.id}/role", query_string={"q": "x", "page": 1},
+    question = client.post(f"/admin/users/{user.id}/role", query_string={"q": "x", "page": 1},
                            data={"role": "examiner"})
+    text = page(question)
+    assert question.status_code == 200 and f"Make {user.display_name} examiner?" in text
+    assert 'action="/admin/users/%d/role?q=x&page=1"' % user.id in text
+    assert 'name="role" value="examiner"' in text and 'href="/admin/users?q=x&page=1"' in text  # cancel
+    db.session.expire_all()
+    assert db.session.get(User, user.id).role == "volunteer" and actions(db) == []
+    response = client.post(f"/admin/users/{user.id}/role", query_string={"q": "x", "page": 1},
+                           data={"role": "examiner", "confirm": "yes"})
     assert response.status_code == 302 and response.location == "/admin/users?q=x&page=1"
     db.session.expire_all()
     assert db.session.get(User, user.id).role == "examiner"
@@ -92,7 +100,8 @@ def test_role_change_is_applied_and_recorded(client, admin, db):
 
 
 def test_the_last_admin_cannot_step_down(client, admin, db):
-    response = client.post(f"/admin/users/{admin.id}/role", data={"role": "volunteer"}, follow_redirects=True)
+    response = client.post(f"/admin/users/{admin.id}/role", data={"role": "volunteer", "confirm": "yes"},
+                           follow_redirects=True)
     assert "last administrator" in page(response)
     db.session.expire_all()
     assert db.session.get(User, admin.id).role == "admin"
@@ -111,7 +120,14 @@ def test_an_unknown_role_is_refused(client, admin, db):
 def test_ban_and_unban(client, admin, db):
     user = make_user()
     db.session.commit()
-    response = client.post(f"/admin/users/{user.id}/ban", data={"reason": "spam links"}, follow_redirects=True)
+    question = page(client.get(f"/admin/users/{user.id}/ban"))
+    assert f"Ban {user.display_name}?" in question and 'id="confirm-reason"' in question
+    kept = page(client.post(f"/admin/users/{user.id}/ban", data={"reason": "spam links"}))
+    assert 'value="spam links"' in kept  # the reason typed on the list goes on to the question
+    db.session.expire_all()
+    assert db.session.get(User, user.id).banned_at is None
+    response = client.post(f"/admin/users/{user.id}/ban", data={"reason": "spam links", "confirm": "yes"},
+                           follow_redirects=True)
     assert f"{user.email} is banned." in page(response)
     db.session.expire_all()
     assert db.session.get(User, user.id).banned_at is not None
@@ -124,7 +140,7 @@ def test_ban_and_unban(client, admin, db):
 
 
 def test_an_admin_cannot_ban_themselves(client, admin, db):
-    response = client.post(f"/admin/users/{admin.id}/ban", data={}, follow_redirects=True)
+    response = client.post(f"/admin/users/{admin.id}/ban", data={"confirm": "yes"}, follow_redirects=True)
     assert "You cannot ban yourself." in page(response)
     db.session.expire_all()
     assert db.session.get(User, admin.id).banned_at is None
@@ -140,7 +156,28 @@ def test_applications_list_filters_by_status(client, admin, db):
     db.session.commit()
     text = page(client.get("/admin/applications", query_string={"status": "pending"}))
     assert pending.number in text and "Open widget" not in text
-    assert 'value="90"' in text
+    assert "Open…" in text and 'name="days"' not in text  # opened on its page, with a labelled field
+
+
+def test_open_windows_offer_close_not_reopen(client, admin, db):
+    application = make_application(title="Open widget")
+    db.session.commit()
+    for url in ("/admin/applications", f"/admin/applications/{application.id}"):
+        text = page(client.get(url))
+        assert "Close" in text and "Reopen" not in text and 'name="days"' not in text
+    closed = make_application(status="closed", title="Closed widget")
+    db.session.commit()
+    assert "Reopen the review window" in page(client.get(f"/admin/applications/{closed.id}"))
+
+
+def test_applications_are_found_by_publication_number(client, admin, db):
+    wanted = make_application(title="Wanted widget")
+    make_application(title="Other widget")
+    db.session.commit()
+    typed = f"{wanted.number[:2]} {wanted.number[2:6]}/{wanted.number[6:]}".lower()  # "us 2020/000…a1"
+    text = page(client.get("/admin/applications", query_string={"q": typed}))
+    assert "Wanted widget" in text and "Other widget" not in text
+    assert "No application matches." in page(client.get("/admin/applications", query_string={"q": "EP%"}))
 
 
 def test_open_window_from_the_list_is_applied_and_recorded(client, admin, db):
@@ -175,7 +212,13 @@ def test_bad_days_are_shown_next_to_the_field(client, admin, db, days, message):
 def test_close_window(client, admin, db):
     application = make_application()
     db.session.commit()
-    response = client.post(f"/admin/applications/{application.id}/close", follow_redirects=True)
+    for question in (client.get(f"/admin/applications/{application.id}/close"),
+                     client.post(f"/admin/applications/{application.id}/close")):
+        assert f"Close the review of {application.number} now?" in page(question)
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).status == "open" and actions(db) == []
+    response = client.post(f"/admin/applications/{application.id}/close", data={"confirm": "yes"},
+                           follow_redirects=True)
     assert f"The review of {application.number} is closed." in page(response)
     db.session.expire_all()
     assert db.session.get(Application, application.id).status == "closed"
@@ -185,7 +228,8 @@ def test_close_window(client, admin, db):
 def test_closing_a_window_that_is_not_open_shows_the_reason(client, admin, db):
     application = make_application(status="pending")
     db.session.commit()
-    response = client.post(f"/admin/applications/{application.id}/close", follow_redirects=True)
+    response = client.post(f"/admin/applications/{application.id}/close", data={"confirm": "yes"},
+                           follow_redirects=True)
     assert "This review window is not open." in page(response)
     assert actions(db) == []
 
@@ -203,7 +247,8 @@ def test_audit_log_is_newest_first_and_paginates(app, client, admin, db):
     users = [make_user(email=f"u{n}@example.org") for n in range(3)]
     db.session.commit()
     for user in users:
-        client.post(f"/admin/users/{user.id}/ban", follow_redirects=True)  # shows, so clears, the flash
+        client.post(f"/admin/users/{user.id}/ban", data={"confirm": "yes"},
+                    follow_redirects=True)  # shows, so clears, the flash
     first = page(client.get("/admin/audit"))
     assert "page 1 of 2" in first
     assert first.index("u2@example.org") < first.index("u1@example.org")
@@ -217,7 +262,8 @@ def test_admin_forms_carry_csrf_tokens(app, client, admin, db):
     user = make_user()
     make_application()
     db.session.commit()
-    for url in ("/admin/users", "/admin/applications"):
+    application = db.session.scalar(select(Application))
+    for url in ("/admin/users", f"/admin/users/{user.id}/ban", f"/admin/applications/{application.id}/close"):
         text = page(client.get(url))
-        assert text.count('name="csrf_token"') >= 2
+        assert text.count('name="csrf_token"') >= 2  # the action's form and the log-out button
     assert client.post(f"/admin/users/{user.id}/ban").status_code == 400

@@ -279,3 +279,31 @@ def test_forms_carry_a_csrf_token_when_csrf_is_on(app, client):
     for url in ("/auth/login", "/auth/register", "/auth/forgot"):
         assert 'name="csrf_token"' in page(client.get(url))
     assert client.post("/auth/login", data={"email": "a@example.org", "password": "x"}).status_code == 400
+
+
+def test_examiners_land_on_their_queue_others_at_home(client, db):
+    examiner, volunteer = make_user("examiner"), make_user()
+    db.session.commit()
+    response = client.post("/auth/login", data={"email": examiner.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.location == "/examiner/"
+    assert client.get("/auth/login").location == "/examiner/"  # already in: the same place
+    client.post("/auth/logout")
+    response = client.post("/auth/login?next=/tags", data={"email": examiner.email, "password": PASSWORD})
+    assert response.location == "/tags"  # a page asked for still wins
+    client.post("/auth/logout")
+    response = client.post("/auth/login", data={"email": volunteer.email, "password": PASSWORD})
+    assert response.location == "/"
+
+
+def test_typed_shortcuts_lead_to_the_account_pages(client):
+    response = client.get("/login?next=/tags")
+    assert response.status_code == 302 and response.location == "/auth/login?next=/tags"
+    assert client.get("/register").location == "/auth/register"
+
+
+def test_welcome_has_one_full_stop_after_an_initial(client, db):
+    response = client.post("/auth/register", follow_redirects=True, data={
+        "email": "newbie@example.org", "display_name": "Newbie N.", "password": "a long enough password",
+        "confirm": "a long enough password"})
+    html = unescape(response.get_data(as_text=True))
+    assert "Welcome, Newbie N. Your account is ready." in html and "N.." not in html

@@ -155,6 +155,20 @@ def test_queue_is_for_admins_only(client, auth, db, people):
     assert people.other.banned_at is None
 
 
+def test_a_ban_from_the_queue_is_confirmed_first(client, auth, db, people):
+    auth.login(people.admin)
+    question = client.post(f"/moderation/user/{people.other.id}/ban", data={"reason": "spam", "next": "/moderation"})
+    html = question.get_data(as_text=True)
+    assert question.status_code == 200 and "Ban " in html and 'name="confirm" value="yes"' in html
+    assert 'value="spam"' in html and 'name="next" value="/moderation"' in html
+    db.session.refresh(people.other)
+    assert people.other.banned_at is None
+    client.post(f"/moderation/user/{people.other.id}/ban", data={"reason": "spam", "confirm": "yes"})
+    db.session.refresh(people.other)
+    assert people.other.banned_at is not None
+    assert ": banned." in flash_texts(client)
+
+
 def test_queue_lists_flags_and_actions_work(app, client, auth, db, people, application, submission):
     comment = post_comment(db.session, application, people.voter, "Spammy comment")
     flag_content(db.session, people.voter, submission, "Not prior art at all")

@@ -82,7 +82,8 @@ def pdf_text(body: bytes) -> bytes:
 
 
 def sample_sections():
-    us = report_item(submission(US, "US7123456B2", authors="Smith, John", explanation="Coolant — loop ≥ 3."), None, 1)
+    us = report_item(submission(US, "US7123456B2", authors="Smith, John", explanation="Coolant — loop ≥ 3.",
+                                pinpoint="col. 3, l. 15-40"), None, 1)
     npl = report_item(submission(NPL, "npl:1", title="A survey", explanation="Pumps."), None, 2)
     for item in (us, npl):
         item["claims"] = [1]
@@ -95,6 +96,7 @@ def test_pdf_with_core_font_transliterates_and_prints_the_lists():
     assert body.startswith(b"%PDF")
     text = pdf_text(body)
     for expected in (b"US20180000016A1", b"7,123,456", b"Smith, John", b"Coolant - loop ? 3.", b"A survey",
+                     rb"\(claims 1\), at col. 3, l. 15-40:",  # the pinpoint, as the HTML report shows it
                      b"Foreign patent documents", b"None.", rb"35 U.S.C. 122\(e\)"):
         assert expected in text, expected
 

@@ -38,6 +38,18 @@ def test_queue_lists_open_and_closed_never_pending(db):
     assert numbers(db, queue_query(sort="closing-desc")) == [late.number, soon.number, closed.number]
 
 
+def test_queue_puts_applications_still_needing_verdicts_first(db):
+    volunteer, examiner = make_user(), make_user("examiner")
+    judged, waiting, empty = (make_application(days_left=days) for days in (3, 30, 10))
+    make_submission(waiting, volunteer)
+    done = make_submission(judged, volunteer)
+    record_feedback(db.session, done, examiner, "relevant", "")
+    assert numbers(db, queue_query()) == [waiting.number, judged.number, empty.number]
+    make_submission(judged, volunteer)  # a new one, not yet judged: back among the waiting
+    assert numbers(db, queue_query()) == [judged.number, waiting.number, empty.number]
+    assert numbers(db, queue_query(sort="closing")) == [judged.number, empty.number, waiting.number]
+
+
 def test_queue_filters_by_class_prefix_and_minimum_submissions(db):
     volunteer = make_user()
     crypto = make_application(cpc=["H04L 9/32"])
@@ -307,3 +319,17 @@ def test_report_view_previews_an_open_window(db):
     view = report_view(db.session, application)
     assert not view.frozen and len(view.items) == 1
     assert len(view.items[0]["description"]) <= 1000 and view.items[0]["description"].endswith("\u2026")
+
+
+def test_reasons_about_missing_values_carry_no_sign():
+    from types import SimpleNamespace
+
+    from reviewapp.examiner.services import reasons
+    score = SimpleNamespace(explanation=[
+        {"feature": "sim_best_claim", "effect": 0.8, "text": "claim 1 text similarity 0.61 (high)"},
+        {"feature": "ipc_subclass", "effect": 0.3, "text": "CPC/IPC subclass of the candidate unknown"},
+        {"feature": "track_record", "effect": -0.1, "text": "submitter has no examiner verdicts yet"},
+        {"feature": "days", "effect": -0.2, "text": "published 2 years before priority"},
+    ])
+    assert [(r.text.split()[0], r.positive, r.known) for r in reasons(score)] == [
+        ("claim", True, True), ("CPC/IPC", True, False), ("submitter", False, False), ("published", False, True)]

@@ -76,8 +76,10 @@ def test_queue_filters_sorts_and_reports_bad_input_next_to_the_field(client, aut
     db.session.commit()
     auth.login(examiner)
     listed = lambda html: re.findall(r'<td><a href="/examiner/applications/(US\w+)">', html)  # noqa: E731
-    assert listed(get(client, "/examiner/")) == [closed.number, quiet.number, crowded.number]
-    assert listed(get(client, "/examiner/?window=open")) == [quiet.number, crowded.number]
+    # Still needing verdicts first (crowded's three), then by closing date.
+    assert listed(get(client, "/examiner/")) == [crowded.number, closed.number, quiet.number]
+    assert listed(get(client, "/examiner/?sort=closing")) == [closed.number, quiet.number, crowded.number]
+    assert listed(get(client, "/examiner/?window=open&sort=closing")) == [quiet.number, crowded.number]
     assert listed(get(client, "/examiner/?window=closed")) == [closed.number]
     assert listed(get(client, "/examiner/?cpc=H04L+9%2F")) == [crowded.number]
     assert listed(get(client, "/examiner/?min_submissions=2")) == [crowded.number]

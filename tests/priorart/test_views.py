@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -282,9 +283,23 @@ def test_submitter_cannot_edit_after_the_window_closes(client, auth, db, submiss
     assert "The review window is closed" in response.get_data(as_text=True)
 
 
+def test_withdraw_asks_first_and_acts_only_when_confirmed(client, auth, db, submission, alice):
+    auth.login(alice)
+    detail = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert f'href="/submissions/{submission.id}/withdraw"' in detail  # a link to the question
+    for response in (client.get(f"/submissions/{submission.id}/withdraw"),
+                     client.post(f"/submissions/{submission.id}/withdraw")):
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Withdraw this submission?" in html
+        assert 'name="confirm" value="yes"' in html and f'href="/submissions/{submission.id}"' in html
+    db.session.refresh(submission)
+    assert submission.status == "active" and submission.version == 1
+
+
 def test_withdraw_keeps_the_page_and_its_history(client, auth, db, submission, application, alice):
     auth.login(alice)
-    response = client.post(f"/submissions/{submission.id}/withdraw", follow_redirects=True)
+    response = client.post(f"/submissions/{submission.id}/withdraw", data={"confirm": "yes"},
+                           follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Your submission was withdrawn" in html and "This submission is withdrawn." in html
     assert "before withdrawal" in html
@@ -312,11 +327,37 @@ def test_forms_carry_csrf_tokens_that_are_enforced(app, client, auth, db, applic
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)[1]
     response = client.post(submit_url(application), data=form(csrf_token=token))
     assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    withdraw = re.search(r'action="/submissions/\d+/withdraw">\s*<input type="hidden" name="csrf_token" '
-                         r'value="([^"]+)"', page)
-    assert withdraw, "the withdraw form carries a CSRF token"
     submission_id = db.session.scalars(select(Submission.id)).one()
-    response = client.post(f"/submissions/{submission_id}/withdraw", data={"csrf_token": withdraw[1]})
+    page = client.get(f"/submissions/{submission_id}/withdraw").get_data(as_text=True)
+    withdraw = re.search(r'action="/submissions/\d+/withdraw" class="form">\s*'
+                         r'<input type="hidden" name="csrf_token" value="([^"]+)"', page)
+    assert withdraw, "the withdraw confirmation carries a CSRF token"
+    response = client.post(f"/submissions/{submission_id}/withdraw",
+                           data={"csrf_token": withdraw[1], "confirm": "yes"})
     assert response.status_code == 302
     assert db.session.get(Submission, submission_id).status == "withdrawn"
+
+
+def test_every_refusal_is_shown_in_one_round(client, auth, db, application, alice):
+    auth.login(alice)
+    response = client.post(submit_url(application), data=form(
+        identifier="no number here", publication_date="2020-01-01", explanation="", claims=None))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "is not a US patent or publication number" in error_next_to(html, "identifier")
+    assert "earliest priority date" in error_next_to(html, "publication_date")
+    assert "Explain concisely" in error_next_to(html, "explanation")
+    assert "Choose at least one claim" in error_next_to(html, "claims")
+    assert "4 problems to fix" in html and '<a href="#identifier">' in html
+    assert count(db, Submission) == 0
+
+
+def test_a_mistyped_date_stays_as_typed_in_a_text_field(client, auth, db, application, alice):
+    auth.login(alice)
+    html = unescape(client.post(submit_url(application), data=form(publication_date="2015-13-45"))
+                    .get_data(as_text=True))
+    assert "Enter the date as YYYY-MM-DD" in error_next_to(html, "publication_date")
+    field = re.search(r'<input[^>]*id="publication_date"[^>]*>', html)[0]
+    assert 'value="2015-13-45"' in field and 'type="text"' in field and 'placeholder="YYYY-MM-DD"' in field
+    assert 'aria-invalid="true"' in field
+    assert count(db, Submission) == 0

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import html
 import json
 
@@ -39,7 +40,7 @@ def test_search_page_lists_hits_with_facets(client, library):
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "US7000001B2" in page and "US9900001B2" in page and "Bicycle saddle" not in page
-    assert "cpc subclass" in page and "H01M" in page
+    assert "<h3>CPC subclass</h3>" in page and "<h3>Document type</h3>" in page and "H01M" in page
 
 
 def test_facet_filter_and_date_limit(client, library):
@@ -118,6 +119,9 @@ def test_like_claim_lists_only_earlier_documents(client, library):
     assert "US7000001B2" in page
     assert "US9900001B2" not in page  # published after the priority date: not prior art
     assert "2019-06-01" in page
+    terms = re.findall(r'<span class="term">([^<]+)</span>', page)
+    words = set(re.findall(r"\w+", application.document.claims[0].text.lower()))
+    assert terms and set(terms) <= words  # the claim's words ("circulates"), never stems ("circul")
     assert client.get(f"/applications/{application.number}/claims/99/similar").status_code == 404
 
 

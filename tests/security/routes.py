@@ -69,7 +69,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("priorart.edit", "POST"): Route((LOGIN, MOVED, FORBIDDEN, FORBIDDEN), OWN, {
         "title": "Cold plate, revised", "publication_date": "2015-03-03", "claims": "1",
         "explanation": "Shows the cold plate of claim 1."}),
-    ("priorart.withdraw", "POST"): Route((LOGIN, MOVED, FORBIDDEN, FORBIDDEN), OWN),
+    ("priorart.withdraw", "GET"): Route((LOGIN, OK, FORBIDDEN, FORBIDDEN), OWN),  # the confirmation
+    ("priorart.withdraw", "POST"): Route((LOGIN, MOVED, FORBIDDEN, FORBIDDEN), OWN, {"confirm": "yes"}),
     # --- community
     ("community.discussion", "GET"): Route(EVERYONE, APP),
     ("community.add_comment", "POST"): Route(MEMBERS_MOVED, APP, {"body": "Agreed.", "claim_id": "0"}),
@@ -98,6 +99,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("community.me", "GET"): Route(MEMBERS_MOVED),
     # --- accounts
     ("auth.login", "GET"): Route(GUESTS),
+    ("shortcuts.login_shortcut", "GET"): Route((MOVED,) * 4),
+    ("shortcuts.register_shortcut", "GET"): Route((MOVED,) * 4),
     ("auth.login", "POST"): Route(GUESTS, data={"email": "val@example.test", "password": "not the password"}),
     ("auth.logout", "POST"): Route(MEMBERS_MOVED),
     ("auth.register", "GET"): Route(GUESTS),
@@ -118,14 +121,19 @@ ROUTES: dict[tuple[str, str], Route] = {
     # --- administration
     ("admin.index", "GET"): Route(ADMINS),
     ("admin.users", "GET"): Route(ADMINS),
-    ("admin.user_role", "POST"): Route(ADMINS_MOVED, {"user_id": "target_id"}, {"role": "examiner"}),
-    ("admin.user_ban", "POST"): Route(ADMINS_MOVED, {"user_id": "target_id"}, {"reason": "Spam."}),
+    ("admin.user_role", "POST"): Route(ADMINS_MOVED, {"user_id": "target_id"},
+                                       {"role": "examiner", "confirm": "yes"}),
+    ("admin.user_ban", "GET"): Route(ADMINS, {"user_id": "target_id"}),  # the confirmation
+    ("admin.user_ban", "POST"): Route(ADMINS_MOVED, {"user_id": "target_id"},
+                                      {"reason": "Spam.", "confirm": "yes"}),
     ("admin.user_unban", "POST"): Route(ADMINS_MOVED, {"user_id": "banned_id"}),
     ("admin.applications", "GET"): Route(ADMINS),
     ("admin.application", "GET"): Route(ADMINS, {"application_id": "application_id"}),
     ("admin.application_open", "POST"): Route(ADMINS_MOVED, {"application_id": "closed_application_id"},
                                               {"days": "30"}),
-    ("admin.application_close", "POST"): Route(ADMINS_MOVED, {"application_id": "application_id"}),
+    ("admin.application_close", "GET"): Route(ADMINS, {"application_id": "application_id"}),
+    ("admin.application_close", "POST"): Route(ADMINS_MOVED, {"application_id": "application_id"},
+                                               {"confirm": "yes"}),
     ("admin.audit", "GET"): Route(ADMINS),
     ("ranking.admin", "GET"): Route(ADMINS),
     ("ranking.retrain", "POST"): Route(ADMINS_MOVED),

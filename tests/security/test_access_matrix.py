@@ -109,9 +109,10 @@ def test_volunteers_never_read_examiner_only_data(app, client, auth, world, fres
     if who == "submitter":
         del secrets["another reviewer's conflict statement"]
     pages = readable_pages(app, world, role)
-    if who == "submitter":  # the edit page of their own submission, the noted one
-        edit = path_of(app, "priorart.edit", {"submission_id": world.submission_id})
-        pages = [(label, edit if label == "priorart.edit" else path) for label, path in pages]
+    if who == "submitter":  # the edit and withdraw pages of their own submission, the noted one
+        own = {label: path_of(app, label, {"submission_id": world.submission_id})
+               for label in ("priorart.edit", "priorart.withdraw")}
+        pages = [(label, own.get(label, path)) for label, path in pages]
     assert len(pages) > 25
     for label, path in pages:
         response = client.get(path)
