@@ -78,6 +78,7 @@ def fill_document(document: Document, record: PatentRecord, source: str, digest:
         setattr(document, name, getattr(record, name))
     document.applicants = list(record.applicants)
     document.inventors = list(record.inventors)
+    document.countries = list(record.countries)
     document.source = source[-255:]
     document.content_hash = digest
     document.claims = [
