@@ -84,6 +84,7 @@ CV_SPLITS = 5
 KEEP_MODELS = 3  # the current model and two before it, to roll back by hand
 
 CURRENT_FILE = "current"
+CARDS_FILE = "model-cards.json"  # every model ever saved: name, version, data, date
 EXAMPLES_FILE = "bootstrap-examples.json.gz"
 EXAMPLES_FORMAT = "reviewapp-examples/1"
 STATUS_FILE = "training-status.json"
@@ -380,9 +381,74 @@ def save_model(ranker: Ranker, directory: Path | None = None) -> Path:
     ranker.metadata["version"] = version  # before save: the version is signed too
     path = directory / f"{version}.joblib"
     ranker.save(path, key=secret_key())
+    _save_card(directory, ranker.metadata)
     _write_atomically(directory / CURRENT_FILE, path.name + "\n")
     _prune_models(directory, path)
     return path
+
+
+# --- model cards: what scored, shown wherever a score is -----------------------------------
+
+HEURISTIC_CARD = ("heuristic ranker: documented prior weights (docs/RANKING.md), "
+                  "no training data")
+
+
+def card_of(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Return the model card of a trained model's metadata: name, version, data, date."""
+    sources = metadata.get("sources") or {}
+    feedback, bootstrap = sources.get("feedback") or {}, sources.get("bootstrap") or {}
+    data = metadata.get("training_data") or {}
+    return {"version": metadata.get("version"), "name": metadata.get("model"),
+            "trained_at": metadata.get("trained_at"),
+            "grants": int(bootstrap.get("groups") or 0),
+            "references": int(bootstrap.get("pairs") or 0),
+            "verdicts": int(feedback.get("pairs") or 0),
+            "verdict_applications": int(feedback.get("groups") or 0),
+            "examples": int(data.get("pairs") or 0)}
+
+
+def _save_card(directory: Path, metadata: dict[str, Any]) -> None:
+    cards = _read_cards(directory)
+    card = card_of(metadata)
+    cards[str(card["version"])] = card
+    _write_atomically(directory / CARDS_FILE, json.dumps(cards, indent=1, sort_keys=True))
+
+
+def _read_cards(directory: Path) -> dict[str, dict[str, Any]]:
+    try:
+        cards = json.loads((directory / CARDS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return cards if isinstance(cards, dict) else {}
+
+
+def describe_model(version: str | None) -> str:
+    """Return, in words, the model that produced scores of `version`: name, data, date."""
+    if not version:
+        return "no stored scores"
+    served = served_model()
+    if version == HEURISTIC_VERSION:
+        if served.heuristic:
+            return f"{HEURISTIC_CARD} yet (no examiner verdicts or grant citations learned)"
+        return (f"{HEURISTIC_CARD}; scored before model {served.version} was trained (closed "
+                "applications keep the scores they were reviewed with)")
+    card = _read_cards(model_dir()).get(version)
+    if card is None and version == served.version:
+        card = card_of(served.metadata)
+    if card is None:
+        return f"model {version} (its details are no longer on file)"
+    parts = []
+    if card["references"]:
+        parts.append(f"{card['references']:,} citations of {card['grants']:,} USPTO grants")
+    if card["verdicts"]:
+        parts.append(f"{card['verdicts']:,} examiner verdicts on "
+                     f"{card['verdict_applications']:,} applications")
+    else:
+        parts.append("no examiner verdicts yet")
+    date = str(card.get("trained_at") or "")[:10] or "an unknown date"
+    note = "" if version == served.version else f"; the serving model is now {served.version}"
+    return (f"{card['name']} model {version}, trained {date} on " + " and ".join(parts)
+            + ", pulled toward documented prior weights" + note)
 
 
 def _prune_models(directory: Path, current: Path) -> None:
