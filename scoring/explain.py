@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import (FEATURE_NAMES, IPC_LEVELS, KINDS, USPC_LEVELS, Candidate, QueryDoc,
-                       independent_claims, shared_prefix)
+from .features import (FEATURE_NAMES, IPC_LEVELS, KINDS, US_CODES, USPC_LEVELS, Candidate,
+                       QueryDoc, independent_claims, shared_prefix)
 
 # Columns that say one thing explain as one reason; every other feature stands alone.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "kind": tuple(f"kind_{kind}" for kind in KINDS),
-    "date": ("days_before_priority", "after_priority"),
+    "date": ("days_before_priority", "after_priority", "log_age_years"),
+    "kind_code": tuple(f"code_{code}" for code in US_CODES),
+    "bm25": ("bm25_best_claim", "bm25_independent"),
 }
 FEATURE_GROUPS.update({name: (name,) for name in FEATURE_NAMES
                        if not any(name in members for members in FEATURE_GROUPS.values())})
@@ -213,9 +215,45 @@ def _track_record(group: str, row: Mapping[str, float], ctx: Context) -> str:
             f"(smoothed, {c.submitter_used or 0} of {c.submitter_judged} verdicts)")
 
 
+def _kind_code(group: str, row: Mapping[str, float], ctx: Context) -> str:
+    code = ctx.candidate.kind_code
+    return f"kind code {code}" if code else "kind code unknown"
+
+
+def _who(group: str, row: Mapping[str, float], ctx: Context) -> str:
+    value = row[group]
+    if group == "same_country":
+        if np.isnan(value):
+            return "office or the applicants' countries unknown"
+        country = ctx.candidate.country or "US"
+        return (f"from the applicants' own office ({country})" if value
+                else f"from another office ({country}) than the applicants'")
+    if np.isnan(value):
+        return "names of the candidate or the applicants unknown"
+    return "names an applicant or inventor of this application (self-citation)" if value \
+        else "by other applicants or inventors"
+
+
+def _library(group: str, row: Mapping[str, float], ctx: Context) -> str:
+    c = ctx.candidate
+    if group == "bm25":
+        if c.bm25_best_claim is None:
+            return "full text not in the library"
+        return (f"library full-text match to the claims: best claim {c.bm25_best_claim:.1f}, "
+                f"independent claims {c.bm25_independent or 0:.1f} (BM25)")
+    if group == "cocited":
+        return "co-citations unknown" if c.cocited is None else \
+            f"cited with this application's other art by {c.cocited} library grant(s)"
+    if c.cited_by is None:
+        return "citations in the library unknown"
+    return (f"cited by {c.cited_by} library grant(s), by the examiner in "
+            f"{c.examiner_cited or 0}")
+
+
 _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], ...] = (
     ("sim_", _similarity),
     ("date", _dates),
+    ("kind_code", _kind_code),
     ("kind", _kind),
     ("ipc_", _classes),
     ("uspc_", _classes),
@@ -225,4 +263,10 @@ _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], 
     ("endorsements", _community),
     ("claim_marks", _community),
     ("submitter_track_record", _track_record),
+    ("same_country", _who),
+    ("self_citation", _who),
+    ("bm25", _library),
+    ("cited_by", _library),
+    ("examiner_cited", _library),
+    ("cocited", _library),
 )

@@ -24,6 +24,9 @@ from sklearn.utils.validation import check_is_fitted
 
 CandidateKind = Literal["us", "foreign", "npl"]
 KINDS: tuple[CandidateKind, ...] = ("us", "foreign", "npl")
+# US kind-code families: "a" grants before 2001, "b1"/"b2" grants since (without / after an
+# earlier publication), "pub" published applications (A1, A2, A9), "s" designs.
+US_CODES: tuple[str, ...] = ("a", "b1", "b2", "pub", "s")
 # CPC/IPC hierarchy levels, coarse to fine ("H", "H04", "H04L", "H04L 9/00").
 IPC_LEVELS: tuple[str, ...] = ("section", "class", "subclass", "group")
 USPC_LEVELS: tuple[str, ...] = ("class", "subclass")
@@ -53,6 +56,8 @@ class QueryDoc:
     uspc: list[str] = field(default_factory=list)
     title: str = ""
     abstract: str = ""
+    countries: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -64,6 +69,15 @@ class Candidate:
     [] for none named, None where the source has no such notion. Community signals are
     None when unknown (not zero); submitter_used / submitter_judged count the submitter's
     earlier examiner verdicts "used/relevant" and all verdicts.
+
+    country and kind_code name the document ("JP", "A1"; "" unknown); names are its
+    first-named patentees, applicants or authors ([] unknown). The library signals are
+    None until the app has a library to compute them from: bm25_best_claim and
+    bm25_independent score the library's full text of the candidate against the best
+    claim and the independent claims (through the search seam); cited_by counts the
+    library's other grants citing it, examiner_cited those where the examiner did;
+    cocited counts library grants citing it together with one of the application's
+    other candidates.
     """
 
     id: str
@@ -83,6 +97,14 @@ class Candidate:
     claim_marks: int | None = None
     submitter_used: int | None = None
     submitter_judged: int | None = None
+    country: str = ""
+    kind_code: str = ""
+    names: list[str] = field(default_factory=list)
+    bm25_best_claim: float | None = None
+    bm25_independent: float | None = None
+    cited_by: int | None = None
+    examiner_cited: int | None = None
+    cocited: int | None = None
 
 
 Pair = tuple[QueryDoc, Candidate]
@@ -180,6 +202,74 @@ def track_record(candidate: Candidate, prior_used: float, prior_unused: float) -
     return (used + prior_used) / (candidate.submitter_judged + prior_used + prior_unused)
 
 
+def _log1p_or_nan(value: float | None) -> float:
+    return np.nan if value is None else float(np.log1p(max(float(value), 0.0)))
+
+
+def log_age_years(days_before: float) -> float:
+    """Return log(1 + years published before priority), 0 for later ones, NaN if unknown."""
+    if np.isnan(days_before):
+        return np.nan
+    return float(np.log1p(max(days_before, 0.0) / 365.25))
+
+
+def kind_code_family(candidate: Candidate) -> list[float]:
+    """Return one 0/1 per US kind-code family (US_CODES); NaN when the code is unknown.
+
+    Only US codes are told apart: other offices use the same letters for other things.
+    """
+    code = candidate.kind_code.strip().upper()
+    if candidate.kind == "npl" or (candidate.kind == "foreign"):
+        return [0.0] * len(US_CODES)
+    if not code:
+        return [np.nan] * len(US_CODES)
+    family = ("pub" if code in ("A1", "A2", "A9") else "a" if code == "A" else
+              code.lower() if code in ("B1", "B2", "S", "S1") else "")
+    family = "s" if family == "s1" else family
+    return [float(family == name) for name in US_CODES]
+
+
+def same_country(query: QueryDoc, candidate: Candidate) -> float:
+    """Return 1 if the candidate's office is a country of the application's parties, else 0.
+
+    Applicants cite art from their home office more than examiners do; NaN when either
+    side's country is unknown (non-patent literature has none).
+    """
+    country = candidate.country.strip().upper() or ("US" if candidate.kind == "us" else "")
+    if candidate.kind == "npl" or not country or not query.countries:
+        return np.nan
+    return float(country in {c.upper() for c in query.countries})
+
+
+# Words that say what a party is, not who: dropped before names are compared.
+_NAME_NOISE = frozenset("""
+et al jr sr ii iii iv inc incorporated corp corporation co company ltd limited llc llp lp plc
+gmbh ag kg sa nv bv ab oy spa srl kabushiki kaisha kk the of and for
+""".split())
+_NAME_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def name_key(name: str) -> str:
+    """Return the word a name is cited by: a person's surname, an organisation's last word.
+
+    "Smith et al." -> "smith", "John A. Smith, Jr." -> "smith", "Sony Corporation" -> "sony".
+    """
+    found = [w for w in _NAME_WORD.findall(name.lower()) if w not in _NAME_NOISE]
+    return found[-1] if found else ""
+
+
+def self_citation(query: QueryDoc, candidate: Candidate) -> float:
+    """Return 1 if a name of the candidate matches one of the application's parties, else 0.
+
+    Applicants list their own earlier work; NaN when either side's names are unknown.
+    """
+    mine = {key for key in map(name_key, query.parties) if key}
+    theirs = {key for key in map(name_key, candidate.names) if key}
+    if not mine or not theirs:
+        return np.nan
+    return float(bool(mine & theirs))
+
+
 def independent_claims(query: QueryDoc) -> set[int]:
     """Return the numbers of the query's independent claims."""
     return {number for number, _, independent in query.claims if independent}
@@ -240,6 +330,15 @@ FEATURE_NAMES: tuple[str, ...] = (
     "endorsements",
     "claim_marks",
     "submitter_track_record",
+    "log_age_years",
+    *(f"code_{code}" for code in US_CODES),
+    "same_country",
+    "self_citation",
+    "bm25_best_claim",
+    "bm25_independent",
+    "cited_by",
+    "examiner_cited",
+    "cocited",
 )
 # Each class feature's depth as a share of its scheme's depth (CPC/IPC 4 levels, USPC 2).
 CLASS_DEPTH: dict[str, float] = {
@@ -267,6 +366,7 @@ NONNEGATIVE_FEATURES: frozenset[str] = frozenset({
     "sim_best_claim", "sim_weighted_mean", "sim_title_abstract",
     *(f"ipc_{level}" for level in IPC_LEVELS), *(f"uspc_{level}" for level in USPC_LEVELS),
     "targets_independent", "net_votes", "endorsements", "claim_marks", "submitter_track_record",
+    "bm25_best_claim", "bm25_independent", "examiner_cited",
 })
 
 
@@ -390,6 +490,15 @@ class PairFeatures(TransformerMixin, BaseEstimator):
             _nan_if_none(candidate.endorsements),
             _nan_if_none(candidate.claim_marks),
             track_record(candidate, self.prior_used, self.prior_unused),
+            log_age_years(gap),
+            *kind_code_family(candidate),
+            same_country(query, candidate),
+            self_citation(query, candidate),
+            _log1p_or_nan(candidate.bm25_best_claim),
+            _log1p_or_nan(candidate.bm25_independent),
+            _log1p_or_nan(candidate.cited_by),
+            _log1p_or_nan(candidate.examiner_cited),
+            _log1p_or_nan(candidate.cocited),
         ]
 
 

@@ -84,3 +84,28 @@ def grouped_metrics(scores: np.ndarray, y: np.ndarray, groups: np.ndarray,
     scores, y, groups = np.asarray(scores)[keep], np.asarray(y)[keep], np.asarray(groups)[keep]
     rows_by_group = [np.flatnonzero(groups == g) for g in dict.fromkeys(groups.tolist())]
     return rank_metrics([scores[r] for r in rows_by_group], [y[r] for r in rows_by_group], seed)
+
+
+def per_query_metrics(scores: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                      seed: int = 0) -> dict[str, dict[str, float]]:
+    """Return each rankable group's MAP's AP, NDCG@10 and P@10, by group."""
+    rng = np.random.default_rng(seed)
+    keep = rankable(y, groups)
+    scores, y, groups = np.asarray(scores)[keep], np.asarray(y)[keep], np.asarray(groups)[keep]
+    out = {}
+    for group in dict.fromkeys(groups.tolist()):
+        rows = np.flatnonzero(groups == group)
+        out[group] = query_metrics(y[rows][order_by_score(scores[rows], rng)])
+    return out
+
+
+def bootstrap_interval(per_query: Sequence[float], draws: int = 1_000, level: float = 0.95,
+                       seed: int = 0) -> tuple[float, float]:
+    """Return the percentile interval of a mean over queries resampled with replacement."""
+    values = np.asarray(per_query, dtype=float)
+    if not values.size:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, (draws, values.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    return float(np.percentile(means, tail)), float(np.percentile(means, 100 - tail))

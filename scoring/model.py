@@ -27,12 +27,13 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .explain import (Context, Explanation, linear_contributions, replacement_contributions,
-                      top_reasons)
+from .explain import (Context, Explanation, group_columns, linear_contributions,
+                      replacement_contributions, top_reasons)
 from .features import (FEATURE_NAMES, NONNEGATIVE_FEATURES, Candidate, Pair, PairFeatures,
                        QueryDoc, deepest_shared_class, unique_texts)
 from .metrics import grouped_metrics
 from .pairwise import PairwiseLogisticRanker, sigmoid
+from .priors import PRIOR_WEIGHTS, NeutralFill, center_vector, prior_vector
 
 FORMAT = "reviewapp-ranker/1"
 Ranked = list[tuple[Candidate, float, Explanation]]
@@ -77,7 +78,14 @@ class Ranker:
         """
         pairs, y, groups = _check_training(pairs, y, groups)
         cv_metrics = self.cross_validate(pairs, y, groups, cv_splits) if cv_splits > 1 else None
-        self.pipeline.fit(pairs, y, **_group_params(self.pipeline, groups))
+        if self._is_linear():
+            # The prior is in the features' own units; the ranker sees standardized ones.
+            Xs = self.pipeline[:-1].fit_transform(pairs, y)
+            clf = self.pipeline.steps[-1][1]
+            clf.set_params(prior=prior_vector() * self.pipeline.named_steps["scale"].scale_)
+            clf.fit(Xs, y, groups=groups)
+        else:
+            self.pipeline.fit(pairs, y, **_group_params(self.pipeline, groups))
         X = self._features().transform(pairs)
         self.medians_ = _nanmedian(X)
         self.metadata = self._training_metadata(pairs, y, groups, description)
@@ -210,35 +218,40 @@ class Ranker:
         }
         if hasattr(clf, "coef_"):
             meta["coefficients"] = dict(zip(self.feature_names, map(float, np.ravel(clf.coef_))))
+        if self._is_linear():
+            # Learned weights in the features' own units, beside the priors they started from.
+            scale = self.pipeline.named_steps["scale"].scale_
+            meta["prior_weights"] = dict(PRIOR_WEIGHTS)
+            meta["learned_weights"] = dict(zip(self.feature_names,
+                                               map(float, clf.ranking_coef_ / scale)))
         return meta
 
 
 class HeuristicRanker:
-    """Serve a transparent hand-set score until a trained model exists.
+    """Serve the documented prior weights (scoring.priors) until a trained model exists.
 
-    score = 0.50 x best-claim TF-IDF cosine (vocabulary from this application and its
-    candidates) + 0.20 x deepest shared class level (CPC/IPC out of 4, USPC out of 2,
-    the larger) + 0.20 x (smoothed vote share - 0.5), share = (up + 1) / (up + down + 2)
-    + 0.10 x (submitter track record - prior mean) - 0.50 if a foreign or non-patent
-    document was published after priority (it cannot be prior art; a later-published US
-    patent document still can, through its filing date). Unknown terms add nothing.
-    Scores order candidates; unlike Ranker's they are not probabilities.
+    score = sum over features of prior weight x (value - neutral value), unknown values
+    adding nothing; text similarity is TF-IDF cosine with a vocabulary from this
+    application and its candidates. On top, the law: a foreign or non-patent document
+    published after priority cannot be prior art (a later-published US patent document
+    still can, through its filing date), so it loses LATE_PENALTY. Scores order
+    candidates; unlike Ranker's they are not probabilities.
     """
 
     is_heuristic = True
-    WEIGHTS = {"sim_best_claim": 0.50, "class_depth": 0.20, "net_votes": 0.20,
-               "submitter_track_record": 0.10, "date": -0.50}
+    LATE_PENALTY = -1.0
 
     def __init__(self, features: PairFeatures | None = None) -> None:
         self.features = features if features is not None else PairFeatures()
         self.metadata: dict[str, Any] = {
             "model": "heuristic", "heuristic": True,
-            "description": "hand-set weights, no training: "
+            "description": "documented prior weights, no training: "
                            + " ".join((self.__doc__ or "").split()),
+            "prior_weights": dict(PRIOR_WEIGHTS),
         }
 
     def score(self, query: QueryDoc, candidates: Sequence[Candidate]) -> np.ndarray:
-        """Return the heuristic score of each candidate."""
+        """Return the prior-weight score of each candidate."""
         if not candidates:
             return np.empty(0)
         _, terms = self._terms(query, candidates)
@@ -251,25 +264,21 @@ class HeuristicRanker:
         pairs = [(query, c) for c in candidates]
         (features, X), terms = self._terms(query, candidates)
         scores = np.sum(list(terms.values()), axis=0)
-        return _ranked(pairs, scores, X, self._reasons(terms, X), "heuristic weights (not learned)",
+        return _ranked(pairs, scores, X, terms, "heuristic: documented prior weights, not learned",
                        features, reasons)
 
     def _terms(self, query: QueryDoc, candidates: Sequence[Candidate]
                ) -> tuple[tuple[PairFeatures, np.ndarray], dict[str, np.ndarray]]:
-        """Return the fitted features, their matrix and each weighted heuristic term."""
+        """Return the fitted features, their matrix and each feature group's weighted term."""
         pairs = [(query, c) for c in candidates]
         features = self._fitted_features(pairs)
         X = features.transform(pairs)
-        col = {name: X[:, i] for i, name in enumerate(FEATURE_NAMES)}
-        prior = self.features.prior_used / (self.features.prior_used + self.features.prior_unused)
-        values = {
-            "sim_best_claim": col["sim_best_claim"],
-            "class_depth": deepest_shared_class(X)[0],
-            "net_votes": np.array([_vote_share(c) for c in candidates]) - 0.5,
-            "submitter_track_record": col["submitter_track_record"] - prior,
-            "date": col["after_priority"] * (1.0 - col["kind_us"]),
-        }
-        terms = {name: self.WEIGHTS[name] * np.nan_to_num(v) for name, v in values.items()}
+        effects = np.where(np.isnan(X), 0.0, (X - center_vector()) * prior_vector())
+        terms = {group: effects[:, idx].sum(axis=1)
+                 for group, idx in group_columns(FEATURE_NAMES).items() if idx.size}
+        col = {name: np.nan_to_num(X[:, i]) for i, name in enumerate(FEATURE_NAMES)}
+        terms["date"] = terms["date"] + self.LATE_PENALTY * col["after_priority"] * (
+            1.0 - col["kind_us"])
         return (features, X), terms
 
     def _fitted_features(self, pairs: list[Pair]) -> PairFeatures:
@@ -280,15 +289,6 @@ class HeuristicRanker:
             cached = (corpus, clone(self.features).fit(pairs))
             self._last_fit = cached  # one entry: an examiner re-reads the same application
         return cached[1]
-
-    @staticmethod
-    def _reasons(terms: dict[str, np.ndarray], X: np.ndarray) -> dict[str, np.ndarray]:
-        """Map heuristic terms onto the feature groups the phrasebook describes."""
-        deepest = deepest_shared_class(X)[1]
-        out = {name: term for name, term in terms.items() if name != "class_depth"}
-        for name in set(deepest):
-            out[name] = np.where(deepest == name, terms["class_depth"], 0.0)
-        return out
 
 
 # ---------------------------------------------------------------- persistence helpers
@@ -363,12 +363,13 @@ def _make_pipeline(C: float, estimator: ClassifierMixin | None,
                    features: PairFeatures | None) -> Pipeline:
     features = features if features is not None else PairFeatures()
     if estimator is not None:
-        return Pipeline([("features", features), ("clf", estimator)])
+        return Pipeline([("features", features), ("neutral", NeutralFill()), ("clf", estimator)])
     nonnegative = [i for i, name in enumerate(FEATURE_NAMES) if name in NONNEGATIVE_FEATURES]
     # No missing-value indicators: in the bootstrap data missingness follows the source
     # (patents have no text, NPL no date), a pattern volunteer submissions will not share.
     return Pipeline([
         ("features", features),
+        ("neutral", NeutralFill()),
         ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
         ("scale", StandardScaler()),
         ("clf", PairwiseLogisticRanker(C=C, nonnegative=nonnegative)),

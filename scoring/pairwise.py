@@ -30,14 +30,18 @@ class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):
     fit(X, y, groups): every (relevant, irrelevant) pair within a group becomes one
     difference vector; each group's pairs are weighted to sum to one so that every
     application counts the same, as in MAP. Without groups all rows form one group.
-    C is the inverse L2 strength of the pairwise logistic regression; nonnegative lists
-    column indices whose weight may not go below zero.
+    C is the inverse L2 strength of the pairwise logistic regression; the penalty pulls
+    the weights toward `prior` (one weight per column, zeros when None), so a column the
+    data cannot inform keeps its prior weight. nonnegative lists column indices whose
+    weight may not go below zero.
     """
 
     def __init__(self, C: float = 1.0, nonnegative: Sequence[int] = (),
-                 max_pairs_per_group: int = 2_000, random_state: int = 0) -> None:
+                 max_pairs_per_group: int = 2_000, random_state: int = 0,
+                 prior: Sequence[float] | None = None) -> None:
         self.C = C
         self.nonnegative = nonnegative
+        self.prior = prior
         self.max_pairs_per_group = max_pairs_per_group
         self.random_state = random_state
 
@@ -84,17 +88,22 @@ class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):
         return tags
 
     def _fit_weights(self, diffs: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Return w minimising sum(weight * log(1 + exp(-diff @ w))) + |w|^2 / (2 C)."""
+        """Return w minimising sum(weight * log(1 + exp(-diff @ w))) + |w - prior|^2 / (2 C)."""
+        prior = np.zeros(diffs.shape[1]) if self.prior is None else \
+            np.asarray(self.prior, dtype=float)
+        if prior.shape != (diffs.shape[1],):
+            raise ValueError(f"prior has {prior.size} weights for {diffs.shape[1]} columns")
+
         def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
             margin = diffs @ w
-            value = weights @ np.logaddexp(0.0, -margin) + w @ w / (2 * self.C)
-            slope = -(weights * sigmoid(-margin)) @ diffs + w / self.C
+            value = weights @ np.logaddexp(0.0, -margin) + (w - prior) @ (w - prior) / (2 * self.C)
+            slope = -(weights * sigmoid(-margin)) @ diffs + (w - prior) / self.C
             return float(value), slope
 
         bounded = set(self.nonnegative)
         bounds = [(0.0, None) if j in bounded else (None, None) for j in range(diffs.shape[1])]
-        result = minimize(loss, np.zeros(diffs.shape[1]), jac=True, method="L-BFGS-B",
-                          bounds=bounds)
+        start = np.array([max(p, 0.0) if j in bounded else p for j, p in enumerate(prior)])
+        result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
         return result.x
 
     def _calibrate(self, scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float]:

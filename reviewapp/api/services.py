@@ -18,6 +18,7 @@ from ..models.application import STATUSES, as_utc
 from ..models.base import utcnow
 from ..models.feedback import VERDICTS
 from ..models.submission import ACTIVE
+from ..ranking.services import describe_model
 from .auth import hash_token, new_token
 
 DEFAULT_PER_PAGE = 20
@@ -207,6 +208,7 @@ def prior_art_item(submission: Submission, score: Score | None, up: int, down: i
     scored = None
     if score is not None:
         scored = {"value": score.score, "rank": score.rank, "model_version": score.model_version,
+                  "model": describe_model(score.model_version),
                   "computed_at": _moment(score.computed_at)}
         if examiner:
             # Explanations cite the submitter's verdict record: examiner-level data.

@@ -123,9 +123,8 @@ def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section
     basis = f"Third-party preissuance submission under 35 U.S.C. 122(e) \u2014 compiled by {site}"
     pdf.multi_cell(0, 6, pdf.clean(basis), **line)
     pdf.set_font(pdf.body_font, "", 9)
-    ranked = f"{frozen_at}. Ranked by " + (
-        "heuristic ranking, no trained model yet" if model_version == "heuristic"
-        else f"model {model_version}" if model_version else "no stored scores") + "."
+    # model_version arrives described (name, training data, date): see ranking.describe_model.
+    ranked = f"{frozen_at}. Ranked by {model_version or 'no stored scores'}."
     pdf.multi_cell(0, 5, pdf.clean(ranked), **line)
     for section in sections:
         pdf.ln(4)

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Application
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
+from ..ranking.services import describe_model
 from .forms import FeedbackForm, QueueForm
 from .pdf import find_font, report_pdf
 from .services import (
@@ -129,7 +130,8 @@ def report_pdf_view(number: str):
     stamp = f"Frozen {report.frozen_at:%Y-%m-%d %H:%M} UTC" if report.frozen else "Preview"
     body = report_pdf(number=report.application.number, title=report.application.title,
                       site=site_name(), sections=report.sections, frozen_at=stamp,
-                      model_version=report.model_version,
+                      model_version="; ".join(describe_model(v) for v in
+                                              report.model_version.split(", ") if v),
                       font_path=find_font(current_app.config.get("PDF_FONT")))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{report.application.number}-preissuance.pdf"'})

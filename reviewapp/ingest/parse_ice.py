@@ -28,6 +28,11 @@ _USPC = etree.XPath("classification-national/main-classification"
                     " | classification-national/further-classification")
 _APPLICANTS = etree.XPath("parties/applicants/applicant | us-parties/us-applicants/us-applicant")
 _INVENTORS = etree.XPath("parties/inventors/inventor | us-parties/inventors/inventor")
+# Where the parties live: applicants, inventors and assignees, old and new element names.
+_PARTY_COUNTRIES = etree.XPath(
+    "(parties/applicants/applicant | us-parties/us-applicants/us-applicant"
+    " | parties/inventors/inventor | us-parties/inventors/inventor"
+    " | assignees/assignee)//address/country")
 _CITATIONS = etree.XPath("us-references-cited/us-citation | references-cited/citation")
 
 
@@ -46,6 +51,12 @@ def _parties(bib: etree._Element) -> tuple[list[str], list[str]]:
         el for el in applicants if el.get("app-type") == "applicant-inventor"]
     names = [person_name(el.find("addressbook")) for el in applicants]
     return unique(names), unique(person_name(el.find("addressbook")) for el in inventors)
+
+
+def _countries(bib: etree._Element) -> list[str]:
+    """Return the distinct countries of the applicants', inventors' and assignees' addresses."""
+    found = ((el.text or "").strip().upper() for el in _PARTY_COUNTRIES(bib))
+    return unique(code for code in found if len(code) == 2 and code.isalpha())
 
 
 def _reference(citation: etree._Element, sequence: int) -> ReferenceRecord | None:
@@ -114,6 +125,7 @@ def read_ice(root: etree._Element, prolog: Prolog) -> PatentRecord:
         uspc=unique(uspc_text(el.text) for el in _USPC(bib)),
         applicants=applicants,
         inventors=inventors,
+        countries=_countries(bib),
         references=_references(bib),
         schema=f"{root.tag} {schema_version(root.get('dtd-version'), prolog.system_id)}".strip(),
     )

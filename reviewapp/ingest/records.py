@@ -62,6 +62,7 @@ class PatentRecord:
     uspc: list[str] = field(default_factory=list)  # "713/168" style, main first
     applicants: list[str] = field(default_factory=list)
     inventors: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # of the parties' addresses: "US", "JP"
     references: list[ReferenceRecord] = field(default_factory=list)
     schema: str = ""  # "us-patent-grant v4.5", "PAP v1.6", ...
     # Where it was read: the file (or "archive.zip:member.xml") and 1-based document index.

@@ -68,6 +68,7 @@ def document_row(pending: Pending) -> dict[str, Any]:
         publication_number=record.publication_number,
         number_key=number_key(record.publication_number, record.kind),
         applicants=list(record.applicants), inventors=list(record.inventors),
+        countries=list(record.countries),
         source=record.source[-255:], content_hash=pending.content_hash,
         source_hash=pending.source_hash,
     )

@@ -42,6 +42,8 @@ class Document(TimestampMixin, db.Model):
     priority_date: Mapped[dt.date | None] = mapped_column(Date)
     applicants: Mapped[list[str]] = mapped_column(JSON, default=list)
     inventors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Countries of the parties' addresses (applicants, inventors, assignees): "US", "JP".
+    countries: Mapped[list[str]] = mapped_column(JSON, default=list)
     schema: Mapped[str] = mapped_column(String(64), default="")
     source: Mapped[str] = mapped_column(String(255), default="")
     # SHA-256 of the parsed record: a re-import with the same content changes nothing.

@@ -62,8 +62,12 @@ def bootstrap_command(paths: tuple[str, ...], if_missing: bool, enqueue: bool) -
         raise click.ClickException(message)
     from scoring import examples_from_grants
 
-    pairs, y, groups = examples_from_grants(grants)
+    signals = _library_signals(db.session, grants)
+    pairs, y, groups = examples_from_grants(grants, **signals)
+    joined = sum(bool(c.text) for _, c in pairs if c.kind != "npl")
     header = services.save_bootstrap_examples(pairs, y, groups, services.source_files(present))
+    click.echo(f"Joined {joined} of {sum(c.kind != 'npl' for _, c in pairs)} cited patents to "
+               "the library (their text, classes and citations feed the content features).")
     click.echo(f"Saved {header['pairs']} labelled references of {header['grants']} grants "
                f"({header['positives']} cited by the examiner) to "
                f"{services.model_dir() / services.EXAMPLES_FILE} (sha256 {header['sha256'][:12]}).")
@@ -89,9 +93,11 @@ def evaluate_command(paths: tuple[str, ...], as_json: bool) -> None:
     from scoring import evaluate
     from scoring.evaluate import format_report
 
+    from ..extensions import db
+
     served = _strict_served()
     grants = _read_grants(paths, show_progress=not as_json)
-    report = evaluate(served.ranker, grants)
+    report = evaluate(served.ranker, grants, **_library_signals(db.session, grants))
     overlap = services.in_sample_files(paths, served.metadata)
     if overlap:
         more = f" and {len(overlap) - 3} more" if len(overlap) > 3 else ""
@@ -103,7 +109,7 @@ def evaluate_command(paths: tuple[str, ...], as_json: bool) -> None:
         click.echo(json.dumps(report))
         return
     click.echo(f"Model: {served.version}; {len(grants)} grants read, {report['queries']} with "
-               "both examiner and other citations.")
+               "both examiner and other citations. 95% intervals from resampling grants.")
     click.echo(format_report(report))
 
 
@@ -123,6 +129,15 @@ def status_command(as_json: bool) -> None:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _library_signals(session, grants: list) -> dict:
+    """Return the library, citation network and content scorer the bootstrap joins to."""
+    from .library import grant_content_scorer, library_for, library_network
+
+    library = library_for(session, (r for g in grants for r in g.references))
+    return {"library": library, "network": library_network(session, grants),
+            "content": grant_content_scorer(session, library)}
+
 
 def _strict_served() -> services.ServedModel:
     try:

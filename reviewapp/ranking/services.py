@@ -56,6 +56,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from scoring import (Candidate, Explanation, HeuristicRanker, ModelIntegrityError, QueryDoc,
                      Ranker, load_ranker)
+from scoring.bootstrap import document_key
 from scoring.features import Pair
 from scoring.metrics import rankable
 from scoring.model import training_data_sha256
@@ -66,6 +67,7 @@ from ..models.application import OPEN
 from ..models.base import utcnow
 from ..models.feedback import KNOWN, NOT_RELEVANT, RELEVANT, USED
 from ..models.submission import ACTIVE
+from .library import add_library_signals, split_identifier
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,7 @@ CV_SPLITS = 5
 KEEP_MODELS = 3  # the current model and two before it, to roll back by hand
 
 CURRENT_FILE = "current"
+CARDS_FILE = "model-cards.json"  # every model ever saved: name, version, data, date
 EXAMPLES_FILE = "bootstrap-examples.json.gz"
 EXAMPLES_FORMAT = "reviewapp-examples/1"
 STATUS_FILE = "training-status.json"
@@ -113,7 +116,32 @@ def query_for(application: Application) -> QueryDoc:
         priority_date=document.priority_date or document.filing_date,
         cpc=document.cpc, ipc=document.ipc, uspc=document.uspc,
         title=document.title or "", abstract=document.abstract or "",
+        countries=list(document.countries or []),
+        parties=[*(document.applicants or []), *(document.inventors or [])],
     )
+
+
+def with_library_signals(session: Session, application: Application, query: QueryDoc,
+                         candidates: Sequence[Candidate]) -> None:
+    """Fill the candidates' citation-network and full-text signals from the library."""
+    if not candidates:
+        return
+    ids = [int(c.id) for c in candidates]
+    rows = {row.id: row for row in session.execute(
+        select(Submission.id, Submission.identifier, Document.publication_number)
+        .outerjoin(Document, Document.id == Submission.library_document_id)
+        .where(Submission.id.in_(ids)))}
+    keys: list[str | None] = []
+    numbers: dict[str, str] = {}
+    for candidate in candidates:
+        row = rows.get(int(candidate.id))
+        country, number, _ = split_identifier(row.identifier if row else "")
+        key = document_key(country, number) if number else None
+        keys.append(key)
+        if key and row.publication_number:
+            numbers[key] = row.publication_number
+    add_library_signals(session, query, candidates, keys, numbers,
+                        exclude_documents=[application.document_id])
 
 
 def candidates_for(session: Session, application: Application) -> list[Candidate]:
@@ -130,6 +158,7 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
     ids = select(Submission.id).where(*where)
     rows = session.execute(
         select(Submission.id, Submission.application_id, Submission.kind, Submission.title,
+               Submission.identifier, Submission.authors,
                Submission.publication_date, Submission.excerpt, Submission.explanation,
                Submission.library_document_id, Submission.submitter_id,
                User.verdicts_positive, User.verdicts_total)
@@ -159,6 +188,9 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
         up, down = votes.get(row.id, (0, 0))
         notes = [text for text in (row.explanation, *endorsements.get(row.id, ())) if text]
         used, judged = _track_record(row, own.get((row.application_id, row.submitter_id), (0, 0)))
+        country, _, kind_code = split_identifier(row.identifier)
+        names = list(doc.names) if doc else [n for n in re.split(r";|\band\b", row.authors or "")
+                                             if n.strip()]
         out[row.application_id].append(Candidate(
             id=str(row.id), kind=row.kind,
             publication_date=row.publication_date or (doc.publication_date if doc else None),
@@ -172,6 +204,7 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
             endorsements=len(endorsements.get(row.id, ())),
             claim_marks=int(marks.get(row.id, 0)),
             submitter_used=used, submitter_judged=judged,
+            country=country, kind_code=kind_code, names=names,
         ))
     return dict(out)
 
@@ -184,12 +217,14 @@ class _LibraryDoc:
     cpc: tuple[str, ...]
     ipc: tuple[str, ...]
     uspc: tuple[str, ...]
+    names: tuple[str, ...] = ()
 
 
 def _library(session: Session, document_ids: Any) -> dict[int, _LibraryDoc]:
     """Return the text (abstract + claims) and classes of the library documents selected."""
     heads = session.execute(select(Document.id, Document.title, Document.abstract,
-                                   Document.publication_date)
+                                   Document.publication_date, Document.applicants,
+                                   Document.inventors)
                             .where(Document.id.in_(document_ids))).all()
     if not heads:
         return {}
@@ -208,7 +243,8 @@ def _library(session: Session, document_ids: Any) -> dict[int, _LibraryDoc]:
             title=head.title or "", publication_date=head.publication_date,
             text="\n".join(t for t in (head.abstract, *claims.get(head.id, ())) if t),
             cpc=tuple(classes[head.id, "cpc"]), ipc=tuple(classes[head.id, "ipc"]),
-            uspc=tuple(classes[head.id, "uspc"]))
+            uspc=tuple(classes[head.id, "uspc"]),
+            names=tuple([*(head.applicants or []), *(head.inventors or [])]))
         for head in heads
     }
 
@@ -380,9 +416,74 @@ def save_model(ranker: Ranker, directory: Path | None = None) -> Path:
     ranker.metadata["version"] = version  # before save: the version is signed too
     path = directory / f"{version}.joblib"
     ranker.save(path, key=secret_key())
+    _save_card(directory, ranker.metadata)
     _write_atomically(directory / CURRENT_FILE, path.name + "\n")
     _prune_models(directory, path)
     return path
+
+
+# --- model cards: what scored, shown wherever a score is -----------------------------------
+
+HEURISTIC_CARD = ("heuristic ranker: documented prior weights (docs/RANKING.md), "
+                  "no training data")
+
+
+def card_of(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Return the model card of a trained model's metadata: name, version, data, date."""
+    sources = metadata.get("sources") or {}
+    feedback, bootstrap = sources.get("feedback") or {}, sources.get("bootstrap") or {}
+    data = metadata.get("training_data") or {}
+    return {"version": metadata.get("version"), "name": metadata.get("model"),
+            "trained_at": metadata.get("trained_at"),
+            "grants": int(bootstrap.get("groups") or 0),
+            "references": int(bootstrap.get("pairs") or 0),
+            "verdicts": int(feedback.get("pairs") or 0),
+            "verdict_applications": int(feedback.get("groups") or 0),
+            "examples": int(data.get("pairs") or 0)}
+
+
+def _save_card(directory: Path, metadata: dict[str, Any]) -> None:
+    cards = _read_cards(directory)
+    card = card_of(metadata)
+    cards[str(card["version"])] = card
+    _write_atomically(directory / CARDS_FILE, json.dumps(cards, indent=1, sort_keys=True))
+
+
+def _read_cards(directory: Path) -> dict[str, dict[str, Any]]:
+    try:
+        cards = json.loads((directory / CARDS_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return cards if isinstance(cards, dict) else {}
+
+
+def describe_model(version: str | None) -> str:
+    """Return, in words, the model that produced scores of `version`: name, data, date."""
+    if not version:
+        return "no stored scores"
+    served = served_model()
+    if version == HEURISTIC_VERSION:
+        if served.heuristic:
+            return f"{HEURISTIC_CARD} yet (no examiner verdicts or grant citations learned)"
+        return (f"{HEURISTIC_CARD}; scored before model {served.version} was trained (closed "
+                "applications keep the scores they were reviewed with)")
+    card = _read_cards(model_dir()).get(version)
+    if card is None and version == served.version:
+        card = card_of(served.metadata)
+    if card is None:
+        return f"model {version} (its details are no longer on file)"
+    parts = []
+    if card["references"]:
+        parts.append(f"{card['references']:,} citations of {card['grants']:,} USPTO grants")
+    if card["verdicts"]:
+        parts.append(f"{card['verdicts']:,} examiner verdicts on "
+                     f"{card['verdict_applications']:,} applications")
+    else:
+        parts.append("no examiner verdicts yet")
+    date = str(card.get("trained_at") or "")[:10] or "an unknown date"
+    note = "" if version == served.version else f"; the serving model is now {served.version}"
+    return (f"{card['name']} model {version}, trained {date} on " + " and ".join(parts)
+            + ", pulled toward documented prior weights" + note)
 
 
 def _prune_models(directory: Path, current: Path) -> None:
@@ -436,7 +537,9 @@ def rescore_applications(session: Session, application_ids: Iterable[int]) -> in
     scored = 0
     for application in applications:
         found = candidates.get(application.id, [])
-        ranked = ranker.rank(query_for(application), found, reasons=REASONS) if found else []
+        query = query_for(application)
+        with_library_signals(session, application, query, found)
+        ranked = ranker.rank(query, found, reasons=REASONS) if found else []
         _store(session, ranked, version, existing[application.id])
         scored += len(ranked)
     session.flush()
@@ -542,6 +645,7 @@ def feedback_examples(session: Session) -> Examples:
     groups: list[str] = []
     for application in sorted(applications, key=lambda a: a.id):
         query = query_for(application)
+        with_library_signals(session, application, query, by_application[application.id])
         for candidate in by_application[application.id]:
             verdict = latest.get(int(candidate.id))
             if verdict is None:

@@ -7,9 +7,15 @@ from ..auth.decorators import role_required
 from ..extensions import db
 from ..models.user import ADMIN
 from .forms import RetrainForm
-from .services import ranker_status, start_training
+from .services import describe_model, ranker_status, start_training
 
 bp = Blueprint("ranking", __name__)
+
+
+@bp.app_template_filter("model_card")
+def model_card_filter(version: str | None) -> str:
+    """Format a stored score's model version as its name, training data and date."""
+    return describe_model(version)
 
 
 @bp.before_request

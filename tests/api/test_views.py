@@ -144,6 +144,7 @@ def test_prior_art_is_ranked_then_unscored_by_net_votes(client, corpus):
     assert body["total"] == 4
     first = body["items"][0]
     assert first["score"] == {"value": 0.91, "rank": 1, "model_version": "m-1",
+                              "model": "model m-1 (its details are no longer on file)",
                               "computed_at": first["score"]["computed_at"]}
     assert first["votes"] == {"up": 2, "down": 0, "net": 2}
     assert first["claims"] == [1, 3]

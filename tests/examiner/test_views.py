@@ -1,6 +1,8 @@
 """Examiner pages: roles, the queue, the ranked review, verdicts, the report in HTML and PDF."""
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import re
 
@@ -122,7 +124,7 @@ def test_application_page_ranks_by_stored_score_marks_the_top_n_and_puts_unscore
     assert forwarded == [str(first.id), str(second.id)]
     assert "same CPC group H01M 10/" in html and "&lt;b&gt;old&lt;/b&gt; document" in html
     assert html.index("not yet scored") > html.index("US7000003B1")
-    assert "model v7" in html and "heuristic ranking" not in html
+    assert "model v7" in html and "heuristic ranker" not in html
     assert "<script" not in html and "style=" not in html and "<svg" in html
 
 
@@ -152,7 +154,26 @@ def test_heuristic_scores_are_named_as_such(client, auth, db, examiner):
     make_score(make_submission(application, make_user()), 0.5, 1, version="heuristic")
     db.session.commit()
     auth.login(examiner)
-    assert "heuristic ranking, no trained model yet" in get(client, f"/examiner/applications/{application.number}")
+    html = get(client, f"/examiner/applications/{application.number}")
+    assert "heuristic ranker: documented prior weights" in html and "no training data yet" in html
+
+
+def test_heuristic_scores_on_a_closed_application_name_the_trained_model_that_serves(
+        client, auth, db, app, examiner, monkeypatch):
+    # A trained model serves; the closed application kept its heuristic scores: the page
+    # must not claim that there is no trained model.
+    from reviewapp.ranking import services as ranking
+
+    trained = ranking.ServedModel(ranking._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
+    monkeypatch.setattr(ranking, "served_model", lambda strict=False: dataclasses.replace(
+        trained, ranker=type("Trained", (), {"is_heuristic": False, "metadata": {}})()))
+    application = make_application()
+    make_score(make_submission(application, make_user()), 0.5, 1, version="heuristic")
+    db.session.commit()
+    auth.login(examiner)
+    html = get(client, f"/examiner/applications/{application.number}")
+    assert "no trained model" not in html and "no training data yet" not in html
+    assert "scored before model ranker-20261206T120000Z-1a2b3c4d was trained" in html
 
 
 def test_examiner_sees_votes_endorsements_reputation_conflicts_and_the_claim_chart(client, auth, db, examiner):

@@ -13,7 +13,7 @@ from tests.ranking.helpers import flip_byte, judged_review, people, save_grant_e
 from tests.scoring.helpers import grant, mixed_references
 
 METRICS = {"map", "ndcg@10", "p@10"}
-BASELINES = {"random", "text_similarity", "same_class_first", "newest_first"}
+BASELINES = {"random", "text_similarity", "same_class_first", "newest_first", "us_patents_newest_first"}
 
 
 @pytest.fixture
@@ -152,7 +152,8 @@ def test_evaluate_json_on_real_grants_after_bootstrap(runner, db, model_dir, usp
     result = runner.invoke(evaluate_command, [grants, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)  # stdout holds exactly one JSON object
-    assert set(report) == {"queries", "model", "baselines"}
+    assert {"queries", "model", "baselines", "leaky_baselines", "intervals", "margin"} <= set(report)
+    assert set(report["leaky_baselines"]) == {"printed_us_class_first"}
     assert report["queries"] >= 150 and set(report["model"]) == METRICS
     assert set(report["baselines"]) == BASELINES
     assert all(set(values) == METRICS for values in report["baselines"].values())

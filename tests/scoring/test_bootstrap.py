@@ -9,10 +9,14 @@ import numpy as np
 import pytest
 
 from reviewapp.ingest.records import ClaimRecord, ReferenceRecord
-from scoring.bootstrap import candidate_from_reference, examples_from_grants, query_from_grant
-from scoring.features import Candidate, PairFeatures
+from scoring import Ranker, evaluate
+from scoring.bootstrap import (CitationNetwork, LibraryDoc, candidate_from_reference,
+                               document_key, document_keys, examples_from_grants,
+                               network_from_grants, query_from_grant)
+from scoring.features import FEATURE_NAMES, Candidate, PairFeatures
+from scoring.priors import PRIOR_WEIGHTS
 
-from .helpers import grant, mixed_references, reference
+from .helpers import CLAIM_1, OFF_TOPIC, grant, mixed_references, reference
 
 
 def test_labels_and_groups_come_from_categories_and_grants():
@@ -111,3 +115,99 @@ def test_claim_dependencies_decide_independence():
     g = grant("10000001", [], claims=[ClaimRecord(1, "a"), ClaimRecord(2, "b", [1]),
                                       ClaimRecord(3, "c", [1, 2])])
     assert [i for _, _, i in query_from_grant(g).claims] == [True, False, False]
+
+
+# ---------------------------------------------------------------- the library and the network
+
+def library_and_network(grants):
+    """Return a generated library (every cited patent, with text) and the grants' network."""
+    library = {}
+    for g in grants:
+        for r in g.references:
+            if r.kind != "npl":
+                library[document_keys(r)[-1]] = LibraryDoc(
+                    text=f"session key encryption document {r.number}", cpc=("H04L 9/08",),
+                    names=("Ann Smith",))
+    return library, network_from_grants(grants)
+
+
+def content_scorer(query, keys):
+    """Return a made-up BM25 per document key, from the number only (never the label)."""
+    return {key: (float(len(key)), float(len(key)) / 2) for key in keys}
+
+
+def rows_of(grants, target, **signals):
+    pairs, _, groups = examples_from_grants(grants, **signals)
+    X = np.nan_to_num(PairFeatures().fit(pairs).transform(pairs), nan=-999.0)
+    return {c.id: tuple(row) for g, (_, c), row in zip(groups, pairs, X) if g == target}
+
+
+def test_no_feature_changes_when_only_label_like_fields_change():
+    # Category (the label), position, list of origin (the order printed) and the cited
+    # patent's printed US class (a proxy of the label) change; every feature stays, the
+    # library's content, class and citation-network signals included.
+    rng = random.Random(3)
+    grants = [grant(f"1000000{i}", mixed_references(i % 2)) for i in range(4)]
+    library, network = library_and_network(grants)
+    signals = dict(library=library, network=network, content=content_scorer)
+    target = grants[0]
+    swapped = dataclasses.replace(target, references=[
+        dataclasses.replace(r, us_class="" if r.us_class else "999/1") for r in
+        relabelled(target.references, rng)])
+    changed_network = network_from_grants([swapped, *grants[1:]])
+    before = rows_of(grants, target.publication_number, **signals)
+    after = rows_of([swapped, *grants[1:]], target.publication_number,
+                    **{**signals, "network": changed_network})
+    assert before.keys() == after.keys()
+    for key, row in before.items():
+        np.testing.assert_allclose(after[key], row, err_msg=key)
+    assert any(r[FEATURE_NAMES.index("examiner_cited")] > 0 for r in before.values())
+
+
+def test_bootstrap_joins_references_to_the_library_with_and_without_kind_codes():
+    refs = [reference("cited by examiner", "0712345", kind_code="B2"),
+            reference("cited by applicant", "20050001234", kind_code="A1"),
+            reference("cited by applicant", "D512345", kind_code="S")]
+    library = {"US712345": LibraryDoc(text="with no kind code", cpc=("H04L 9/32",)),
+               "US20050001234A1": "with its kind code",
+               "USD512345": LibraryDoc(text="a design", names=("Jane Doe",))}
+    pairs, _, _ = examples_from_grants([grant("10000001", refs)], library)
+    texts = [c.text for _, c in pairs]
+    assert texts == ["with no kind code", "with its kind code", "a design"]
+    assert pairs[0][1].cpc == ["H04L 9/32"]
+    assert document_key("US", "07,123,456") == document_key("us", "7123456") == "US7123456"
+    assert document_key("US", "2005/0001234") == "US20050001234"
+
+
+def test_the_network_counts_other_grants_only():
+    network = CitationNetwork([("G1", "US1", True), ("G2", "US1", False), ("G3", "US1", True),
+                               ("G2", "US2", True), ("G3", "US9", False)])
+    assert network.counts("US1") == (3, 2)
+    assert network.counts("US1", exclude="G1") == (2, 1)
+    assert network.counts("US404") == (0, 0)
+    assert network.cocited("US1", ["US2", "US9"]) == 2  # G2 (with US2) and G3 (with US9)
+    assert network.cocited("US1", ["US2", "US9"], exclude="G2") == 1
+    assert network.cocited("US1", ["US1"]) == 0  # itself is not a co-citation
+
+
+def test_a_generated_library_teaches_content_weights_from_examiner_citations():
+    # Examiner citations are the ones whose library text matches the claims; applicant ones
+    # are off topic. Without the library the text weights have nothing to learn from.
+    grants = []
+    for i in range(12):
+        refs = [reference("cited by examiner", f"9{i:02d}001", date=dt.date(2010, 1, 1)),
+                reference("cited by applicant", f"5{i:02d}001", date=dt.date(2010, 1, 1)),
+                reference("cited by examiner", f"9{i:02d}002", date=dt.date(2009, 1, 1)),
+                reference("cited by applicant", f"5{i:02d}002", date=dt.date(2009, 1, 1))]
+        grants.append(grant(f"100000{i:02d}", refs))
+    library = {}
+    for g in grants:
+        for r in g.references:
+            on_topic = r.category == "cited by examiner"  # the generator, not a feature
+            library[document_keys(r)[-1]] = CLAIM_1 if on_topic else OFF_TOPIC
+    pairs, y, groups = examples_from_grants(grants, library)
+    ranker = Ranker().fit(pairs, y, groups)
+    learned = ranker.metadata["learned_weights"]
+    assert learned["sim_best_claim"] > PRIOR_WEIGHTS["sim_best_claim"]
+    report = evaluate(ranker, grants, library=library)
+    assert report["model"]["map"] == 1.0

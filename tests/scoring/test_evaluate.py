@@ -1,10 +1,14 @@
 """evaluate and cross_validate_grants on hand-made grants: shape, filtering, fairness."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
+import pytest
 
 from scoring import HeuristicRanker, Ranker, cross_validate_grants, evaluate, examples_from_grants
-from scoring.evaluate import BASELINES, format_report
+from scoring.evaluate import BASELINES, LEAKY_BASELINES, format_report
+from scoring.metrics import bootstrap_interval
 
 from .helpers import grant, mixed_references, reference
 
@@ -18,10 +22,16 @@ def grants(n: int = 10):
 
 
 def assert_report_shape(report):
-    assert set(report) == {"queries", "model", "baselines"}
+    assert set(report) == {"queries", "model", "baselines", "leaky_baselines", "intervals",
+                           "best_fair_baseline", "margin"}
     assert set(report["model"]) == METRICS
     assert set(report["baselines"]) == set(BASELINES)
+    assert set(report["leaky_baselines"]) == set(LEAKY_BASELINES)
+    assert not set(report["baselines"]) & set(LEAKY_BASELINES)
     assert all(set(m) == METRICS for m in report["baselines"].values())
+    for name, spans in report["intervals"].items():
+        values = report["model"] if name == "model" else report["baselines"][name]
+        assert all(spans[m][0] <= values[m] <= spans[m][1] for m in METRICS)
 
 
 def test_evaluate_report_shape_and_skipped_grants():
@@ -56,3 +66,29 @@ def test_cross_validation_trains_only_on_other_folds():
     assert report["model"]["map"] > report["baselines"]["random"]["map"]
     assert "newest_first" in format_report(report)
 
+
+
+def test_the_margin_is_over_the_best_fair_baseline_never_a_leaky_one():
+    # Every examiner citation prints a US class here, no other does: the leaky baseline is
+    # perfect, and must neither count as the best baseline nor sit among the fair ones.
+    printed = [grant(g.doc_number, [dataclasses.replace(
+        r, us_class=r.us_class if r.category == "cited by examiner" else "")
+        for r in g.references]) for g in grants()]
+    report = evaluate(HeuristicRanker(), printed)
+    assert report["leaky_baselines"]["printed_us_class_first"]["map"] == 1.0
+    best = report["best_fair_baseline"]
+    assert best in BASELINES
+    assert report["baselines"][best]["map"] == max(b["map"] for b in report["baselines"].values())
+    margin = report["margin"]["map"]
+    assert margin["mean"] == pytest.approx(report["model"]["map"] - report["baselines"][best]["map"])
+    assert margin["low"] <= margin["mean"] <= margin["high"]
+    text = format_report(report)
+    assert text.index("LEAKY") > text.index("fair baselines")
+
+
+def test_bootstrap_interval_widens_with_spread_and_holds_the_mean():
+    assert bootstrap_interval([0.5] * 20) == (0.5, 0.5)
+    low, high = bootstrap_interval([0.0, 1.0] * 10)
+    assert low < 0.5 < high
+    narrow = bootstrap_interval([0.4, 0.6] * 10)
+    assert high - low > narrow[1] - narrow[0]

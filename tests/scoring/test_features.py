@@ -246,3 +246,58 @@ API_CHECKS = [
 @pytest.mark.parametrize("check", API_CHECKS)
 def test_sklearn_api_checks(check):
     getattr(estimator_checks, check)("PairFeatures", PairFeatures())
+
+
+# ---------------------------------------------------------------- who cites what
+
+def test_same_country_compares_the_office_with_the_parties_countries():
+    q = query(countries=["JP"])
+    f = features_of(candidate(kind="foreign", country="JP"), candidate(kind="us"),
+                    candidate(kind="foreign", country="EP"), candidate(kind="npl"), q=q)
+    assert f["same_country"][:3].tolist() == [1.0, 0.0, 0.0]
+    assert np.isnan(f["same_country"][3])  # literature has no office
+    assert np.isnan(features_of(candidate(kind="us"))["same_country"][0])  # parties unknown
+
+
+def test_self_citation_matches_surnames_and_organisations():
+    q = query(parties=["Sony Corporation", "Taro Yamada", "John A. Smith, Jr."])
+    f = features_of(candidate(names=["Yamada et al."]), candidate(names=["Smith"]),
+                    candidate(names=["SONY CORP."]), candidate(names=["Jones et al."]),
+                    candidate(), q=q)
+    assert f["self_citation"][:4].tolist() == [1.0, 1.0, 1.0, 0.0]
+    assert np.isnan(f["self_citation"][4])  # no name known
+    assert np.isnan(features_of(candidate(names=["Smith"]))["self_citation"][0])
+
+
+def test_reference_age_is_log_years_before_priority():
+    q = query(priority_date=dt.date(2016, 6, 1))
+    f = features_of(candidate(publication_date=dt.date(2016, 6, 1)),
+                    candidate(publication_date=dt.date(2006, 6, 1)),
+                    candidate(publication_date=dt.date(2017, 6, 1)), candidate(), q=q)
+    assert f["log_age_years"][0] == 0.0
+    assert f["log_age_years"][1] == pytest.approx(np.log1p(10), abs=0.01)
+    assert f["log_age_years"][2] == 0.0  # later ones are told apart by after_priority
+    assert np.isnan(f["log_age_years"][3])
+
+
+def test_kind_codes_fall_into_us_families():
+    f = features_of(candidate(kind_code="A"), candidate(kind_code="B1"), candidate(kind_code="B2"),
+                    candidate(kind_code="A1"), candidate(kind_code="S1"),
+                    candidate(kind="foreign", kind_code="A1"), candidate(kind_code=""))
+    families = np.column_stack([f[f"code_{c}"] for c in ("a", "b1", "b2", "pub", "s")])
+    np.testing.assert_array_equal(families[:6], [[1, 0, 0, 0, 0], [0, 1, 0, 0, 0],
+                                                 [0, 0, 1, 0, 0], [0, 0, 0, 1, 0],
+                                                 [0, 0, 0, 0, 1], [0, 0, 0, 0, 0]])
+    assert np.isnan(families[6]).all()  # a US document of unknown kind code
+
+
+def test_library_signals_are_log_counts_and_nan_until_known():
+    f = features_of(candidate(bm25_best_claim=0.0, bm25_independent=3.0, cited_by=7,
+                              examiner_cited=2, cocited=1), candidate())
+    assert f["bm25_best_claim"][0] == 0.0
+    assert f["bm25_independent"][0] == pytest.approx(np.log1p(3))
+    assert f["cited_by"][0] == pytest.approx(np.log1p(7))
+    assert f["examiner_cited"][0] == pytest.approx(np.log1p(2))
+    assert f["cocited"][0] == pytest.approx(np.log1p(1))
+    for name in ("bm25_best_claim", "bm25_independent", "cited_by", "examiner_cited", "cocited"):
+        assert np.isnan(f[name][1])
