@@ -49,15 +49,20 @@ def per_page() -> int:
     return current_app.config["ITEMS_PER_PAGE"]
 
 
+def list_page() -> int | None:
+    """Return the list page the request names, bounded; None when it names none."""
+    return page_number() if "page" in request.args else None
+
+
 def users_url() -> str:
     """Return the users list as it was (search and page)."""
-    return url_for("admin.users", q=request.args.get("q") or None, page=page_number())
+    return url_for("admin.users", q=request.args.get("q") or None, page=list_page())
 
 
 def applications_url() -> str:
     """Return the applications list as it was (status filter, search and page)."""
     return url_for("admin.applications", status=request.args.get("status") or None,
-                   q=request.args.get("q") or None, page=page_number())
+                   q=request.args.get("q") or None, page=list_page())
 
 
 def back_to_users():
