@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from reviewapp.community.services import CommentError, application_panel, post_comment
 from reviewapp.models import Comment
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application
 
 
@@ -211,7 +212,7 @@ def test_two_connections_posting_the_same_comment_at_once_store_one(app, db, peo
 
         worker = threading.Thread(target=post_again)
         worker.start()
-        worker.join(timeout=1)
+        wait_until_blocked(db.engine)
         one.commit()
         worker.join(timeout=20)
         assert outcome.get("id") == first.id

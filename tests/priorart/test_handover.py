@@ -11,6 +11,7 @@ from sqlalchemy import select
 from reviewapp.community.services import VoteError, cast_vote, toggle_claim_mark
 from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevision, Vote
 from reviewapp.priorart.services import SubmissionData, submit_prior_art, withdraw_submission
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_user
 
 
@@ -155,7 +156,7 @@ def test_two_withdrawals_at_once_hand_over_once(app, db, review):
 
         worker = threading.Thread(target=withdraw_again)
         worker.start()
-        worker.join(timeout=1)
+        wait_until_blocked(db.engine)
         one.commit()
         worker.join(timeout=20)
     assert "Only the volunteer who submitted" in outcome.get("result", ""), outcome
