@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, Response, g, session
+from flask import Flask, Response, g
 
 from .extensions import limiter, talisman
 
@@ -70,10 +70,11 @@ _redact_reset_tokens = RedactResetTokens()
 
 
 def no_store_private_pages(response: Response) -> Response:
-    """Forbid caching a page that read the session: it may show the user's data or a CSRF token."""
-    # Flask-Login loads the user and Flask-WTF keeps its token through the session; a public
-    # page that touched neither (static files, the public API) stays cacheable.
-    if session.accessed or g.get("_login_user") is not None:
+    """Forbid caching a page made for a logged-in user or holding a CSRF token."""
+    # Flask-Login keeps the loaded user in g, Flask-WTF the token it put in a form. (The
+    # session's own `accessed` flag cannot tell: Flask 3.1 sets it on every read of `session`.)
+    user = g.get("_login_user")
+    if (user is not None and user.is_authenticated) or g.get("csrf_token") is not None:
         response.cache_control.no_store = True
     return response
 

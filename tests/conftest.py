@@ -186,3 +186,25 @@ class AuthActions:
 def auth(client):
     """Return helpers to log the `client` in and out."""
     return AuthActions(client)
+
+
+def wait_until_blocked(engine, timeout: float = 30) -> None:
+    """Wait until another connection of this PostgreSQL database waits for a lock.
+
+    Concurrency tests hold a lock in one transaction and start a second in a thread: this makes
+    sure the second really got to the contended statement before the first commits, however
+    loaded the machine.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    with engine.connect() as connection:
+        while time.monotonic() < deadline:
+            waiting = connection.scalar(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"))
+            if waiting:
+                return
+            connection.rollback()
+            time.sleep(0.05)
+    raise AssertionError(f"no connection waited for a lock within {timeout} s")

@@ -39,6 +39,7 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
 MAX_COMMENT = 5000
 MAX_FLAG_REASON = 1000
 CLOSING_SOON = dt.timedelta(days=7)
+DUPLICATE_COMMENT_WINDOW = dt.timedelta(minutes=2)  # the same text again within this is one comment
 TAG_RULE = "A tag is 2 to 40 lower-case letters, digits or hyphens, e.g. battery-cooling."
 _TAG_PATTERN = re.compile(r"(?=.*[a-z0-9])[a-z0-9-]{2,40}")
 
@@ -324,7 +325,8 @@ def add_tag(session: Session, target: Application | Submission, raw_name: str, u
     if not linked:
         try:
             with session.begin_nested():
-                session.execute(insert(table).values({column.key: target.id, "tag_id": tag.id}))
+                session.execute(insert(table).values({column.key: target.id, "tag_id": tag.id,
+                                                      "added_by_id": user.id}))
         except IntegrityError:
             pass  # a concurrent request added the same tag: what the user asked for is done
         _tags_changed(session, target)
@@ -332,15 +334,26 @@ def add_tag(session: Session, target: Application | Submission, raw_name: str, u
 
 
 def remove_tag(session: Session, target: Application | Submission, name: str, user: User) -> bool:
-    """Take a tag off an application or a submission; tell whether it was there."""
+    """Take a tag off (its adder or a moderator, review not over); audit it; tell whether it was there."""
     _ensure_can_tag(target, user)
     tag = find_tag(session, name)
     if tag is None:
         return False
     table, column = _link_table(target)
-    result = session.execute(delete(table).where(column == target.id, table.c.tag_id == tag.id))
+    link = (column == target.id) & (table.c.tag_id == tag.id)
+    # Locked (PostgreSQL): the check and the delete see the same link.
+    found = session.execute(select(table.c.added_by_id).where(link).with_for_update()).first()
+    if found is None:
+        return False
+    application = target if isinstance(target, Application) else target.application
+    refusal = application.tag_removal_refusal(user, found.added_by_id)
+    if refusal:
+        raise TagError(refusal, "name")
+    session.execute(delete(table).where(link))
+    record_action(session, user, "untag", "application" if isinstance(target, Application) else "submission",
+                  target.id, tag=tag.name, added_by=found.added_by_id)
     _tags_changed(session, target)
-    return bool(result.rowcount)
+    return True
 
 
 def application_tag_names(session: Session, application: Application) -> list[str]:
@@ -483,12 +496,28 @@ def post_comment(session: Session, application: Application, author: User, body:
             raise CommentError("Choose one of this application's claims.", "claim_id")
     elif parent is not None:
         claim_id = parent.claim_id  # a reply stays on the claim of the comment it answers
+    twin = recent_twin(session, application, author, text, parent)
+    if twin is not None:
+        return twin  # a double click or a resent form: the comment is posted once
     comment = Comment(application_id=application.id, author_id=author.id, body=text,
                       parent_id=parent.id if parent else None, claim_id=claim_id or None)
     session.add(comment)
     session.flush()
     notify_new_comment(session, comment)
     return comment
+
+
+def recent_twin(session: Session, application: Application, author: User, text: str,
+                parent: Comment | None) -> Comment | None:
+    """Return the author's same comment (same text, same parent) posted moments ago, if any."""
+    # The author's row lock (PostgreSQL) makes two simultaneous posts check one after the other.
+    session.execute(select(User.id).where(User.id == author.id).with_for_update())
+    return session.scalar(
+        select(Comment).where(
+            Comment.application_id == application.id, Comment.author_id == author.id,
+            Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None),
+            Comment.body == text, Comment.created_at >= utcnow() - DUPLICATE_COMMENT_WINDOW)
+        .order_by(Comment.id).limit(1))
 
 
 def _comments(session: Session, stmt: Select) -> list[Comment]:

@@ -66,6 +66,15 @@ def show_error(form: FlaskForm, error: CommunityError) -> None:
         flash(str(error), "error")
 
 
+def untag(target: Application | Submission, name: str) -> None:
+    """Remove a tag for the current user, flashing the outcome or the refusal."""
+    try:
+        if services.remove_tag(db.session, target, name, current_user):
+            flash(f"Tag {name} removed.", "success")
+    except CommunityError as error:
+        flash(str(error), "error")
+
+
 def render_discussion(application: Application, form: CommentForm | None = None,
                       tag_form: TagForm | None = None):
     """Render the discussion page, with a form as the user left it."""
@@ -131,8 +140,7 @@ def tag_application(number: str):
 def untag_application(number: str, name: str):
     """Take a tag off an application."""
     application = load_application(number)
-    if services.remove_tag(db.session, application, name, current_user):
-        flash(f"Tag {name} removed.", "success")
+    untag(application, name)
     return back(url_for(".discussion", number=application.number))
 
 
@@ -159,8 +167,7 @@ def submission_tags(submission_id: int):
 def untag_submission(submission_id: int, name: str):
     """Take a tag off a submission."""
     submission = load_submission(submission_id)
-    if services.remove_tag(db.session, submission, name, current_user):
-        flash(f"Tag {name} removed.", "success")
+    untag(submission, name)
     return back(url_for(".submission_tags", submission_id=submission.id))
 
 

@@ -72,6 +72,30 @@ class Application(TimestampMixin, db.Model):
             return None
         return closes - (now or utcnow())
 
+    def is_closed(self, now: dt.datetime | None = None) -> bool:
+        """Tell whether the review is over: closed, or its window has ended."""
+        closes = as_utc(self.closes_at)
+        return self.status == CLOSED or (self.status == OPEN and closes is not None
+                                         and (now or utcnow()) >= closes)
+
+    def tag_removal_refusal(self, user: User | None, added_by_id: int | None) -> str | None:
+        """Return why `user` may not remove a tag (added by `added_by_id`) here, or None.
+
+        Its adder or a moderator (an administrator) may, while the review is not over: a closed
+        review's tags are part of its record. Links from before adders were kept: moderators only.
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return "Log in to remove tags."
+        if self.is_closed():
+            return "This review is closed: its tags stay as they are."
+        if user.is_admin or (added_by_id is not None and user.id == added_by_id):
+            return None
+        return "Only the volunteer who added this tag, or a moderator, can remove it."
+
+    def can_remove_tag(self, user: User | None, added_by_id: int | None) -> bool:
+        """Tell whether `user` may remove a tag added by `added_by_id` (see `tag_removal_refusal`)."""
+        return self.tag_removal_refusal(user, added_by_id) is None
+
     def can_manage(self, user: User | None) -> bool:
         """Tell whether `user` may open, close or moderate this review."""
         return bool(user and user.is_authenticated and user.is_admin)

@@ -412,6 +412,9 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
     else's endorsements, votes and marks stay with it. Otherwise it is withdrawn (None).
     """
     now = now or utcnow()
+    # Locked and read again (PostgreSQL): a second withdrawal at once (a double click) waits,
+    # then finds the item handed over or withdrawn and is refused.
+    session.refresh(submission, with_for_update=True)
     refusal = edit_refusal(submission, user)
     if refusal:
         raise SubmissionError(refusal)
@@ -428,10 +431,10 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
 
 
 def earliest_endorsement(session: Session, submission: Submission) -> Endorsement | None:
-    """Return the first endorsement of `submission`, locking it against a concurrent withdrawal."""
+    """Return the first endorsement of `submission`."""
     return session.scalar(
         select(Endorsement).where(Endorsement.submission_id == submission.id)
-        .order_by(Endorsement.created_at, Endorsement.id).limit(1).with_for_update())
+        .order_by(Endorsement.created_at, Endorsement.id).limit(1))
 
 
 def hand_over(session: Session, submission: Submission, endorsement: Endorsement) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from reviewapp.api.services import MAX_TOKENS, create_token
 from reviewapp.extensions import db
 from reviewapp.models import ApiToken
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_user
 
 SECRET = re.compile(r'<code id="new-token">(opa_[A-Za-z0-9_-]{43})</code>')
@@ -153,7 +154,7 @@ def test_two_connections_creating_the_last_token_at_once_keep_the_cap(app, exami
 
         worker = threading.Thread(target=create_another)
         worker.start()
-        worker.join(timeout=1)
+        wait_until_blocked(db.engine)
         one.commit()
         worker.join(timeout=20)
     assert "revoke one first" in outcome.get("result", ""), outcome

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from reviewapp.community.services import CommentError, application_panel, post_comment
 from reviewapp.models import Comment
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application
 
 
@@ -156,3 +157,63 @@ def test_closed_window_discussion_is_read_only(client, auth, db, people):
 
 def test_unknown_application_is_404(client):
     assert client.get("/applications/US0000000000A1/discussion").status_code == 404
+
+
+def comment_count(db) -> int:
+    return len(db.session.scalars(select(Comment.id)).all())
+
+
+def test_a_double_clicked_comment_is_stored_once(client, auth, db, people, application):
+    auth.login(people.voter)
+    path = f"/applications/{application.number}/comments"
+    first = client.post(path, data={"body": "Claim 1 reads on US 6,000,001.", "claim_id": "0"})
+    again = client.post(path, data={"body": "Claim 1 reads on US 6,000,001.", "claim_id": "0"})
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]  # both land on the one comment
+    assert comment_count(db) == 1
+
+
+def test_the_same_text_elsewhere_by_someone_else_or_later_is_a_new_comment(db, people, application):
+    import datetime as dt
+
+    text = "Agreed."
+    root = post_comment(db.session, application, people.voter, "A thread.")
+    assert post_comment(db.session, application, people.voter, text).id == post_comment(
+        db.session, application, people.voter, text).id
+    post_comment(db.session, application, people.voter, text, parent_id=root.id)  # a reply: other parent
+    post_comment(db.session, application, people.other, text)  # another author
+    assert comment_count(db) == 4
+    for comment in db.session.scalars(select(Comment)):
+        comment.created_at -= dt.timedelta(minutes=5)
+    post_comment(db.session, application, people.voter, text)  # minutes later: meant again
+    assert comment_count(db) == 5
+
+
+def test_two_connections_posting_the_same_comment_at_once_store_one(app, db, people, application):
+    """The second post waits for the first (PostgreSQL), then finds it."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from reviewapp.models import Application, User
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
+    db.session.commit()
+    outcome: dict[str, object] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        first = post_comment(one, one.get(Application, application.id), one.get(User, people.voter.id), "Twice?")
+
+        def post_again() -> None:
+            with app.app_context():
+                outcome["id"] = post_comment(two, two.get(Application, application.id),
+                                             two.get(User, people.voter.id), "Twice?").id
+                two.commit()
+
+        worker = threading.Thread(target=post_again)
+        worker.start()
+        wait_until_blocked(db.engine)
+        one.commit()
+        worker.join(timeout=20)
+        assert outcome.get("id") == first.id
+    assert comment_count(db) == 1

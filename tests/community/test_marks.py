@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from reviewapp.community.services import VoteError, submission_controls, toggle_claim_mark
 from reviewapp.models import ClaimMark
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_submission
 
 from .helpers import flash_texts
@@ -114,9 +115,53 @@ def test_two_connections_toggling_one_mark_at_once_never_fail(app, db, people, a
 
         worker = threading.Thread(target=toggle_too)
         worker.start()
-        worker.join(timeout=1)
+        wait_until_blocked(db.engine)
         one.commit()
         worker.join(timeout=20)
     assert "error" not in outcome, outcome
     db.session.expire_all()
     assert len(marks_on(db, submission)) == (1 if outcome["marked"] else 0)
+
+
+def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, people, application):
+    """Mark claim 1 on one connection while endorsing with claim 1 on another (PostgreSQL)."""
+    import datetime as dt
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from reviewapp.models import Application, Submission, User
+    from reviewapp.priorart.services import SubmissionData, submit_prior_art
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter; SQLite serialises them")
+
+    def data(explanation: str) -> SubmissionData:
+        return SubmissionData(kind="us", identifier="US 5,000,001", claim_numbers=[1], has_conflict=False,
+                              publication_date=dt.date(2001, 1, 1), explanation=explanation)
+
+    submission = submit_prior_art(db.session, application, people.submitter, data("First.")).submission
+    db.session.commit()
+    claim_id = claim(application, 1).id
+    outcome: dict[str, object] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        toggle_claim_mark(one, one.get(Submission, submission.id), one.get(User, people.voter.id), claim_id)
+
+        def endorse() -> None:
+            with app.app_context():
+                try:
+                    outcome["result"] = submit_prior_art(
+                        two, two.get(Application, application.id), two.get(User, people.voter.id),
+                        data("Same document.")).status
+                    two.commit()
+                except Exception as error:  # the defect: IntegrityError (UniqueViolation)
+                    two.rollback()
+                    outcome["result"] = repr(error)
+
+        worker = threading.Thread(target=endorse)
+        worker.start()
+        wait_until_blocked(db.engine)
+        one.commit()
+        worker.join(timeout=20)
+    assert outcome.get("result") == "endorsed", outcome
+    assert marks_on(db, submission) == [(people.voter.id, claim_id)]

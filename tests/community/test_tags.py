@@ -145,3 +145,49 @@ def test_tag_changes_show_in_the_relationship_and_reindex_the_application(db, pe
     assert [t.name for t in submission.tags] == ["glycol"]
     remove_tag(db.session, application, "battery", people.voter)
     assert application.tags == []
+
+
+# --- who may remove a tag ------------------------------------------------------------------------
+
+def untag_entries(db) -> list[tuple]:
+    from reviewapp.models import AuditEntry
+
+    return [(e.action, e.actor_id, e.target_type, e.detail["tag"])
+            for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action == "untag"))]
+
+
+def test_only_the_adder_or_a_moderator_removes_a_tag_and_each_removal_is_audited(db, people, application,
+                                                                                 submission):
+    add_tag(db.session, application, "glycol", people.voter)
+    add_tag(db.session, submission, "needs-npl", people.voter)
+    with pytest.raises(TagError, match="Only the volunteer who added this tag, or a moderator"):
+        remove_tag(db.session, application, "glycol", people.other)
+    with pytest.raises(TagError, match="Only the volunteer who added this tag"):
+        remove_tag(db.session, submission, "needs-npl", people.submitter)  # even its item's submitter
+    assert application_tag_names(db.session, application) == ["glycol"]
+    assert untag_entries(db) == []
+    assert remove_tag(db.session, application, "glycol", people.voter) is True
+    assert remove_tag(db.session, submission, "needs-npl", people.admin) is True
+    assert untag_entries(db) == [("untag", people.voter.id, "application", "glycol"),
+                                 ("untag", people.admin.id, "submission", "needs-npl")]
+
+
+def test_no_tag_comes_off_a_closed_review_not_even_by_a_moderator(db, people):
+    closed = make_application(status="closed", days_left=-1)
+    ended = make_application(days_left=0)  # still "open", but its window has ended
+    for application in (closed, ended):
+        add_tag(db.session, application, "battery", people.voter)
+        for who in (people.voter, people.admin):
+            with pytest.raises(TagError, match="review is closed"):
+                remove_tag(db.session, application, "battery", who)
+        assert application_tag_names(db.session, application) == ["battery"]
+    assert untag_entries(db) == []
+
+
+def test_the_remove_button_of_someone_elses_tag_says_why_and_keeps_it(client, auth, db, people, application):
+    add_tag(db.session, application, "glycol", people.voter)
+    db.session.commit()
+    auth.login(people.other)
+    response = client.post(f"/applications/{application.number}/tags/glycol/remove", follow_redirects=True)
+    assert "Only the volunteer who added this tag" in response.get_data(as_text=True)
+    assert application_tag_names(db.session, application) == ["glycol"]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from reviewapp.community.services import VoteError, cast_vote, toggle_claim_mark
 from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevision, Vote
 from reviewapp.priorart.services import SubmissionData, submit_prior_art, withdraw_submission
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_user
 
 
@@ -125,3 +126,41 @@ def test_the_page_offers_no_vote_to_an_endorser(client, auth, db, review):
                            follow_redirects=True)
     assert "You endorsed this document" in response.get_data(as_text=True)
     assert db.session.scalar(select(Vote.id).where(Vote.user_id == review.carol.id)) is None
+
+
+def test_two_withdrawals_at_once_hand_over_once(app, db, review):
+    """A double-clicked withdrawal (PostgreSQL): the second waits, then is refused; Bob keeps the item."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from reviewapp.models import User
+    from reviewapp.priorart.services import SubmissionError
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
+    outcome: dict[str, str] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        withdraw_submission(one, one.get(Submission, review.submission.id), one.get(User, review.alice.id))
+
+        def withdraw_again() -> None:
+            with app.app_context():
+                try:
+                    withdraw_submission(two, two.get(Submission, review.submission.id),
+                                        two.get(User, review.alice.id))
+                    two.commit()
+                    outcome["result"] = "withdrawn again"
+                except SubmissionError as error:
+                    two.rollback()
+                    outcome["result"] = error.message
+
+        worker = threading.Thread(target=withdraw_again)
+        worker.start()
+        wait_until_blocked(db.engine)
+        one.commit()
+        worker.join(timeout=20)
+    assert "Only the volunteer who submitted" in outcome.get("result", ""), outcome
+    db.session.expire_all()
+    submission = db.session.get(Submission, review.submission.id)
+    assert (submission.status, submission.submitter_id) == ("active", review.bob.id)
+    assert [e.user_id for e in submission.endorsements] == [review.carol.id]
