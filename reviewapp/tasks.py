@@ -156,7 +156,7 @@ def poll_outbox(app: Flask, stop: threading.Event) -> None:
             with app.app_context():
                 outbox.drain()
         except SQLAlchemyError as error:  # the database away: the jobs wait in it
-            log.warning("outbox poll failed (%s); retrying in %.0f s", error.__class__.__name__, interval)
+            log.warning("outbox poll failed (%s); retrying in %.1f s", error.__class__.__name__, interval)
         except Exception:  # noqa: BLE001 - the poll must survive anything to retry
-            log.exception("outbox poll failed; retrying in %.0f s", interval)
+            log.exception("outbox poll failed; retrying in %.1f s", interval)
         stop.wait(interval)
