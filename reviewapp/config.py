@@ -23,6 +23,9 @@ ENV_KEYS = {
     "REVIEWAPP_TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "REVIEWAPP_QUEUE_NAME": "QUEUE_NAME",
     "REVIEWAPP_MAIL_TO_LOG": "MAIL_TO_LOG",
+    "REVIEWAPP_JOB_POLL_SECONDS": "JOB_POLL_SECONDS",
+    "REVIEWAPP_JOB_RETRY_MAX_SECONDS": "JOB_RETRY_MAX_SECONDS",
+    "REVIEWAPP_JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
 }
 # Environment values read as on/off rather than as text ("0" is off).
 FLAG_KEYS = ("MAIL_TO_LOG", "HUEY_IMMEDIATE")
@@ -46,6 +49,13 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PORT": 25,
     "MAIL_SENDER": "reviewapp@localhost",
     "MAIL_TO_LOG": False,  # without SMTP, log whole messages (reset links!) and not just recipients
+    # The job outbox (reviewapp/outbox.py): the worker drains it when woken and every
+    # JOB_POLL_SECONDS; a failed job waits BASE, 2 x BASE, 4 x BASE ... up to MAX seconds; on
+    # SQLite a drainer holds its jobs for JOB_LEASE_SECONDS (PostgreSQL locks them instead).
+    "JOB_POLL_SECONDS": 5,
+    "JOB_RETRY_BASE_SECONDS": 2,
+    "JOB_RETRY_MAX_SECONDS": 120,
+    "JOB_LEASE_SECONDS": 600,
 }
 
 
