@@ -31,6 +31,9 @@ ENV_KEYS = {
     "REVIEWAPP_IMPORT_DIR": "IMPORT_DIR",
     "REVIEWAPP_IMPORT_MAX_UPLOAD_MB": "IMPORT_MAX_UPLOAD_MB",
     "REVIEWAPP_IMPORT_WORKERS": "IMPORT_WORKERS",
+    "REVIEWAPP_JOB_POLL_SECONDS": "JOB_POLL_SECONDS",
+    "REVIEWAPP_JOB_RETRY_MAX_SECONDS": "JOB_RETRY_MAX_SECONDS",
+    "REVIEWAPP_JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
 }
 SEARCH_BACKENDS = ("whoosh", "tantivy")  # as search.BACKENDS (config imports no search engine)
 # Environment values read as on/off rather than as text ("0" is off).
@@ -64,6 +67,13 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_SENDER": "reviewapp@localhost",
     "MAIL_TO_LOG": False,  # without SMTP, log whole messages (reset links!) and not just recipients
     "REMEMBER_DAYS": 30,  # "keep me logged in" lasts this long (Flask-Login's default is a year)
+    # The job outbox (reviewapp/outbox.py): the worker drains it when woken and every
+    # JOB_POLL_SECONDS; a failed job waits BASE, 2 x BASE, 4 x BASE ... up to MAX seconds; on
+    # SQLite a drainer holds its jobs for JOB_LEASE_SECONDS (PostgreSQL locks them instead).
+    "JOB_POLL_SECONDS": 5,
+    "JOB_RETRY_BASE_SECONDS": 2,
+    "JOB_RETRY_MAX_SECONDS": 120,
+    "JOB_LEASE_SECONDS": 600,
 }
 
 # Host names of this machine: trusted when the site runs locally (make run, tests).

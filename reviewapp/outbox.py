@@ -15,16 +15,18 @@ SQLite has no row locks, so there a drainer leases its rows for `JOB_LEASE_SECON
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import Connection, Row, case, delete, event, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .extensions import db
@@ -113,8 +115,14 @@ def write_job_now(kind: str, *args: Any) -> None:
 def after_write(ids: Sequence[int]) -> None:
     """Run freshly committed jobs in-process (HUEY_IMMEDIATE), else wake the worker."""
     if current_app.extensions["huey"].immediate:
-        drain(ids=ids)
-        drain(limit=IMMEDIATE_BACKLOG)
+        try:
+            drain(ids=ids)
+            drain(limit=IMMEDIATE_BACKLOG)
+        except SQLAlchemyError as error:
+            # The change is committed: failing its request now would report a saved write as
+            # lost. The jobs stay in the outbox for the next drain.
+            log.error("jobs %s not run after their commit (%s: %s): they wait in the outbox",
+                      list(ids), type(error).__name__, error)
         return
     from .tasks import QUEUE_ERRORS
 
@@ -163,33 +171,24 @@ def drain(*, ids: Sequence[int] | None = None, limit: int | None = None) -> Drai
     return report
 
 
-def batches(rows: Sequence[Row]) -> Iterator[tuple[list[Row], Any]]:
+def batches(rows: Sequence[Row]) -> Iterator[tuple[list[Row], Callable[[], Any]]]:
     """Group claimed rows into handler calls: merged kinds together, equal jobs once."""
-    handlers = current_app.extensions["tasks"]
     groups: dict[tuple, list[Row]] = defaultdict(list)
     for row in rows:
-        key = (row.kind,) if row.kind in MERGED else (row.kind, *map(_hashable, row.args))
+        key = (row.kind,) if row.kind in MERGED else (row.kind, repr(row.args))
         groups[key].append(row)
-    for key, group in groups.items():
-        kind = key[0]
-        handler = handlers.get(kind)
-        if handler is None:
-            yield group, _unknown(kind)
-        elif kind in MERGED:
-            merged = sorted({item for row in group for item in row.args[0]})
-            yield group, lambda handler=handler, merged=merged: handler(merged)
-        else:
-            yield group, lambda handler=handler, args=group[0].args: handler(*args)
+    for (kind, *_), group in groups.items():
+        yield group, functools.partial(run_group, kind, group)
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
-
-
-def _unknown(kind: str):
-    def fail() -> None:
-        raise LookupError(f"no handler for jobs of kind {kind!r} (a newer version wrote it?)")
-    return fail
+def run_group(kind: str, rows: Sequence[Row]) -> Any:
+    """Run the handler of one group of equal (or merged) jobs."""
+    handler = current_app.extensions["tasks"].get(kind)
+    if handler is None:
+        raise LookupError(f"no handler for jobs of kind {kind!r} (written by a newer version?)")
+    if kind in MERGED:
+        return handler(sorted({item for row in rows for item in row.args[0]}))
+    return handler(*rows[0].args)
 
 
 def retry_delay(attempts: int) -> dt.timedelta:

@@ -97,9 +97,9 @@ def rescore_after_commit(session: Session, application_id: int) -> None:
     outbox.add_job(session, "rescore", application_id)
 
 
-def queue_password_reset(session: Session, user_id: int | None, link: str | None) -> None:
+def queue_password_reset(session: Session, user_id: int | None, link_template: str) -> None:
     """Mail a reset link from the queue; a job with no account is written too, and does nothing."""
-    outbox.add_job(session, "password_reset", user_id, link)
+    outbox.add_job(session, "password_reset", user_id, link_template)
 
 
 # --- handlers -------------------------------------------------------------------------------
@@ -122,15 +122,15 @@ def run_rescore_job(application_id: int) -> int:
     return count
 
 
-def run_password_reset_job(user_id: int | None, link: str | None) -> bool:
+def run_password_reset_job(user_id: int | None, link_template: str) -> bool:
     """Mail a password reset link to an account, if the request named one."""
     from .auth.services import mail_reset_link
     from .extensions import db
 
-    if user_id is None or link is None:  # the request named no account: nothing to send
+    if user_id is None:  # the request named no account: nothing to send
         return False
     with Session(db.engine) as session:
-        return mail_reset_link(session, user_id, link)
+        return mail_reset_link(session, user_id, link_template)
 
 
 def run_drain_job() -> int:
@@ -156,7 +156,7 @@ def poll_outbox(app: Flask, stop: threading.Event) -> None:
             with app.app_context():
                 outbox.drain()
         except SQLAlchemyError as error:  # the database away: the jobs wait in it
-            log.warning("outbox poll failed (%s); retrying in %.0f s", error.__class__.__name__, interval)
+            log.warning("outbox poll failed (%s); retrying in %.1f s", error.__class__.__name__, interval)
         except Exception:  # noqa: BLE001 - the poll must survive anything to retry
-            log.exception("outbox poll failed; retrying in %.0f s", interval)
+            log.exception("outbox poll failed; retrying in %.1f s", interval)
         stop.wait(interval)

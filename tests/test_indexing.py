@@ -198,3 +198,34 @@ def test_concurrent_edits_through_four_workers_reach_the_index(site, tmp_path, b
         if worker is not None:
             worker.stop()
         server.stop()
+
+
+# --- drift found by `index check`, repaired by `--repair` ------------------------------------
+
+@pytest.mark.parametrize("command", [["index", "check", "--repair"], ["index", "repair"]])
+def test_index_check_repair_fixes_missing_stale_and_extra_entries(app, db, runner, monkeypatch, command):
+    import search
+
+    from reviewapp.indexing import index_dir
+    from tests.factories import make_document
+
+    kept = make_application(title="Cooling a battery with a glycol loop")
+    changed = make_document(title="Glycol coolant loop")
+    db.session.commit()
+    rebuild_index()
+    # Drift the outbox does not explain: writes whose index jobs did nothing.
+    monkeypatch.setitem(app.extensions["tasks"], "index", lambda document_ids: None)
+    missing = make_document(title="Never indexed")
+    changed.title = "Glycol coolant loop, revised"
+    db.session.commit()
+    search.index_documents(index_dir(), [{"id": "US9999999B9", "title": "Deleted long ago", "stamp": "x"}])
+    report = check_index()
+    assert (report.missing, report.stale, report.extra) == (
+        [missing.publication_number], [changed.publication_number], ["US9999999B9"])
+
+    result = runner.invoke(args=command)
+    assert result.exit_code == 0, result.output
+    assert "1 missing, 1 stale, 1 extra." in result.output and "Repaired" in result.output
+    assert check_index().ok
+    assert kept.document.publication_number in {hit.id for hit in search.query(index_dir(), "battery").hits}
+    assert runner.invoke(args=["index", "check"]).exit_code == 0

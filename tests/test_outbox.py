@@ -265,3 +265,18 @@ def test_jobs_commands_show_failures_and_drain(app, db, runner, monkeypatch):
     assert drained.exit_code == 0 and "1 job(s) done, 0 failed" in drained.output
     status = runner.invoke(args=["jobs", "status", "--json"])
     assert status.exit_code == 0 and '"kinds": []' in status.output
+
+
+def test_a_job_nobody_can_run_fails_alone_and_stays(app, db, ran):
+    """A row of an unknown kind (written by a newer version) is kept with its error; the others run."""
+    db.session.add(Job(kind="translate", args=[1]))
+    db.session.commit()
+    tasks.rescore_after_commit(db.session, 4)
+    db.session.commit()  # runs its job, then the older due ones: the unknown one fails
+    assert ran == [("rescore", 4)]
+    assert job_rows(app) == [("translate", [1], 1)]
+    assert "no handler for jobs of kind 'translate'" in db.session.scalar(sa.select(Job.last_error))
+    db.session.execute(sa.update(Job).values(run_after=utcnow() - dt.timedelta(seconds=1)))
+    db.session.commit()
+    report = outbox.drain()
+    assert (report.done, report.failed) == (0, 1) and job_rows(app) == [("translate", [1], 2)]
