@@ -71,3 +71,16 @@ def test_next_parameter_cannot_leave_the_site(app):
         assert safe_next("/applications") == "/applications"
         for hostile in ("//evil.example", "/\\evil.example", "https://evil.example/", "javascript:x"):
             assert safe_next(hostile) == "/"
+
+
+@pytest.mark.parametrize("value, backend", [("", "whoosh"), ("tantivy", "tantivy"),
+                                            (" Whoosh ", "whoosh")])
+def test_search_backend_from_the_environment(tmp_path, monkeypatch, value, backend):
+    monkeypatch.setenv("REVIEWAPP_SEARCH_BACKEND", value)
+    assert build_config(str(tmp_path), {"SECRET_KEY": "k"})["SEARCH_BACKEND"] == backend
+
+
+def test_an_unknown_search_backend_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWAPP_SEARCH_BACKEND", "lucene")
+    with pytest.raises(ValueError, match="REVIEWAPP_SEARCH_BACKEND='lucene'"):
+        build_config(str(tmp_path), {"SECRET_KEY": "k"})
