@@ -115,7 +115,7 @@ def parse(text: str) -> wq.Query:
 def _parse_failure(text: str, error: Exception) -> str:
     """Return what to tell the user about a query the parser could not read at all."""
     if _DATE_FIELD.search(_QUOTED.sub(" ", text)):
-        return (f"Could not read a date in the query. Write dates as 2012, 201203 or "
+        return ("Could not read a date in the query. Write dates as 2012, 201203 or "
                 "20120315, and ranges as [2010 TO 2012].")
     return ("Could not read this query: check the operators (AND, OR, NOT each need a word "
             "or group after them) and the ranges ([2010 TO 2012]).")

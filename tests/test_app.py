@@ -107,3 +107,16 @@ def test_remember_cookie_lasts_the_configured_days(tmp_path, monkeypatch):
     assert build_config(str(tmp_path), {})["REMEMBER_COOKIE_DURATION"] == dt.timedelta(days=30)
     monkeypatch.setenv("REVIEWAPP_REMEMBER_DAYS", "7")
     assert build_config(str(tmp_path), {})["REMEMBER_COOKIE_DURATION"] == dt.timedelta(days=7)
+
+
+@pytest.mark.parametrize("value, backend", [("", "whoosh"), ("tantivy", "tantivy"),
+                                            (" Whoosh ", "whoosh")])
+def test_search_backend_from_the_environment(tmp_path, monkeypatch, value, backend):
+    monkeypatch.setenv("REVIEWAPP_SEARCH_BACKEND", value)
+    assert build_config(str(tmp_path), {"SECRET_KEY": "k"})["SEARCH_BACKEND"] == backend
+
+
+def test_an_unknown_search_backend_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEWAPP_SEARCH_BACKEND", "lucene")
+    with pytest.raises(ValueError, match="REVIEWAPP_SEARCH_BACKEND='lucene'"):
+        build_config(str(tmp_path), {"SECRET_KEY": "k"})

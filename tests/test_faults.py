@@ -501,6 +501,49 @@ def test_missing_or_damaged_index_is_reported_and_rebuilt(app, db, client, runne
     gc.collect()  # finalise the damaged files Whoosh left open, under this test's warning filter
 
 
+TANTIVY_DAMAGE = {
+    "missing": (lambda index: shutil.rmtree(index), 1),
+    "generation gone": (lambda index: shutil.rmtree(live_generation(index)), 1),
+    "garbage meta.json": (lambda index: replace_file(live_generation(index) / "meta.json",
+                                                     b"{garbage"), 2),
+}
+
+
+@pytest.mark.parametrize("damage", list(TANTIVY_DAMAGE))
+def test_missing_or_damaged_tantivy_index_is_reported_and_rebuilt(app, db, client, runner, caplog, damage):
+    """As above, on the tantivy backend: 503 with the reason, never a 500; check; rebuild."""
+    import search
+
+    from reviewapp.indexing import rebuild_index
+
+    app.config["SEARCH_BACKEND"] = "tantivy"
+    application = make_application(title="Cooling a battery with a glycol loop")
+    make_document(title="Glycol coolant loop for battery cells", publication_date=dt.date(2012, 1, 5))
+    db.session.commit()
+    number = application.document.publication_number
+    assert rebuild_index() == 2
+    assert client.get("/search?q=glycol").status_code == 200
+
+    search.close_all()  # forget this process's open reader, as a restarted server would
+    damage_index, check_status = TANTIVY_DAMAGE[damage]
+    damage_index(Path(app.config["INDEX_DIR"]))
+    for path in ("/search?q=glycol", f"/applications/{number}/claims/1/similar"):
+        caplog.clear()
+        with caplog.at_level(logging.WARNING):
+            response = client.get(path)
+        assert response.status_code == 503, (path, response.status_code)
+        assert "reviewapp index rebuild" in response.get_data(as_text=True)
+        assert any(r.levelno == logging.ERROR and "search index" in r.getMessage() for r in caplog.records)
+    assert client.get("/api/v1/search?q=glycol").status_code == 503
+
+    check = runner.invoke(args=["index", "check"])
+    assert check.exit_code == check_status, check.output
+    assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["index", "check"]).exit_code == 0
+    response = client.get("/search?q=glycol")
+    assert response.status_code == 200 and number in response.get_data(as_text=True)
+
+
 # --- backups, through the commands, on PostgreSQL --------------------------------------------------
 
 def test_backup_restore_commands_round_trip_on_postgresql(pg_server, tmp_path):

@@ -16,9 +16,10 @@ from tests.factories import make_application, make_document
 COOLING = [(1, "A battery pack cooled by a liquid coolant loop through a cold plate.", [])]
 
 
-@pytest.fixture
-def library(db):
-    """Index an application and three library grants, one published too late."""
+@pytest.fixture(params=["whoosh", "tantivy"])
+def library(db, app, request):
+    """Index an application and three library grants, one published too late (each backend)."""
+    app.config["SEARCH_BACKEND"] = request.param
     application = make_application(
         title="Liquid cooled battery pack", priority_date=dt.date(2019, 6, 1),
         claims=[(1, "A battery pack comprising a cold plate through which a liquid coolant "

@@ -8,9 +8,7 @@ from the shared ``search.snippets`` over the stored text, so they read as Whoosh
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,10 +17,11 @@ import tantivy
 from whoosh import query as wq
 
 from ...analysis import WORD
+from ...common import claim_pairs, compare, filter_values, key_terms, page_bounds
 from ...cost import Budget
 from ...parsing import parse
 from ...results import CheckReport, Facets, Hit, Results
-from ...schema import CLASS_LEVELS, FACETS, FIELD_BOOSTS, FILTERS, canonical_class_value
+from ...schema import FACETS
 from ...snippets import snippet
 from .documents import PROSE_FIELDS, analysed, stored_fields
 from .documents import _whoosh_schema as whoosh_schema
@@ -34,11 +33,12 @@ Terms = dict[str, frozenset[str]]
 
 SNIPPET_FIELDS = ("abstract", "claims")
 CLAIM_SNIPPET_FIELDS = ("claims", "abstract")
-KEY_TERMS = 12
-CLAIM_POSTINGS_BUDGET = 30_000
-# Facet values kept per facet (as Whoosh's backend), from this many asked of tantivy.
+# Facet values kept per facet (as Whoosh's backend), from the most frequent FACET_ASKED
+# tantivy returns; each segment contributes its SEGMENT_VALUES most frequent, so the counts
+# shown are exact unless a facet has more values than that in one segment and the tail ties.
 FACET_VALUES = 50
-FACET_ASKED = 1_000
+FACET_ASKED = 100
+SEGMENT_VALUES = 2_000
 CHECK_BATCH = 10_000
 
 
@@ -49,19 +49,8 @@ def _stem(word: str) -> str | None:
 
 def _filter_part(name: str, value: Any) -> tantivy.Query:
     """Return the query of one filter; a list of values means any of them."""
-    if name not in FILTERS:
-        raise ValueError(f"unknown filter {name!r}; use one of {', '.join(FILTERS)}")
-    values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
-    terms = [term(name, _filter_value(name, v)) for v in values]
+    terms = [term(name, text) for text in filter_values(name, value)]
     return terms[0] if len(terms) == 1 else both(*((Occur.Should, t) for t in terms))
-
-
-def _filter_value(name: str, value: Any) -> str:
-    """Return a filter value as indexed."""
-    text = str(value).strip()
-    if name in CLASS_LEVELS:
-        return canonical_class_value(name, text)
-    return text.lower() if name == "tags" else text
 
 
 def _restricted(q: tantivy.Query, filters: Mapping[str, Any] | None,
@@ -76,14 +65,6 @@ def _restricted(q: tantivy.Query, filters: Mapping[str, Any] | None,
     return both((Occur.Must, q), *((Occur.Must, part) for part in parts))
 
 
-def _page_bounds(total: int, page: int, pagelen: int) -> tuple[int, int]:
-    """Return (page, pagecount), the page clamped into range."""
-    if pagelen < 1:
-        raise ValueError("pagelen must be at least 1")
-    pagecount = max(1, math.ceil(total / pagelen))
-    return min(max(1, page), pagecount), pagecount
-
-
 def _search(searcher: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int, offset: int):
     """Return tantivy's SearchResult of one page in the requested order."""
     if sort == "relevance":
@@ -96,7 +77,8 @@ def _search(searcher: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int,
 
 def _facets(searcher: tantivy.Searcher, q: tantivy.Query) -> Facets:
     """Return facet -> [(value, count)], most frequent first (ties by value), for q's matches."""
-    aggregations = {name: {"terms": {"field": name, "size": FACET_ASKED}} for name in FACETS}
+    aggregations = {name: {"terms": {"field": name, "size": FACET_ASKED,
+                                     "segment_size": SEGMENT_VALUES}} for name in FACETS}
     answer = searcher.aggregate(q, aggregations)
     facets: Facets = {}
     for name in FACETS:
@@ -174,12 +156,11 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
     parsed = parse(q)
     if sort not in ("relevance", "date", "date_asc"):
         raise ValueError(f"unknown sort {sort!r}: use relevance, date or date_asc")
-    if pagelen < 1:
-        raise ValueError("pagelen must be at least 1")
+    page_bounds(0, page, pagelen)  # refuses a bad pagelen before searching
     full = _restricted(to_tantivy(parsed), filters, before)
     searcher = open_searcher(index_dir)
     found = _search(searcher, full, sort, pagelen, (max(1, page) - 1) * pagelen)
-    clamped, pagecount = _page_bounds(found.count, page, pagelen)
+    clamped, pagecount = page_bounds(found.count, page, pagelen)
     if clamped != page:
         found = _search(searcher, full, sort, pagelen, (clamped - 1) * pagelen)
     budget.check()
@@ -193,34 +174,15 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
 
 
 def _key_terms(searcher: tantivy.Searcher, claim_text: str) -> list[tuple[str, float]]:
-    """Return the claim's most distinctive terms, weighted by TF-IDF over this index.
-
-    As the Whoosh backend: bare numbers dropped, a term's document frequency is its largest in
-    any text field, terms no document holds skipped, the best term weighs 1.
-    """
-    tf = Counter(analysed("claims", claim_text).split())
-    n_docs = searcher.num_docs
-    weights = {}
-    for word, count in tf.items():
-        df = max(searcher.doc_freq(field, word) for field in FIELD_BOOSTS)
-        if df and not word.replace(".", "").isdigit():
-            weights[word] = (1 + math.log(count)) * math.log((n_docs + 1) / (df + 0.5))
-    best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:KEY_TERMS]
-    top = best[0][1] if best and best[0][1] > 0 else 1.0
-    return [(word, weight / top) for word, weight in best if weight > 0]
+    """Return the claim's most distinctive terms by this index's statistics (see common)."""
+    terms = analysed("claims", claim_text).split()
+    return key_terms(terms, searcher.num_docs, searcher.doc_freq)
 
 
 def _claim_query(terms: list[tuple[str, float]], searcher: tantivy.Searcher) -> tantivy.Query:
     """Return an OR of the key terms over the text fields, within a postings budget."""
-    pairs = sorted(((weight * boost, field, word) for word, weight in terms
-                    for field, boost in FIELD_BOOSTS.items()), reverse=True)
-    chosen, spent = [], 0
-    for importance, field, word in pairs:
-        df = searcher.doc_freq(field, word)
-        if df and (not chosen or spent + df <= CLAIM_POSTINGS_BUDGET):
-            chosen.append((Occur.Should, tantivy.Query.boost_query(term(field, word), importance)))
-            spent += df
-    return both(*chosen)
+    return both(*((Occur.Should, tantivy.Query.boost_query(term(field, word), importance))
+                  for importance, field, word in claim_pairs(terms, searcher.doc_freq)))
 
 
 def like_claim(index_dir: Path, claim_text: str, *, before: dt.date | None,
@@ -254,9 +216,4 @@ def check(index_dir: Path, expected: Mapping[str, str]) -> CheckReport:
         if len(found.hits) < CHECK_BATCH:
             break
         offset += CHECK_BATCH
-    return CheckReport(
-        missing=sorted(set(expected) - set(indexed)),
-        stale=sorted(i for i, stamp in indexed.items()
-                     if i in expected and str(expected[i]) != stamp),
-        extra=sorted(set(indexed) - set(expected)),
-    )
+    return compare(indexed, expected)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import store
+from ...common import swap_in
 from .documents import prepare, to_document
 from .index import create, ensure_locked, open_generation, writing
 from .translate import term
@@ -118,7 +119,7 @@ def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
         index = create(building)
         with writing(index, REBUILD_HEAP, 1) as writer:
             count = _write_all(writer, docs, progress)
-        _swap_in(index_dir, building)
+        swap_in(index_dir, building, _replay)
     except BaseException:
         with store.write_lock(index_dir):
             shutil.rmtree(building, ignore_errors=True)
@@ -179,15 +180,3 @@ def _replay(building: Path) -> None:
         for op, payload in store.read_journal(handle):
             _OPERATIONS[op](writer, payload)
     path.unlink()
-
-
-def _swap_in(index_dir: Path, building: Path) -> None:
-    """Replay the journal, then publish the new generation and drop old ones."""
-    with store.write_lock(index_dir):
-        _replay(building)
-        previous = store.current_generation(index_dir)
-        final = building.with_name(building.name.removesuffix(store.BUILDING_SUFFIX))
-        os.rename(building, final)
-        (final / store.BUILD_LOCK).unlink(missing_ok=True)
-        store.publish(index_dir, final)
-        store.remove_generations(index_dir, keep={final, *([previous] if previous else [])})

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from functools import partial
 from itertools import islice
@@ -16,6 +15,7 @@ from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
 from ...cost import Budget, check_expansion
+from ...common import claim_pairs, compare, filter_values, key_terms, page_bounds
 from .docsets import matching_docs
 from .docvalues import NO_DATE, publication_dates
 from .facets import count_facets
@@ -24,7 +24,7 @@ from .postings import Postings
 from .ranking import rank, rankable
 from .reader import View, searching
 from ...results import CheckReport, Hit, Results
-from ...schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
+from ...schema import FIELD_BOOSTS
 from ...snippets import snippet
 
 Sort = Literal["relevance", "date", "date_asc"]  # as search.Sort
@@ -33,8 +33,6 @@ Terms = dict[str, frozenset[str]]
 # Where a snippet comes from, in order of preference.
 SNIPPET_FIELDS = ("abstract", "claims")
 CLAIM_SNIPPET_FIELDS = ("claims", "abstract")
-KEY_TERMS = 12
-CLAIM_POSTINGS_BUDGET = 30_000
 
 
 def _allowed_docs(view: View, postings: Postings, filters: Mapping[str, Any] | None,
@@ -58,19 +56,8 @@ def _allowed_docs(view: View, postings: Postings, filters: Mapping[str, Any] | N
 
 def _filter_part(name: str, value: Any) -> wq.Query:
     """Return the query of one filter; a list of values means any of them."""
-    if name not in FILTERS:
-        raise ValueError(f"unknown filter {name!r}; use one of {', '.join(FILTERS)}")
-    values = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
-    terms = [wq.Term(name, _filter_value(name, v)) for v in values]
+    terms = [wq.Term(name, text) for text in filter_values(name, value)]
     return terms[0] if len(terms) == 1 else wq.Or(terms)
-
-
-def _filter_value(name: str, value: Any) -> str:
-    """Return a filter value as indexed."""
-    text = str(value).strip()
-    if name in CLASS_LEVELS:
-        return canonical_class_value(name, text)
-    return text.lower() if name == "tags" else text
 
 
 def _top(view: View, q: wq.Query, allowed: set[int] | None,
@@ -152,14 +139,6 @@ def _hit(view: View, docnum: int, score: float, terms: Terms,
     )
 
 
-def _page_bounds(total: int, page: int, pagelen: int) -> tuple[int, int]:
-    """Return (page, pagecount), the page clamped into range."""
-    if pagelen < 1:
-        raise ValueError("pagelen must be at least 1")
-    pagecount = max(1, math.ceil(total / pagelen))
-    return min(max(1, page), pagecount), pagecount
-
-
 def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
           before: dt.date | None = None, sort: Sort = "relevance", page: int = 1,
           pagelen: int = 20, facets: bool = True) -> Results:
@@ -176,7 +155,7 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
         allowed = _allowed_docs(view, postings, filters, before)
         if allowed is not None:
             docs &= allowed
-        page, pagecount = _page_bounds(len(docs), page, pagelen)
+        page, pagecount = page_bounds(len(docs), page, pagelen)
         ranked = _ranked(view, postings, parsed, docs, sort, limit=page * pagelen)
         budget.check()
         terms = _matched_terms(parsed, view.searcher.reader())
@@ -193,43 +172,16 @@ def _expansions(reader: IndexReader, leaf: wq.Query, cap: int) -> int:
 
 
 def _key_terms(view: View, claim_text: str) -> list[tuple[str, float]]:
-    """Return the claim's most distinctive terms, weighted by TF-IDF over this index.
-
-    The analyzer has already dropped stop words and patent boilerplate; bare numbers (claim
-    and figure references) are dropped here. A term's document frequency is its largest in
-    any text field, a cheap stand-in for the frequency of "in any field". Terms no document
-    holds cannot match and are skipped. Weights are scaled so the best term weighs 1.
-    """
+    """Return the claim's most distinctive terms by this index's statistics (see common)."""
     reader = view.searcher.reader()
-    tf = Counter(view.searcher.schema["claims"].analyzer.terms(claim_text))
-    n_docs = reader.doc_count_all()
-    weights = {}
-    for term, count in tf.items():
-        df = max(reader.doc_frequency(field, term) for field in FIELD_BOOSTS)
-        if df and not term.replace(".", "").isdigit():
-            weights[term] = (1 + math.log(count)) * math.log((n_docs + 1) / (df + 0.5))
-    best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:KEY_TERMS]
-    top = best[0][1] if best and best[0][1] > 0 else 1.0
-    return [(term, weight / top) for term, weight in best if weight > 0]
+    terms = view.searcher.schema["claims"].analyzer.terms(claim_text)
+    return key_terms(terms, reader.doc_count_all(), reader.doc_frequency)
 
 
 def _claim_query(terms: list[tuple[str, float]], reader: IndexReader) -> wq.Query:
-    """Return an OR of the key terms over the text fields, within a postings budget.
-
-    Reading and scoring costs about a microsecond per posting, so pairs are taken by
-    importance (term weight times field boost) and a pair is skipped when its postings would
-    overrun the budget: what goes first is a common term in a long field, which says least
-    about the claim anyway.
-    """
-    pairs = sorted(((weight * boost, field, term) for term, weight in terms
-                    for field, boost in FIELD_BOOSTS.items()), reverse=True)
-    chosen, spent = [], 0
-    for importance, field, term in pairs:
-        df = reader.doc_frequency(field, term)
-        if df and (not chosen or spent + df <= CLAIM_POSTINGS_BUDGET):
-            chosen.append(wq.Term(field, term, boost=importance))
-            spent += df
-    return wq.Or(chosen)
+    """Return an OR of the key terms over the text fields, within a postings budget."""
+    return wq.Or([wq.Term(field, term, boost=importance)
+                  for importance, field, term in claim_pairs(terms, reader.doc_frequency)])
 
 
 def like_claim(index_dir: Path, claim_text: str, *, before: dt.date | None,
@@ -259,12 +211,7 @@ def check(index_dir: Path, expected: Mapping[str, str]) -> CheckReport:
     """Compare the index with id -> stamp; see ``search.check``."""
     with searching(Path(index_dir)) as view:
         indexed = _indexed_stamps(view)
-    return CheckReport(
-        missing=sorted(set(expected) - set(indexed)),
-        stale=sorted(i for i, stamp in indexed.items()
-                     if i in expected and str(expected[i]) != stamp),
-        extra=sorted(set(indexed) - set(expected)),
-    )
+    return compare(indexed, expected)
 
 
 def _indexed_stamps(view: View) -> dict[str, str]:

@@ -23,6 +23,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
 from . import bulk
+from ...common import swap_in
 from ... import store
 from ...schema import build_schema, to_fields
 
@@ -226,7 +227,7 @@ def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
     try:
         ix = _create_index(building)
         count = _bulk_write(ix, docs, progress)
-        _swap_in(index_dir, building, ix)
+        swap_in(index_dir, building, lambda built: _replay(ix, built))
         ix.close()
     except BaseException:
         with store.write_lock(index_dir):
@@ -253,15 +254,3 @@ def _converted(docs: Iterable[Mapping[str, Any]]) -> Iterator[Fields]:
             raise ValueError(f"duplicate document id in rebuild: {fields['id']}")
         seen.add(fields["id"])
         yield fields
-
-
-def _swap_in(index_dir: Path, building: Path, ix: FileIndex) -> None:
-    """Replay the journal, then publish the new generation and drop old ones."""
-    with store.write_lock(index_dir):
-        _replay(ix, building)
-        previous = store.current_generation(index_dir)
-        final = building.with_name(building.name.removesuffix(store.BUILDING_SUFFIX))
-        os.rename(building, final)
-        (final / store.BUILD_LOCK).unlink(missing_ok=True)
-        store.publish(index_dir, final)
-        store.remove_generations(index_dir, keep={final, *([previous] if previous else [])})

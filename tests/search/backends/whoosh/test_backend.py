@@ -7,7 +7,7 @@ import search
 from search import store
 from search.backends.whoosh import reader
 
-from tests.search.conftest import CORPUS, make_doc
+from tests.search.conftest import CORPUS
 from tests.search.contract.test_concurrency import NEW_CORPUS
 from tests.search.contract.test_like_claim import CLAIM, DISTRACTORS, PRIOR_ART
 
@@ -32,10 +32,11 @@ def test_rebuild_swaps_while_a_reader_holds_a_searcher(corpus_index: Path):
 
 
 def test_the_postings_budget_keeps_the_most_important_pairs_that_fit(index_dir, monkeypatch):
+    from search import common
     from search.backends.whoosh import querying
 
     search.index_documents(index_dir, [*DISTRACTORS, PRIOR_ART])
-    monkeypatch.setattr(querying, "CLAIM_POSTINGS_BUDGET", 5)
+    monkeypatch.setattr(common, "CLAIM_POSTINGS_BUDGET", 5)
     with reader.searching(index_dir) as view:
         searcher = view.searcher
         terms = querying._key_terms(view, CLAIM)
