@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from .reference import Reference
 
 
+def _number_key(context) -> str:
+    """Return the number key of a document being inserted without one."""
+    from ..priorart.identifiers import number_key  # identifiers imports the models
+
+    params = context.get_current_parameters()
+    return number_key(params.get("publication_number") or "", params.get("kind") or "")
+
+
 class Document(TimestampMixin, db.Model):
     """One USPTO publication, identified by its canonical number (`US20180000016A1`)."""
 
@@ -26,7 +34,8 @@ class Document(TimestampMixin, db.Model):
     publication_number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     # The number without its kind code (US7123456, US20180000016): what citations and
     # submissions name it by (see priorart.identifiers.number_key).
-    number_key: Mapped[str] = mapped_column(String(32), default="", index=True)
+    number_key: Mapped[str] = mapped_column(String(32), default=lambda context: _number_key(context),
+                                            index=True)
     doc_type: Mapped[str] = mapped_column(String(16), index=True)  # application | grant
     country: Mapped[str] = mapped_column(String(2), default="US")
     doc_number: Mapped[str] = mapped_column(String(20))

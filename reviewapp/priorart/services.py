@@ -18,6 +18,7 @@ from ..models.base import insert_missing, utcnow
 from ..models.submission import ACTIVE, HIDDEN, KINDS, MAX_EXPLANATION, NPL, US, WITHDRAWN
 from ..community.services import notify_new_submission
 from ..tasks import rescore_after_commit
+from .citations import CitedDetails, cited_details
 from .identifiers import Identifier, IdentifierError, UrlError, check_url, parse_identifier, strip_kind_code
 
 CREATED, ENDORSED = "created", "endorsed"
@@ -132,7 +133,7 @@ def find_library_document(session: Session, identifier: Identifier) -> Document 
     if identifier.kind != US:
         return None
     candidates = session.scalars(
-        select(Document).where(Document.publication_number.startswith(identifier.key, autoescape=True))
+        select(Document).where(Document.number_key == identifier.key)
         .options(selectinload(Document.classifications))
     ).all()
     matches = [d for d in candidates if strip_kind_code(d.publication_number, identifier.key) is not None]
@@ -218,8 +219,12 @@ def check_explanation(text: str) -> str:
 
 
 def check_details(application: Application, details: SubmissionDetails, kind: str,
-                  library: Document | None, now: dt.datetime) -> dict:
-    """Return the checked column values of `details`, filled from the library copy when left blank."""
+                  library: Document | None, now: dt.datetime, cited: CitedDetails | None = None) -> dict:
+    """Return the checked column values of `details`, filled from the library copy when left blank.
+
+    A document the library does not hold but its documents cite gets the date and the patentee
+    those citations give (`cited`).
+    """
     try:
         url = check_url(details.url)
     except UrlError as error:
@@ -231,9 +236,13 @@ def check_details(application: Application, details: SubmissionDetails, kind: st
     if kind == NPL and not title:
         raise SubmissionError("Give the title of this non-patent literature.", "title")
     published = details.publication_date or (library.publication_date if library else None)
+    authors = normalise_text(details.authors)
+    if library is None and cited is not None:
+        published = published or cited.publication_date
+        authors = authors or cited.name
     return {
         "title": title,
-        "authors": normalise_text(details.authors),
+        "authors": authors,
         "publication_date": check_date(application, published, now),
         "url": url,
         "pinpoint": pinpoint,
@@ -296,7 +305,8 @@ def store_prior_art(session: Session, application: Application, user: User, data
     check_window(application, now)
     identifier = parse(data)
     library = find_library_document(session, identifier)
-    values = check_details(application, data, data.kind, library, now)
+    cited = cited_details(session, identifier.key) if library is None and identifier.is_patent else None
+    values = check_details(application, data, data.kind, library, now, cited)
     first = needs_conflict_declaration(session, application, user)
     if first:
         check_conflict(data)
@@ -393,7 +403,9 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
     refusal = edit_refusal(submission, user)
     if refusal:
         raise SubmissionError(refusal)
-    values = check_details(submission.application, details, submission.kind, submission.library_document, now)
+    library = submission.library_document
+    cited = cited_details(session, submission.identifier) if library is None and submission.kind != NPL else None
+    values = check_details(submission.application, details, submission.kind, library, now, cited)
     if all(getattr(submission, name) == value for name, value in values.items()):
         return False
     record_revision(session, submission, user, "edit", now)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, render_template, request, url_for
 
 from ..applications.services import get_application
 from ..extensions import db
+from ..priorart.citations import document_citations
 from .forms import SearchForm
 from .services import SearchUnavailable, find_similar, get_document, search_documents
 
@@ -74,4 +75,5 @@ def document(number: str):
     found = get_document(db.session, number)
     if found is None:
         abort(404)
-    return render_template("searchpage/document.html", document=found)
+    return render_template("searchpage/document.html", document=found,
+                           citations=document_citations(db.session, found))
