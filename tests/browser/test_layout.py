@@ -135,3 +135,31 @@ def test_withdrawing_asks_first_without_javascript(browser, live_server, world):
         page.get_by_text("This submission is withdrawn.").wait_for()
     finally:
         context.close()
+
+
+def test_phone_menu_and_tabs_work_without_script(browser, live_server, world):  # noqa: F811
+    context = browser.new_context(base_url=live_server, java_script_enabled=False,
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        log_in(page, world.volunteer.email)
+        page.goto(f"/applications/{world.number}")
+        nav = page.get_by_role("navigation", name="Main")
+        assert not nav.is_visible()
+        unread = page.locator(".menu-button .badge").inner_text()  # the unread count, menu closed
+        assert int(unread) > 0
+        page.locator(".menu-button").click()
+        assert nav.is_visible() and nav.get_by_role("link", name="My reviews").is_visible()
+        assert nav.locator(".badge").inner_text() == unread
+        # Tabs: claims first; a tab shows its pane alone.
+        claims, art = page.locator("#claims"), page.locator("#prior-art")
+        assert claims.is_visible() and not art.is_visible()
+        page.get_by_role("navigation", name="Sections").get_by_role("link", name="Prior art").click()
+        assert art.is_visible() and not claims.is_visible()
+        page.goto(f"/applications/{world.number}#claim-2")  # a claim's link opens the claims pane
+        assert claims.is_visible() and page.locator("#claim-2").is_visible()
+        page.set_viewport_size({"width": 1280, "height": 900})  # wide: both panes, no tabs
+        assert claims.is_visible() and art.is_visible()
+        assert not page.get_by_role("navigation", name="Sections").is_visible()
+    finally:
+        context.close()
