@@ -215,7 +215,7 @@ def prior_art_item(submission: Submission, score: Score | None, up: int, down: i
             scored["explanation"] = list(score.explanation or [])
     return {
         "id": submission.id,
-        "identifier": submission.identifier,
+        "identifier": submission.cited_identifier,
         "kind": submission.kind,
         "title": submission.title,
         "authors": submission.authors,

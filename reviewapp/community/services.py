@@ -618,7 +618,7 @@ def target_type_of(target: FlagTarget) -> str:
 def target_label(session: Session, target: FlagTarget | None) -> str:
     """Return a short human description of a flag target."""
     if isinstance(target, Submission):
-        return f"Prior art {target.identifier} on {target.application.number}"
+        return f"Prior art {target.identifier_raw or target.identifier} on {target.application.number}"
     if isinstance(target, Comment):
         number = session.get(Application, target.application_id).number
         return f"Comment by {target.author.display_name} on {number}"

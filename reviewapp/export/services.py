@@ -149,7 +149,7 @@ def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
     columns = {
         "id": Submission.id,
         "application": Document.publication_number,
-        "identifier": Submission.identifier,
+        "identifier": Submission.cited_identifier,
         "kind": Submission.kind,
         "title": Submission.title,
         "authors": Submission.authors,
@@ -199,7 +199,7 @@ def feedback_export(filters: ExportFilters) -> tuple[list[str], Select]:
         "id": Feedback.id,
         "submission_id": Feedback.submission_id,
         "application": Document.publication_number,
-        "identifier": Submission.identifier,
+        "identifier": Submission.cited_identifier,
         "examiner_id": Feedback.examiner_id,
         "verdict": Feedback.verdict,
         "note": Feedback.note,

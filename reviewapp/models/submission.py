@@ -4,7 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON, Column, ColumnElement, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, and_, case,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -69,6 +72,16 @@ class Submission(TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == ACTIVE
+
+    @hybrid_property
+    def cited_identifier(self) -> str:
+        """Return the document as cited: a patent with its kind code (US7123456B2), else the key."""
+        return self.identifier_raw if self.kind != NPL and self.identifier_raw else self.identifier
+
+    @cited_identifier.inplace.expression
+    @classmethod
+    def _cited_identifier_expression(cls) -> ColumnElement[str]:
+        return case((and_(cls.kind != NPL, cls.identifier_raw != ""), cls.identifier_raw), else_=cls.identifier)
 
     def can_edit(self, user: User | None) -> bool:
         """Tell whether `user` may edit or withdraw this submission now."""

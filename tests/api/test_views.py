@@ -249,3 +249,14 @@ def test_use_is_recorded_without_a_write_per_request(client, corpus, token):
     assert first is not None
     get_json(client, "/api/v1/applications", headers=bearer(token))
     assert row.last_used_at == first
+
+
+def test_prior_art_is_cited_with_its_kind_code(client, app, db):
+    application = make_application()
+    volunteer = make_user()
+    make_submission(application, volunteer, identifier="US7123456", identifier_raw="US7123456B2")
+    make_submission(application, volunteer, identifier="US7654321")  # no kind code known
+    make_submission(application, volunteer, kind="npl", identifier="doi:10.1000/xyz", identifier_raw="Smith 2011")
+    db.session.commit()
+    body = get_json(client, f"/api/v1/applications/{application.number}/prior-art")
+    assert sorted(item["identifier"] for item in body["items"]) == ["US7123456B2", "US7654321", "doi:10.1000/xyz"]

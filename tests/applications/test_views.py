@@ -14,7 +14,7 @@ from tests.factories import make_application, make_submission, make_user
 
 def listed(html: str) -> list[str]:
     """Return the publication numbers linked in the page's application tables, in order."""
-    return re.findall(r'<td><a href="/applications/(US\w+)">', html)
+    return re.findall(r'<td class="card-head"><a href="/applications/(US\w+)">', html)
 
 
 def page_of(client, url: str) -> str:

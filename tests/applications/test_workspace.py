@@ -60,3 +60,17 @@ def test_claims_show_their_numbers_prior_art_and_reads_on_marks(client, db):
     assert re.search(r'id="claim-1".*<ol class="claims">\s*<li id="claim-2"', html, re.S)
     assert re.search(r'href="#prior-art">Prior art <span class="count">2</span>', html)
     assert '<a class="button primary" href="/applications/%s/submit">Submit prior art</a>' % application.number in html
+
+
+def test_window_states_are_said_in_words_once(client, auth, db):
+    closed = make_application(status="closed", days_left=-2, title="Closed widget")
+    make_application(status="pending", title="Pending widget")
+    examiner = make_user("examiner")
+    db.session.commit()
+    day = closed.closes_at.strftime("%Y-%m-%d")
+    html = client.get("/?status=closed").get_data(as_text=True)
+    assert f"closed {day}" in html and "closed, clos" not in html
+    assert "not yet open" in client.get("/?status=pending").get_data(as_text=True)
+    auth.login(examiner)
+    queue = client.get("/examiner/?window=closed").get_data(as_text=True)
+    assert f"closed {day}" in queue and "closed, closed" not in queue

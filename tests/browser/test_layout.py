@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM_FLAGS, screenshot  # noqa: F401  (flags kept in one place)
+from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_csp import log_in, pages_for, world  # noqa: F401  (the fixture is reused)
 
 pytestmark = pytest.mark.browser
@@ -59,8 +59,12 @@ def main_pages(world, app, role: str) -> list[str]:
     return list(dict.fromkeys(path for path in pages if "/reset/" not in path or role == "anonymous"))
 
 
-def slug(role: str, width: str, path: str) -> str:
-    """Return a file name for a page's screenshot."""
+def slug(world, role: str, width: str, path: str) -> str:  # noqa: F811
+    """Return a file name for a page's screenshot, the same from run to run."""
+    for value, name in ((world.number, "open-application"), (world.closed_number, "closed-application"),
+                        (world.library_number, "library-document")):
+        path = path.replace(value, name)
+    path = path.split("/reset/")[0] + ("/reset" if "/reset/" in path else "")
     return f"{role}-{width}-" + (re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:60] or "home")
 
 
@@ -74,6 +78,8 @@ AXE_RUN = """async () => {
 @pytest.mark.parametrize("role", ROLES)
 def test_main_pages_fit_phones_and_pass_axe(browser, live_server, app, world, axe_path, role):  # noqa: F811
     problems: list[str] = []
+    for old in SCREENSHOTS.glob(f"{role}-*.png"):  # this run's set only, for review
+        old.unlink()
     # axe is injected as an inline script, which the site's CSP refuses: test_csp.py checks the policy.
     context = browser.new_context(base_url=live_server, bypass_csp=True)
     page = context.new_page()
@@ -94,7 +100,66 @@ def test_main_pages_fit_phones_and_pass_axe(browser, live_server, app, world, ax
                     problems.append(f"{width} {path}: {scroll} px wide in a {inner} px window")
                 page.add_script_tag(path=str(axe_path))
                 problems.extend(f"{width} {path}: {violation}" for violation in page.evaluate(AXE_RUN))
-                screenshot(page, slug(role, width, path))
+                screenshot(page, slug(world, role, width, path))
     finally:
         context.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_the_explanation_counts_its_characters_live(page, world):  # noqa: F811
+    log_in(page, world.volunteer.email)
+    page.goto(f"/applications/{world.number}/submit")
+    counter = page.locator("#explanation-counter")
+    assert counter.inner_text() == "0 of 1,000 characters"
+    page.get_by_label("Concise description of relevance").fill("Shows the coolant loop.\r\nAnd the pump.")
+    assert counter.inner_text() == "37 of 1,000 characters"
+    page.get_by_label("Concise description of relevance").fill("x" * 1003)
+    assert counter.inner_text() == "1,003 of 1,000 characters: 3 too many"
+    assert "over" in counter.get_attribute("class")
+    described = page.get_by_label("Concise description of relevance").get_attribute("aria-describedby")
+    assert "explanation-counter" in described.split()
+
+
+def test_withdrawing_asks_first_without_javascript(browser, live_server, world):  # noqa: F811
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        log_in(page, world.volunteer.email)
+        page.goto(f"/submissions/{world.own_submission_id}")
+        page.get_by_role("link", name="Withdraw…").click()
+        page.get_by_role("heading", name="Withdraw this submission?").wait_for()
+        page.get_by_role("link", name="Cancel").click()
+        assert page.url.endswith(f"/submissions/{world.own_submission_id}")
+        page.get_by_role("link", name="Withdraw…").click()
+        page.get_by_role("button", name="Withdraw it").click()
+        page.get_by_text("This submission is withdrawn.").wait_for()
+    finally:
+        context.close()
+
+
+def test_phone_menu_and_tabs_work_without_script(browser, live_server, world):  # noqa: F811
+    context = browser.new_context(base_url=live_server, java_script_enabled=False,
+                                  viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        log_in(page, world.volunteer.email)
+        page.goto(f"/applications/{world.number}")
+        nav = page.get_by_role("navigation", name="Main")
+        assert not nav.is_visible()
+        unread = page.locator(".menu-button .badge").inner_text()  # the unread count, menu closed
+        assert int(unread) > 0
+        page.locator(".menu-button").click()
+        assert nav.is_visible() and nav.get_by_role("link", name="My reviews").is_visible()
+        assert nav.locator(".badge").inner_text() == unread
+        # Tabs: claims first; a tab shows its pane alone.
+        claims, art = page.locator("#claims"), page.locator("#prior-art")
+        assert claims.is_visible() and not art.is_visible()
+        page.get_by_role("navigation", name="Sections").get_by_role("link", name="Prior art").click()
+        assert art.is_visible() and not claims.is_visible()
+        page.goto(f"/applications/{world.number}#claim-2")  # a claim's link opens the claims pane
+        assert claims.is_visible() and page.locator("#claim-2").is_visible()
+        page.set_viewport_size({"width": 1280, "height": 900})  # wide: both panes, no tabs
+        assert claims.is_visible() and art.is_visible()
+        assert not page.get_by_role("navigation", name="Sections").is_visible()
+    finally:
+        context.close()

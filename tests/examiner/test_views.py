@@ -77,7 +77,7 @@ def test_queue_filters_sorts_and_reports_bad_input_next_to_the_field(client, aut
         make_submission(crowded, volunteer)
     db.session.commit()
     auth.login(examiner)
-    listed = lambda html: re.findall(r'<td><a href="/examiner/applications/(US\w+)">', html)  # noqa: E731
+    listed = lambda html: re.findall(r'<td class="card-head"><a href="/examiner/applications/(US\w+)">', html)  # noqa: E731
     # Still needing verdicts first (crowded's three), then by closing date.
     assert listed(get(client, "/examiner/")) == [crowded.number, closed.number, quiet.number]
     assert listed(get(client, "/examiner/?sort=closing")) == [closed.number, quiet.number, crowded.number]
@@ -100,8 +100,8 @@ def test_queue_paginates(client, auth, db, examiner, app):
     db.session.commit()
     auth.login(examiner)
     first, second = get(client, "/examiner/?window=open"), get(client, "/examiner/?window=open&page=2")
-    assert first.count('<td><a href="/examiner/applications/') == 2 and "page 1 of 2" in first
-    assert second.count('<td><a href="/examiner/applications/') == 1
+    assert first.count('<td class="card-head"><a href="/examiner/applications/') == 2 and "page 1 of 2" in first
+    assert second.count('<td class="card-head"><a href="/examiner/applications/') == 1
 
 
 # --- the ranked review --------------------------------------------------------------------

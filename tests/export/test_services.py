@@ -8,7 +8,9 @@ from sqlalchemy import event
 
 from reviewapp.export.services import (KINDS, YIELD_PER, ExportError, ExportFilters, export_query,
                                        iter_export, parse_cpc, parse_since)
+from reviewapp.examiner.services import record_feedback
 from reviewapp.extensions import db
+from tests.factories import make_application, make_submission, make_user
 
 
 def test_rows_are_fetched_lazily_in_batches_with_a_streaming_cursor(corpus):
@@ -74,3 +76,16 @@ def test_parse_cpc(text, expected):
 def test_parse_cpc_refuses_what_is_no_class(text):
     with pytest.raises(ExportError):
         parse_cpc(text)
+
+
+def test_identifiers_carry_their_kind_codes(app, db):
+    application = make_application()
+    volunteer, examiner = make_user(), make_user("examiner")
+    cited = make_submission(application, volunteer, identifier="US7123456", identifier_raw="US7123456B2")
+    make_submission(application, volunteer, kind="npl", identifier="doi:10.1000/xyz", identifier_raw="Smith 2011")
+    record_feedback(db.session, cited, examiner, "relevant", "")
+    db.session.commit()
+    header, rows = iter_export(db.session, "submissions", ExportFilters())
+    assert sorted(row[header.index("identifier")] for row in rows) == ["US7123456B2", "doi:10.1000/xyz"]
+    header, rows = iter_export(db.session, "feedback", ExportFilters())
+    assert [row[header.index("identifier")] for row in rows] == ["US7123456B2"]
