@@ -144,6 +144,16 @@ def with_library_signals(session: Session, application: Application, query: Quer
                         exclude_documents=[application.document_id])
 
 
+def with_library_signals_for_documents(session: Session, application: Application,
+                                      query: QueryDoc, candidates: Sequence[Candidate],
+                                      documents: Sequence[Document]) -> None:
+    """Fill the library signals of candidates that are library documents (machine-found)."""
+    keys: list[str | None] = [document_key(d.country, d.doc_number) for d in documents]
+    numbers = {k: d.publication_number for k, d in zip(keys, documents) if k}
+    add_library_signals(session, query, candidates, keys, numbers,
+                        exclude_documents=[application.document_id])
+
+
 def candidates_for(session: Session, application: Application) -> list[Candidate]:
     """Return a Candidate per active submission of `application`, by submission id."""
     where = (Submission.application_id == application.id, Submission.status == ACTIVE)
@@ -346,6 +356,11 @@ def served_model(strict: bool = False) -> ServedModel:
     if strict and served.error:
         raise ModelIntegrityError(served.error)
     return served
+
+
+def served_version() -> str:
+    """Return the version of the model that serves now."""
+    return served_model().version
 
 
 def model_version(ranker: Ranker | HeuristicRanker) -> str:
