@@ -989,6 +989,7 @@ class RankerStatus:
     bootstrap_error: str | None = None
     scores: dict[str, int] = field(default_factory=dict)  # model_version -> Score rows
     notes: list[str] = field(default_factory=list)
+    calibration: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """Return the status as plain JSON data."""
@@ -1022,7 +1023,40 @@ def ranker_status(session: Session) -> RankerStatus:
         version=served.version, heuristic=served.heuristic, error=served.error,
         path=str(served.path) if served.path else None, metadata=meta,
         training=training_status(), bootstrap=bootstrap, bootstrap_error=bootstrap_error,
-        scores=scores, notes=notes)
+        scores=scores, notes=notes, calibration=calibration(session, served.version))
+
+
+CALIBRATION_BINS = 5
+
+
+def calibration(session: Session, version: str, bins: int = CALIBRATION_BINS
+                ) -> list[dict[str, Any]]:
+    """Return, per score band of one model, how often the examiner used what it scored.
+
+    Bands hold equal numbers of judged submissions (quantiles of the model's stored scores);
+    each says "items scored like this were used in N% of cases" (used or relevant, by the
+    latest verdict). Empty until the model's scores have verdicts.
+    """
+    latest: dict[int, str] = {}
+    for submission_id, verdict in session.execute(
+            select(Feedback.submission_id, Feedback.verdict)
+            .order_by(Feedback.submission_id, Feedback.updated_at, Feedback.id)):
+        latest[submission_id] = verdict
+    rows = [(score, int(latest[sid] in POSITIVE_VERDICTS)) for sid, score in session.execute(
+        select(Score.submission_id, Score.score).where(Score.model_version == version))
+        if latest.get(sid) in VERDICT_LABELS]
+    if not rows:
+        return []
+    rows.sort()
+    out = []
+    for part in np.array_split(np.arange(len(rows)), min(bins, len(rows))):
+        if not part.size:
+            continue
+        used = [rows[i][1] for i in part]
+        out.append({"low": float(rows[part[0]][0]), "high": float(rows[part[-1]][0]),
+                    "judged": len(used), "used": int(sum(used)),
+                    "used_share": float(np.mean(used))})
+    return out
 
 
 def in_sample_files(paths: Iterable[str | Path], metadata: dict[str, Any]) -> list[str]:
