@@ -58,7 +58,9 @@ def detail(number: str):
         submissions=submissions, votes=votes,
         countdown=countdown(application), watching=is_watching(db.session, application, current_user),
         tags=panel.tags, community_panel=panel, community_controls=controls,
-        leads=machine_candidates(db.session, application) if application.is_open() else [],
+        # Leads cost a few like-claim searches: for signed-in reviewers of open applications.
+        leads=machine_candidates(db.session, application)
+        if application.is_open() and current_user.is_authenticated else [],
     )
 
 

@@ -55,11 +55,13 @@ def test_no_index_means_no_candidates_not_an_error(db, app):
 
 def test_volunteers_see_leads_that_open_a_normal_submission(client, auth, db, library):
     application = library[0]
+    anonymous = client.get(f"/applications/{application.number}").get_data(as_text=True)
+    assert "Leads found by the machine" not in anonymous  # no searches for crawlers
+    auth.login(make_user())
     html = client.get(f"/applications/{application.number}").get_data(as_text=True)
     assert "Leads found by the machine" in html
     link = re.search(r'href="([^"]*/submit\?[^"]*identifier=US7000001B2[^"]*)"', html)
     assert link, "a lead links to the submission form"
-    auth.login(make_user())
     form = client.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
     assert 'value="US7000001B2"' in form  # the normal form, started from the lead
 
