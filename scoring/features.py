@@ -229,16 +229,29 @@ def kind_code_family(candidate: Candidate) -> list[float]:
     return [float(family == name) for name in US_CODES]
 
 
-def same_country(query: QueryDoc, candidate: Candidate) -> float:
+def same_country(query: QueryDoc, candidate: Candidate,
+                 countries: frozenset[str] | None = None) -> float:
     """Return 1 if the candidate's office is a country of the application's parties, else 0.
 
     Applicants cite art from their home office more than examiners do; NaN when either
-    side's country is unknown (non-patent literature has none).
+    side's country is unknown (non-patent literature has none). `countries` passes the
+    query's, upper-cased, when already computed.
     """
     country = candidate.country.strip().upper() or ("US" if candidate.kind == "us" else "")
-    if candidate.kind == "npl" or not country or not query.countries:
+    countries = countries if countries is not None else party_countries(query)
+    if candidate.kind == "npl" or not country or not countries:
         return np.nan
-    return float(country in {c.upper() for c in query.countries})
+    return float(country in countries)
+
+
+def party_countries(query: QueryDoc) -> frozenset[str]:
+    """Return the upper-cased countries of the application's parties."""
+    return frozenset(c.strip().upper() for c in query.countries if c.strip())
+
+
+def party_keys(query: QueryDoc) -> frozenset[str]:
+    """Return the name keys of the application's applicants and inventors."""
+    return frozenset(key for key in map(name_key, query.parties) if key)
 
 
 # Words that say what a party is, not who: dropped before names are compared.
@@ -249,6 +262,7 @@ gmbh ag kg sa nv bv ab oy spa srl kabushiki kaisha kk the of and for
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
+@lru_cache(maxsize=65_536)
 def name_key(name: str) -> str:
     """Return the word a name is cited by: a person's surname, an organisation's last word.
 
@@ -258,12 +272,14 @@ def name_key(name: str) -> str:
     return found[-1] if found else ""
 
 
-def self_citation(query: QueryDoc, candidate: Candidate) -> float:
+def self_citation(query: QueryDoc, candidate: Candidate,
+                  mine: frozenset[str] | None = None) -> float:
     """Return 1 if a name of the candidate matches one of the application's parties, else 0.
 
     Applicants list their own earlier work; NaN when either side's names are unknown.
+    `mine` passes the query's party keys when already computed.
     """
-    mine = {key for key in map(name_key, query.parties) if key}
+    mine = mine if mine is not None else party_keys(query)
     theirs = {key for key in map(name_key, candidate.names) if key}
     if not mine or not theirs:
         return np.nan
@@ -404,11 +420,12 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         pairs = _as_pairs(X)
         out = np.full((len(pairs), len(FEATURE_NAMES)), np.nan)
         out[:, :3] = self._similarities(pairs)[0]
-        independent: dict[int, set[int]] = {}  # per application, not per pair
+        context: dict[int, _QueryContext] = {}  # per application, not per pair
         for row, (query, candidate) in enumerate(pairs):
-            if id(query) not in independent:
-                independent[id(query)] = independent_claims(query)
-            out[row, 3:] = self._structured(query, candidate, independent[id(query)])
+            if id(query) not in context:
+                context[id(query)] = _QueryContext(independent_claims(query),
+                                                   party_countries(query), party_keys(query))
+            out[row, 3:] = self._structured(query, candidate, context[id(query)])
         return out
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
@@ -474,8 +491,9 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         return sims, best
 
     def _structured(self, query: QueryDoc, candidate: Candidate,
-                    independent: set[int]) -> list[float]:
+                    context: _QueryContext) -> list[float]:
         """Return every non-text feature of one pair, in FEATURE_NAMES order."""
+        independent = context.independent
         gap = days_before_priority(query, candidate)
         targeted = None if candidate.claims_targeted is None else set(candidate.claims_targeted)
         return [
@@ -492,14 +510,23 @@ class PairFeatures(TransformerMixin, BaseEstimator):
             track_record(candidate, self.prior_used, self.prior_unused),
             log_age_years(gap),
             *kind_code_family(candidate),
-            same_country(query, candidate),
-            self_citation(query, candidate),
+            same_country(query, candidate, context.countries),
+            self_citation(query, candidate, context.parties),
             _log1p_or_nan(candidate.bm25_best_claim),
             _log1p_or_nan(candidate.bm25_independent),
             _log1p_or_nan(candidate.cited_by),
             _log1p_or_nan(candidate.examiner_cited),
             _log1p_or_nan(candidate.cocited),
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class _QueryContext:
+    """What every pair of one application shares: computed once per transform."""
+
+    independent: set[int]
+    countries: frozenset[str]
+    parties: frozenset[str]
 
 
 def _as_pairs(X: Sequence[Pair] | np.ndarray) -> list[Pair]:

@@ -12,7 +12,8 @@ from ..extensions import db
 from ..models import Application
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
-from ..ranking.services import describe_model
+from ..ranking.candidates import machine_candidates
+from ..ranking.services import describe_model, served_version
 from .forms import FeedbackForm, QueueForm
 from .pdf import find_font, report_pdf
 from .services import (
@@ -61,7 +62,9 @@ def application(number: str):
                          top_n=current_app.config["FORWARDED_TOP_N"])
     return render_template("examiner/application.html", review=review, page=page,
                            application=application, verdict_labels=VERDICTS,
-                           forms=feedback_forms(review.items))
+                           forms=feedback_forms(review.items),
+                           machine=machine_candidates(db.session, application),
+                           machine_model=served_version())
 
 
 def feedback_forms(items: list[ReviewItem]) -> dict[int, FeedbackForm]:

@@ -46,7 +46,10 @@ def submit(number: str):
     """Put a prior-art document forward on an application."""
     application = get_application(db.session, number) or abort(404)
     first = needs_conflict_declaration(db.session, application, current_user)
-    form = SubmitPriorArtForm(claims=application.document.claims, needs_conflict=first)
+    # A lead's "confirm as prior art" link names the document: start the form from it.
+    lead = {k: request.args[k] for k in ("kind", "identifier") if request.args.get(k)}
+    form = SubmitPriorArtForm(claims=application.document.claims, needs_conflict=first,
+                              data=lead or None)
     if form.is_submitted():
         valid = form.validate()
         # Every refusal at once: the identifier and date checks run beside the form's own.

@@ -219,5 +219,12 @@ def _print_status(status: services.RankerStatus) -> None:
                    + (f": {t['message']}" if t.get("message") else ""))
     for version, count in status.scores.items():
         click.echo(f"Stored scores by {version}: {count}")
+    if status.calibration:
+        click.echo(f"Calibration of {status.version} against examiner verdicts:")
+        for band in status.calibration:
+            click.echo(f"  items scored {band['low']:.3f} to {band['high']:.3f} were used in "
+                       f"{band['used_share']:.0%} of cases ({band['used']} of {band['judged']})")
+    elif not status.error:
+        click.echo("Calibration: no examiner verdicts on this model's scores yet.")
     for note in status.notes:
         click.echo(f"Note: {note}")

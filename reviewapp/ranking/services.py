@@ -15,9 +15,10 @@ Score rows (the examiner dashboard, the API, the forwarded report read them; kee
                      "text": "claim 1 text similarity 0.41 (high)"}, ...]
                    feature: a scoring feature group (scoring.explain.FEATURE_GROUPS):
                      sim_best_claim, sim_weighted_mean, sim_title_abstract, date, kind,
-                     ipc_section, ipc_class, ipc_subclass, ipc_group, uspc_class, uspc_subclass,
-                     n_claims_targeted, targets_independent, net_votes, endorsements,
-                     claim_marks, submitter_track_record;
+                     kind_code, ipc_section, ipc_class, ipc_subclass, ipc_group, uspc_class,
+                     uspc_subclass, n_claims_targeted, targets_independent, net_votes,
+                     endorsements, claim_marks, submitter_track_record, same_country,
+                     self_citation, bm25, cited_by, examiner_cited, cocited;
                    effect: signed contribution in the model's score units (log-odds, or
                      heuristic points), > 0 raised the submission, < 0 lowered it; 4 decimals;
                    text: one plain-English phrase for the examiner.
@@ -140,6 +141,16 @@ def with_library_signals(session: Session, application: Application, query: Quer
         keys.append(key)
         if key and row.publication_number:
             numbers[key] = row.publication_number
+    add_library_signals(session, query, candidates, keys, numbers,
+                        exclude_documents=[application.document_id])
+
+
+def with_library_signals_for_documents(session: Session, application: Application,
+                                      query: QueryDoc, candidates: Sequence[Candidate],
+                                      documents: Sequence[Document]) -> None:
+    """Fill the library signals of candidates that are library documents (machine-found)."""
+    keys: list[str | None] = [document_key(d.country, d.doc_number) for d in documents]
+    numbers = {k: d.publication_number for k, d in zip(keys, documents) if k}
     add_library_signals(session, query, candidates, keys, numbers,
                         exclude_documents=[application.document_id])
 
@@ -346,6 +357,11 @@ def served_model(strict: bool = False) -> ServedModel:
     if strict and served.error:
         raise ModelIntegrityError(served.error)
     return served
+
+
+def served_version() -> str:
+    """Return the version of the model that serves now."""
+    return served_model().version
 
 
 def model_version(ranker: Ranker | HeuristicRanker) -> str:
@@ -968,6 +984,7 @@ class RankerStatus:
     bootstrap_error: str | None = None
     scores: dict[str, int] = field(default_factory=dict)  # model_version -> Score rows
     notes: list[str] = field(default_factory=list)
+    calibration: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         """Return the status as plain JSON data."""
@@ -1001,7 +1018,40 @@ def ranker_status(session: Session) -> RankerStatus:
         version=served.version, heuristic=served.heuristic, error=served.error,
         path=str(served.path) if served.path else None, metadata=meta,
         training=training_status(), bootstrap=bootstrap, bootstrap_error=bootstrap_error,
-        scores=scores, notes=notes)
+        scores=scores, notes=notes, calibration=calibration(session, served.version))
+
+
+CALIBRATION_BINS = 5
+
+
+def calibration(session: Session, version: str, bins: int = CALIBRATION_BINS
+                ) -> list[dict[str, Any]]:
+    """Return, per score band of one model, how often the examiner used what it scored.
+
+    Bands hold equal numbers of judged submissions (quantiles of the model's stored scores);
+    each says "items scored like this were used in N% of cases" (used or relevant, by the
+    latest verdict). Empty until the model's scores have verdicts.
+    """
+    latest: dict[int, str] = {}
+    for submission_id, verdict in session.execute(
+            select(Feedback.submission_id, Feedback.verdict)
+            .order_by(Feedback.submission_id, Feedback.updated_at, Feedback.id)):
+        latest[submission_id] = verdict
+    rows = [(score, int(latest[sid] in POSITIVE_VERDICTS)) for sid, score in session.execute(
+        select(Score.submission_id, Score.score).where(Score.model_version == version))
+        if latest.get(sid) in VERDICT_LABELS]
+    if not rows:
+        return []
+    rows.sort()
+    out = []
+    for part in np.array_split(np.arange(len(rows)), min(bins, len(rows))):
+        if not part.size:
+            continue
+        used = [rows[i][1] for i in part]
+        out.append({"low": float(rows[part[0]][0]), "high": float(rows[part[-1]][0]),
+                    "judged": len(used), "used": int(sum(used)),
+                    "used_share": float(np.mean(used))})
+    return out
 
 
 def in_sample_files(paths: Iterable[str | Path], metadata: dict[str, Any]) -> list[str]:

@@ -205,3 +205,11 @@ def test_list_items_keep_their_paragraph_numbers(records: dict[str, PatentRecord
     assert ("[0001] This application claims priority to this provisional application:\n"
             "[0002] Name: TYPING-MATE\n  [0003] Appl. No.: 61/362,086\n"
             "[0004] Filed: Jul. 7, 2010\n") in text
+
+
+def test_party_countries_in_document_order(records: dict[str, PatentRecord]) -> None:
+    # Applicants', inventors' and assignees' address countries, each once: the ranker's
+    # same-office feature compares cited documents with them.
+    assert records["US11147202B2"].countries == ["US"]
+    assert records["US8420530B2"].countries == ["SG", "FR", "IN"]
+    assert records["USD584392S1"].countries == ["JP"]

@@ -1,0 +1,80 @@
+"""Machine-found candidates: leads for volunteers, a separate ranked list for the examiner."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from reviewapp.indexing import rebuild_index
+from reviewapp.ranking.candidates import machine_candidates
+from tests.factories import make_application, make_document, make_submission, make_user
+
+COOLING = [(1, "A battery pack cooled by a liquid coolant loop through a cold plate.", [])]
+
+
+@pytest.fixture
+def library(db):
+    """Index an application and four library grants: one too late, one submitted, one off topic."""
+    application = make_application(
+        title="Liquid cooled battery pack", priority_date=dt.date(2019, 6, 1),
+        claims=[(1, "A battery pack comprising a cold plate through which a liquid coolant "
+                    "circulates, said coolant pumped by a pump.", [])])
+    early = make_document(number="US7000001B2", title="Cold plate for battery cells",
+                          claims=COOLING, publication_date=dt.date(2012, 3, 6),
+                          cpc=["H01M 10/6556"])
+    late = make_document(number="US9900001B2", title="Improved cold plate for battery",
+                         claims=COOLING, publication_date=dt.date(2020, 3, 3))
+    submitted = make_document(number="US7000003B2", title="Coolant loop for battery",
+                              claims=COOLING, publication_date=dt.date(2011, 1, 4))
+    make_document(number="US7000002B2", title="Bicycle saddle", abstract="A soft saddle.",
+                  claims=[(1, "A saddle comprising foam.", [])])
+    make_submission(application, make_user(), identifier="US7000003B2",
+                    library_document_id=submitted.id)
+    db.session.commit()
+    rebuild_index()
+    return application, early, late, submitted
+
+
+def test_only_earlier_unsubmitted_documents_like_the_claims_are_proposed(db, library):
+    application, early, late, submitted = library
+    found = machine_candidates(db.session, application)
+    numbers = [c.document.publication_number for c in found]
+    assert numbers[0] == "US7000001B2"
+    assert late.publication_number not in numbers  # published after priority
+    assert submitted.publication_number not in numbers  # a volunteer submitted it already
+    assert [c.rank for c in found] == list(range(1, len(found) + 1))
+    assert found[0].claims == (1,) and found[0].explanation.reasons
+
+
+def test_no_index_means_no_candidates_not_an_error(db, app):
+    application = make_application()
+    db.session.commit()
+    assert machine_candidates(db.session, application) == []
+
+
+def test_volunteers_see_leads_that_open_a_normal_submission(client, auth, db, library):
+    application = library[0]
+    anonymous = client.get(f"/applications/{application.number}").get_data(as_text=True)
+    assert "Leads found by the machine" not in anonymous  # no searches for crawlers
+    auth.login(make_user())
+    html = client.get(f"/applications/{application.number}").get_data(as_text=True)
+    assert "Leads found by the machine" in html
+    link = re.search(r'href="([^"]*/submit\?[^"]*identifier=US7000001B2[^"]*)"', html)
+    assert link, "a lead links to the submission form"
+    form = client.get(link[1].replace("&amp;", "&")).get_data(as_text=True)
+    assert 'value="US7000001B2"' in form  # the normal form, started from the lead
+
+
+def test_the_examiner_sees_machine_candidates_apart_and_named_by_model(client, auth, db, library):
+    application = library[0]
+    auth.login(make_user("examiner"))
+    html = client.get(f"/examiner/applications/{application.number}").get_data(as_text=True)
+    ranked = html.index('id="ranked"')
+    machine = html.index('id="machine-found"')
+    assert machine > ranked
+    section = html[machine:]
+    assert "not submitted by reviewers" in section and "US7000001B2" in section
+    assert "heuristic ranker: documented prior weights" in section
+    # The crowd's list does not hold the machine's documents.
+    assert "US7000001B2" not in html[ranked:machine]
