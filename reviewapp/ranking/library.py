@@ -22,6 +22,7 @@ from scoring import QueryDoc
 from scoring.bootstrap import CitationNetwork, LibraryDoc, document_key, document_keys
 from scoring.features import Candidate, independent_claims
 
+from ..indexing import search_backend
 from ..models import Claim, Classification, Document, Reference
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,8 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     if not publication_numbers:
         return {}
     index = current_app.config.get("INDEX_DIR")
-    if not index or not search.exists(index):
+    backend = search_backend()
+    if not index or not search.exists(index, backend=backend):
         return {}
     claims = [(n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
     claims = claims[:MAX_CLAIMS] or [(None, t) for _, t, _ in query.claims[:1] if t.strip()]
@@ -95,7 +97,8 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     try:
         for row, (_, text) in enumerate(claims):
             hits = search.like_claim(index, text, before=query.priority_date,
-                                     limit=CONTENT_DEPTH, exclude_id=query.id).hits
+                                     limit=CONTENT_DEPTH, exclude_id=query.id,
+                                     backend=backend).hits
             for hit in hits:
                 if hit.id in wanted:
                     per_claim[row, column[wanted[hit.id]]] = hit.score
