@@ -69,13 +69,13 @@ def machine_candidates(session: Session, application: Application,
 def _search(application: Application) -> dict[str, set[int]]:
     """Return publication number -> claims whose like-claim search found it."""
     index = current_app.config.get("INDEX_DIR")
-    if not index or not search.exists(index):
-        return {}
     document = application.document
     claims = [c for c in document.claims if c.independent and (c.text or "").strip()][:MAX_CLAIMS]
     before = document.priority_date or document.filing_date
     found: dict[str, set[int]] = {}
     try:
+        if not index or not search.exists(index):
+            return {}
         for claim in claims:
             for hit in search.like_claim(index, claim.text, before=before, limit=PER_CLAIM,
                                          exclude_id=document.publication_number).hits:

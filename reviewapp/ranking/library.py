@@ -85,8 +85,6 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
         return {}
     index = current_app.config.get("INDEX_DIR")
     backend = search_backend()
-    if not index or not search.exists(index, backend=backend):
-        return {}
     claims = [(n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
     claims = claims[:MAX_CLAIMS] or [(None, t) for _, t, _ in query.claims[:1] if t.strip()]
     if not claims:
@@ -95,6 +93,8 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     per_claim = np.zeros((len(claims), len(publication_numbers)))
     column = {key: i for i, key in enumerate(publication_numbers)}
     try:
+        if not index or not search.exists(index, backend=backend):
+            return {}
         for row, (_, text) in enumerate(claims):
             hits = search.like_claim(index, text, before=query.priority_date,
                                      limit=CONTENT_DEPTH, exclude_id=query.id,

@@ -78,3 +78,14 @@ def test_the_examiner_sees_machine_candidates_apart_and_named_by_model(client, a
     assert "heuristic ranker: documented prior weights" in section
     # The crowd's list does not hold the machine's documents.
     assert "US7000001B2" not in html[ranked:machine]
+
+
+def test_a_damaged_index_leaves_the_pages_working(client, auth, db, library, app):
+    import pathlib
+
+    application = library[0]
+    for path in pathlib.Path(app.config["INDEX_DIR"]).glob("*.toc"):
+        path.write_bytes(b"garbage")
+    auth.login(make_user("examiner"))
+    assert client.get(f"/applications/{application.number}").status_code == 200
+    assert client.get(f"/examiner/applications/{application.number}").status_code == 200
