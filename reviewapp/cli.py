@@ -215,11 +215,11 @@ def search_command(query: str, before, limit: int, as_json: bool) -> None:
     """Search applications and the prior-art library."""
     import search
 
-    from .indexing import index_dir, search_backend
+    from .indexing import library_index
 
     try:
-        results = search.query(index_dir(), query, before=before.date() if before else None,
-                               pagelen=limit, facets=False, backend=search_backend())
+        results = library_index().query(query, before=before.date() if before else None,
+                                        pagelen=limit, facets=False)
     except search.QuerySyntaxError as error:
         raise click.ClickException(str(error)) from error
     for hit in results.hits:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import search
@@ -25,6 +26,11 @@ def index_dir() -> str:
 def search_backend() -> str:
     """Return the configured search backend (whoosh or tantivy)."""
     return current_app.config["SEARCH_BACKEND"]
+
+
+def library_index() -> search.Index:
+    """Return the configured index folder bound to its backend: what features search through."""
+    return search.Index(Path(index_dir()), search_backend())
 
 
 def search_record(document: Document) -> dict[str, Any]:

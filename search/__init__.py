@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Re
 from .store import IndexBusyError
 
 __all__ = [
-    "BACKENDS", "CheckReport", "Hit", "IndexBusyError", "QuerySyntaxError",
+    "BACKENDS", "CheckReport", "Hit", "Index", "IndexBusyError", "QuerySyntaxError",
     "QueryTooCostlyError", "Results", "Sort", "check", "close_all", "ensure_index", "exists",
     "index_documents", "index_latest", "like_claim", "query", "rebuild", "remove_documents",
 ]
@@ -127,3 +128,27 @@ def close_all() -> None:
         module = sys.modules.get(f"{backends.__name__}.{name}")
         if module is not None:
             module.close_all()
+
+
+@dataclass(frozen=True)
+class Index:
+    """One index folder and the backend that reads and writes it, bound together.
+
+    What the app hands to its features (a Haystack-style connection): a caller holding an
+    ``Index`` cannot search one backend's folder with another.
+    """
+
+    path: Path
+    backend: str | None = None
+
+    def query(self, q: str, **options: Any) -> Results:
+        """Search; see ``search.query``."""
+        return query(self.path, q, backend=self.backend, **options)
+
+    def like_claim(self, claim_text: str, **options: Any) -> Results:
+        """Find documents like a claim; see ``search.like_claim``."""
+        return like_claim(self.path, claim_text, backend=self.backend, **options)
+
+    def exists(self) -> bool:
+        """Return True when the folder holds an index of this backend."""
+        return exists(self.path, backend=self.backend)

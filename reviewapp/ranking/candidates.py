@@ -15,9 +15,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-import search
 from scoring import Candidate, Explanation
 
+from ..indexing import library_index
 from ..models import Application, Document, Submission
 from . import services
 from .library import split_identifier
@@ -68,17 +68,17 @@ def machine_candidates(session: Session, application: Application,
 
 def _search(application: Application) -> dict[str, set[int]]:
     """Return publication number -> claims whose like-claim search found it."""
-    index = current_app.config.get("INDEX_DIR")
+    index = library_index()
     document = application.document
     claims = [c for c in document.claims if c.independent and (c.text or "").strip()][:MAX_CLAIMS]
     before = document.priority_date or document.filing_date
     found: dict[str, set[int]] = {}
     try:
-        if not index or not search.exists(index):
+        if not index.exists():
             return {}
         for claim in claims:
-            for hit in search.like_claim(index, claim.text, before=before, limit=PER_CLAIM,
-                                         exclude_id=document.publication_number).hits:
+            for hit in index.like_claim(claim.text, before=before, limit=PER_CLAIM,
+                                        exclude_id=document.publication_number).hits:
                 found.setdefault(hit.id, set()).add(claim.number)
     except Exception:  # noqa: BLE001 - a broken index must not break the review pages
         log.exception("machine candidates: like-claim search failed")

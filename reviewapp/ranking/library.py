@@ -17,12 +17,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import search
 from scoring import QueryDoc
 from scoring.bootstrap import CitationNetwork, LibraryDoc, document_key, document_keys
 from scoring.features import Candidate, independent_claims
 
-from ..indexing import search_backend
+from ..indexing import library_index
 from ..models import Claim, Classification, Document, Reference
 
 log = logging.getLogger(__name__)
@@ -83,8 +82,7 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     """
     if not publication_numbers:
         return {}
-    index = current_app.config.get("INDEX_DIR")
-    backend = search_backend()
+    index = library_index()
     claims = [(n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
     claims = claims[:MAX_CLAIMS] or [(None, t) for _, t, _ in query.claims[:1] if t.strip()]
     if not claims:
@@ -93,12 +91,11 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     per_claim = np.zeros((len(claims), len(publication_numbers)))
     column = {key: i for i, key in enumerate(publication_numbers)}
     try:
-        if not index or not search.exists(index, backend=backend):
+        if not index.exists():
             return {}
         for row, (_, text) in enumerate(claims):
-            hits = search.like_claim(index, text, before=query.priority_date,
-                                     limit=CONTENT_DEPTH, exclude_id=query.id,
-                                     backend=backend).hits
+            hits = index.like_claim(text, before=query.priority_date, limit=CONTENT_DEPTH,
+                                    exclude_id=query.id).hits
             for hit in hits:
                 if hit.id in wanted:
                     per_claim[row, column[wanted[hit.id]]] = hit.score

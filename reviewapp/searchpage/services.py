@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import search
 from flask import current_app
 
-from ..indexing import search_backend
+from ..indexing import index_dir, library_index
 from ..models import Application, Claim
 from .terms import readable_key_terms
 
@@ -30,11 +30,6 @@ class SearchUnavailable(RuntimeError):
     """The index is missing or unreadable; pages say so instead of failing."""
 
 
-def index_dir() -> str:
-    """Return the configured index folder."""
-    return current_app.config["INDEX_DIR"]
-
-
 def is_index_damage(error: BaseException) -> bool:
     """Tell whether `error`, raised by search/, means the index files are unreadable."""
     if isinstance(error, search.QuerySyntaxError):
@@ -46,7 +41,7 @@ def is_index_damage(error: BaseException) -> bool:
 def readable_index() -> Iterator[None]:
     """Turn a missing or damaged index into SearchUnavailable (logged), never a 500."""
     try:
-        if not search.exists(index_dir(), backend=search_backend()):
+        if not library_index().exists():
             log.error("search index missing at %s: run `reviewapp index rebuild`", index_dir())
             raise SearchUnavailable(NOT_BUILT)
         yield
@@ -62,9 +57,9 @@ def search_documents(q: str, *, filters: dict, before: dt.date | None, sort: str
                      pagelen: int | None = None) -> search.Results:
     """Run a user query; raise QuerySyntaxError for bad syntax, SearchUnavailable without a usable index."""
     with readable_index():
-        return search.query(index_dir(), q or "*", filters=filters, before=before, sort=sort, page=page,
-                            pagelen=pagelen or current_app.config["ITEMS_PER_PAGE"],
-                            backend=search_backend())
+        return library_index().query(q or "*", filters=filters, before=before, sort=sort,
+                                     page=page,
+                                     pagelen=pagelen or current_app.config["ITEMS_PER_PAGE"])
 
 
 @dataclass
@@ -87,9 +82,9 @@ def find_similar(application: Application, claim: Claim, limit: int = 20) -> Sim
     """Return library documents like `claim` that can be prior art against it."""
     before = prior_art_date(application)
     with readable_index():
-        results = search.like_claim(index_dir(), claim.text, before=before, limit=limit,
-                                    exclude_id=application.document.publication_number,
-                                    backend=search_backend())
+        results = library_index().like_claim(
+            claim.text, before=before, limit=limit,
+            exclude_id=application.document.publication_number)
     return SimilarDocuments(claim=claim, before=before, results=results,
                             key_terms=readable_key_terms(claim.text, results.key_terms))
 
