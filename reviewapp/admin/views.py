@@ -35,13 +35,13 @@ def per_page() -> int:
 def back_to_users():
     """Redirect to the users list as it was (search and page), after a POST."""
     return redirect(url_for("admin.users", q=request.args.get("q") or None,
-                            page=page_number()))
+                            page=page_number() if "page" in request.args else None))
 
 
 def back_to_applications():
     """Redirect to the applications list as it was (status filter and page), after a POST."""
     return redirect(url_for("admin.applications", status=request.args.get("status") or None,
-                            page=page_number()))
+                            page=page_number() if "page" in request.args else None))
 
 
 @bp.route("/")
