@@ -426,7 +426,8 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
     now = now or utcnow()
     # Locked and read again (PostgreSQL): a second withdrawal at once (a double click) waits,
     # then finds the item handed over or withdrawn and is refused.
-    session.refresh(submission, with_for_update=True)
+    session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
+    session.refresh(submission)
     refusal = edit_refusal(submission, user)
     if refusal:
         raise SubmissionError(refusal)

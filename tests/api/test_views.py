@@ -114,7 +114,6 @@ def test_detail_has_bibliographic_data_and_claims(client, corpus):
 @pytest.mark.parametrize("path", [
     "/api/v1/applications/US99999999999A1",
     "/api/v1/applications/US99999999999A1/prior-art",
-    "/api/v1/applications/%00",
     "/api/v1/applications/" + "X" * 500,
     "/api/v1/applications/a%2Fb",
     "/api/v1/no-such-thing",
@@ -122,6 +121,11 @@ def test_detail_has_bibliographic_data_and_claims(client, corpus):
 def test_unknown_is_a_json_404(client, app, path):
     body = get_json(client, path, status=404)
     assert set(body) == {"error"}
+
+
+def test_nul_in_the_path_is_a_json_400(client, app):
+    body = get_json(client, "/api/v1/applications/%00", status=400)
+    assert set(body) == {"error"} and "NUL" in body["error"]
 
 
 def test_wrong_method_is_a_json_405(client, app):

@@ -93,8 +93,9 @@ def build_world() -> World:
     record_feedback(session, on_closed, examiner, "used", CLOSED_NOTE)
     freeze_report(session, closed)
     comment = post_comment(session, application, other, "Claim 1 reads on **US 6,000,001**.")
-    tag = add_tag(session, application, "battery-cooling", other)
-    add_tag(session, theirs, "battery-cooling", other)
+    # Added by the volunteer: the lowest role that may remove a tag is its adder.
+    tag = add_tag(session, application, "battery-cooling", volunteer)
+    add_tag(session, theirs, "battery-cooling", volunteer)
     flag = flag_content(session, volunteer, comment, "Looks like an advertisement.")
     notification = Notification(user_id=volunteer.id, application_id=application.id, kind="comment",
                                 message="A new comment on a watched application.",
