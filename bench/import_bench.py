@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -147,6 +148,8 @@ def main() -> None:
                         help="skip the index writes, to measure parsing and database writes alone")
     parser.add_argument("--json", action="store_true", help="also print one JSON object per database")
     args = parser.parse_args()
+    # A stopped run still drops its scratch database and temporary folder.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     print(f"load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         path = Path(tmp) / "ipg-bench.xml"

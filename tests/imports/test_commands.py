@@ -70,7 +70,8 @@ def test_a_later_version_updates_the_document_and_its_index_entry(runner, db, tm
 
 def test_an_update_keeps_the_claims_volunteers_linked_to(runner, db, tmp_path):
     run_json(runner, write(tmp_path / "a.xml", grant("07000001")))
-    document = db.session.scalar(select(Document))
+    grant_of = select(Document).where(Document.publication_number == "US7000001B2")
+    document = db.session.scalar(grant_of)
     submission = make_submission(make_application(), make_user(), identifier="US7000001", claim_numbers=())
     db.session.execute(submission_claims.insert().values(submission_id=submission.id,
                                                           claim_id=document.claims[0].id))
@@ -78,7 +79,7 @@ def test_an_update_keeps_the_claims_volunteers_linked_to(runner, db, tmp_path):
     claim_ids = [claim.id for claim in document.claims]
     run_json(runner, write(tmp_path / "b.xml", grant("07000001", title="Renamed")))
     db.session.expire_all()
-    assert [claim.id for claim in db.session.scalar(select(Document)).claims] == claim_ids
+    assert [claim.id for claim in db.session.scalar(grant_of).claims] == claim_ids
     assert db.session.scalar(select(func.count()).select_from(submission_claims)) == 1
 
 

@@ -16,6 +16,8 @@ WRITES_NOTHING = {
     "auth.forgot_password",  # a mail only
     "examiner.freeze",  # the closed review's report is already frozen
     "ranking.retrain",  # a queued job; models are files
+    "imports.upload",  # no file in this world's form: refused (tests/imports/test_views.py)
+    "imports.folder",  # no import folder in this world: refused (tests/imports/test_views.py)
 }
 
 
