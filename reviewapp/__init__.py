@@ -167,7 +167,7 @@ def register_errorhandlers(app: Flask) -> None:
     """Render friendly pages for HTTP errors and an unreachable database."""
 
     def render_error(error: HTTPException):
-        if request.path.startswith("/api/"):  # API routes outside the api blueprint (search)
+        if request.path.startswith("/api/v1/"):  # API routes outside the api blueprint (search)
             return jsonify(error=error.description or error.name), error.code
         return render_template("errors/error.html", error=error), error.code
 
@@ -181,7 +181,7 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(500)
     def internal_error(error):
         db.session.rollback()
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/v1/"):
             return jsonify(error="Internal server error."), 500
         return render_template("errors/error.html", error=None), 500
 
