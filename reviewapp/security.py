@@ -96,6 +96,9 @@ def register_security(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_ENABLED", not app.testing)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Sites (or test servers) sharing one Redis database count their limits apart, as their
+    # queues are kept apart by QUEUE_NAME.
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("QUEUE_NAME") or "")
     limiter.init_app(app)
     app.after_request(no_store_private_pages)
     for name in ACCESS_LOGGERS:
