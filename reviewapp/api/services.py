@@ -290,10 +290,16 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     return token, secret
 
 
+def own_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """Return one of the user's own tokens; None when it is not theirs."""
+    token = session.get(ApiToken, token_id)
+    return token if token is not None and token.user_id == user.id else None
+
+
 def revoke_token(session: Session, user: User, token_id: int) -> ApiToken | None:
     """Revoke one of the user's own tokens; None when it is not theirs."""
-    token = session.get(ApiToken, token_id)
-    if token is None or token.user_id != user.id:
+    token = own_token(session, user, token_id)
+    if token is None:
         return None
     if token.revoked_at is None:
         token.revoked_at = utcnow()

@@ -11,13 +11,14 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from ..auth.decorators import role_required
+from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..models.user import EXAMINER
 from .auth import TokenError, authenticate_header
 from .forms import TokenForm
 from .services import (ApiError, Paging, application_detail, create_token, find_application,
                        list_applications, list_prior_art, list_tokens, parse_filters,
-                       parse_paging, revoke_token)
+                       own_token, parse_paging, revoke_token)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/api")
@@ -158,11 +159,17 @@ def tokens():
     return response
 
 
-@tokens_bp.post("/tokens/<int:token_id>/revoke")
+@tokens_bp.route("/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @role_required(EXAMINER)
 def revoke(token_id: int):
-    """Revoke one of the examiner's tokens."""
-    if revoke_token(db.session, current_user, token_id) is None:
-        abort(404)
+    """Revoke one of the examiner's tokens, once confirmed."""
+    token = own_token(db.session, current_user, token_id) or abort(404)
+    if not confirmed():
+        return confirm_page(
+            title=f"Revoke the token \u201c{token.name}\u201d?",
+            message="Scripts that use it lose access to the API at once. This cannot be undone: "
+                    "they will need a new token.",
+            button="Revoke it", cancel_url=url_for(".tokens"))
+    revoke_token(db.session, current_user, token.id)
     flash("Token revoked: it no longer opens the API.", "success")
     return redirect(url_for(".tokens"))

@@ -71,7 +71,7 @@ def test_revoke_closes_the_api_to_the_token(client, auth, examiner):
     auth.login(examiner)
     secret = create(client)
     row = db.session.scalars(select(ApiToken)).one()
-    response = client.post(f"/api/tokens/{row.id}/revoke")
+    response = client.post(f"/api/tokens/{row.id}/revoke", data={"confirm": "yes"})
     assert response.status_code == 302
     assert row.revoked_at is not None
     assert "revoked" in client.get("/api/tokens").get_data(as_text=True)
@@ -83,17 +83,23 @@ def test_nobody_revokes_someone_elses_token(client, auth, examiner):
     other, _secret = create_token(db.session, make_user("admin"), "theirs")
     db.session.commit()  # a refused request rolls back: keep the rows
     auth.login(examiner)
-    assert client.post(f"/api/tokens/{other.id}/revoke").status_code == 404
+    assert client.post(f"/api/tokens/{other.id}/revoke", data={"confirm": "yes"}).status_code == 404
+    assert client.get(f"/api/tokens/{other.id}/revoke").status_code == 404
     assert other.revoked_at is None
-    assert client.post("/api/tokens/999999/revoke").status_code == 404
+    assert client.post("/api/tokens/999999/revoke", data={"confirm": "yes"}).status_code == 404
 
 
-def test_revoking_needs_a_post(client, auth, examiner):
+def test_revoking_asks_first_and_only_a_confirmed_post_revokes(client, auth, examiner):
     row, _secret = create_token(db.session, examiner, "mine")
     db.session.commit()  # a refused request rolls back: keep the rows
     auth.login(examiner)
-    assert client.get(f"/api/tokens/{row.id}/revoke").status_code == 405
-    assert row.revoked_at is None
+    for response in (client.get(f"/api/tokens/{row.id}/revoke"),
+                     client.post(f"/api/tokens/{row.id}/revoke")):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Revoke the token" in page and "cannot be undone" in page
+        assert 'name="confirm" value="yes"' in page
+        db.session.refresh(row)
+        assert row.revoked_at is None
 
 
 def test_the_forms_are_csrf_protected(client, auth, examiner, app):

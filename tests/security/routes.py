@@ -159,7 +159,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api_tokens.tokens", "GET"): Route(EXAMINERS),
     ("api_tokens.tokens", "POST"): Route(EXAMINERS, data={"name": "another script"}),
     # The token is the examiner's: the admin may not revoke it.
-    ("api_tokens.revoke", "POST"): Route((LOGIN, FORBIDDEN, MOVED, MISSING), {"token_id": "token_id"}),
+    ("api_tokens.revoke", "GET"): Route((LOGIN, FORBIDDEN, OK, MISSING), {"token_id": "token_id"}),  # the confirmation
+    ("api_tokens.revoke", "POST"): Route((LOGIN, FORBIDDEN, MOVED, MISSING), {"token_id": "token_id"},
+                                         {"confirm": "yes"}),
     # --- the JSON API: public data for everyone; the session never raises the level
     ("api.applications", "GET"): Route(EVERYONE),
     ("api.application", "GET"): Route(EVERYONE, APP),
