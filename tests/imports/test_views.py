@@ -159,7 +159,7 @@ def test_posts_without_a_csrf_token_are_refused(migrated_database, tmp_path, db)
     db.session.commit()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+        session["_user_id"] = user.get_id()
         session["_fresh"] = True
     for url, data in (("/admin/imports/upload", {"upload-file": (io.BytesIO(grant().encode()), "a.xml")}),
                       ("/admin/imports/folder", {"folder-name": "a.xml"})):

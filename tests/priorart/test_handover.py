@@ -73,7 +73,8 @@ def test_it_disappears_only_when_nobody_puts_it_forward(db, review):
 
 def test_page_api_examiner_list_and_export_agree_after_the_handover(app, client, auth, db, review):
     auth.login(review.alice)
-    response = client.post(f"/submissions/{review.submission.id}/withdraw", follow_redirects=True)
+    response = client.post(f"/submissions/{review.submission.id}/withdraw", data={"confirm": "yes"},
+                           follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "Bob, who endorsed this document, now puts it forward" in page
     assert "withdrawal (the earliest endorser took over) by Alice" in page
@@ -83,7 +84,7 @@ def test_page_api_examiner_list_and_export_agree_after_the_handover(app, client,
     assert "Battery cooler" in application_page and "Bob: the pump of claim 3 too." in application_page
 
     api = client.get(f"/api/v1/applications/{number}/prior-art").get_json()
-    assert [item["identifier"] for item in api["items"]] == ["US7123456"]
+    assert [item["identifier"] for item in api["items"]] == ["US7123456B2"]
 
     auth.login(review.examiner)
     examiner_page = client.get(f"/examiner/applications/{number}").get_data(as_text=True)
