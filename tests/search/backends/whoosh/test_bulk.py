@@ -151,7 +151,9 @@ def test_worker_processes_build_one_index(tmp_path, monkeypatch):
     monkeypatch.setattr(bulk, "IN_PROCESS_LIMIT", 50)
     docs = corpus(260)
     built = bulk_index(tmp_path / "bulk", docs, procs=2)
-    assert len(built._segments()) >= 2  # one per worker at least
+    # How many segments there are depends on which worker takes each batch first: on a busy
+    # machine one worker can take them all before the other has started (seen in CI).
+    assert built._segments()
     assert postings(built) == postings(whoosh_index(tmp_path / "whoosh", docs))
 
 
