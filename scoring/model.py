@@ -30,7 +30,7 @@ from sklearn.preprocessing import StandardScaler
 from .explain import (Context, Explanation, group_columns, linear_contributions,
                       replacement_contributions, top_reasons)
 from .features import (FEATURE_NAMES, NONNEGATIVE_FEATURES, Candidate, Pair, PairFeatures,
-                       QueryDoc, deepest_shared_class, unique_texts)
+                       QueryDoc, unique_texts)
 from .metrics import grouped_metrics
 from .pairwise import PairwiseLogisticRanker, sigmoid
 from .priors import PRIOR_WEIGHTS, NeutralFill, center_vector, prior_vector

@@ -32,7 +32,6 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-import search
 from reviewapp import create_app
 from reviewapp.extensions import db as _db
 from reviewapp.models import Application, User, Vote, Watch

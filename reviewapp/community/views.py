@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 
 from ..applications.services import get_application
 from ..auth.decorators import role_required
-from ..auth.views import safe_next
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..inputs import local_target, page_number

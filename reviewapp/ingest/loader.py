@@ -10,7 +10,6 @@ stored before is recognised by its source hash and not even parsed.
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

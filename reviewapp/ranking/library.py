@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import search
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request
 
 from ..applications.services import get_application
 from ..extensions import db

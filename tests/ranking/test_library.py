@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from reviewapp.extensions import db
 from reviewapp.models import Reference
 from reviewapp.ranking import services
 from reviewapp.ranking.library import (citation_network, library_for, library_network,
