@@ -1,0 +1,36 @@
+"""Named signals: how one feature's change reaches another feature's side effects.
+
+A service that changes something other features care about sends a signal after it has
+flushed the change, with the changed row as sender and the session as `session`; a feature
+that reacts connects its receiver in its own `register_*` step (never by importing the
+sender's feature). Receivers run in the sender's transaction: they add rows or jobs (the job
+outbox) and flush, never commit, so the reaction commits or rolls back with the change.
+
+    submission_created.send(submission, session=session)
+
+    @submission_created.connect
+    def _notify_watchers(submission, session): ...
+"""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: A prior-art submission was stored (sender: the Submission).
+submission_created = _signals.signal("submission-created")
+#: A submission was withdrawn by its submitter (sender: the Submission).
+submission_withdrawn = _signals.signal("submission-withdrawn")
+#: A submission's community signals changed: a vote, a claim mark, an endorsement
+#: (sender: the Submission).
+submission_rated = _signals.signal("submission-rated")
+#: A comment was posted in an application's discussion (sender: the Comment).
+comment_posted = _signals.signal("comment-posted")
+#: A volunteer cast or removed a vote (sender: the Submission; `user`, `value`).
+vote_cast = _signals.signal("vote-cast")
+#: An examiner recorded or changed a verdict (sender: the Feedback).
+verdict_recorded = _signals.signal("verdict-recorded")
+#: An application's review window closed (sender: the Application).
+window_closed = _signals.signal("window-closed")
+#: A batch of library documents was written by an import (sender: the list of document ids).
+documents_imported = _signals.signal("documents-imported")
