@@ -14,28 +14,21 @@ Also kept: "first"/"second" (they distinguish elements: "first electrode") and n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from whoosh.analysis import Analyzer, Token, Tokenizer
 from whoosh.analysis.filters import STOP_WORDS as WHOOSH_STOP_WORDS
 from whoosh.lang.porter import stem as porter_stem
 
 ENGLISH_STOP_WORDS = frozenset(WHOOSH_STOP_WORDS) | frozenset(
-    """about above after again against all also am any because been before being below between
-    both but could did do does doing down during each few further had has having he her here
-    hers him his how i into its itself me more most my no nor now off once only other our ours
-    out over own same she should so some such than their theirs them then there these they
-    those through too under until up very was were what where which while who whom why would
-    whose upon via""".split()
+    ["about", "above", "after", "again", "against", "all", "also", "am", "any", "because", "been", "before", "being", "below", "between", "both", "but", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "further", "had", "has", "having", "he", "her", "here", "hers", "him", "his", "how", "i", "into", "its", "itself", "me", "more", "most", "my", "no", "nor", "now", "off", "once", "only", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "their", "theirs", "them", "then", "there", "these", "they", "those", "through", "too", "under", "until", "up", "very", "was", "were", "what", "where", "which", "while", "who", "whom", "why", "would", "whose", "upon", "via"]
 )
 
 # Inflections are listed because stop words are removed before stemming (the stemmer must see
 # the original word to keep stems such as "compris" out of the index entirely).
 PATENT_STOP_WORDS = frozenset(
-    """said wherein whereby wherefrom whereupon whereof herein hereby hereto hereof hereinafter
-    therein thereof thereto thereby therefrom thereon therewith thereupon
-    comprising comprises comprise comprised including includes consisting consists
-    claim claims claimed claiming plurality respective respectively least according
-    substantially""".split()
+    ["said", "wherein", "whereby", "wherefrom", "whereupon", "whereof", "herein", "hereby", "hereto", "hereof", "hereinafter", "therein", "thereof", "thereto", "thereby", "therefrom", "thereon", "therewith", "thereupon", "comprising", "comprises", "comprise", "comprised", "including", "includes", "consisting", "consists", "claim", "claims", "claimed", "claiming", "plurality", "respective", "respectively", "least", "according", "substantially"]
 )
 
 STOP_WORDS = ENGLISH_STOP_WORDS | PATENT_STOP_WORDS
@@ -46,6 +39,8 @@ WORD = re.compile(r"\w+(?:\.\w+)*")
 # as fast, and finding words is most of the time of indexing.
 WORD_ASCII = re.compile(r"\w+(?:\.\w+)*", re.ASCII)
 MIN_LENGTH = 2
+# The whole value as one match (untokenised fields): anchored, so exactly one match.
+WHOLE = re.compile(r"\A.*\Z", re.DOTALL)
 _STEM_CACHE_LIMIT = 500_000
 
 
@@ -60,11 +55,11 @@ class PatentAnalyzer(Analyzer):
     def __init__(self) -> None:
         self._stems: dict[str, str | None] = {}
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         # The schema (with its analyzers) is pickled into the index: leave the cache out.
         return {}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self._stems = {}
 
     def __eq__(self, other: object) -> bool:
@@ -102,11 +97,12 @@ class PatentAnalyzer(Analyzer):
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 **kwargs: Any) -> Iterator[Token]:
         """Yield Whoosh tokens (one reused Token object, as Whoosh's tokenizers do)."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
-        matches = WORD.finditer(value) if tokenize else [re.fullmatch(r".*", value, re.S)]
+        matches = WORD.finditer(value) if tokenize else WHOLE.finditer(value)
         pos = start_pos
         for match in matches:
             word = match.group().lower()
@@ -150,10 +146,11 @@ class ClassCodeTokenizer(Tokenizer):
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
-                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs):
+                 start_char: int = 0, tokenize: bool = True, mode: str = "",
+                 **kwargs: Any) -> Iterator[Token]:
         """Yield one token per normalised class code."""
         text = normalize_code(value)
-        pieces = self._split.finditer(text) if tokenize else [re.fullmatch(r".*", text, re.S)]
+        pieces = self._split.finditer(text) if tokenize else WHOLE.finditer(text)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, match in enumerate(pieces):
             token.text = match.group()

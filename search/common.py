@@ -78,7 +78,8 @@ def claim_pairs(terms: list[tuple[str, float]],
     """
     pairs = sorted(((weight * boost, field, term) for term, weight in terms
                     for field, boost in FIELD_BOOSTS.items()), reverse=True)
-    chosen, spent = [], 0
+    chosen: list[tuple[float, str, str]] = []
+    spent = 0
     for importance, field, term in pairs:
         df = doc_frequency(field, term)
         if df and (not chosen or spent + df <= CLAIM_POSTINGS_BUDGET):

@@ -41,9 +41,9 @@ WILDCARD_CHARS = "*?"
 
 def literal_prefix(leaf: wq.Query) -> str:
     """Return the letters before a wildcard leaf's first ``*`` or ``?``."""
+    text: str = leaf.text
     if isinstance(leaf, wq.Prefix):
-        return leaf.text
-    text = leaf.text
+        return text
     cut = min((text.index(c) for c in WILDCARD_CHARS if c in text), default=len(text))
     return text[:cut]
 

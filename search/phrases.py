@@ -8,6 +8,8 @@ the decoded positions. Other slops keep Whoosh's implementation.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from whoosh import matching
 from whoosh import query as wq
 from whoosh.query.spans import Span, SpanNear2
@@ -24,13 +26,13 @@ class ExactPhraseMatcher(SpanNear2.SpanNear2Matcher):
             if not starts:
                 return []
         last = len(self.ms) - 1
-        return [Span(start, start + last) for start in sorted(starts)]
+        return [Span(start, start + last) for start in sorted(starts or ())]
 
 
 class PatentPhrase(wq.Phrase):
     """A phrase query that uses ExactPhraseMatcher for exact phrases."""
 
-    def matcher(self, searcher, context=None):
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
         """Return a matcher for the phrase (Whoosh's own for sloppy phrases)."""
         if self.slop != 1 or len(self.words) < 2:
             return super().matcher(searcher, context)

@@ -39,11 +39,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from pickle import dumps
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from pickle import dumps
+from typing import Any, cast
 
-from whoosh.analysis import LowercaseFilter, RegexTokenizer
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
@@ -136,10 +137,11 @@ class PatentText(TEXT):
             positions[term].append(pos)
         return positions
 
-    def index(self, value: Any, **kwargs: Any):
+    def index(self, value: Any, **kwargs: Any) -> list[tuple[bytes, int, float, bytes]]:
         """Return (term bytes, frequency, weight, encoded positions) per distinct term."""
         if not (self.fast(value) and kwargs.get("mode", "index") == "index"):
-            return super().index(value, **kwargs)
+            indexed: list[tuple[bytes, int, float, bytes]] = super().index(value, **kwargs)
+            return indexed
         boost = self.format.field_boost
         return [(term.encode("utf-8"), len(poslist), len(poslist) * boost,
                  encode_positions(poslist))
@@ -151,16 +153,16 @@ def encode_positions(poslist: list[int]) -> bytes:
     if len(poslist) == 1:  # most terms of a document: a table lookup
         encoded = _SINGLE_POSITIONS.get(poslist[0])
         if encoded is None:
-            encoded = _SINGLE_POSITIONS[poslist[0]] = pack_uint(1) + dumps(poslist, 2)
+            encoded = _SINGLE_POSITIONS[poslist[0]] = cast(bytes, pack_uint(1) + dumps(poslist, 2))
         return encoded
     deltas = [b - a for a, b in zip([0, *poslist], poslist)]
-    return pack_uint(len(poslist)) + dumps(deltas, 2)
+    return cast(bytes, pack_uint(len(poslist)) + dumps(deltas, 2))
 
 
 _SINGLE_POSITIONS: dict[int, bytes] = {}
 
 
-def _names_analyzer():
+def _names_analyzer() -> Analyzer:
     """Return the analyzer for names: words, lowercased, no stemming or stop words."""
     return RegexTokenizer() | LowercaseFilter()
 

@@ -18,9 +18,10 @@ import pickle
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 POINTER = "CURRENT"
 LOCK_FILE = "write.lock"

@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 import tantivy
+from whoosh.fields import Schema
 
 from ...schema import CLASS_LEVELS, DEFAULT_FIELDS, build_schema, to_fields
 
@@ -52,7 +53,7 @@ def schema() -> tantivy.Schema:
 
 
 @cache
-def _whoosh_schema():
+def _whoosh_schema() -> Schema:
     """Return the Whoosh schema: its field analyzers are the ones the query parser uses."""
     return build_schema()
 
@@ -126,7 +127,7 @@ def to_document(values: Mapping[str, Any]) -> tantivy.Document:
 
 def stored_fields(document: tantivy.Document) -> dict[str, Any]:
     """Return the stored dict of a document read back, dates as dates."""
-    stored = json.loads(document[STORED][0])
+    stored: dict[str, Any] = json.loads(document[STORED][0])
     for key in ("publication_date", "priority_date"):
         if stored.get(key):
             stored[key] = dt.date.fromisoformat(stored[key])

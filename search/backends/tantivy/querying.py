@@ -44,7 +44,8 @@ CHECK_BATCH = 10_000
 
 def _stem(word: str) -> str | None:
     """Return the indexed form of a word (None for a stop word)."""
-    return whoosh_schema()["claims"].analyzer.stem(word)
+    stem: str | None = whoosh_schema()["claims"].analyzer.stem(word)
+    return stem
 
 
 def _filter_part(name: str, value: Any) -> tantivy.Query:
@@ -65,7 +66,8 @@ def _restricted(q: tantivy.Query, filters: Mapping[str, Any] | None,
     return both((Occur.Must, q), *((Occur.Must, part) for part in parts))
 
 
-def _search(searcher: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int, offset: int):
+def _search(searcher: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int,
+            offset: int) -> Any:  # a SearchResult: tantivy's stubs lack its `count`
     """Return tantivy's SearchResult of one page in the requested order."""
     if sort == "relevance":
         return searcher.search(q, limit, count=True, offset=offset)
@@ -130,7 +132,7 @@ def _with_wildcards(stored: Mapping[str, Any], terms: Terms,
     return {field: frozenset(texts) for field, texts in merged.items()}
 
 
-def _hit(searcher: tantivy.Searcher, address, score: float, terms: Terms,
+def _hit(searcher: tantivy.Searcher, address: tantivy.DocAddress, score: float, terms: Terms,
          patterns: list[tuple[str, re.Pattern[str]]], fields: tuple[str, ...]) -> Hit:
     """Return the plain Hit of a document."""
     stored = stored_fields(searcher.doc(address))

@@ -12,6 +12,7 @@ import sys
 from array import array
 from collections.abc import Callable, Sequence
 from itertools import chain
+from typing import Any
 
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
@@ -19,24 +20,24 @@ from whoosh.searching import Searcher
 from ...schema import FACETS
 
 FacetRow = tuple[str, ...]
-Build = Callable[[IndexReader], Sequence]
+Build = Callable[[IndexReader], Sequence[Any]]
 
 # What a date column holds for a document without the field (Whoosh's default: max uint64).
 NO_DATE = 2**64 - 1
 
 
 def _segment_id(reader: IndexReader) -> str:
-    return reader.segment().segment_id()
+    return str(reader.segment().segment_id())
 
 
 class SegmentCache:
     """Values built from segments, kept while their segment is live (callers serialise use)."""
 
     def __init__(self) -> None:
-        self._segments: dict[tuple[str, str], Sequence] = {}
-        self._whole: dict[str, tuple[tuple[str, ...], list]] = {}
+        self._segments: dict[tuple[str, str], Sequence[Any]] = {}
+        self._whole: dict[str, tuple[tuple[str, ...], list[Any]]] = {}
 
-    def segment(self, reader: IndexReader, name: str, build: Build) -> Sequence:
+    def segment(self, reader: IndexReader, name: str, build: Build) -> Sequence[Any]:
         """Return ``build(reader)`` for one segment's reader, building it once."""
         key = (name, _segment_id(reader))
         values = self._segments.get(key)
@@ -44,7 +45,7 @@ class SegmentCache:
             values = self._segments[key] = build(reader)
         return values
 
-    def whole(self, searcher: Searcher, name: str, build: Build) -> Sequence:
+    def whole(self, searcher: Searcher, name: str, build: Build) -> Sequence[Any]:
         """Return the values of every segment, indexed by global document number."""
         if searcher.doc_count_all() == 0:
             return []
@@ -89,7 +90,7 @@ def facet_rows(reader: IndexReader) -> list[FacetRow]:
     return [tuple(row) for row in rows]
 
 
-def publication_dates(reader: IndexReader) -> array:
+def publication_dates(reader: IndexReader) -> array[int]:
     """Return each document's publication date as Whoosh's sortable long (NO_DATE if none)."""
     column = reader.column_reader("publication_date", translate=False)
     return array("Q", (column[n] for n in range(reader.doc_count_all())))
@@ -97,7 +98,7 @@ def publication_dates(reader: IndexReader) -> array:
 
 def field_lengths(field: str) -> Build:
     """Return a builder of one field's length per document, as BM25 sees it."""
-    def build(reader: IndexReader) -> array:
+    def build(reader: IndexReader) -> array[int]:
         # Whoosh returns None for a document without the field; its scorer says 1.
         return array("I", (reader.doc_field_length(n, field, 1) or 1
                            for n in range(reader.doc_count_all())))

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from itertools import chain
 from operator import itemgetter
 
-from .docvalues import KEY_SEPARATOR, facet_rows
-from .reader import View
 from ...results import Facets
 from ...schema import FACETS
+from .docvalues import KEY_SEPARATOR, facet_rows
+from .reader import View
 
 # Values kept per facet, most frequent first: a page shows a handful, and CPC groups alone
 # can number thousands in a large result set.

@@ -20,7 +20,9 @@ Whoosh's default of 1 raised AttributeError. The bulk writer uses it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from itertools import accumulate
+from typing import Any
 
 from whoosh.codec import whoosh3
 from whoosh.filedb import compound, structfile
@@ -74,7 +76,8 @@ class ViewReader:
 class ViewBufferFile(structfile.BufferFile):
     """Whoosh's BufferFile, reading through a ViewReader instead of a copying BytesIO."""
 
-    def __init__(self, buf, name=None, onclose=None) -> None:
+    def __init__(self, buf: Any, name: str | None = None,
+                 onclose: Callable[[Any], None] | None = None) -> None:
         view = memoryview(buf)
         super().__init__(b"", name=name, onclose=onclose)
         self._buf = view

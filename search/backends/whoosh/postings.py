@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from itertools import accumulate, islice
+from typing import Any
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching import Matcher
@@ -44,7 +45,8 @@ class SegmentPostings:
 def deltas(value: bytes) -> list[int]:
     """Decode the position deltas of one posting of Whoosh's Positions format."""
     body = value[_COUNT_BYTES:]
-    return pickle.loads(body if body[-1:] == b"." else body + b".")
+    decoded: list[int] = pickle.loads(body if body[-1:] == b"." else body + b".")
+    return decoded
 
 
 def positions(value: bytes, shift: int = 0) -> Iterator[int]:
@@ -52,7 +54,7 @@ def positions(value: bytes, shift: int = 0) -> Iterator[int]:
     return islice(accumulate(deltas(value), initial=-shift), 1, None)
 
 
-def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence]]:
+def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float], Sequence[bytes]]]:
     """Yield (ids, weights, values) per block of a leaf matcher, or once for any other."""
     if isinstance(matcher, W3LeafMatcher):
         while matcher.is_active():
@@ -62,7 +64,9 @@ def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float], 
             yield matcher._ids, matcher._weights, matcher._values
             matcher._next_block()
         return
-    ids, weights, values = [], [], []
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
     while matcher.is_active():
         ids.append(matcher.id())
         weights.append(matcher.weight())
@@ -71,7 +75,7 @@ def _blocks(matcher: Matcher) -> Iterator[tuple[Sequence[int], Sequence[float], 
     yield ids, weights, values
 
 
-def _read(leaf, offset: int, fieldname: str, text) -> SegmentPostings:
+def _read(leaf: Any, offset: int, fieldname: str, text: bytes) -> SegmentPostings:
     """Read a term's postings in one segment, without deleted documents."""
     matcher = leaf.postings(fieldname, text)
     deleted: frozenset[int] = frozenset()
@@ -86,7 +90,7 @@ def _read(leaf, offset: int, fieldname: str, text) -> SegmentPostings:
         values.extend(block_values)
     if deleted:
         kept = [i for i, n in enumerate(ids) if n not in deleted]
-        ids, weights, values = ([seq[i] for i in kept] for seq in (ids, weights, values))
+        ids, weights, values = [ids[i] for i in kept], [weights[i] for i in kept], [values[i] for i in kept]
     if offset:
         ids = [n + offset for n in ids]
     return SegmentPostings(ids, weights, values)
@@ -104,9 +108,9 @@ class PostingsCache:
     def __init__(self, budget: int = POSTINGS_CACHE_BUDGET) -> None:
         self.budget = budget
         self.size = 0
-        self._lists: OrderedDict[tuple, SegmentPostings] = OrderedDict()
+        self._lists: OrderedDict[tuple[Any, ...], SegmentPostings] = OrderedDict()
 
-    def get(self, key: tuple, read: Callable[[], SegmentPostings]) -> SegmentPostings:
+    def get(self, key: tuple[Any, ...], read: Callable[[], SegmentPostings]) -> SegmentPostings:
         """Return the cached postings of key, reading them on a miss."""
         found = self._lists.get(key)
         if found is not None:
@@ -135,9 +139,9 @@ class Postings:
         self._leaves = list(searcher.reader().leaf_readers())
         self._cache = cache
         self._read: dict[tuple[str, object], list[SegmentPostings]] = {}
-        self._phrases: dict[tuple[str, tuple], set[int]] = {}
+        self._phrases: dict[tuple[str, tuple[Any, ...]], set[int]] = {}
 
-    def segments(self, fieldname: str, text) -> list[SegmentPostings]:
+    def segments(self, fieldname: str, text: Any) -> list[SegmentPostings]:
         """Return a term's postings, per segment, with global document numbers."""
         key = (fieldname, text)
         found = self._read.get(key)
@@ -146,7 +150,7 @@ class Postings:
                                        for leaf, offset in self._leaves if key in leaf]
         return found
 
-    def _segment(self, leaf, offset: int, fieldname: str, text) -> SegmentPostings:
+    def _segment(self, leaf: Any, offset: int, fieldname: str, text: Any) -> SegmentPostings:
         """Return one segment's postings of a term, from the cache when it has them."""
         def read() -> SegmentPostings:
             return _read(leaf, offset, fieldname, text)
@@ -157,14 +161,14 @@ class Postings:
                fieldname, text)
         return self._cache.get(key, read)
 
-    def docs(self, fieldname: str, text) -> set[int]:
+    def docs(self, fieldname: str, text: Any) -> set[int]:
         """Return the live documents holding a term."""
         docs: set[int] = set()
         for segment in self.segments(fieldname, text):
             docs.update(segment.ids)
         return docs
 
-    def phrase_docs(self, fieldname: str, words: Sequence) -> set[int]:
+    def phrase_docs(self, fieldname: str, words: Sequence[Any]) -> set[int]:
         """Return the documents holding the words one after the other in a field."""
         key = (fieldname, tuple(words))
         if key not in self._phrases:
@@ -172,7 +176,7 @@ class Postings:
             self._phrases[key] = self._adjacent(fieldname, words, candidates)
         return self._phrases[key]
 
-    def _adjacent(self, fieldname: str, words: Sequence, candidates: set[int]) -> set[int]:
+    def _adjacent(self, fieldname: str, words: Sequence[Any], candidates: set[int]) -> set[int]:
         """Return the candidates where word i sits at position p + i for some p."""
         if not candidates:
             return set()
@@ -182,7 +186,7 @@ class Postings:
             return {doc for doc in candidates
                     if not set(accumulate(deltas(first[doc]))).isdisjoint(
                         accumulate(deltas(second[doc]), initial=-1))}
-        found = set()
+        found: set[int] = set()
         for doc in candidates:
             starts = set(positions(values[0][doc]))
             for offset, by_doc in enumerate(values[1:], 1):
@@ -193,7 +197,7 @@ class Postings:
                 found.add(doc)
         return found
 
-    def _values(self, fieldname: str, text, docs: set[int]) -> dict[int, bytes]:
+    def _values(self, fieldname: str, text: Any, docs: set[int]) -> dict[int, bytes]:
         """Return doc -> posting value of a term, for the given documents."""
         return {doc: value for segment in self.segments(fieldname, text)
                 for doc, value in zip(segment.ids, segment.values) if doc in docs}

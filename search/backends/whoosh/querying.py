@@ -14,18 +14,18 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
-from ...cost import Budget, check_expansion
 from ...common import claim_pairs, compare, filter_values, key_terms, page_bounds
-from .docsets import matching_docs
-from .docvalues import NO_DATE, publication_dates
-from .facets import count_facets
+from ...cost import Budget, check_expansion
 from ...parsing import parse
-from .postings import Postings
-from .ranking import rank, rankable
-from .reader import View, searching
 from ...results import CheckReport, Hit, Results
 from ...schema import FIELD_BOOSTS
 from ...snippets import snippet
+from .docsets import matching_docs
+from .docvalues import NO_DATE, publication_dates
+from .facets import count_facets
+from .postings import Postings
+from .ranking import rank, rankable
+from .reader import View, searching
 
 Sort = Literal["relevance", "date", "date_asc"]  # as search.Sort
 Terms = dict[str, frozenset[str]]

@@ -29,7 +29,6 @@ from .postings import PostingsCache
 from .scoring import CachedLengthsBM25F
 from .writer import ensure_index, open_index
 
-
 log = logging.getLogger(__name__)
 
 # Opening a new commit can meet a segment a concurrent merge just deleted: try again shortly.
@@ -65,13 +64,13 @@ class _Entry:
     def fresh(self, index_dir: Path) -> Searcher:
         """Return a searcher on the latest commit of the live generation."""
         generation = store.current_generation(index_dir)
-        if generation is None or generation != self.generation:
-            self._open(index_dir, generation)
-        elif not self.searcher.up_to_date():
-            self._reopen()
+        if generation is None or generation != self.generation or self.searcher is None:
+            return self._open(index_dir, generation)
+        if not self.searcher.up_to_date():
+            return self._reopen(self.searcher, generation)
         return self.searcher
 
-    def _reopen(self) -> None:
+    def _reopen(self, current: Searcher, generation: Path) -> Searcher:
         """Open the latest commit beside the current searcher, then swap them.
 
         Not Whoosh's ``Searcher.refresh``: it closes the current readers before the new ones
@@ -83,34 +82,35 @@ class _Entry:
         """
         for attempt in range(REOPEN_ATTEMPTS):
             try:
-                searcher = open_index(self.generation).searcher(
+                searcher = open_index(generation).searcher(
                     weighting=CachedLengthsBM25F(self.cache))
             except (OSError, EmptyIndexError) as error:
                 failure = error
                 time.sleep(REOPEN_PAUSE * (attempt + 1))
                 continue
-            previous, self.searcher = self.searcher, searcher
-            previous.close()
+            self.searcher = searcher
+            current.close()
             self.cache.prune(searcher)
-            return
+            return searcher
         log.warning("search index %s: cannot open the latest commit yet (%s); answering from "
                     "the previous one", self.generation, failure)
+        return current
 
-    def _open(self, index_dir: Path, generation: Path | None) -> None:
+    def _open(self, index_dir: Path, generation: Path | None) -> Searcher:
         """Open the live generation, retrying if a rebuild swapped it meanwhile."""
         self.close()
-        for attempt in range(3):
-            generation = generation or ensure_index(index_dir)
+        for _ in range(2):
             try:
-                weighting = CachedLengthsBM25F(self.cache)
-                self.searcher = open_index(generation).searcher(weighting=weighting)
+                return self._open_generation(generation or ensure_index(index_dir))
             except (OSError, EmptyIndexError):
-                if attempt == 2:
-                    raise
                 generation = store.current_generation(index_dir)
-                continue
-            self.generation = generation
-            return
+        return self._open_generation(generation or ensure_index(index_dir))
+
+    def _open_generation(self, generation: Path) -> Searcher:
+        """Open one generation's latest commit and keep its searcher."""
+        searcher = open_index(generation).searcher(weighting=CachedLengthsBM25F(self.cache))
+        self.searcher, self.generation = searcher, generation
+        return searcher
 
 
 _entries: dict[Path, _Entry] = {}

@@ -6,6 +6,8 @@ common term (needed for the total and the facets) spends most of its time there.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from whoosh.scoring import BM25F, BM25FScorer
 
 from .docvalues import SegmentCache, field_lengths
@@ -14,11 +16,11 @@ from .docvalues import SegmentCache, field_lengths
 class CachedLengthsBM25F(BM25F):
     """BM25F whose scorers take field lengths from a SegmentCache."""
 
-    def __init__(self, cache: SegmentCache, **kwargs) -> None:
+    def __init__(self, cache: SegmentCache, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._cache = cache
 
-    def scorer(self, searcher, fieldname, text, qf=1):
+    def scorer(self, searcher: Any, fieldname: str, text: bytes, qf: int = 1) -> Any:
         """Return Whoosh's BM25F scorer with a faster field-length lookup."""
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         reader = searcher.reader()

@@ -22,10 +22,10 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
-from . import bulk
-from ...common import swap_in
 from ... import store
+from ...common import swap_in
 from ...schema import build_schema, to_fields
+from . import bulk
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]
