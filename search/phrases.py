@@ -36,7 +36,8 @@ class PatentPhrase(wq.Phrase):
         """Return a matcher for the phrase (Whoosh's own for sloppy phrases)."""
         if self.slop != 1 or len(self.words) < 2:
             return super().matcher(searcher, context)
-        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
+        schema = searcher.schema  # Whoosh's Schema has no get()
+        field = schema[self.fieldname] if self.fieldname in schema else None  # noqa: SIM401
         if field is None or not field.format or not field.format.supports("positions"):
             return super().matcher(searcher, context)  # Whoosh reports the error
         terms = [wq.Term(self.fieldname, field.to_bytes(word)) for word in self.words]

@@ -124,7 +124,7 @@ def write_lock(index_dir: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]
 
 def hold_build_lock(building: Path) -> IO[bytes]:
     """Open and lock a rebuild's liveness lock; the lock lasts as long as the handle."""
-    handle = open(building / BUILD_LOCK, "a+b")
+    handle = open(building / BUILD_LOCK, "a+b")  # noqa: SIM115 (returned: the lock lives with it)
     if not _try_flock(handle):
         handle.close()
         raise RuntimeError(f"rebuild directory {building} is already in use")

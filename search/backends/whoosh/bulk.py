@@ -228,7 +228,7 @@ def _worker(storage: Any, indexname: str, jobs: Any, results: Any, limit_mb: int
         ix = storage.open_index(indexname)
         segments = build_segments(ix, iter(jobs.get, None), limit_mb)
         results.put(("ok", segments))
-    except BaseException:
+    except BaseException:  # noqa: BLE001 (a worker process reports every failure to its parent)
         results.put(("error", traceback.format_exc()))
 
 
