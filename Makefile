@@ -32,6 +32,12 @@ test: $(STAMP)
 	./scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Lint and import order (ruff), types: strict in scoring/ and search/, ordinary elsewhere.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict scoring search
+	$(BIN)/mypy reviewapp
+
 # The declared lower bounds are true: the suite passes on the oldest versions setup.cfg admits.
 FLOORS := .venv-floors
 test-floors:
