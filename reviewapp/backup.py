@@ -74,9 +74,11 @@ def read_backup(path: Path) -> tuple[dict, Iterator[tuple[str, list[str], list[l
         handle.close()
         raise BackupError(f"{path} is not a reviewapp backup.")
 
-    def sections() -> Iterator[tuple[str, list[str], list[list]]]:
+    def sections() -> Iterator[tuple[str, list[str], list[list[Any]]]]:
         with handle:
-            table, columns, rows = None, [], []
+            table: str | None = None
+            columns: list[str] = []
+            rows: list[list[Any]] = []
             for line in handle:
                 item = json.loads(line)
                 if isinstance(item, dict):
@@ -84,6 +86,8 @@ def read_backup(path: Path) -> tuple[dict, Iterator[tuple[str, list[str], list[l
                         yield table, columns, rows
                     table, columns, rows = item["table"], item["columns"], []
                     continue
+                if table is None:
+                    raise BackupError(f"{path} is damaged: rows come before any table header.")
                 rows.append(item)
                 if len(rows) >= BATCH:
                     yield table, columns, rows
@@ -110,13 +114,13 @@ def restore_database(connection: Connection, metadata: sa.MetaData, path: Path,
             raise BackupError(f"Table {table.name} is not empty: restore needs an empty database.")
     counts: dict[str, int] = {}
     for name, columns, rows in sections:
-        table = known.get(name)
-        if table is None:
+        found = known.get(name)
+        if found is None:
             raise BackupError(f"The backup has a table {name!r} this schema does not know.")
-        decoders = [decoder_for(table.columns[c].type) for c in columns]
+        decoders = [decoder_for(found.columns[c].type) for c in columns]
         records = [{c: dec(v) for c, dec, v in zip(columns, decoders, row)} for row in rows]
         if records:
-            connection.execute(table.insert(), records)
+            connection.execute(found.insert(), records)
         counts[name] = counts.get(name, 0) + len(records)
         if progress:
             progress(len(records))

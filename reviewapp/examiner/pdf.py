@@ -4,6 +4,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -114,7 +115,7 @@ def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section
     pdf.set_creator(site)
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
-    line = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
+    line: dict[str, Any] = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.set_font(pdf.body_font, "B", 14)
     pdf.multi_cell(0, 7, pdf.clean(f"Application {number}"), **line)
     pdf.set_font(pdf.body_font, "", 11)
