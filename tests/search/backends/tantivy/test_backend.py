@@ -9,7 +9,6 @@ import pytest
 import search
 from search import store
 from search.backends.tantivy import index, writer
-
 from tests.search.conftest import CORPUS, make_doc
 
 
@@ -30,6 +29,47 @@ def test_a_rebuild_analyses_in_worker_processes_and_reports_progress(index_dir, 
     assert seen == sorted(seen) and seen[-1] == 300 and len(seen) > 2
     assert search.check(index_dir, {d["id"]: d["stamp"] for d in docs}, backend="tantivy").ok
     assert search.query(index_dir, "gear", backend="tantivy").total == 300
+
+
+def test_a_rebuild_commits_as_it_goes_and_a_failure_leaves_the_live_index(index_dir, monkeypatch):
+    monkeypatch.setattr(writer, "REBUILD_BATCH", 10)
+    monkeypatch.setattr(writer, "REBUILD_COMMIT_EVERY", 25)
+    commits: list[int] = []
+    real_writing = writer.writing
+
+    def counting(*args, **kwargs):
+        manager = real_writing(*args, **kwargs)
+
+        class Counting:
+            def __enter__(self):
+                self.inner = manager.__enter__()
+                return self
+
+            def __exit__(self, *exc):
+                return manager.__exit__(*exc)
+
+            def add_document(self, doc):
+                self.inner.add_document(doc)
+
+            def commit(self):
+                commits.append(1)
+                return self.inner.commit()
+
+        return Counting()
+
+    monkeypatch.setattr(writer, "writing", counting)
+    docs = [make_doc(f"US{n}", title=f"gear {n}", stamp=str(n)) for n in range(100)]
+    assert search.rebuild(index_dir, docs, backend="tantivy") == 100
+    assert len(commits) == 4  # after 30, 50, 80 and 100 documents: memory stays bounded
+    assert search.query(index_dir, "gear", backend="tantivy").total == 100
+
+    def failing():
+        yield from docs[:60]
+        raise OSError("the database went away")
+
+    with pytest.raises(OSError):
+        search.rebuild(index_dir, failing(), backend="tantivy")
+    assert search.query(index_dir, "gear", backend="tantivy").total == 100  # the old generation
 
 
 def test_a_held_searcher_keeps_reading_its_generation_across_a_rebuild(index_dir):
