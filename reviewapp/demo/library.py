@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..ingest.records import ClaimRecord, DocType, PatentRecord
-from ..ingest.writer import CREATED, Pending, write_records
+from ..ingest.writer import CREATED, UNCHANGED, Pending, write_records
 from ..models import Application, Document
 from ..models.application import PENDING
 from .specs import SOURCE, DocSpec
@@ -47,10 +47,10 @@ def write_documents(session: Session, specs: list[DocSpec], *, reviews: bool
     written = write_records(session, [record_of(s) for s in specs
                                       if s.publication_number not in held])
     created = {w.pending.record.publication_number for w in written if w.outcome == CREATED}
-    fresh_ids = [w.document_id for w in written if w.outcome == CREATED]
+    fresh_ids = [w.document_id for w in written if w.outcome != UNCHANGED]
     if not reviews and fresh_ids:
-        # The writer gives every published application a pending review, as an import should;
-        # the demo's library is the prior art, not applications under review: no review here.
+        # The writer gives every new or changed published application a pending review, as an
+        # import should; the demo's library is the prior art, not applications under review.
         session.execute(delete(Application).where(Application.document_id.in_(fresh_ids),
                                                   Application.status == PENDING))
     session.expire_all()  # the writer's Core statements bypass the identity map
