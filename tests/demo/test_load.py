@@ -1,29 +1,17 @@
-"""The demo data set: complete, well-formed, deterministic, idempotent, resettable."""
+"""Loading the demo: complete, placed around now, idempotent, resettable, on either database."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
 
 import pytest
-from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import select
 
-from reviewapp import create_app
-from reviewapp import demo
+from reviewapp import create_app, demo
 from reviewapp.extensions import db as _db
 from reviewapp.models import Application, Claim, Classification, Document, User
 from reviewapp.models.application import CLOSED, OPEN, PENDING
-from reviewapp.models.base import utcnow
 
-NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture(autouse=True)
-def quick_hashes(monkeypatch):
-    """Hash the demo passwords cheaply: scrypt costs a quarter second per account."""
-    fast = functools.partial(generate_password_hash, method="pbkdf2:sha256:1000")
-    monkeypatch.setattr("reviewapp.models.user.generate_password_hash", fast)
+from .conftest import count, demo_documents
 
 
 def fresh_app(path):
@@ -32,140 +20,11 @@ def fresh_app(path):
         "SQLALCHEMY_DATABASE_URI": "sqlite://",
         "INSTANCE_PATH": str(path),
         "SECRET_KEY": "test-secret-key-not-for-production",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     })
     with app.app_context():
         _db.create_all()
     return app
-
-
-@pytest.fixture
-def session(tmp_path):
-    """A session on an empty in-memory database with the whole schema."""
-    app = fresh_app(tmp_path)
-    with app.app_context():
-        yield _db.session
-        _db.session.remove()
-        _db.engine.dispose()
-
-
-@pytest.fixture
-def loaded(session):
-    """The session after one `load_demo`, and its result."""
-    result = demo.load_demo(session, now=NOW)
-    session.commit()
-    return session, result
-
-
-def count(session, model, *where) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def demo_documents(session) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.source == demo.SOURCE)))
-
-
-# --- the data set itself ------------------------------------------------------------------
-
-
-def test_accounts_cover_every_role_with_long_passwords():
-    roles = [role for _email, _password, role, _name in demo.DEMO_ACCOUNTS]
-    assert roles.count("volunteer") >= 4 and "examiner" in roles and "admin" in roles
-    assert all(len(password) >= 10 for _e, password, _r, _n in demo.DEMO_ACCOUNTS)
-    assert all(email.endswith("@example.org") for email, *_ in demo.DEMO_ACCOUNTS)
-    assert "prior_art_owl" in [name for *_, name in demo.DEMO_ACCOUNTS]
-    assert set(demo.ACCOUNT_PROFILES) == set(demo.DEMO_EMAILS)
-
-
-def test_applications_span_areas_with_canonical_numbers():
-    data = demo.dataset()
-    docs = [review.document for review in data.applications]
-    assert 30 <= len(docs) <= 40
-    assert len({d.area for d in docs}) >= 6
-    assert len({d.cpc[0][:4] for d in docs}) >= 6
-    assert len({d.publication_number for d in docs}) == len(docs)
-    assert len({d.title for d in docs}) == len(docs)
-    for doc in docs:
-        assert re.fullmatch(r"US2025\d{7}A1", doc.publication_number)
-        assert doc.doc_number == doc.publication_number[2:-2] and doc.kind == "A1"
-        assert re.fullmatch(r"1[89]/\d{3},\d{3}", doc.application_number)
-        assert 80 <= len(doc.abstract.split()) <= 150, doc.publication_number
-        assert doc.description.count("\n\n[0") >= 8 and "FIG. 2" in doc.description
-        assert "BACKGROUND" in doc.description and "DETAILED DESCRIPTION" in doc.description
-        assert 2 <= len(doc.cpc) <= 4 and doc.ipc
-        assert all(re.fullmatch(r"[A-H]\d\d[A-Z] \d{1,4}/\d{2,6}", s) for s in doc.cpc + doc.ipc)
-        assert doc.applicants and doc.inventors
-        assert doc.priority_date <= doc.filing_date < doc.publication_date
-        assert doc.publication_date.weekday() == 3  # applications publish on Thursdays
-    assert any(d.priority_date < d.filing_date for d in docs)  # some claim a provisional
-    assert any("Provisional Application No. 63/" in d.description for d in docs)
-
-
-def test_claims_are_well_formed():
-    for review in demo.dataset().applications:
-        claims = review.document.claims
-        assert 8 <= len(claims) <= 20, review.document.publication_number
-        assert [c.number for c in claims] == list(range(1, len(claims) + 1))
-        independent = [c for c in claims if c.independent]
-        assert 2 <= len(independent) <= 3
-        assert claims[0].independent and claims[0].text.startswith("A method ")
-        for claim in claims:
-            text = claim.text
-            assert text.endswith(".") and ".." not in text
-            assert not re.search(r"\ban [b-df-hj-np-tv-z]|\ba (?!one)[aeio]", text), text
-            if claim.independent:
-                assert "of claim" not in text
-                continue
-            (parent,) = claim.depends_on
-            assert parent < claim.number
-            assert re.match(rf"The .+ of claim {parent}, (wherein|further comprising) ", text)
-            if text.startswith("The method of claim"):
-                assert claims[parent - 1].text.startswith(("A method", "The method"))
-
-
-def test_library_is_dated_around_the_applications():
-    data = demo.dataset()
-    applications = {r.document.publication_number: r.document for r in data.applications}
-    library = {d.publication_number: d for d in data.library}
-    assert 60 <= len(library) <= 80
-    assert not set(library) & set(applications)
-    assert {d.doc_type for d in library.values()} == {"grant", "application"}
-    for doc in library.values():
-        if doc.doc_type == "grant":
-            assert re.fullmatch(r"US\d{7,8}B[12]", doc.publication_number)
-            assert doc.doc_number.lstrip("0") == doc.publication_number[2:-2]
-            assert len(doc.doc_number) == 8 and doc.publication_date.weekday() == 1
-        else:
-            assert re.fullmatch(r"US20\d{9}A1", doc.publication_number)
-            assert doc.publication_number[2:6] == str(doc.publication_date.year)
-    relations = {hint.relation for hint in data.prior_art}
-    assert relations == {demo.ANTICIPATES, demo.OBVIOUS, demo.TOO_LATE, demo.UNRELATED}
-    for hint in data.prior_art:
-        app, doc = applications[hint.application], library[hint.document]
-        if hint.relation in (demo.ANTICIPATES, demo.OBVIOUS):
-            assert doc.publication_date < app.priority_date, hint
-            assert doc.area == app.area and doc.topic == app.topic
-        if hint.relation == demo.TOO_LATE:
-            assert doc.publication_date > app.priority_date
-            assert doc.priority_date > app.priority_date
-        assert hint.before_priority == (doc.publication_date < app.priority_date)
-        assert len(hint.explanation) <= 1000 and hint.excerpt in doc.description
-        assert re.fullmatch(r"\[\d{4}\]-\[\d{4}\]", hint.pinpoint)
-        assert set(hint.claims) <= {c.number for c in app.claims}
-        assert hint.reviewer in demo.DEMO_EMAILS
-    # Every application has a good prior-art document sharing its vocabulary.
-    for number, app in applications.items():
-        good = [h for h in demo.PRIOR_ART[number] if h.relation == demo.ANTICIPATES]
-        assert good
-        words = set(re.findall(r"[a-z]{6,}", app.claims[0].text))
-        shared = words & set(re.findall(r"[a-z]{6,}", library[good[0].document].claims[0].text))
-        assert len(shared) >= len(words) // 2
-    assert sum(h.relation == demo.TOO_LATE for h in data.prior_art) >= 6
-
-
-def test_the_same_data_set_every_time():
-    first, second = demo.build_dataset(), demo.build_dataset()
-    assert first == second
-    assert demo.build_dataset(seed=1) != first
 
 
 # --- loading --------------------------------------------------------------------------------
@@ -196,30 +55,46 @@ def test_load_creates_everything(loaded):
     assert count(session, Classification, Classification.scheme == "cpc") > 200
 
 
-def test_windows_are_placed_around_now(loaded):
+def test_windows_are_placed_around_now(loaded, now):
     session, _result = loaded
     applications = session.scalars(select(Application)).all()
     by_status = {s: [a for a in applications if a.status == s] for s in (OPEN, CLOSED, PENDING)}
     assert len(by_status[OPEN]) > len(applications) / 2
     assert by_status[CLOSED] and by_status[PENDING]
     for application in by_status[OPEN]:
-        assert application.is_open(NOW)
-        left = application.time_left(NOW)
+        assert application.is_open(now)
+        left = application.time_left(now)
         assert dt.timedelta(0) < left <= dt.timedelta(days=85)
         assert application.closes_at - application.opens_at == dt.timedelta(days=90)
-    assert sum(a.time_left(NOW) < dt.timedelta(days=7) for a in by_status[OPEN]) >= 3
+    assert sum(a.time_left(now) < dt.timedelta(days=7) for a in by_status[OPEN]) >= 3
     for application in by_status[CLOSED]:
-        assert not application.is_open(NOW)
+        assert not application.is_open(now)
     for application in by_status[PENDING]:
-        assert application.opens_at is None and not application.is_open(NOW)
+        assert application.opens_at is None and not application.is_open(now)
 
 
-def test_loading_twice_changes_nothing(loaded):
+def test_loading_twice_changes_nothing(loaded, now):
     session, first = loaded
-    before = {model: count(session, model) for model in (Document, Claim, Classification,
-                                                          Application, User)}
+    from reviewapp.models import (
+        ClaimMark,
+        Comment,
+        Endorsement,
+        Feedback,
+        Flag,
+        ForwardedReport,
+        Notification,
+        Submission,
+        Tag,
+        Vote,
+        Watch,
+    )
+
+    before = {model: count(session, model) for model in (
+        Document, Claim, Classification, Application, User, Submission, Endorsement, Vote,
+        ClaimMark, Feedback, Comment, Notification, Watch, Flag, Tag, ForwardedReport)}
+    assert all(before.values()), before
     windows = {a.id: (a.opens_at, a.closes_at) for a in session.scalars(select(Application))}
-    second = demo.load_demo(session, now=utcnow())
+    second = demo.load_demo(session, now=now + dt.timedelta(hours=1))
     session.commit()
     assert {model: count(session, model) for model in before} == before
     after = {a.id: (a.opens_at, a.closes_at) for a in session.scalars(select(Application))}
@@ -227,18 +102,18 @@ def test_loading_twice_changes_nothing(loaded):
     assert second == first
 
 
-def test_load_skips_a_number_held_by_a_real_document(session):
+def test_load_skips_a_number_held_by_a_real_document(session, now):
     number = demo.dataset().library[0].publication_number
     session.add(Document(publication_number=number, doc_type="grant", doc_number="1",
                          kind="B2", title="A real document", source="ipg.xml"))
     session.flush()
-    result = demo.load_demo(session, now=NOW)
+    result = demo.load_demo(session, now=now)
     assert result.library == len(demo.dataset().library) - 1
     real = session.scalar(select(Document).where(Document.publication_number == number))
     assert real.title == "A real document" and real.source == "ipg.xml"
 
 
-def test_reset_deletes_only_the_demo(loaded):
+def test_reset_deletes_only_the_demo(loaded, now):
     session, first = loaded
     other = User(email="someone@example.net", display_name="Someone", role="volunteer")
     real = Document(publication_number="US7000001B2", doc_type="grant", doc_number="07000001",
@@ -248,7 +123,7 @@ def test_reset_deletes_only_the_demo(loaded):
     # A demo account changed by hand comes back as it was.
     session.scalar(select(User).where(User.email == demo.DEMO_EMAILS[0])).display_name = "X"
     session.commit()
-    second = demo.load_demo(session, reset=True, now=NOW)
+    second = demo.load_demo(session, reset=True, now=now)
     session.commit()
     assert second.applications == first.applications and second.library == first.library
     assert set(first.document_ids) <= set(second.document_ids)  # the removed ones, to unindex
@@ -260,19 +135,19 @@ def test_reset_deletes_only_the_demo(loaded):
     assert count(session, Claim, Claim.document_id.not_in(demo_ids)) == 0
 
 
-def test_reset_removes_rows_that_depend_on_the_demo(loaded):
+def test_reset_removes_rows_that_depend_on_the_demo(loaded, now):
     session, _result = loaded
     from reviewapp.models import Submission
 
     application = session.scalars(select(Application)).first()
     volunteer = session.scalar(select(User).where(User.email == demo.DEMO_EMAILS[0]))
-    library = session.scalar(select(Document).where(Document.application == None))  # noqa: E711
+    library = session.scalar(select(Document).where(Document.application == None))
     session.add(Submission(application_id=application.id, submitter_id=volunteer.id, kind="us",
                            identifier=library.publication_number,
                            library_document_id=library.id))
     session.commit()
     number = library.publication_number
-    result = demo.load_demo(session, reset=True, now=NOW)
+    result = demo.load_demo(session, reset=True, now=now)
     session.commit()
     # The hand-made submission is gone (demo identifiers carry no kind code); the demo's are back.
     assert count(session, Submission, Submission.identifier == number) == 0
@@ -280,12 +155,12 @@ def test_reset_removes_rows_that_depend_on_the_demo(loaded):
     assert count(session, Application) == len(demo.dataset().applications)
 
 
-def test_two_fresh_databases_hold_the_same_documents(tmp_path):
+def test_two_fresh_databases_hold_the_same_documents(tmp_path, now):
     seen = []
     for name in ("one", "two"):
         app = fresh_app(tmp_path / name)
         with app.app_context():
-            demo.load_demo(_db.session, now=NOW)
+            demo.load_demo(_db.session, now=now)
             _db.session.commit()
             seen.append(sorted(_db.session.execute(
                 select(Document.publication_number, Document.title, Document.abstract)).all()))
@@ -295,8 +170,15 @@ def test_two_fresh_databases_hold_the_same_documents(tmp_path):
 
 
 def test_demo_prior_art_votes_verdicts_and_scores(loaded):
-    from reviewapp.models import (ClaimMark, ConflictDeclaration, Endorsement, Feedback, Score,
-                                  Submission, Vote)
+    from reviewapp.models import (
+        ClaimMark,
+        ConflictDeclaration,
+        Endorsement,
+        Feedback,
+        Score,
+        Submission,
+        Vote,
+    )
 
     session, result = loaded
     submissions = session.scalars(select(Submission)).all()
@@ -352,7 +234,7 @@ def test_demo_prior_art_votes_verdicts_and_scores(loaded):
     assert {s.model_version for s in scores.values()} == {"heuristic"}
 
 
-def test_demo_has_a_discussion_once(session, loaded):
+def test_demo_has_a_discussion_once(session, loaded, now):
     """Open applications get threaded comments, one about claim 1; a second load adds none."""
     from sqlalchemy import func, select
 
@@ -362,6 +244,6 @@ def test_demo_has_a_discussion_once(session, loaded):
     assert count > 0
     assert session.scalar(select(func.count(Comment.id)).where(Comment.parent_id.is_not(None))) > 0
     assert session.scalar(select(func.count(Comment.id)).where(Comment.claim_id.is_not(None))) > 0
-    demo.load_demo(session, now=NOW)
+    demo.load_demo(session, now=now)
     session.flush()
     assert session.scalar(select(func.count(Comment.id))) == count
