@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
@@ -59,7 +60,7 @@ def check_search_index(app: Flask) -> None:
     index_dir = app.config["INDEX_DIR"]
     try:
         present = search.exists(index_dir, backend=app.config["SEARCH_BACKEND"])
-    except Exception as error:  # a damaged table of contents: Whoosh, pickle or OS errors
+    except Exception as error:  # noqa: BLE001 - a damaged table of contents: Whoosh, pickle or OS errors
         logging.getLogger(__name__).error(
             "search index at %s is unreadable (%s: %s): searches are unavailable until "
             "`reviewapp index rebuild`", index_dir, type(error).__name__, error)
@@ -78,7 +79,7 @@ def trust_proxies(app: Flask) -> None:
     """
     count = int(app.config.get("TRUSTED_PROXIES") or 0)
     if count > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:
@@ -130,9 +131,11 @@ def register_blueprints(app: Flask) -> None:
                       examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp, shortcuts_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
+    from .community.notifications import register as register_notifications
     from .imports.views import register as register_imports
 
     register_imports(app)
+    register_notifications(app)
 
 
 def register_transactions(app: Flask) -> None:
@@ -229,7 +232,10 @@ def register_template_context(app: Flask) -> None:
 
     from flask_login import current_user
 
-    from .community.services import unread_count
+    from .community.notifications import unread_count
+    from .models.submission import kind_label
+
+    app.add_template_filter(kind_label, "kind_label")  # one naming of kinds for every page
 
     @app.context_processor
     def navigation() -> dict:

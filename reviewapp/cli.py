@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable
 
 import click
 from flask import Flask
@@ -354,7 +353,7 @@ def windows_close_due() -> None:
 @windows_group.command("notify")
 def windows_notify() -> None:
     """Tell watchers of windows closing within 7 days (once each), then send pending mail."""
-    from .community.services import mail_pending_notifications, notify_closing_windows
+    from .community.notifications import mail_pending_notifications, notify_closing_windows
     from .extensions import db
 
     created = notify_closing_windows(db.session)

@@ -25,7 +25,7 @@ def queued_app(app, tmp_path):
 
 
 def test_a_vote_rescores_its_application_after_commit(app, db, monkeypatch):
-    from reviewapp.community.services import cast_vote
+    from reviewapp.community.votes import cast_vote
 
     calls: list[int] = []
     monkeypatch.setitem(app.extensions["tasks"], "rescore", calls.append)
@@ -73,7 +73,7 @@ def test_forgot_password_mail_goes_from_the_queue_and_both_answers_do_the_same_w
         assert [job.kind for job in jobs] == ["password_reset", "password_reset"]
         assert all(job.args[1].endswith("/auth/reset/RESET-TOKEN-SLOT") for job in jobs)  # no token stored
         assert outbox.drain().done == 2
-    (to, subject, body), = sent  # by the job, and only to the account that exists
+    (to, _subject, body), = sent  # by the job, and only to the account that exists
     assert to == "ada@example.org" and "/auth/reset/" in body
 
 

@@ -1,7 +1,6 @@
 """Administration services: accounts, roles and bans, review windows, the audit log."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -9,13 +8,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..applications.services import open_window
-from ..examiner.services import close_and_freeze
 from ..audit import record_action
-from ..auth.services import AccountError, other_admins, set_role
+from ..auth.services import AccountError, set_role
+from ..examiner.services import close_and_freeze
 from ..models import Application, AuditEntry, Document, Flag, ImportRun, User
-from ..models.application import OPEN, PENDING, STATUSES
-from ..models.import_run import QUEUED, RUNNING
+from ..models.application import LAST_WEEK, OPEN, PENDING, STATUSES
 from ..models.base import utcnow
+from ..models.import_run import QUEUED, RUNNING
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ def dashboard_counts(session: Session) -> Dashboard:
         closing_this_week=count(
             select(func.count(Application.id))
             .where(Application.status == OPEN, Application.closes_at > now,
-                   Application.closes_at <= now + dt.timedelta(days=7))),
+                   Application.closes_at <= now + LAST_WEEK)),
         running_imports=count(
             select(func.count(ImportRun.id)).where(ImportRun.status.in_((QUEUED, RUNNING)))),
     )
@@ -82,31 +81,6 @@ def change_role(session: Session, actor: User, user: User, role: str) -> None:
     record_action(session, actor, "grant-role", "user", user.id, role=role, previous=previous)
 
 
-def ban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
-    """Ban `user`, whose every session ends at once, and record it (callers authorize)."""
-    if user.id == actor.id:
-        raise AccountError("You cannot ban yourself.")
-    if user.banned_at is not None:
-        raise AccountError(f"{user.display_name} is already banned.")
-    if user.is_admin and not other_admins(session, user):
-        raise AccountError("This is the last administrator and cannot be banned.")
-    user.banned_at = utcnow()
-    user.end_sessions()  # a later unban must not bring old sessions or remember cookies back
-    session.flush()
-    detail = {"reason": reason.strip()} if reason.strip() else {}
-    record_action(session, actor, "ban", "user", user.id, **detail)
-
-
-def unban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
-    """Lift a ban and record it."""
-    if user.banned_at is None:
-        raise AccountError(f"{user.display_name} is not banned.")
-    user.banned_at = None
-    session.flush()
-    detail = {"reason": reason.strip()} if reason.strip() else {}
-    record_action(session, actor, "unban", "user", user.id, **detail)
-
-
 # --- review windows ---------------------------------------------------------------------------
 
 def admin_applications_query(status: str = "", number: str = "") -> Select:
@@ -125,7 +99,8 @@ def open_review(session: Session, actor: User, application: Application, days: i
     previous = application.status
     open_window(session, application, days)
     record_action(session, actor, "open-window", "application", application.id, days=days,
-                  previous=previous, closes_at=application.closes_at.isoformat())
+                  previous=previous,
+                  closes_at=application.closes_at.isoformat() if application.closes_at else None)
 
 
 def close_review(session: Session, actor: User, application: Application) -> None:

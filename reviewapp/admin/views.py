@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from ..applications.services import WindowError
 from ..auth.decorators import role_required
-from ..auth.services import AccountError
+from ..auth.services import AccountError, ban_user, unban_user
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..inputs import page_number
@@ -15,8 +15,15 @@ from ..models.application import STATUSES
 from ..models.user import ADMIN, ROLES
 from .forms import BanForm, OpenWindowForm, RoleForm
 from .services import (
-    admin_applications_query, audit_actions, audit_labels, audit_query, ban_user, change_role,
-    close_review, dashboard_counts, open_review, unban_user, users_query,
+    admin_applications_query,
+    audit_actions,
+    audit_labels,
+    audit_query,
+    change_role,
+    close_review,
+    dashboard_counts,
+    open_review,
+    users_query,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,9 +39,9 @@ ADMIN_PAGES = {"admin", "ranking", "imports"}
 @bp.app_context_processor
 def admin_navigation() -> dict:
     """Give the administration's pages (and the moderation queue) the navigation's counts."""
-    if request.blueprint in ADMIN_PAGES or request.endpoint == "community.moderation":
-        if current_user.is_authenticated and current_user.is_admin:
-            return {"admin_counts": dashboard_counts(db.session)}
+    on_admin_page = request.blueprint in ADMIN_PAGES or request.endpoint == "community.moderation"
+    if on_admin_page and current_user.is_authenticated and current_user.is_admin:
+        return {"admin_counts": dashboard_counts(db.session)}
     return {}
 
 

@@ -11,13 +11,23 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..applications.services import applications_query, get_application
+from ..community.votes import down_votes_of, net_votes_of, up_votes_of, vote_tallies
 from ..export.services import CPC_PREFIX
-from ..models import (ApiToken, Application, ConflictDeclaration, Endorsement, Feedback, Score,
-                      Submission, User, Vote)
+from ..models import (
+    ApiToken,
+    Application,
+    ConflictDeclaration,
+    Endorsement,
+    Feedback,
+    Score,
+    Submission,
+    User,
+)
 from ..models.application import STATUSES, as_utc
 from ..models.base import utcnow
 from ..models.feedback import VERDICTS
-from ..models.submission import ACTIVE
+from ..models.submission import ACTIVE, kind_label
+from ..priorart.queries import get_submission
 from ..ranking.services import describe_model
 from .auth import hash_token, new_token
 
@@ -83,7 +93,7 @@ def parse_filters(args: Mapping[str, str]) -> dict[str, str | None]:
 def _moment(value: dt.datetime | None) -> str | None:
     """Return an ISO 8601 UTC time ending in Z, or None."""
     value = as_utc(value)
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -164,11 +174,6 @@ def application_detail(session: Session, number: str) -> dict[str, Any] | None:
     return application_record(application, active or 0)
 
 
-def _vote_count(*where):
-    """Return a correlated count of a submission's votes under `where`."""
-    return select(func.count(Vote.id)).where(Vote.submission_id == Submission.id, *where).scalar_subquery()
-
-
 def list_prior_art(session: Session, application: Application, *, paging: Paging,
                    examiner: bool = False) -> tuple[list[dict[str, Any]], int]:
     """Return one page of an application's active prior art, best ranked first, and the total."""
@@ -177,10 +182,9 @@ def list_prior_art(session: Session, application: Application, *, paging: Paging
     total = _count(session, base)
     if paging.offset >= total:
         return [], total
-    net = select(func.coalesce(func.sum(Vote.value), 0)).where(
-        Vote.submission_id == Submission.id).scalar_subquery().label("net")
+    net = net_votes_of(Submission.id).label("net")
     stmt = (
-        select(Submission, Score, _vote_count(Vote.value > 0), _vote_count(Vote.value < 0), net)
+        select(Submission, Score, up_votes_of(Submission.id), down_votes_of(Submission.id), net)
         .outerjoin(Score, Score.submission_id == Submission.id)
         .where(Submission.application_id == application.id, Submission.status == ACTIVE)
         .options(joinedload(Submission.submitter), selectinload(Submission.claims),
@@ -195,6 +199,19 @@ def list_prior_art(session: Session, application: Application, *, paging: Paging
     if examiner:
         add_examiner_fields(session, application, items, [row[0] for row in rows])
     return items, total
+
+
+def submission_detail(session: Session, submission_id: int, viewer: User | None) -> dict[str, Any] | None:
+    """Return one submission as the API shows it to `viewer` (a token's examiner, or None), if they may see it."""
+    submission = get_submission(session, submission_id)
+    if submission is None or not submission.can_view(viewer):
+        return None
+    score = session.scalar(select(Score).where(Score.submission_id == submission.id))
+    tally = vote_tallies(session, [submission.id])[submission.id]
+    item = prior_art_item(submission, score, tally.up, tally.down, tally.net, viewer is not None)
+    if viewer is not None:
+        add_examiner_fields(session, submission.application, [item], [submission])
+    return item
 
 
 def _person(user: User) -> dict[str, Any]:
@@ -215,8 +232,10 @@ def prior_art_item(submission: Submission, score: Score | None, up: int, down: i
             scored["explanation"] = list(score.explanation or [])
     return {
         "id": submission.id,
+        "status": submission.status,
         "identifier": submission.cited_identifier,
         "kind": submission.kind,
+        "kind_label": kind_label(submission.kind),
         "title": submission.title,
         "authors": submission.authors,
         "publication_date": _day(submission.publication_date),

@@ -4,8 +4,19 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources import files
 
-from flask import (Blueprint, Response, abort, flash, g, jsonify, make_response, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -16,9 +27,21 @@ from ..extensions import db
 from ..models.user import EXAMINER
 from .auth import TokenError, authenticate_header
 from .forms import TokenForm
-from .services import (ApiError, Paging, application_detail, create_token, find_application,
-                       list_applications, list_prior_art, list_tokens, parse_filters,
-                       own_token, parse_paging, revoke_token)
+from .services import (
+    ApiError,
+    Paging,
+    application_detail,
+    create_token,
+    find_application,
+    list_applications,
+    list_prior_art,
+    list_tokens,
+    own_token,
+    parse_filters,
+    parse_paging,
+    revoke_token,
+    submission_detail,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/api")
@@ -133,6 +156,15 @@ def prior_art(number: str):
     paging = parse_paging(request.args)
     items, total = list_prior_art(db.session, found, paging=paging, examiner=g.api_user is not None)
     return page_response(items, total, paging, "api.prior_art", number=found.number)
+
+
+@bp.get("/submissions/<int:submission_id>")
+def submission(submission_id: int):
+    """Show one submission, if the caller may see it (`Submission.can_view`): a hidden one is a 404."""
+    record = submission_detail(db.session, submission_id, g.api_user)
+    if record is None:
+        abort(404, description=f"No submission {submission_id}.")
+    return jsonify(record)
 
 
 @bp.get("/openapi.json")

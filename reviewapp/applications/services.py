@@ -3,23 +3,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from ..models import (
-    Application, Claim, ClaimMark, Classification, Document, Endorsement, ForwardedReport, Submission, Tag,
-    User, Vote, Watch, application_tags,
+    Application,
+    Claim,
+    ClaimMark,
+    Classification,
+    Document,
+    Endorsement,
+    ForwardedReport,
+    Submission,
+    Tag,
+    User,
+    Watch,
+    application_tags,
 )
-from ..models.application import CLOSED, OPEN, as_utc
-from ..models.base import utcnow
+from ..models.application import CLOSED, CLOSING_SOON, LAST_WEEK, OPEN, as_utc
+from ..models.base import execute_count, utcnow
 from ..models.submission import ACTIVE, submission_claims
 from ..tasks import mark_for_index
 
-CLOSING_SOON = dt.timedelta(days=14)
 # A CPC prefix at any level: section H, class H04, subclass H04L, group H04L 9/, subgroup H04L 9/32.
 CPC_PREFIX = re.compile(r"[A-HY](\d\d([A-Z](\d{1,4}(/\d{0,6})?)?)?)?")
 
@@ -206,11 +215,11 @@ class Countdown:
 
 def countdown(application: Application, now: dt.datetime | None = None) -> Countdown | None:
     """Return the time left in the window, or None when it is not open or has no end."""
-    left = application.time_left(now)
-    if left is None:
+    left, closes = application.time_left(now), as_utc(application.closes_at)
+    if left is None or closes is None:
         return None
     minutes = max(int(left.total_seconds()) // 60, 0)
-    return Countdown(as_utc(application.closes_at), minutes // 1440, minutes % 1440 // 60, minutes % 60)
+    return Countdown(closes, minutes // 1440, minutes % 1440 // 60, minutes % 60)
 
 
 def countdowns(applications: Iterable[Application], now: dt.datetime | None = None) -> dict[int, Countdown]:
@@ -256,7 +265,7 @@ def site_numbers(session: Session, now: dt.datetime | None = None) -> SiteNumber
         open_applications=session.scalar(select(func.count(Application.id)).where(open_now)) or 0,
         closing_this_week=session.scalar(
             select(func.count(Application.id))
-            .where(open_now, Application.closes_at <= now + dt.timedelta(days=7))) or 0,
+            .where(open_now, Application.closes_at <= now + LAST_WEEK)) or 0,
         submissions=session.scalar(select(func.count(Submission.id)).where(Submission.status == ACTIVE)) or 0,
         reviewers=session.scalar(select(func.count(func.distinct(Submission.submitter_id)))) or 0,
         forwarded_reports=session.scalar(select(func.count(ForwardedReport.id))) or 0,
@@ -323,18 +332,6 @@ def submissions_query(application: Application) -> Select:
     )
 
 
-def net_votes(session: Session, submission_ids: Iterable[int]) -> dict[int, int]:
-    """Return up votes minus down votes of each submission, by id (absent when none)."""
-    ids = list(submission_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Vote.submission_id, func.sum(Vote.value)).where(Vote.submission_id.in_(ids))
-        .group_by(Vote.submission_id)
-    )
-    return {submission_id: int(total) for submission_id, total in rows}
-
-
 def is_watching(session: Session, application: Application, user: User | None) -> bool:
     """Tell whether `user` watches `application`."""
     if user is None or not user.is_authenticated:
@@ -365,11 +362,10 @@ def watch_application(session: Session, application: Application, user: User) ->
 
 def unwatch_application(session: Session, application: Application, user: User) -> bool:
     """Stop `user` watching `application`; return whether they were watching."""
-    result = session.execute(
-        delete(Watch).where(Watch.user_id == user.id, Watch.application_id == application.id)
-    )
+    removed = execute_count(
+        session, delete(Watch).where(Watch.user_id == user.id, Watch.application_id == application.id))
     session.flush()
-    return bool(result.rowcount)
+    return bool(removed)
 
 
 def open_window(session: Session, application: Application, days: int,

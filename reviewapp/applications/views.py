@@ -1,29 +1,34 @@
 """Browse and read applications; watch them."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..community import services as community
+from ..community.discussion import application_panel
+from ..community.votes import submission_controls
 from ..extensions import db
-from ..models import Application
+from ..loaders import application_or_404
 from ..ranking.candidates import machine_candidates
 from .forms import BrowseForm
 from .services import (
-    ALL, EXPERTISE, VIEWS, browse_query, claim_counts, claim_tree, countdown, get_application, has_expertise,
-    is_watching, list_facts, site_numbers, submissions_query, unwatch_application, watch_application,
+    ALL,
+    EXPERTISE,
+    VIEWS,
+    browse_query,
+    claim_counts,
+    claim_tree,
+    countdown,
+    has_expertise,
+    is_watching,
+    list_facts,
+    site_numbers,
+    submissions_query,
+    unwatch_application,
+    watch_application,
 )
 
 bp = Blueprint("applications", __name__)
 EXPERTISE_PREVIEW = 5
-
-
-def application_or_404(number: str) -> Application:
-    """Return the application with this publication number, or abort with 404."""
-    application = get_application(db.session, number)
-    if application is None:
-        abort(404)
-    return application
 
 
 @bp.route("/")
@@ -54,8 +59,8 @@ def detail(number: str):
     application = application_or_404(number)
     submissions = db.paginate(submissions_query(application), per_page=current_app.config["ITEMS_PER_PAGE"],
                               error_out=False)
-    panel = community.application_panel(db.session, application, current_user)
-    controls = community.submission_controls(db.session, submissions.items, current_user)
+    panel = application_panel(db.session, application, current_user)
+    controls = submission_controls(db.session, submissions.items, current_user)
     # The panel and the controls already hold the tags and the vote counts: no second query.
     votes = {sid: c.up - c.down for sid, c in controls.items() if c.up != c.down}
     return render_template(

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..audit import record_action
 from ..mail import send_mail
 from ..models import User
 from ..models.application import as_utc
@@ -313,3 +314,29 @@ def set_role(session: Session, user: User, role: str, actor: User | None) -> Non
     user.role = role
     session.flush()
 
+
+# --- bans ----------------------------------------------------------------------------
+
+def ban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
+    """Ban `user`, whose every session ends at once, and record it (callers authorize)."""
+    if user.id == actor.id:
+        raise AccountError("You cannot ban yourself.")
+    if user.banned_at is not None:
+        raise AccountError(f"{user.display_name} is already banned.")
+    if user.is_admin and not other_admins(session, user):
+        raise AccountError("This is the last administrator and cannot be banned.")
+    user.banned_at = utcnow()
+    user.end_sessions()  # a later unban must not bring old sessions or remember cookies back
+    session.flush()
+    detail = {"reason": reason.strip()} if reason.strip() else {}
+    record_action(session, actor, "ban", "user", user.id, **detail)
+
+
+def unban_user(session: Session, actor: User, user: User, reason: str = "") -> None:
+    """Lift a ban and record it."""
+    if user.banned_at is None:
+        raise AccountError(f"{user.display_name} is not banned.")
+    user.banned_at = None
+    session.flush()
+    detail = {"reason": reason.strip()} if reason.strip() else {}
+    record_action(session, actor, "unban", "user", user.id, **detail)

@@ -6,7 +6,10 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from .services import MAX_COMMENT, MAX_FLAG_REASON, MAX_ID, TAG_RULE
+from .common import MAX_ID
+from .discussion import MAX_COMMENT
+from .moderation import MAX_FLAG_REASON
+from .tags import TAG_RULE
 
 WHOLE_APPLICATION = 0
 

@@ -5,17 +5,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..applications.services import get_application
 from ..auth.decorators import role_required
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..inputs import local_target, page_number
+from ..loaders import application_or_404, submission_or_404
 from ..models import Application, Comment, Flag, Notification, Submission, User
 from ..models.user import ADMIN
-from . import services
+from . import discussion as discussion_service
+from . import moderation as moderation_service
+from . import notifications as notification_service
+from . import reviewers, votes
+from . import tags as tag_service
+from .common import CommunityError, get_by_id
 from .forms import CommentForm, FlagForm, MarkForm, ModerationForm, TagForm, VoteForm
 from .markdown import render_markdown
-from .services import CommunityError
 
 # What a moderation action did, in words ("hidden", not "hide done").
 DONE = {"hide": "hidden", "restore": "restored", "remove": "removed", "ban": "banned", "unban": "unbanned"}
@@ -29,22 +33,6 @@ bp.add_app_template_filter(render_markdown, "markdown")
 
 def per_page() -> int:
     return current_app.config["ITEMS_PER_PAGE"]
-
-
-def load_application(number: str) -> Application:
-    """Return the application with this number, or answer 404."""
-    application = get_application(db.session, number)
-    if application is None:
-        abort(404)
-    return application
-
-
-def load_submission(submission_id: int) -> Submission:
-    """Return a submission the current user may see, or answer 404."""
-    submission = db.session.get(Submission, submission_id)
-    if submission is None or not services.submission_visible(submission, current_user):
-        abort(404)
-    return submission
 
 
 def back(default: str):
@@ -68,7 +56,7 @@ def show_error(form: FlaskForm, error: CommunityError) -> None:
 def untag(target: Application | Submission, name: str) -> None:
     """Remove a tag for the current user, flashing the outcome or the refusal."""
     try:
-        if services.remove_tag(db.session, target, name, current_user):
+        if tag_service.remove_tag(db.session, target, name, current_user):
             flash(f"Tag {name} removed.", "success")
     except CommunityError as error:
         flash(str(error), "error")
@@ -77,10 +65,10 @@ def untag(target: Application | Submission, name: str) -> None:
 def render_discussion(application: Application, form: CommentForm | None = None,
                       tag_form: TagForm | None = None):
     """Render the discussion page, with a form as the user left it."""
-    panel = services.application_panel(db.session, application, current_user, page=page_number(),
+    panel = discussion_service.application_panel(db.session, application, current_user, page=page_number(),
                                        per_page=per_page())
     form = (form or CommentForm()).set_claims(panel.claim_choices)
-    parent = services.get_by_id(db.session, Comment, form.parent_id.data)
+    parent = get_by_id(db.session, Comment, form.parent_id.data)
     if parent is not None and parent.application_id != application.id:
         parent = None
     return render_template("community/discussion.html", application=application, panel=panel,
@@ -92,18 +80,18 @@ def render_discussion(application: Application, form: CommentForm | None = None,
 @bp.route("/applications/<number>/discussion")
 def discussion(number: str):
     """Show an application's threaded discussion, its tags and the comment form."""
-    return render_discussion(load_application(number))
+    return render_discussion(application_or_404(number))
 
 
 @bp.route("/applications/<number>/comments", methods=["POST"])
 @login_required
 def add_comment(number: str):
     """Post a comment or a reply."""
-    application = load_application(number)
-    form = CommentForm().set_claims(services.claim_choices(application))
+    application = application_or_404(number)
+    form = CommentForm().set_claims(discussion_service.claim_choices(application))
     if form.validate_on_submit():
         try:
-            comment = services.post_comment(db.session, application, current_user, form.body.data,
+            comment = discussion_service.post_comment(db.session, application, current_user, form.body.data,
                                             parent_id=form.parent_id.data, claim_id=form.claim_id.data)
         except CommunityError as error:
             show_error(form, error)
@@ -121,11 +109,11 @@ def add_comment(number: str):
 @login_required
 def tag_application(number: str):
     """Add a tag to an application."""
-    application = load_application(number)
+    application = application_or_404(number)
     form = TagForm()
     if form.validate_on_submit():
         try:
-            tag = services.add_tag(db.session, application, form.name.data, current_user)
+            tag = tag_service.add_tag(db.session, application, form.name.data, current_user)
         except CommunityError as error:
             show_error(form, error)
         else:
@@ -138,7 +126,7 @@ def tag_application(number: str):
 @login_required
 def untag_application(number: str, name: str):
     """Take a tag off an application."""
-    application = load_application(number)
+    application = application_or_404(number)
     untag(application, name)
     return back(url_for(".discussion", number=application.number))
 
@@ -147,17 +135,17 @@ def untag_application(number: str, name: str):
 @login_required
 def submission_tags(submission_id: int):
     """Show and add the tags of a submission."""
-    submission = load_submission(submission_id)
+    submission = submission_or_404(submission_id)
     form = TagForm()
     if form.validate_on_submit():
         try:
-            tag = services.add_tag(db.session, submission, form.name.data, current_user)
+            tag = tag_service.add_tag(db.session, submission, form.name.data, current_user)
         except CommunityError as error:
             show_error(form, error)
         else:
             flash(f"Tagged {tag.name}.", "success")
             return back(url_for(".submission_tags", submission_id=submission.id))
-    tags = services.submission_tag_names(db.session, [submission.id]).get(submission.id, [])
+    tags = tag_service.submission_tag_names(db.session, [submission.id]).get(submission.id, [])
     return render_template("community/submission_tags.html", submission=submission, tags=tags, form=form)
 
 
@@ -165,7 +153,7 @@ def submission_tags(submission_id: int):
 @login_required
 def untag_submission(submission_id: int, name: str):
     """Take a tag off a submission."""
-    submission = load_submission(submission_id)
+    submission = submission_or_404(submission_id)
     untag(submission, name)
     return back(url_for(".submission_tags", submission_id=submission.id))
 
@@ -173,18 +161,18 @@ def untag_submission(submission_id: int, name: str):
 @bp.route("/tags")
 def tags():
     """List the tags in use with how many applications and submissions carry each."""
-    page = db.paginate(services.tags_query(), page=page_number(), per_page=per_page(), error_out=False)
+    page = db.paginate(tag_service.tags_query(), page=page_number(), per_page=per_page(), error_out=False)
     return render_template("community/tags.html", page=page,
-                           counts=services.tag_counts(db.session, page.items))
+                           counts=tag_service.tag_counts(db.session, page.items))
 
 
 @bp.route("/tags/<name>")
 def tag(name: str):
     """List the applications and submissions carrying one tag."""
-    tag = services.find_tag(db.session, name) or abort(404)
-    applications = db.paginate(services.tagged_applications_query(tag), page=page_number(),
+    tag = tag_service.find_tag(db.session, name) or abort(404)
+    applications = db.paginate(tag_service.tagged_applications_query(tag), page=page_number(),
                                per_page=per_page(), error_out=False)
-    submissions = db.paginate(services.tagged_submissions_query(tag, current_user),
+    submissions = db.paginate(tag_service.tagged_submissions_query(tag, current_user),
                               page=page_number("spage"), per_page=per_page(), error_out=False)
     return render_template("community/tag.html", tag=tag, applications=applications,
                            submissions=submissions)
@@ -196,17 +184,17 @@ def tag(name: str):
 @login_required
 def vote(submission_id: int):
     """Vote a submission up or down, or take the vote back."""
-    submission = load_submission(submission_id)
+    submission = submission_or_404(submission_id)
     form = VoteForm()
     if not form.validate_on_submit():
         flash("Vote up or down, or remove your vote.", "error")
         return back(submission_url(submission))
     try:
         if form.value.data == "clear":
-            services.remove_vote(db.session, submission, current_user)
+            votes.remove_vote(db.session, submission, current_user)
             flash("Your vote is removed.", "success")
         else:
-            services.cast_vote(db.session, submission, current_user, 1 if form.value.data == "up" else -1)
+            votes.cast_vote(db.session, submission, current_user, 1 if form.value.data == "up" else -1)
             flash(f"Your vote ({form.value.data}) is counted.", "success")
     except CommunityError as error:
         flash(str(error), "error")
@@ -217,13 +205,13 @@ def vote(submission_id: int):
 @login_required
 def mark_claim(submission_id: int):
     """Toggle "this prior art reads on claim N"."""
-    submission = load_submission(submission_id)
+    submission = submission_or_404(submission_id)
     form = MarkForm()
     if not form.validate_on_submit():
         flash(" ".join(form.claim_id.errors) or "Choose a claim.", "error")
         return back(submission_url(submission))
     try:
-        marked = services.toggle_claim_mark(db.session, submission, current_user, form.claim_id.data)
+        marked = votes.toggle_claim_mark(db.session, submission, current_user, form.claim_id.data)
     except CommunityError as error:
         flash(str(error), "error")
     else:
@@ -237,50 +225,50 @@ def mark_claim(submission_id: int):
 @login_required
 def flag(target_type: str, target_id: int):
     """Ask the moderators to look at a submission, comment or user."""
-    target = services.load_target(db.session, target_type, target_id, current_user) or abort(404)
+    target = moderation_service.load_target(db.session, target_type, target_id, current_user) or abort(404)
     form = FlagForm()
     if form.validate_on_submit():
         try:
-            services.flag_content(db.session, current_user, target, form.reason.data)
+            moderation_service.flag_content(db.session, current_user, target, form.reason.data)
         except CommunityError as error:
             show_error(form, error)
         else:
             flash("Thank you: a moderator will look at it.", "success")
-            return back(services.target_path(db.session, target))
+            return back(moderation_service.target_path(db.session, target))
     return render_template("community/flag.html", form=form, target_type=target_type, target_id=target_id,
-                           label=services.target_label(db.session, target))
+                           label=moderation_service.target_label(db.session, target))
 
 
 @bp.route("/moderation")
 @role_required(ADMIN)
 def moderation():
     """List the open flags, oldest first, with what they point at."""
-    page = db.paginate(services.open_flags_query(), page=page_number(), per_page=per_page(), error_out=False)
+    page = db.paginate(moderation_service.open_flags_query(), page=page_number(), per_page=per_page(), error_out=False)
     return render_template("community/moderation.html", page=page,
-                           rows=services.flag_rows(db.session, page.items))
+                           rows=moderation_service.flag_rows(db.session, page.items))
 
 
 @bp.route(f"/moderation/<target_type>/<{ID}:target_id>/<action>", methods=["POST"])
 @role_required(ADMIN)
 def moderate(target_type: str, target_id: int, action: str):
     """Hide or restore a submission or comment, ban or unban a user."""
-    target = services.load_target(db.session, target_type, target_id, current_user) or abort(404)
+    target = moderation_service.load_target(db.session, target_type, target_id, current_user) or abort(404)
     form = ModerationForm()
     if not form.validate_on_submit():
         flash(" ".join(form.reason.errors), "error")
         return back(url_for(".moderation"))
     if action == "ban" and not confirmed():
-        label = services.target_label(db.session, target)
+        label = moderation_service.target_label(db.session, target)
         return confirm_page(title=f"Ban {label}?", button="Ban this account",
                             message="They are logged out at their next request and cannot log in until unbanned.",
                             cancel_url=url_for(".moderation"), reason=form.reason.data or "",
                             keep={"next": request.form.get("next", "")})
     try:
-        services.moderate(db.session, current_user, target, action, form.reason.data or "")
+        moderation_service.moderate(db.session, current_user, target, action, form.reason.data or "")
     except CommunityError as error:
         flash(str(error), "error")
     else:
-        flash(f"{services.target_label(db.session, target)}: {DONE.get(action, action + ' done')}.", "success")
+        flash(f"{moderation_service.target_label(db.session, target)}: {DONE.get(action, action + ' done')}.", "success")
     return back(url_for(".moderation"))
 
 
@@ -290,7 +278,7 @@ def resolve_flag(flag_id: int):
     """Close a flag without acting on its target."""
     flag = db.get_or_404(Flag, flag_id)
     try:
-        services.resolve_flag(db.session, flag, current_user, "dismissed")
+        moderation_service.resolve_flag(db.session, flag, current_user, "dismissed")
     except CommunityError as error:
         flash(str(error), "error")
     else:
@@ -304,7 +292,7 @@ def resolve_flag(flag_id: int):
 @login_required
 def notifications():
     """List the user's notifications, newest first."""
-    page = db.paginate(services.notifications_query(current_user), page=page_number(), per_page=per_page(),
+    page = db.paginate(notification_service.notifications_query(current_user), page=page_number(), per_page=per_page(),
                        error_out=False)
     return render_template("community/notifications.html", page=page)
 
@@ -314,9 +302,9 @@ def notifications():
 def read_notification(notification_id: int):
     """Mark one notification as read."""
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.user_id != current_user.id:
+    if notification is None or not notification.can_view(current_user):
         abort(404)
-    services.mark_read(db.session, notification, current_user)
+    notification_service.mark_read(db.session, notification, current_user)
     return back(url_for(".notifications"))
 
 
@@ -324,7 +312,7 @@ def read_notification(notification_id: int):
 @login_required
 def read_all_notifications():
     """Mark every notification of the user as read."""
-    count = services.mark_all_read(db.session, current_user)
+    count = notification_service.mark_all_read(db.session, current_user)
     flash(f"{count} notification(s) marked as read.", "success")
     return back(url_for(".notifications"))
 
@@ -335,7 +323,7 @@ def read_all_notifications():
 def reviewer(user_id: int):
     """Show a volunteer's public record: submissions, verdicts, endorsements, votes, reputation."""
     user = db.get_or_404(User, user_id)
-    profile = services.reviewer_page(db.session, user, current_user, page=page_number(),
+    profile = reviewers.reviewer_page(db.session, user, current_user, page=page_number(),
                                      endorsement_page=page_number("epage"), per_page=per_page())
     return render_template("community/reviewer.html", profile=profile)
 

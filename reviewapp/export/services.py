@@ -7,14 +7,27 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, func, or_, select
+from sqlalchemy import Select, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..applications.services import normalise_cpc_prefix
-from ..models import (Application, Claim, Classification, Comment, Document, Endorsement,
-                      Feedback, Score, Submission, User, Vote, submission_claims)
+from ..community.votes import down_votes_of, up_votes_of
+from ..models import (
+    Application,
+    Claim,
+    Classification,
+    Comment,
+    Document,
+    Endorsement,
+    Feedback,
+    Score,
+    Submission,
+    User,
+    Vote,
+    submission_claims,
+)
 from ..models.comment import VISIBLE
-from ..models.submission import ACTIVE
+from ..models.submission import ACTIVE, KIND_LABELS
 
 KINDS = ("applications", "submissions", "feedback", "reviewers")
 YIELD_PER = 1000  # rows fetched per round trip; PostgreSQL uses a server-side cursor
@@ -37,7 +50,7 @@ class ExportFilters:
     def since_moment(self) -> dt.datetime | None:
         if self.since is None:
             return None
-        return dt.datetime.combine(self.since, dt.time.min, tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(self.since, dt.time.min, tzinfo=dt.UTC)
 
 
 def parse_since(text: str | None) -> dt.date | None:
@@ -124,7 +137,7 @@ def applications_export(filters: ExportFilters) -> tuple[list[str], Select]:
         "updated_at": Application.updated_at,
     }
     stmt = select(*columns.values()).join(Document, Application.document_id == Document.id)
-    if filters.since:
+    if filters.since_moment is not None:
         stmt = stmt.where(changed_since(Application, filters.since_moment))
     if filters.cpc:
         stmt = stmt.where(classed_under(Application.id, filters.cpc))
@@ -144,13 +157,12 @@ def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
         .where(submission_claims.c.submission_id == Submission.id)
         .scalar_subquery()
     )
-    up = _count(Vote.id, Vote.submission_id == Submission.id, Vote.value > 0)
-    down = _count(Vote.id, Vote.submission_id == Submission.id, Vote.value < 0)
     columns = {
         "id": Submission.id,
         "application": Document.publication_number,
         "identifier": Submission.cited_identifier,
         "kind": Submission.kind,
+        "kind_label": case(KIND_LABELS, value=Submission.kind, else_=Submission.kind),
         "title": Submission.title,
         "authors": Submission.authors,
         "publication_date": Submission.publication_date,
@@ -163,8 +175,8 @@ def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
         "submitted_at": Submission.created_at,
         "updated_at": Submission.updated_at,
         "claims": claim_numbers,
-        "votes_up": up,
-        "votes_down": down,
+        "votes_up": up_votes_of(Submission.id),
+        "votes_down": down_votes_of(Submission.id),
         "endorsements": _count(Endorsement.id, Endorsement.submission_id == Submission.id),
         "score": Score.score,
         "rank": Score.rank,
@@ -180,8 +192,8 @@ def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
         .join(Document, Application.document_id == Document.id)
         .outerjoin(Score, Score.submission_id == Submission.id)
     )
-    if filters.since:
-        moment = filters.since_moment
+    moment = filters.since_moment
+    if moment is not None:
         # A new score or verdict changes the exported row, so it counts as an update.
         stmt = stmt.where(or_(
             changed_since(Submission, moment),
@@ -212,7 +224,7 @@ def feedback_export(filters: ExportFilters) -> tuple[list[str], Select]:
         .join(Application, Submission.application_id == Application.id)
         .join(Document, Application.document_id == Document.id)
     )
-    if filters.since:
+    if filters.since_moment is not None:
         stmt = stmt.where(changed_since(Feedback, filters.since_moment))
     if filters.cpc:
         stmt = stmt.where(classed_under(Submission.application_id, filters.cpc))
@@ -237,7 +249,7 @@ def reviewers_export(filters: ExportFilters) -> tuple[list[str], Select]:
         "reputation": User.reputation,
     }
     stmt = select(*columns.values())
-    if filters.since:
+    if filters.since_moment is not None:
         stmt = stmt.where(changed_since(User, filters.since_moment))
     if filters.cpc:
         # A reviewer "in" a class is one who put prior art forward on an application of it.
@@ -275,8 +287,9 @@ def iter_export(session: Session, kind: str, filters: ExportFilters) -> tuple[li
                 if claims_at is not None and row[claims_at]:
                     # The databases aggregate in no set order: sort the numbers here.
                     numbers = sorted(int(n) for n in row[claims_at].split(","))
-                    row = (*row[:claims_at], " ".join(map(str, numbers)), *row[claims_at + 1:])
-                yield tuple(row)
+                    yield (*row[:claims_at], " ".join(map(str, numbers)), *row[claims_at + 1:])
+                else:
+                    yield tuple(row)
         finally:
             result.close()
 

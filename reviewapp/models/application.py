@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin, utcnow
+from .user import is_member, is_moderator
 
 if TYPE_CHECKING:
     from .document import Document
@@ -18,16 +19,20 @@ if TYPE_CHECKING:
 
 PENDING, OPEN, CLOSED = "pending", "open", "closed"
 STATUSES = (PENDING, OPEN, CLOSED)
+# The home page's "Closing soon" view: open reviews whose window ends within this.
+CLOSING_SOON = dt.timedelta(days=14)
+# A window's last week: watchers are told once, the landing page and dashboard count them.
+LAST_WEEK = dt.timedelta(days=7)
 
 
 def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
     """Return `moment` as an aware UTC time (SQLite hands back naive ones)."""
     if moment is None or moment.tzinfo is not None:
         return moment
-    return moment.replace(tzinfo=dt.timezone.utc)
+    return moment.replace(tzinfo=dt.UTC)
 
 
-class Application(TimestampMixin, db.Model):
+class Application(TimestampMixin, Model):
     """The review of one published application: its window and status."""
 
     __tablename__ = "applications"
@@ -78,17 +83,61 @@ class Application(TimestampMixin, db.Model):
         return self.status == CLOSED or (self.status == OPEN and closes is not None
                                          and (now or utcnow()) >= closes)
 
+    def window_refusal(self, now: dt.datetime | None = None) -> str | None:
+        """Return why prior art cannot be submitted or changed now, or None while the window is open."""
+        if self.is_open(now):
+            return None
+        state = "closed" if self.status == CLOSED else "not open"
+        return (f"The review window of {self.number} is {state}: prior art can be submitted or "
+                "changed only while it is open.")
+
+    def submit_refusal(self, user: User | None, now: dt.datetime | None = None) -> str | None:
+        """Return why `user` may not put prior art forward here now, or None when they may."""
+        if user is None or not user.is_authenticated:
+            return "Log in to submit prior art."
+        if not user.is_active:
+            return "Your account is suspended."
+        return self.window_refusal(now)
+
+    def can_submit(self, user: User | None, now: dt.datetime | None = None) -> bool:
+        """Tell whether `user` may submit prior art here now (see `submit_refusal`)."""
+        return self.submit_refusal(user, now) is None
+
+    def comment_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not comment on this application now, or None when they may."""
+        if user is None or not user.is_authenticated:
+            return "Log in to join the discussion."
+        if not user.is_active:
+            return "Your account is suspended."
+        if self.is_open():
+            return None
+        if self.status == PENDING or (as_utc(self.opens_at) or utcnow()) > utcnow():
+            return "The discussion opens with the review window."
+        return "The review window is closed: the discussion is read-only."
+
+    def can_comment(self, user: User | None) -> bool:
+        """Tell whether `user` may comment now (see `comment_refusal`)."""
+        return self.comment_refusal(user) is None
+
+    def tag_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not tag this application, or None when they may."""
+        return None if is_member(user) else "Log in to tag."
+
+    def can_tag(self, user: User | None) -> bool:
+        """Tell whether `user` may tag this application (see `tag_refusal`)."""
+        return self.tag_refusal(user) is None
+
     def tag_removal_refusal(self, user: User | None, added_by_id: int | None) -> str | None:
         """Return why `user` may not remove a tag (added by `added_by_id`) here, or None.
 
         Its adder or a moderator (an administrator) may, while the review is not over: a closed
         review's tags are part of its record. Links from before adders were kept: moderators only.
         """
-        if user is None or not user.is_authenticated or not user.is_active:
+        if not is_member(user):
             return "Log in to remove tags."
         if self.is_closed():
             return "This review is closed: its tags stay as they are."
-        if user.is_admin or (added_by_id is not None and user.id == added_by_id):
+        if is_moderator(user) or (added_by_id is not None and user is not None and user.id == added_by_id):
             return None
         return "Only the volunteer who added this tag, or a moderator, can remove it."
 
@@ -96,9 +145,9 @@ class Application(TimestampMixin, db.Model):
         """Tell whether `user` may remove a tag added by `added_by_id` (see `tag_removal_refusal`)."""
         return self.tag_removal_refusal(user, added_by_id) is None
 
-    def can_manage(self, user: User | None) -> bool:
+    def can_moderate(self, user: User | None) -> bool:
         """Tell whether `user` may open, close or moderate this review."""
-        return bool(user and user.is_authenticated and user.is_admin)
+        return is_moderator(user)
 
     def __repr__(self) -> str:
         return f"<Application {self.document_id} {self.status}>"

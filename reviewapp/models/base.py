@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
-from typing import Any
-
-from sqlalchemy import DateTime, Table, func
+from sqlalchemy import CursorResult, DateTime, Executable, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 
 def utcnow() -> dt.datetime:
     """Return the current time, timezone-aware in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class TimestampMixin:
@@ -26,7 +25,12 @@ class TimestampMixin:
     )
 
 
-def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
+def execute_count(session: Session, statement: Executable) -> int:
+    """Run an INSERT, UPDATE or DELETE; return how many rows it touched."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
+def insert_missing(session: Session, table: Table | type[Any], rows: list[dict[str, Any]]) -> int:
     """Insert the rows a unique constraint does not already hold; return how many were new.
 
     One statement (INSERT ... ON CONFLICT DO NOTHING): a concurrent twin makes it skip the row
@@ -35,4 +39,4 @@ def insert_missing(session: Session, table: Table, rows: list[dict[str, Any]]) -
     if not rows:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing()).rowcount
+    return execute_count(session, dialect.insert(table).values(rows).on_conflict_do_nothing())

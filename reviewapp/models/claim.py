@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 if TYPE_CHECKING:
     from .document import Document
 
 
-class Claim(db.Model):
+class Claim(Model):
     """A numbered claim; dependent claims list the numbers they refer to."""
 
     __tablename__ = "claims"

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 if TYPE_CHECKING:
     from .document import Document
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 SCHEMES = ("cpc", "ipc", "uspc")
 
 
-class Classification(db.Model):
+class Classification(Model):
     """One symbol in one scheme; position 0 is the main classification."""
 
     __tablename__ = "classifications"

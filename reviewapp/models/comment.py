@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin
+from .user import is_member, is_moderator, moderation_refusal
 
 if TYPE_CHECKING:
     from .claim import Claim
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 VISIBLE, HIDDEN = "visible", "hidden"
 
 
-class Comment(TimestampMixin, db.Model):
+class Comment(TimestampMixin, Model):
     """A Markdown comment; replies point at their parent."""
 
     __tablename__ = "comments"
@@ -32,3 +33,33 @@ class Comment(TimestampMixin, db.Model):
     author: Mapped[User] = relationship()
     claim: Mapped[Claim | None] = relationship()
     parent: Mapped[Comment | None] = relationship(remote_side="Comment.id")
+
+    def view_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not read it, or None: hidden comments are for moderators only."""
+        if self.status != HIDDEN or is_moderator(user):
+            return None
+        return "This comment was removed by the moderators."
+
+    def can_view(self, user: User | None) -> bool:
+        """Tell whether `user` may read it (see `view_refusal`)."""
+        return self.view_refusal(user) is None
+
+    def flag_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not flag it to the moderators, or None (never one's own)."""
+        if not is_member(user) or user is None:
+            return "Log in to flag content."
+        if user.id == self.author_id:
+            return "You cannot flag your own comment."
+        return None
+
+    def can_flag(self, user: User | None) -> bool:
+        """Tell whether `user` may flag it (see `flag_refusal`)."""
+        return self.flag_refusal(user) is None
+
+    def moderation_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not hide or restore it, or None."""
+        return moderation_refusal(user)
+
+    def can_moderate(self, user: User | None) -> bool:
+        """Tell whether `user` may hide or restore it (see `moderation_refusal`)."""
+        return self.moderation_refusal(user) is None

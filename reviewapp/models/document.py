@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def _number_key(context) -> str:
     return number_key(params.get("publication_number") or "", params.get("kind") or "")
 
 
-class Document(TimestampMixin, db.Model):
+class Document(TimestampMixin, Model):
     """One USPTO publication, identified by its canonical number (`US20180000016A1`)."""
 
     __tablename__ = "documents"

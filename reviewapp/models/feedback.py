@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin, utcnow
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ VERDICTS = {
 }
 
 
-class Feedback(TimestampMixin, db.Model):
+class Feedback(TimestampMixin, Model):
     """An examiner's verdict on one submission; the latest one counts."""
 
     __tablename__ = "feedback"
@@ -39,7 +39,7 @@ class Feedback(TimestampMixin, db.Model):
     examiner: Mapped[User] = relationship()
 
 
-class Score(db.Model):
+class Score(Model):
     """The model's score of one submission, with the model version that made it."""
 
     __tablename__ = "scores"
@@ -57,7 +57,7 @@ class Score(db.Model):
     submission: Mapped[Submission] = relationship()
 
 
-class ForwardedReport(db.Model):
+class ForwardedReport(Model):
     """The top items frozen when a window closes: what goes to the examiner."""
 
     __tablename__ = "forwarded_reports"
@@ -71,7 +71,7 @@ class ForwardedReport(db.Model):
     items: Mapped[list] = mapped_column(JSON, default=list)  # copies, so later votes change nothing
 
 
-class ApiToken(TimestampMixin, db.Model):
+class ApiToken(TimestampMixin, Model):
     """A bearer token for the JSON API; only its SHA-256 is stored."""
 
     __tablename__ = "api_tokens"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ STATUSES = (QUEUED, RUNNING, DONE, FAILED)
 UPLOAD, FOLDER = "upload", "folder"
 
 
-class ImportRun(db.Model):
+class ImportRun(Model):
     """An import job: who started it from where, how far it got, and what it did."""
 
     __tablename__ = "import_runs"

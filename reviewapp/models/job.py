@@ -6,11 +6,11 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin, utcnow
 
 
-class Job(TimestampMixin, db.Model):
+class Job(TimestampMixin, Model):
     """One job to run (index documents, rescore an application, send a mail), until it succeeds."""
 
     __tablename__ = "jobs"

@@ -6,13 +6,13 @@ import datetime as dt
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin, utcnow
 
 FLAG_TARGETS = ("submission", "comment", "user")
 
 
-class Flag(TimestampMixin, db.Model):
+class Flag(TimestampMixin, Model):
     """Someone asking the moderators to look at a submission, comment or user."""
 
     __tablename__ = "flags"
@@ -26,7 +26,7 @@ class Flag(TimestampMixin, db.Model):
     resolution: Mapped[str] = mapped_column(String(32), default="")
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One moderation or administrative action: who did what to what, and when."""
 
     __tablename__ = "audit_log"

@@ -6,11 +6,12 @@ import datetime as dt
 from sqlalchemy import Boolean, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin
+from .user import User, is_member
 
 
-class Watch(TimestampMixin, db.Model):
+class Watch(TimestampMixin, Model):
     """A person following an application."""
 
     __tablename__ = "watches"
@@ -21,7 +22,7 @@ class Watch(TimestampMixin, db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
 
 
-class Notification(TimestampMixin, db.Model):
+class Notification(TimestampMixin, Model):
     """A message for one person: new submission, new comment, window closing."""
 
     __tablename__ = "notifications"
@@ -38,8 +39,18 @@ class Notification(TimestampMixin, db.Model):
     read_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     mailed: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    def view_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not read or mark it, or None: a notification is its addressee's."""
+        if is_member(user) and user is not None and user.id == self.user_id:
+            return None
+        return "This notification is not yours."
 
-class ConflictDeclaration(TimestampMixin, db.Model):
+    def can_view(self, user: User | None) -> bool:
+        """Tell whether `user` may read or mark it (see `view_refusal`)."""
+        return self.view_refusal(user) is None
+
+
+class ConflictDeclaration(TimestampMixin, Model):
     """A volunteer's statement, before a first submission, on conflicts with the applicant."""
 
     __tablename__ = "conflict_declarations"

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 
 if TYPE_CHECKING:
     from .document import Document
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 CATEGORIES = ("cited by examiner", "cited by applicant", "cited by other", "cited by third party")
 
 
-class Reference(db.Model):
+class Reference(Model):
     """A patent (`patent`) or non-patent (`npl`) reference in a document's citation list."""
 
     # "references" is an SQL keyword.

@@ -5,13 +5,27 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    JSON, Column, ColumnElement, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, and_, case,
+    JSON,
+    Column,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    or_,
+    true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from .base import TimestampMixin
+from .user import is_member, is_moderator, moderation_refusal
 
 if TYPE_CHECKING:
     from .application import Application
@@ -23,7 +37,15 @@ if TYPE_CHECKING:
 US, FOREIGN, NPL = "us", "foreign", "npl"
 KINDS = (US, FOREIGN, NPL)
 ACTIVE, WITHDRAWN, HIDDEN = "active", "withdrawn", "hidden"
+# How pages, exports and the API name each kind (the `kind_label` template filter).
+KIND_LABELS = {US: "US patent document", FOREIGN: "Foreign patent document", NPL: "Non-patent literature"}
+
+
+def kind_label(kind: str) -> str:
+    """Return how a submission kind is named to people ("npl" -> "Non-patent literature")."""
+    return KIND_LABELS.get(kind, kind)
 MAX_EXPLANATION = 1000  # the limit of the USPTO's electronic preissuance form
+ALREADY_ENDORSED = "You already endorsed this document on this application."
 
 submission_claims = Table(
     "submission_claims",
@@ -33,7 +55,7 @@ submission_claims = Table(
 )
 
 
-class Submission(TimestampMixin, db.Model):
+class Submission(TimestampMixin, Model):
     """One prior-art document put forward for one application; one per document."""
 
     __tablename__ = "submissions"
@@ -83,12 +105,42 @@ class Submission(TimestampMixin, db.Model):
     def _cited_identifier_expression(cls) -> ColumnElement[str]:
         return case((and_(cls.kind != NPL, cls.identifier_raw != ""), cls.identifier_raw), else_=cls.identifier)
 
+    # --- permissions: each `can_*` has the `*_refusal` that says why not, for the user --------
+
+    def view_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not see it, or None: hidden ones are for their submitter and moderators."""
+        if self.status != HIDDEN or is_moderator(user):
+            return None
+        if is_member(user) and user is not None and user.id == self.submitter_id:
+            return None
+        return "This submission was removed by the moderators."
+
+    def can_view(self, user: User | None) -> bool:
+        """Tell whether `user` may see it, on any page or API route (see `view_refusal`)."""
+        return self.view_refusal(user) is None
+
+    @classmethod
+    def visible_to(cls, user: User | None) -> ColumnElement[bool]:
+        """Return `can_view(user)` as an SQL condition, for the lists that show submissions."""
+        if is_moderator(user):
+            return true()
+        if is_member(user) and user is not None:
+            return or_(cls.status != HIDDEN, cls.submitter_id == user.id)
+        return cls.status != HIDDEN
+
+    def edit_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not edit or withdraw it now, or None when they may."""
+        if not is_member(user) or user is None or user.id != self.submitter_id:
+            return "Only the volunteer who submitted this prior art may change it."
+        if self.status != ACTIVE:
+            return f"This submission is {self.status}; it can no longer be changed."
+        if not self.application.is_open():
+            return "The review window is closed; submissions can no longer be changed."
+        return None
+
     def can_edit(self, user: User | None) -> bool:
-        """Tell whether `user` may edit or withdraw this submission now."""
-        return bool(
-            user and user.is_authenticated and user.id == self.submitter_id
-            and self.status == ACTIVE and self.application.is_open()
-        )
+        """Tell whether `user` may edit or withdraw it now (see `edit_refusal`)."""
+        return self.edit_refusal(user) is None
 
     def endorser_ids(self) -> set[int]:
         """Return the ids of the volunteers who endorsed it."""
@@ -96,11 +148,12 @@ class Submission(TimestampMixin, db.Model):
 
     def past_submitter_ids(self) -> set[int]:
         """Return the ids of everyone who was its submitter of record, the current one included."""
-        return {self.submitter_id} | {revision.data.get("submitter_id") for revision in self.revisions
-                                      if isinstance(revision.data, dict)}
+        earlier = (revision.data.get("submitter_id") for revision in self.revisions
+                   if isinstance(revision.data, dict))
+        return {self.submitter_id} | {user_id for user_id in earlier if isinstance(user_id, int)}
 
-    def participation_refusal(self, user: User | None, action: str = "vote") -> str | None:
-        """Return why `user` may not vote (or mark claims) on it now, or None when they may.
+    def _participation_refusal(self, user: User | None, action: str) -> str | None:
+        """Return why `user` may not vote or mark claims on it now, or None when they may.
 
         Its submitters, past ones included (withdraw and resubmit must not make one's own item
         votable), never vote on it; nor do its endorsers, who put the same document forward.
@@ -124,15 +177,96 @@ class Submission(TimestampMixin, db.Model):
             return "The review window is closed."
         return None
 
+    def vote_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not vote on it now, or None when they may."""
+        return self._participation_refusal(user, "vote")
+
     def can_vote(self, user: User | None) -> bool:
-        """Tell whether `user` may vote on it (see `participation_refusal`)."""
-        return self.participation_refusal(user, "vote") is None
+        """Tell whether `user` may vote on it now (see `vote_refusal`)."""
+        return self.vote_refusal(user) is None
+
+    def mark_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not mark the claims it reads on, or None when they may."""
+        return self._participation_refusal(user, "mark")
+
+    def can_mark(self, user: User | None) -> bool:
+        """Tell whether `user` may mark claims on it now (see `mark_refusal`)."""
+        return self.mark_refusal(user) is None
+
+    def tag_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not tag it (or untag it), or None: hidden ones only moderators."""
+        if not is_member(user):
+            return "Log in to tag."
+        if self.status == HIDDEN and not is_moderator(user):
+            return "This submission is hidden."
+        return None
+
+    def can_tag(self, user: User | None) -> bool:
+        """Tell whether `user` may tag it (see `tag_refusal`)."""
+        return self.tag_refusal(user) is None
+
+    def endorse_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not put this document forward again (endorse or resubmit it), or None.
+
+        A withdrawn one comes back as a resubmission; an active one gets an endorsement, but
+        not from its submitter nor twice from one volunteer.
+        """
+        if not is_member(user) or user is None:
+            return "Log in to submit prior art."
+        if self.status == HIDDEN:
+            return "This document was removed from this review by the moderators."
+        if self.status != ACTIVE:
+            return None
+        if self.submitter_id == user.id:
+            return ("You already submitted this document on this application: edit your "
+                    "submission to change it. Nothing was duplicated.")
+        if user.id in self.endorser_ids():
+            return ALREADY_ENDORSED
+        return None
+
+    def can_endorse(self, user: User | None) -> bool:
+        """Tell whether `user` may endorse (or resubmit) it (see `endorse_refusal`)."""
+        return self.endorse_refusal(user) is None
+
+    def judge_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not record an examiner's verdict on it, or None when they may."""
+        if not is_member(user) or user is None or not user.is_examiner:
+            return "Only examiners give verdicts."
+        if self.status != ACTIVE:
+            return f"This submission is {self.status}: it cannot be judged."
+        if self.submitter_id == user.id:
+            return "You cannot judge your own submission."
+        return None
+
+    def can_judge(self, user: User | None) -> bool:
+        """Tell whether `user` may give it an examiner's verdict (see `judge_refusal`)."""
+        return self.judge_refusal(user) is None
+
+    def flag_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not flag it to the moderators, or None (never one's own)."""
+        if not is_member(user) or user is None:
+            return "Log in to flag content."
+        if user.id == self.submitter_id:
+            return "You cannot flag your own submission."
+        return None
+
+    def can_flag(self, user: User | None) -> bool:
+        """Tell whether `user` may flag it (see `flag_refusal`)."""
+        return self.flag_refusal(user) is None
+
+    def moderation_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not hide or restore it, or None."""
+        return moderation_refusal(user)
+
+    def can_moderate(self, user: User | None) -> bool:
+        """Tell whether `user` may hide or restore it (see `moderation_refusal`)."""
+        return self.moderation_refusal(user) is None
 
     def __repr__(self) -> str:
         return f"<Submission {self.identifier} on {self.application_id}>"
 
 
-class SubmissionRevision(db.Model):
+class SubmissionRevision(Model):
     """A snapshot of a submission before an edit or withdrawal."""
 
     __tablename__ = "submission_revisions"
@@ -149,7 +283,7 @@ class SubmissionRevision(db.Model):
     editor: Mapped[User | None] = relationship()
 
 
-class Endorsement(TimestampMixin, db.Model):
+class Endorsement(TimestampMixin, Model):
     """A second volunteer putting forward the same document, with their own explanation."""
 
     __tablename__ = "endorsements"

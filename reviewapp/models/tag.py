@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model, db
 
 application_tags = Table(
     "application_tags",
@@ -25,7 +25,7 @@ submission_tags = Table(
 )
 
 
-class Tag(db.Model):
+class Tag(Model):
     """A short lower-case label, e.g. `blockchain` or `needs-npl`."""
 
     __tablename__ = "tags"

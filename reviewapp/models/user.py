@@ -4,12 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from flask import current_app, has_app_context
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin
 
 VOLUNTEER, EXAMINER, ADMIN = "volunteer", "examiner", "admin"
@@ -21,7 +21,22 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class User(TimestampMixin, db.Model):
+def is_member(user: User | None) -> bool:
+    """Tell whether `user` is logged in and neither deactivated nor banned."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_moderator(user: User | None) -> bool:
+    """Tell whether `user` may see hidden content and moderate it (an active administrator)."""
+    return bool(is_member(user) and user is not None and user.is_admin)
+
+
+def moderation_refusal(user: User | None) -> str | None:
+    """Return why `user` may not moderate (hide, restore, ban, resolve flags), or None."""
+    return None if is_moderator(user) else "Only administrators moderate."
+
+
+class User(TimestampMixin, Model):
     """An account; the display name may be a pseudonym."""
 
     __tablename__ = "users"
@@ -75,6 +90,18 @@ class User(TimestampMixin, db.Model):
     @property
     def is_examiner(self) -> bool:
         return self.role in (EXAMINER, ADMIN)
+
+    def flag_refusal(self, reporter: User | None) -> str | None:
+        """Return why `reporter` may not flag this account to the moderators, or None."""
+        if not is_member(reporter):
+            return "Log in to flag content."
+        if reporter is not None and reporter.id == self.id:
+            return "You cannot flag yourself."
+        return None
+
+    def can_flag(self, reporter: User | None) -> bool:
+        """Tell whether `reporter` may flag this account (see `flag_refusal`)."""
+        return self.flag_refusal(reporter) is None
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of `password` (scrypt unless the config says otherwise)."""

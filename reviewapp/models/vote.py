@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import TimestampMixin
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .user import User
 
 
-class Vote(TimestampMixin, db.Model):
+class Vote(TimestampMixin, Model):
     """One person's up (+1) or down (-1) vote on a submission."""
 
     __tablename__ = "votes"
@@ -34,7 +34,7 @@ class Vote(TimestampMixin, db.Model):
     user: Mapped[User] = relationship()
 
 
-class ClaimMark(TimestampMixin, db.Model):
+class ClaimMark(TimestampMixin, Model):
     """One person saying a submission reads on one claim."""
 
     __tablename__ = "claim_marks"

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from ..models import Document, Reference
 from ..models.reference import CATEGORIES
 
 EXAMINER = CATEGORIES[0]
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,12 @@ def document_citations(session: Session, document: Document) -> Citations:
     numbers = library_numbers(session, keys) if keys else {}
     in_library = {ref.id: numbers[ref.normalised_number] for ref in document.references
                   if ref.normalised_number in numbers}
-    rows = session.execute(
+    rows: Sequence[Row[str, str, dt.date | None, str]] = session.execute(
         select(Document.publication_number, Document.title, Document.publication_date, Reference.category)
         .join(Reference, Reference.document_id == Document.id)
         .where(Reference.normalised_number == document.number_key, Document.id != document.id)
-        .order_by(Document.publication_date.desc(), Document.publication_number)) if document.number_key else []
+        .order_by(Document.publication_date.desc(), Document.publication_number)
+    ).all() if document.number_key else []
     citing: dict[str, CitingDocument] = {}
     for number, title, published, category in rows:
         previous = citing.get(number)
@@ -89,9 +93,10 @@ def cited_details(session: Session, key: str) -> CitedDetails | None:
     if not rows:
         return None
 
-    def most_common(values) -> object:
+    def most_common(values: Iterable[V | None]) -> V | None:
         counted = Counter(value for value in values if value)
         return counted.most_common(1)[0][0] if counted else None
 
-    return CitedDetails(len(rows), most_common(r.date for r in rows), most_common(r.name for r in rows) or "",
+    return CitedDetails(len(rows), most_common(r.date for r in rows),
+                        most_common(r.name for r in rows) or "",
                         most_common(r.us_class for r in rows) or "")

@@ -12,8 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..models import Claim, Submission
 from ..models.submission import FOREIGN, MAX_EXPLANATION, NPL, US
+from .checks import MAX_PINPOINT, SubmissionData, SubmissionDetails
 from .identifiers import UrlError, check_url
-from .services import MAX_PINPOINT, SubmissionData, SubmissionDetails
 
 KIND_CHOICES = [
     SelectChoice(US, "US patent or published application"),

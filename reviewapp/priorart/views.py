@@ -5,18 +5,18 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
-from ..applications.services import get_application
-from ..community import services as community
+from ..community.votes import submission_controls
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
+from ..loaders import application_or_404, submission_or_404
 from ..models import Submission
 from ..models.submission import MAX_EXPLANATION
+from .checks import SubmissionError, earliest_priority, submission_problems
+from .conflicts import needs_conflict_declaration
+from .editing import edit_submission, withdraw_submission
 from .forms import EditSubmissionForm, SubmitPriorArtForm
-from .services import (
-    SubmissionError, can_view, earliest_priority, edit_refusal, edit_submission, get_submission,
-    needs_conflict_declaration,
-    revisions_query, submission_problems, submit_prior_art, withdraw_submission,
-)
+from .queries import revisions_query
+from .submitting import submit_prior_art
 
 bp = Blueprint("priorart", __name__)
 
@@ -31,10 +31,8 @@ def show_error(form: FlaskForm, error: SubmissionError) -> None:
 
 def own_submission_or_abort(submission_id: int) -> Submission:
     """Return the submission when the current user may change it; 404 or 403 otherwise."""
-    submission = get_submission(db.session, submission_id)
-    if submission is None or not can_view(submission, current_user):
-        abort(404)
-    refusal = edit_refusal(submission, current_user)
+    submission = submission_or_404(submission_id)
+    refusal = submission.edit_refusal(current_user)
     if refusal:
         abort(403, description=refusal)
     return submission
@@ -44,7 +42,7 @@ def own_submission_or_abort(submission_id: int) -> Submission:
 @login_required
 def submit(number: str):
     """Put a prior-art document forward on an application."""
-    application = get_application(db.session, number) or abort(404)
+    application = application_or_404(number)
     first = needs_conflict_declaration(db.session, application, current_user)
     # A lead's "confirm as prior art" link names the document: start the form from it.
     lead = {k: request.args[k] for k in ("kind", "identifier") if request.args.get(k)}
@@ -65,8 +63,8 @@ def submit(number: str):
             else:
                 flash(outcome.message, "success")
                 return redirect(url_for("priorart.detail", submission_id=outcome.submission.id))
-    elif not application.is_open():
-        flash("This application is not open for review: prior art cannot be submitted now.", "error")
+    elif refusal := application.submit_refusal(current_user):
+        flash(refusal, "error")
         return redirect(url_for("applications.detail", number=application.number))
     return render_template("priorart/submit.html", form=form, application=application,
                            priority=earliest_priority(application), max_explanation=MAX_EXPLANATION)
@@ -75,15 +73,12 @@ def submit(number: str):
 @bp.route("/submissions/<int:submission_id>")
 def detail(submission_id: int):
     """Show a submission, its endorsements and its history."""
-    submission = get_submission(db.session, submission_id)
-    if submission is None or not can_view(submission, current_user):
-        abort(404)
+    submission = submission_or_404(submission_id)
     history = db.paginate(revisions_query(submission), per_page=current_app.config["ITEMS_PER_PAGE"],
                           error_out=False)
     return render_template("priorart/detail.html", submission=submission, history=history,
-                           can_edit=submission.can_edit(current_user),
-                           community_controls=community.submission_controls(db.session, [submission],
-                                                                            current_user))
+                           community_controls=submission_controls(db.session, [submission],
+                                                                  current_user))
 
 
 @bp.route("/submissions/<int:submission_id>/edit", methods=["GET", "POST"])

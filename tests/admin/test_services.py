@@ -7,11 +7,17 @@ import pytest
 from sqlalchemy import select
 
 from reviewapp.admin.services import (
-    admin_applications_query, audit_labels, audit_query, ban_user, change_role, close_review,
-    dashboard_counts, open_review, unban_user, users_query,
+    admin_applications_query,
+    audit_labels,
+    audit_query,
+    change_role,
+    close_review,
+    dashboard_counts,
+    open_review,
+    users_query,
 )
 from reviewapp.applications.services import WindowError
-from reviewapp.auth.services import AccountError
+from reviewapp.auth.services import AccountError, ban_user
 from reviewapp.models import AuditEntry
 from reviewapp.models.application import as_utc
 from reviewapp.models.base import utcnow
@@ -41,43 +47,6 @@ def test_change_role_to_the_same_role_is_refused(db):
     admin, user = make_user("admin"), make_user()
     with pytest.raises(AccountError, match="already volunteer"):
         change_role(db.session, admin, user, "volunteer")
-
-
-def test_ban_and_unban_are_recorded(db):
-    admin, user = make_user("admin"), make_user()
-    ban_user(db.session, admin, user, " spam ")
-    assert user.banned_at is not None and not user.is_active
-    unban_user(db.session, admin, user)
-    assert user.banned_at is None and user.is_active
-    assert audit(db) == [(admin.id, "ban", "user", user.id, {"reason": "spam"}),
-                         (admin.id, "unban", "user", user.id, {})]
-
-
-def test_unban_may_say_why(db):
-    admin, user = make_user("admin"), make_user(banned_at=utcnow())
-    unban_user(db.session, admin, user, " appeal accepted ")
-    assert audit(db) == [(admin.id, "unban", "user", user.id, {"reason": "appeal accepted"})]
-
-
-def test_ban_refusals(db):
-    admin, user = make_user("admin"), make_user(banned_at=utcnow())
-    with pytest.raises(AccountError, match="yourself"):
-        ban_user(db.session, admin, admin)
-    with pytest.raises(AccountError, match="already banned"):
-        ban_user(db.session, admin, user)
-    with pytest.raises(AccountError, match="not banned"):
-        unban_user(db.session, admin, admin)
-    assert audit(db) == []
-
-
-def test_the_last_usable_admin_cannot_be_banned(db):
-    admin, other = make_user("admin"), make_user("admin")
-    ban_user(db.session, admin, other)
-    third = make_user("admin", banned_at=utcnow())
-    change_role(db.session, admin, other, "volunteer")  # a banned admin may lose the role
-    with pytest.raises(AccountError, match="last administrator"):
-        ban_user(db.session, third, admin)
-    assert admin.banned_at is None
 
 
 def test_users_query_searches_email_and_name_and_escapes_wildcards(db):

@@ -32,7 +32,8 @@ def test_every_operation_conforms_and_never_fails(api_schema, token, mode, as_ex
     headers = {"Authorization": f"Bearer {token}"} if as_examiner else None
     operations = {result.ok().label for result in api_schema.get_all_operations()}
     assert operations == {"GET /api/v1/applications", "GET /api/v1/applications/{number}",
-                          "GET /api/v1/applications/{number}/prior-art", "GET /api/v1/search"}
+                          "GET /api/v1/applications/{number}/prior-art", "GET /api/v1/search",
+                          "GET /api/v1/submissions/{submission_id}"}
     seen = set()
 
     @given(case=api_schema.as_strategy(generation_mode=mode))
@@ -57,7 +58,7 @@ def test_the_document_is_served_and_covers_every_route(client, app):
     document = json.loads(response.get_data())
     assert document["openapi"].startswith("3.")
     routes = {  # every JSON route, whichever blueprint serves it
-        rule.rule.replace("<number>", "{number}")
+        rule.rule.replace("<number>", "{number}").replace("<int:submission_id>", "{submission_id}")
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi"
         and "<path:" not in rule.rule

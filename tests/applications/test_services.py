@@ -7,11 +7,25 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from reviewapp.applications.services import (
-    CLOSING, EXPERTISE, NEEDS_REVIEWERS, WindowError, active_submission_counts, applications_query,
-    browse_query, claim_tree, close_window, countdown, expertise_prefixes, has_expertise, is_watching,
-    net_votes, normalise_cpc_prefix, open_window, unwatch_application, watch_application,
+    CLOSING,
+    EXPERTISE,
+    NEEDS_REVIEWERS,
+    WindowError,
+    active_submission_counts,
+    applications_query,
+    browse_query,
+    claim_tree,
+    close_window,
+    countdown,
+    expertise_prefixes,
+    has_expertise,
+    is_watching,
+    normalise_cpc_prefix,
+    open_window,
+    unwatch_application,
+    watch_application,
 )
-from reviewapp.models import Application, Claim, Classification, Tag, Vote, Watch, application_tags
+from reviewapp.models import Application, Claim, Classification, Tag, Watch, application_tags
 from reviewapp.models.base import utcnow
 from tests.factories import make_application, make_submission, make_user
 
@@ -157,19 +171,6 @@ def test_countdown_in_days_and_hours():
     assert countdown(application, now).label == "2 h 30 min left"
     application.status = "closed"
     assert countdown(application, now) is None
-
-
-def test_net_votes(db):
-    application = make_application()
-    author, a, b, c = make_user(), make_user(), make_user(), make_user()
-    liked, disliked = make_submission(application, author), make_submission(application, author)
-    db.session.add_all([Vote(submission_id=liked.id, user_id=a.id, value=1),
-                        Vote(submission_id=liked.id, user_id=b.id, value=1),
-                        Vote(submission_id=liked.id, user_id=c.id, value=-1),
-                        Vote(submission_id=disliked.id, user_id=a.id, value=-1)])
-    db.session.flush()
-    assert net_votes(db.session, [liked.id, disliked.id]) == {liked.id: 1, disliked.id: -1}
-    assert net_votes(db.session, []) == {}
 
 
 def test_watch_and_unwatch_are_idempotent(db):

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewapp.admin.services import ban_user
-from reviewapp.auth.services import create_reset_token
+from reviewapp.auth.services import ban_user, create_reset_token
 from reviewapp.models import User
 from tests.conftest import forget_login_each_request
 from tests.factories import PASSWORD, make_user

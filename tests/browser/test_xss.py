@@ -6,13 +6,20 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import insert, select
 
-from reviewapp.admin.services import ban_user
 from reviewapp.api.services import create_token
-from reviewapp.community.services import flag_content, post_comment
+from reviewapp.auth.services import ban_user
+from reviewapp.community.discussion import post_comment
+from reviewapp.community.moderation import flag_content
 from reviewapp.examiner.services import freeze_report, record_feedback
 from reviewapp.indexing import rebuild_index
-from reviewapp.models import (ConflictDeclaration, Notification, Submission, Tag, application_tags,
-                              submission_tags)
+from reviewapp.models import (
+    ConflictDeclaration,
+    Notification,
+    Submission,
+    Tag,
+    application_tags,
+    submission_tags,
+)
 from reviewapp.models.application import CLOSED
 from tests.factories import PASSWORD, make_application, make_document, make_submission, make_user
 
@@ -60,8 +67,8 @@ def hostile(app, db, monkeypatch):
                                    applicants=[HOSTILE[:200]])
     closed = make_application(title="Heat pipe " + SVG, status=CLOSED, days_left=-2, claims=claims)
     library = make_document(title="Library " + IMG, abstract=HOSTILE)
-    fields = dict(title=HOSTILE, authors=HOSTILE, excerpt=HOSTILE, explanation=HOSTILE[:1000],
-                  pinpoint=HOSTILE[:255], url=QUOTED_URL, identifier_raw=BREAK)
+    fields = {"title": HOSTILE, "authors": HOSTILE, "excerpt": HOSTILE, "explanation": HOSTILE[:1000],
+              "pinpoint": HOSTILE[:255], "url": QUOTED_URL, "identifier_raw": BREAK}
     theirs = make_submission(application, other, claim_numbers=(1, 2), **fields)
     mine = make_submission(application, volunteer, claim_numbers=(1,), **fields)
     on_closed = make_submission(closed, other, claim_numbers=(1,), kind="npl", **fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.services import CommentError, application_panel, post_comment
+from reviewapp.community.discussion import CommentError, application_panel, post_comment
 from reviewapp.models import Comment
 from tests.conftest import wait_until_blocked
 from tests.factories import make_application

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.services import VoteError, submission_controls, toggle_claim_mark
+from reviewapp.community.votes import VoteError, submission_controls, toggle_claim_mark
 from reviewapp.models import ClaimMark
 from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_submission
@@ -109,7 +109,7 @@ def test_two_connections_toggling_one_mark_at_once_never_fail(app, db, people, a
                     outcome["marked"] = toggle_claim_mark(two, two.get(Submission, submission.id),
                                                           two.get(User, people.voter.id), claim_id)
                     two.commit()
-                except Exception as error:  # the defect: IntegrityError (UniqueViolation)
+                except Exception as error:  # noqa: BLE001 - the defect: IntegrityError (UniqueViolation)
                     two.rollback()
                     outcome["error"] = repr(error)
 
@@ -131,7 +131,8 @@ def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, peo
     from sqlalchemy.orm import Session
 
     from reviewapp.models import Application, Submission, User
-    from reviewapp.priorart.services import SubmissionData, submit_prior_art
+    from reviewapp.priorart.checks import SubmissionData
+    from reviewapp.priorart.submitting import submit_prior_art
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("concurrent writers are a PostgreSQL matter; SQLite serialises them")
@@ -154,7 +155,7 @@ def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, peo
                         two, two.get(Application, application.id), two.get(User, people.voter.id),
                         data("Same document.")).status
                     two.commit()
-                except Exception as error:  # the defect: IntegrityError (UniqueViolation)
+                except Exception as error:  # noqa: BLE001 - the defect: IntegrityError (UniqueViolation)
                     two.rollback()
                     outcome["result"] = repr(error)
 

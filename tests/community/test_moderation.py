@@ -4,9 +4,17 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.services import (
-    FlagError, ModerationError, application_panel, flag_content, hide_comment, hide_submission,
-    moderate, post_comment, resolve_flag, restore_comment, restore_submission,
+from reviewapp.community.discussion import application_panel, post_comment
+from reviewapp.community.moderation import (
+    FlagError,
+    ModerationError,
+    flag_content,
+    hide_comment,
+    hide_submission,
+    moderate,
+    resolve_flag,
+    restore_comment,
+    restore_submission,
 )
 from reviewapp.models import AuditEntry, Flag, SubmissionRevision
 

@@ -5,9 +5,14 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from reviewapp.community.services import (
-    mail_pending_notifications, mark_all_read, notify_closing_windows, notify_new_comment,
-    notify_new_submission, post_comment, unread_count,
+from reviewapp.community.discussion import post_comment
+from reviewapp.community.notifications import (
+    mail_pending_notifications,
+    mark_all_read,
+    notify_closing_windows,
+    notify_new_comment,
+    notify_new_submission,
+    unread_count,
 )
 from reviewapp.extensions import db as _db
 from reviewapp.models import Notification, Watch

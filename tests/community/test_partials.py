@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import render_template_string
 from flask_login import login_user
 
-from reviewapp.community.services import (
-    add_tag, application_panel, cast_vote, post_comment, submission_controls, toggle_claim_mark,
-)
+from reviewapp.community.discussion import application_panel, post_comment
+from reviewapp.community.tags import add_tag
+from reviewapp.community.votes import cast_vote, submission_controls, toggle_claim_mark
 from tests.factories import make_submission
 
 # How the application page is expected to use the partials.

@@ -4,8 +4,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.services import (
-    TAG_RULE, TagError, add_tag, application_tag_names, normalise_tag, remove_tag, submission_tag_names,
+from reviewapp.community.tags import (
+    TAG_RULE,
+    TagError,
+    add_tag,
+    application_tag_names,
+    normalise_tag,
+    remove_tag,
+    submission_tag_names,
 )
 from reviewapp.models import Tag
 from tests.factories import make_application, make_submission

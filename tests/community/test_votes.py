@@ -8,11 +8,21 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from reviewapp.community import services
-from reviewapp.community.services import VoteError, cast_vote, net_votes, remove_vote
+from reviewapp.community import votes
+from reviewapp.community.votes import (
+    Tally,
+    VoteError,
+    cast_vote,
+    down_votes_of,
+    net_votes,
+    net_votes_of,
+    remove_vote,
+    up_votes_of,
+    vote_tallies,
+)
 from reviewapp.models import Submission, User, Vote
 from reviewapp.models.base import utcnow
-from tests.factories import make_application, make_submission
+from tests.factories import make_application, make_submission, make_user
 
 from .helpers import flash_texts
 
@@ -23,6 +33,28 @@ def votes_on(db, submission) -> list[tuple[int, int]]:
 
 
 # --- services ----------------------------------------------------------------------------------
+
+def test_tallies_count_ups_and_downs_in_python_and_in_sql_alike(db):
+    """Give every submission asked for its tally, zero when unvoted; the SQL columns agree."""
+    application = make_application()
+    author, a, b, c = make_user(), make_user(), make_user(), make_user()
+    liked, disliked, unvoted = (make_submission(application, author) for _ in range(3))
+    db.session.add_all([Vote(submission_id=liked.id, user_id=a.id, value=1),
+                        Vote(submission_id=liked.id, user_id=b.id, value=1),
+                        Vote(submission_id=liked.id, user_id=c.id, value=-1),
+                        Vote(submission_id=disliked.id, user_id=a.id, value=-1)])
+    db.session.flush()
+    ids = [liked.id, disliked.id, unvoted.id]
+    tallies = vote_tallies(db.session, ids)
+    assert tallies == {liked.id: Tally(2, 1), disliked.id: Tally(0, 1), unvoted.id: Tally(0, 0)}
+    assert net_votes(db.session, ids) == {liked.id: 1, disliked.id: -1, unvoted.id: 0}
+    assert net_votes(db.session, []) == {}
+    in_sql = db.session.execute(
+        select(Submission.id, up_votes_of(Submission.id), down_votes_of(Submission.id),
+               net_votes_of(Submission.id)).where(Submission.id.in_(ids)))
+    assert {sid: (up, down, net) for sid, up, down, net in in_sql} == {
+        sid: (tally.up, tally.down, tally.net) for sid, tally in tallies.items()}
+
 
 def test_vote_up_then_change_then_remove(db, people, submission):
     cast_vote(db.session, submission, people.voter, 1)
@@ -76,7 +108,7 @@ def test_banned_and_anonymous_users_are_refused(db, people, submission):
     people.voter.banned_at = utcnow()
     with pytest.raises(VoteError, match="suspended"):
         cast_vote(db.session, submission, people.voter, 1)
-    assert services.participation_refusal(submission, None) == "Log in to vote."
+    assert submission.vote_refusal(None) == "Log in to vote."
 
 
 def test_a_vote_is_up_or_down(db, people, submission):
@@ -89,9 +121,9 @@ def test_an_insert_losing_the_race_becomes_an_update(db, people, submission, mon
     """Simulate the twin request: the row appears between our check and our insert."""
     db.session.add(Vote(submission_id=submission.id, user_id=people.voter.id, value=1))
     db.session.flush()
-    real_find = services._find_vote
+    real_find = votes._find_vote
     stale_reads = iter([None])  # the first look misses the twin's row, as under a race
-    monkeypatch.setattr(services, "_find_vote", lambda *args: next(stale_reads, real_find(*args)))
+    monkeypatch.setattr(votes, "_find_vote", lambda *args: next(stale_reads, real_find(*args)))
 
     vote = cast_vote(db.session, submission, people.voter, -1)
 
@@ -128,7 +160,7 @@ def test_two_simultaneous_votes_count_once(app, db, people, submission):
                                  session.get(User, voter_id), 1)
                 session.commit()
                 vote_ids.append(vote.id)
-            except BaseException as error:  # reported by the assertions below
+            except BaseException as error:  # noqa: BLE001 - reported by the assertions below
                 errors.append(error)
                 session.rollback()
 

@@ -8,10 +8,11 @@ import pytest
 
 from reviewapp.ingest.loader import import_records
 from reviewapp.ingest.records import ReferenceRecord
+from reviewapp.models import Document
+from reviewapp.priorart.checks import SubmissionData
 from reviewapp.priorart.citations import cited_details, document_citations
 from reviewapp.priorart.identifiers import parse_identifier, reference_key
-from reviewapp.priorart.services import SubmissionData, submit_prior_art
-from reviewapp.models import Document
+from reviewapp.priorart.submitting import submit_prior_art
 from tests.factories import make_application, make_user
 from tests.ingest.test_loader import grant
 

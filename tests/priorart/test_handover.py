@@ -8,18 +8,21 @@ import io
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.services import VoteError, cast_vote, toggle_claim_mark
+from reviewapp.community.votes import VoteError, cast_vote, toggle_claim_mark
 from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevision, Vote
-from reviewapp.priorart.services import SubmissionData, submit_prior_art, withdraw_submission
+from reviewapp.priorart.checks import SubmissionData
+from reviewapp.priorart.editing import withdraw_submission
+from reviewapp.priorart.submitting import submit_prior_art
 from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_user
 
 
 def data(**fields) -> SubmissionData:
     """Return a valid submission of US 7,123,456 B2 on claim 1."""
-    values = dict(kind="us", identifier="US 7,123,456 B2", title="Battery cooler",
-                  publication_date=dt.date(2012, 4, 3), pinpoint="col. 3, l. 15-40",
-                  claim_numbers=[1], explanation="Alice: the coolant loop of claim 1.", has_conflict=False)
+    values = {"kind": "us", "identifier": "US 7,123,456 B2", "title": "Battery cooler",
+              "publication_date": dt.date(2012, 4, 3), "pinpoint": "col. 3, l. 15-40",
+              "claim_numbers": [1], "explanation": "Alice: the coolant loop of claim 1.",
+              "has_conflict": False}
     values.update(fields)
     return SubmissionData(**values)
 
@@ -37,8 +40,8 @@ def review(app, db):
     cast_vote(db.session, submission, dave, 1)
     toggle_claim_mark(db.session, submission, dave, application.document.claims[1].id)
     db.session.commit()
-    return type("Review", (), dict(application=application, submission=submission, alice=alice, bob=bob,
-                                   carol=carol, dave=dave, examiner=examiner))
+    return type("Review", (), {"application": application, "submission": submission, "alice": alice,
+                               "bob": bob, "carol": carol, "dave": dave, "examiner": examiner})
 
 
 def test_the_earliest_endorser_takes_over_and_nothing_is_lost(db, review):
@@ -136,7 +139,7 @@ def test_two_withdrawals_at_once_hand_over_once(app, db, review):
     from sqlalchemy.orm import Session
 
     from reviewapp.models import User
-    from reviewapp.priorart.services import SubmissionError
+    from reviewapp.priorart.checks import SubmissionError
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")

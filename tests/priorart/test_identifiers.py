@@ -4,8 +4,16 @@ from __future__ import annotations
 import pytest
 
 from reviewapp.priorart.identifiers import (
-    GRANT, PUBLICATION, IdentifierError, UrlError, check_url, find_doi, normalise_title, normalise_url,
-    parse_identifier, strip_kind_code,
+    GRANT,
+    PUBLICATION,
+    IdentifierError,
+    UrlError,
+    check_url,
+    find_doi,
+    normalise_title,
+    normalise_url,
+    parse_identifier,
+    strip_kind_code,
 )
 
 

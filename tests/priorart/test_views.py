@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from reviewapp.models import ConflictDeclaration, Endorsement, Submission, SubmissionRevision
-from reviewapp.priorart.services import SubmissionData, submit_prior_art
+from reviewapp.priorart.checks import SubmissionData
+from reviewapp.priorart.submitting import submit_prior_art
 from tests.factories import make_application, make_submission, make_user
-
 
 # Rows are committed before requests: a refused request rolls the shared session back.
 
@@ -122,7 +122,8 @@ def test_closed_window_get_goes_back_to_the_application(client, auth, db, alice)
     auth.login(alice)
     response = client.get(submit_url(closed), follow_redirects=True)
     assert response.request.path == f"/applications/{closed.number}"
-    assert "not open for review" in response.get_data(as_text=True)
+    assert "is closed: prior art can be submitted or changed only while it is open" in \
+        response.get_data(as_text=True)
 
 
 def test_unknown_application_is_404(client, auth, alice):

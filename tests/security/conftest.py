@@ -10,7 +10,9 @@ from flask import g
 
 from reviewapp.api.services import create_token
 from reviewapp.auth.services import create_reset_token
-from reviewapp.community.services import add_tag, flag_content, post_comment
+from reviewapp.community.discussion import post_comment
+from reviewapp.community.moderation import flag_content
+from reviewapp.community.tags import add_tag
 from reviewapp.examiner.services import freeze_report, record_feedback
 from reviewapp.extensions import db as _db
 from reviewapp.models import ConflictDeclaration, Notification, Watch

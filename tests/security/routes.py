@@ -166,6 +166,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("api.applications", "GET"): Route(EVERYONE),
     ("api.application", "GET"): Route(EVERYONE, APP),
     ("api.prior_art", "GET"): Route(EVERYONE, APP),
+    ("api.submission", "GET"): Route(EVERYONE, SUB),
     ("api.openapi", "GET"): Route(EVERYONE),
     # --- search and the library
     ("searchpage.search_page", "GET"): Route(EVERYONE),

@@ -1,7 +1,8 @@
 """A volunteer's public page."""
 from __future__ import annotations
 
-from reviewapp.community.services import cast_vote, reviewer_page
+from reviewapp.community.reviewers import reviewer_page
+from reviewapp.community.votes import cast_vote
 from reviewapp.models import Endorsement, Feedback
 from tests.factories import make_application, make_submission, make_user
 

@@ -1,0 +1,172 @@
+"""Notifications to the watchers of an application, read on the site and mailed."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import partial
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from ..models import Application, Comment, Notification, Submission, User, Watch
+from ..models.application import LAST_WEEK, OPEN, as_utc
+from ..models.base import execute_count, utcnow
+from ..models.user import is_member
+from ..signals import comment_posted, submission_created
+from .common import CommunityError, insert_once, site_path
+
+logger = logging.getLogger(__name__)
+
+
+def _watcher_ids(session: Session, application_id: int, exclude: int | None = None) -> list[int]:
+    stmt = (select(Watch.user_id).join(User, User.id == Watch.user_id)
+            .where(Watch.application_id == application_id, User.active.is_(True),
+                   User.banned_at.is_(None)))
+    if exclude is not None:
+        stmt = stmt.where(Watch.user_id != exclude)
+    return list(session.scalars(stmt.order_by(Watch.user_id)))
+
+
+def _find_notification(session: Session, user_id: int, dedupe_key: str) -> Notification | None:
+    return session.scalar(select(Notification).where(Notification.user_id == user_id,
+                                                     Notification.dedupe_key == dedupe_key))
+
+
+def _notify(session: Session, user_ids: list[int], *, application_id: int, kind: str, message: str,
+            url: str, dedupe_key: str) -> int:
+    """Notify each user once per `dedupe_key`; return how many new notifications were made."""
+    if not user_ids:
+        return 0
+    done = set(session.scalars(select(Notification.user_id).where(
+        Notification.user_id.in_(user_ids), Notification.dedupe_key == dedupe_key)))
+    created = 0
+    for user_id in user_ids:
+        if user_id in done:
+            continue
+        _, new = insert_once(
+            session,
+            Notification(user_id=user_id, application_id=application_id, kind=kind, message=message,
+                         url=url, dedupe_key=dedupe_key),
+            partial(_find_notification, session, user_id, dedupe_key))
+        created += new
+    return created
+
+
+def notify_new_submission(session: Session, submission: Submission) -> int:
+    """Tell the application's watchers, except the submitter, about new prior art."""
+    application = submission.application
+    return _notify(
+        session, _watcher_ids(session, application.id, exclude=submission.submitter_id),
+        application_id=application.id, kind="submission",
+        message=f"New prior art on {application.number}: {submission.title or submission.identifier}",
+        url=site_path("applications.detail", f"submission-{submission.id}", number=application.number),
+        dedupe_key=f"submission:{submission.id}")
+
+
+def notify_new_comment(session: Session, comment: Comment) -> int:
+    """Tell the application's watchers, except the author, about a new comment."""
+    application = session.get(Application, comment.application_id)
+    author = session.get(User, comment.author_id)
+    if application is None or author is None:
+        return 0
+    return _notify(
+        session, _watcher_ids(session, application.id, exclude=comment.author_id),
+        application_id=application.id, kind="comment",
+        message=f"{author.display_name} commented on {application.number}: {application.title}"[:500],
+        url=site_path("community.discussion", f"comment-{comment.id}", number=application.number),
+        dedupe_key=f"comment:{comment.id}")
+
+
+def notify_closing_windows(session: Session, now: dt.datetime | None = None) -> int:
+    """Tell watchers once that a window enters its last week; return how many were told."""
+    now = (now or utcnow()).astimezone(dt.UTC)
+    closing = session.scalars(select(Application).where(
+        Application.status == OPEN, Application.closes_at > now,
+        Application.closes_at <= now + LAST_WEEK).order_by(Application.closes_at, Application.id))
+    created = 0
+    for application in closing.all():
+        closes = as_utc(application.closes_at)
+        created += _notify(
+            session, _watcher_ids(session, application.id), application_id=application.id,
+            kind="closing",
+            message=f"The review of {application.number} closes on {closes:%Y-%m-%d %H:%M} UTC.",
+            url=site_path("applications.detail", number=application.number),
+            dedupe_key=f"closing:{application.id}")
+    return created
+
+
+def notifications_query(user: User) -> Select:
+    """Return `user`'s notifications, newest first."""
+    return (select(Notification).where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+
+
+def unread_count(session: Session, user: User | None) -> int:
+    """Count `user`'s unread notifications (0 for visitors)."""
+    if not is_member(user) or user is None:
+        return 0
+    return session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, notification: Notification, user: User) -> None:
+    """Mark one of `user`'s notifications as read."""
+    refusal = notification.view_refusal(user)
+    if refusal:
+        raise CommunityError(refusal)
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        session.flush()
+
+
+def mark_all_read(session: Session, user: User) -> int:
+    """Mark all of `user`'s notifications as read; return how many changed."""
+    return execute_count(session, update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session="fetch"))
+
+
+def mail_pending_notifications(session: Session, *, limit: int = 200) -> int:
+    """Mail unread, unmailed notifications when SMTP is configured; mark them mailed."""
+    if not current_app.config.get("MAIL_SERVER"):
+        return 0
+    from ..mail import send_mail
+
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    rows = session.execute(
+        select(Notification, User).join(User, User.id == Notification.user_id)
+        .where(Notification.mailed.is_(False), Notification.read_at.is_(None),
+               User.active.is_(True), User.banned_at.is_(None))
+        .order_by(Notification.id).limit(limit)).all()
+    sent = 0
+    for notification, user in rows:
+        body = (f"{notification.message}\n\n{base}{notification.url}\n\n"
+                "You receive this because you watch this application on Open Prior Art.")
+        try:
+            send_mail(user.email, notification.message[:150], body)
+        except Exception:  # one bad address or a server hiccup must not stop the others
+            logger.exception("notification %s not mailed", notification.id)
+            continue
+        notification.mailed = True
+        sent += 1
+    session.flush()
+    return sent
+
+
+# --- receivers of other features' signals ------------------------------------------------------
+
+def _on_submission_created(submission: Submission, *, session: Session, **_: Any) -> None:
+    notify_new_submission(session, submission)
+
+
+def _on_comment_posted(comment: Comment, *, session: Session, **_: Any) -> None:
+    notify_new_comment(session, comment)
+
+
+def register(app: Flask) -> None:
+    """Connect the watchers' notifications to the signals of new prior art and new comments."""
+    # Module-level receivers, connected once whatever the number of apps (blinker dedupes them).
+    submission_created.connect(_on_submission_created)
+    comment_posted.connect(_on_comment_posted)

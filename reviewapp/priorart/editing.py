@@ -1,0 +1,94 @@
+"""Changing one's own submission: editing it, withdrawing it or handing it over to an endorser."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Claim, ClaimMark, Endorsement, Submission, User
+from ..models.base import utcnow
+from ..models.submission import NPL, WITHDRAWN
+from ..signals import submission_withdrawn
+from ..tasks import rescore_after_commit
+from .checks import SubmissionDetails, SubmissionError, check_details
+from .citations import cited_details
+from .endorsing import drop_own_vote
+from .revisions import apply_values, record_revision
+
+
+def ensure_can_edit(submission: Submission, user: User) -> None:
+    """Refuse a change by anyone but the submitter, or once it is no longer active or open."""
+    refusal = submission.edit_refusal(user)
+    if refusal:
+        raise SubmissionError(refusal)
+
+
+def edit_submission(session: Session, submission: Submission, user: User, details: SubmissionDetails,
+                    now: dt.datetime | None = None) -> bool:
+    """Change one's own submission while the window is open; return False when nothing changed."""
+    now = now or utcnow()
+    ensure_can_edit(submission, user)
+    library = submission.library_document
+    cited = (cited_details(session, submission.identifier)
+             if library is None and submission.kind != NPL else None)
+    values = check_details(submission.application, details, submission.kind, library, now, cited)
+    if all(getattr(submission, name) == value for name, value in values.items()):
+        return False
+    record_revision(session, submission, user, "edit", now)
+    apply_values(submission, values)
+    session.flush()
+    rescore_after_commit(session, submission.application_id)
+    return True
+
+
+def withdraw_submission(session: Session, submission: Submission, user: User,
+                        now: dt.datetime | None = None) -> User | None:
+    """Withdraw one's own submission while the window is open, keeping its history.
+
+    While someone still puts the document forward, it stays: the earliest endorser becomes its
+    submitter of record (returned), with their explanation, pinpoint and claims; everyone
+    else's endorsements, votes and marks stay with it. Otherwise it is withdrawn (None) and
+    `submission_withdrawn` is sent.
+    """
+    now = now or utcnow()
+    # Locked and read again (PostgreSQL): a second withdrawal at once (a double click) waits,
+    # then finds the item handed over or withdrawn and is refused.
+    session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
+    session.refresh(submission)
+    ensure_can_edit(submission, user)
+    successor = earliest_endorsement(session, submission)
+    if successor is None:
+        record_revision(session, submission, user, "withdraw", now)
+        submission.status = WITHDRAWN
+    else:
+        record_revision(session, submission, user, "handover", now)
+        hand_over(session, submission, successor)
+    session.flush()
+    rescore_after_commit(session, submission.application_id)
+    if successor is None:
+        submission_withdrawn.send(submission, session=session)
+        return None
+    return successor.user
+
+
+def earliest_endorsement(session: Session, submission: Submission) -> Endorsement | None:
+    """Return the first endorsement of `submission`."""
+    return session.scalar(
+        select(Endorsement).where(Endorsement.submission_id == submission.id)
+        .order_by(Endorsement.created_at, Endorsement.id).limit(1))
+
+
+def hand_over(session: Session, submission: Submission, endorsement: Endorsement) -> None:
+    """Make an endorser the submitter of record, with what they said about the document."""
+    claims = session.scalars(
+        select(Claim).join(ClaimMark, ClaimMark.claim_id == Claim.id)
+        .where(ClaimMark.submission_id == submission.id, ClaimMark.user_id == endorsement.user_id)
+        .order_by(Claim.number)).all()
+    submission.submitter_id = endorsement.user_id
+    submission.explanation = endorsement.explanation or submission.explanation
+    submission.pinpoint = endorsement.pinpoint
+    if claims:
+        submission.claims = list(claims)
+    submission.endorsements.remove(endorsement)
+    drop_own_vote(session, submission, endorsement.user_id)
