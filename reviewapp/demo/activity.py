@@ -23,11 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..applications import services as applications
-from ..community import services as community
+from ..community import moderation, tags, votes
 from ..examiner import services as examiner_services
 from ..models import Application, Document, Submission, User
 from ..models.application import CLOSED, OPEN, as_utc
-from ..priorart import services as priorart
+from ..priorart import checks, conflicts, submitting
 from .data import area_reviewers, story
 from .dataset import dataset, prior_art_by_application, unrelated_hint
 from .reviews import planned_close
@@ -80,13 +80,13 @@ def hints_for(number: str, planned: str, index: int) -> list[PriorArtHint]:
 
 
 def submit(session: Session, application: Application, user: User, hint: PriorArtHint,
-           explanation: str, moment: dt.datetime) -> priorart.SubmissionOutcome:
+           explanation: str, moment: dt.datetime) -> submitting.SubmissionOutcome:
     """Put a hint's document forward as `user` at `moment`, as the submission form does."""
-    data = priorart.SubmissionData(
+    data = checks.SubmissionData(
         kind="us", identifier=hint.document, pinpoint=hint.pinpoint, excerpt=hint.excerpt,
         claim_numbers=list(hint.claims), explanation=explanation, has_conflict=False)
-    outcome = priorart.submit_prior_art(session, application, user, data, now=moment)
-    declaration = priorart.conflict_declaration(session, application, user)
+    outcome = submitting.submit_prior_art(session, application, user, data, now=moment)
+    declaration = conflicts.conflict_declaration(session, application, user)
     if declaration is not None and moment_of(declaration.created_at) > moment:
         backdate(declaration, moment)
     backdate(outcome.endorsement or outcome.submission, moment)
@@ -110,7 +110,7 @@ def take_part(session: Session, accounts: dict[str, User], library: dict[str, Do
         for user in team:
             applications.watch_application(session, application, user)
         if team:
-            community.add_tag(session, application, story()["area_tags"][area], team[0])
+            tags.add_tag(session, application, story()["area_tags"][area], team[0])
         opens = moment_of(application.opens_at)
         end = min(planned_close(application), now)
         for hint in hints_for(number, opened[number], index):
@@ -149,10 +149,10 @@ def react(session: Session, application: Application, submission: Submission,
     claim_1 = next((c for c in application.document.claims if c.number == 1), None)
     for k, voter in enumerate(rng.sample(others, min(ups + downs, len(others)))):
         moment = start + (end - start) * rng.uniform(0.1, 0.9)
-        backdate(community.cast_vote(session, submission, voter, 1 if k < ups else -1), moment)
+        backdate(votes.cast_vote(session, submission, voter, 1 if k < ups else -1), moment)
         if k < ups and hint.relation == ANTICIPATES and claim_1 is not None \
                 and rng.random() < 0.5:
-            community.toggle_claim_mark(session, submission, voter, claim_1.id)
+            votes.toggle_claim_mark(session, submission, voter, claim_1.id)
 
 
 def flag_off_topic(session: Session, submission: Submission, hint: PriorArtHint,
@@ -160,7 +160,7 @@ def flag_off_topic(session: Session, submission: Submission, hint: PriorArtHint,
     """Let an area reviewer other than the submitter flag an off-topic submission."""
     reporter = next((u for u in team if u.email != hint.reviewer), None)
     if reporter is not None:
-        community.flag_content(session, reporter, submission, story()["flag"]["reason"])
+        moderation.flag_content(session, reporter, submission, story()["flag"]["reason"])
 
 
 def close_reviews(session: Session, accounts: dict[str, User], reviews: dict[str, Application],

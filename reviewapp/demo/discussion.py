@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..community import services as community
+from ..community import discussion
 from ..models import Application, Comment, User
 from ..models.application import OPEN
 from .data import story
@@ -29,11 +29,11 @@ def start_discussions(session: Session, accounts: dict[str, User],
         year = (review.document.priority_date or dt.date(2024, 1, 1)).year
         for thread in story()["thread"]:
             about = claim_1.id if thread["about_claim_1"] and claim_1 else None
-            top = community.post_comment(session, review, accounts[thread["author"]],
+            top = discussion.post_comment(session, review, accounts[thread["author"]],
                                          thread["body"].format(area=area, year=year),
                                          claim_id=about)
             for reply in thread["replies"]:
-                community.post_comment(session, review, accounts[reply["author"]],
+                discussion.post_comment(session, review, accounts[reply["author"]],
                                        reply["body"].format(area=area, year=year),
                                        parent_id=top.id)
             posted += 1 + len(thread["replies"])

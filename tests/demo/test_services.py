@@ -21,7 +21,7 @@ from reviewapp.models import (
     Watch,
 )
 from reviewapp.models.application import CLOSED, OPEN
-from reviewapp.priorart import services as priorart
+from reviewapp.priorart import checks, submitting
 
 from .conftest import count
 
@@ -102,10 +102,10 @@ def test_the_too_late_documents_are_refused_by_the_date_check(loaded):
             and applications[h.application].status == OPEN]
     assert late
     for hint in late:
-        data = priorart.SubmissionData(kind="us", identifier=hint.document, claim_numbers=[1],
+        data = checks.SubmissionData(kind="us", identifier=hint.document, claim_numbers=[1],
                                        explanation=hint.explanation, has_conflict=False)
-        with pytest.raises(priorart.SubmissionError, match="on or after this application"):
-            priorart.submit_prior_art(session, applications[hint.application],
+        with pytest.raises(checks.SubmissionError, match="on or after this application"):
+            submitting.submit_prior_art(session, applications[hint.application],
                                       users[hint.reviewer], data)
     assert count(session, Submission, Submission.identifier_raw.in_(
         [h.document for h in late])) == 0
