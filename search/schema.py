@@ -131,6 +131,8 @@ class PatentText(TEXT):
 
     def term_positions(self, value: str) -> dict[str, list[int]]:
         """Return term -> its positions in the text (a fast() value)."""
+        if isinstance(value, AnalysedText):
+            return value.positions
         positions: defaultdict[str, list[int]] = defaultdict(list)
         for pos, term in enumerate(self.analyzer.terms(value)):
             positions[term].append(pos)
@@ -144,6 +146,20 @@ class PatentText(TEXT):
         return [(term.encode("utf-8"), len(poslist), len(poslist) * boost,
                  encode_positions(poslist))
                 for term, poslist in self.term_positions(value).items()]
+
+
+class AnalysedText(str):
+    """A prose field's text with its term positions, computed ahead (in another process)."""
+
+    positions: dict[str, list[int]]
+
+    def __new__(cls, text: str, positions: dict[str, list[int]]) -> AnalysedText:
+        self = super().__new__(cls, text)
+        self.positions = positions
+        return self
+
+    def __reduce__(self):  # pickled as the plain text and the positions, nothing else
+        return AnalysedText, (str(self), self.positions)
 
 
 def encode_positions(poslist: list[int]) -> bytes:

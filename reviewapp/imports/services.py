@@ -7,8 +7,10 @@ import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import event, select, update
@@ -19,7 +21,7 @@ from werkzeug.utils import secure_filename
 from ..audit import record_action
 from ..ingest import total_bytes
 from ..ingest.loader import ImportSummary, Progress, import_files
-from ..ingest.pool import default_workers
+from ..ingest.pool import PoolStats, default_workers
 from ..ingest.sources import file_size, input_files
 from ..models import ImportRun, User
 from ..models.base import utcnow
@@ -42,26 +44,26 @@ class IndexPipeline:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.batches: queue.Queue[list[int] | None] = queue.Queue(maxsize=1)
+        self.batches: queue.Queue[dict[int, Any] | None] = queue.Queue(maxsize=1)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="reviewapp-import-index", daemon=True)
         self.thread.start()
 
     def _run(self) -> None:
-        from ..indexing import sync_documents
+        from ..indexing import sync_imported
 
         with self.app.app_context():
-            while (ids := self.batches.get()) is not None:
+            while (batch := self.batches.get()) is not None:
                 if self.failure is None:
                     try:
-                        sync_documents(ids)
+                        sync_imported(batch)
                     except BaseException as error:  # noqa: BLE001 - raised again by close()
                         self.failure = error
 
-    def __call__(self, document_ids: list[int]) -> None:
-        """Hand a committed batch over; waits while the previous one is still being indexed."""
+    def __call__(self, batch: dict[int, Any]) -> None:
+        """Hand a committed batch (id -> prepared record) over; waits while one is indexed."""
         self._raise()
-        self.batches.put(list(document_ids))
+        self.batches.put(dict(batch))
 
     def close(self) -> None:
         """Wait until every batch handed over is indexed; raise the first failure."""
@@ -95,12 +97,18 @@ def parser_workers(paths: Iterable[str | Path]) -> int:
     return workers if total_bytes(paths) >= POOL_MIN_BYTES else 0
 
 
-def import_paths(session: Session, paths: list[str], progress: Progress | None = None) -> ImportSummary:
+def import_paths(session: Session, paths: list[str], progress: Progress | None = None,
+                 stats: PoolStats | None = None) -> ImportSummary:
     """Import the files under paths; when this returns, everything it stored is searchable."""
+    from ..indexing import prepare_parsed, search_backend
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # The parser processes analyse each record for the index too: most of indexing's CPU.
+    prepare = partial(prepare_parsed, backend=search_backend())
     with IndexPipeline(app) as index:
         return import_files(session, paths, batch_size=int(app.config["IMPORT_BATCH_SIZE"]),
-                            workers=parser_workers(paths), on_batch=index, progress=progress)
+                            workers=parser_workers(paths), on_batch=index, progress=progress,
+                            prepare=prepare, stats=stats)
 
 
 # --- import runs started from the admin page ----------------------------------------------

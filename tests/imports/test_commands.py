@@ -52,7 +52,8 @@ def test_a_second_import_of_the_same_bytes_parses_nothing(runner, db, uspto_dir,
     first = run_json(runner, uspto_dir / "grants")
     parsed = []
     original = pool.parse_chunk
-    monkeypatch.setattr(pool, "parse_chunk", lambda chunk: parsed.append(len(chunk)) or original(chunk))
+    monkeypatch.setattr(pool, "parse_chunk", 
+                        lambda chunk, prepare=None: parsed.append(len(chunk)) or original(chunk, prepare))
     again = run_json(runner, uspto_dir / "grants")
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, first["created"])
     assert again["grants"] == first["grants"] and again["skipped_kinds"] == {"sequence listing": 5}

@@ -13,8 +13,8 @@ patches.apply()
 from .querying import check, like_claim, query  # noqa: E402 - after the fixes are in place
 from .reader import close_all  # noqa: E402
 from .writer import (  # noqa: E402
-    ensure_index, exists, index_documents, index_latest, rebuild, remove_documents,
+    ensure_index, exists, index_documents, index_latest, prepare, rebuild, remove_documents,
 )
 
 __all__ = ["check", "close_all", "ensure_index", "exists", "index_documents", "index_latest",
-           "like_claim", "query", "rebuild", "remove_documents"]
+           "like_claim", "prepare", "query", "rebuild", "remove_documents"]

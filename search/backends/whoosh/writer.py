@@ -23,9 +23,9 @@ from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
 from . import bulk
-from ...common import swap_in
+from ...common import prepared_payloads, swap_in
 from ... import store
-from ...schema import build_schema, to_fields
+from ...schema import AnalysedText, PatentText, build_schema, to_fields
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]
@@ -191,7 +191,22 @@ def index_documents(index_dir: Path, docs: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def index_latest(index_dir: Path, load: Callable[[], Iterable[Mapping[str, Any]]]) -> int:
+_SCHEMA = build_schema()  # for its analyzers; never written
+
+
+def prepare(doc: Mapping[str, Any]) -> tuple[str, Fields]:
+    """Return (id, fields) with the prose fields analysed ahead: the CPU-heavy part, picklable."""
+    fields = to_fields(doc)
+    for name in list(fields):
+        field, value = _SCHEMA[name], fields[name]
+        if isinstance(field, PatentText) and field.fast(value):
+            fields[name] = AnalysedText(value, dict(field.term_positions(value)))
+            if field.stored:
+                fields[f"_stored_{name}"] = value  # store the text, not its positions
+    return fields["id"], fields
+
+
+def index_latest(index_dir: Path, load: Callable[[], Iterable[Any]]) -> int:
     """Index what ``load()`` returns, calling it under the write lock; return the count.
 
     Two writers that each read a document and then wait for the lock may write in the other
@@ -199,7 +214,8 @@ def index_latest(index_dir: Path, load: Callable[[], Iterable[Mapping[str, Any]]
     makes the order of writes the order of reads, so the last write is of the latest state.
     """
     with store.write_lock(index_dir):
-        batch = _unique_by_id(to_fields(doc) for doc in load())
+        prepared = prepared_payloads(load(), "whoosh", lambda doc: (doc["id"], to_fields(doc)))
+        batch = _unique_by_id(fields for _id, fields in prepared)
         if batch:
             _apply_locked(index_dir, "upsert", batch)
     return len(batch)
