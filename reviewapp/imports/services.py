@@ -232,7 +232,8 @@ def run_import_job(run_id: int) -> str:
     run = session.get(ImportRun, run_id)
     if run is None or run.status != QUEUED:
         return run.status if run else "missing"
-    run.status, run.started_at = RUNNING, utcnow()
+    run.status = RUNNING
+    run.started_at = run.heartbeat_at = utcnow()
     path = Path(run.path)
     session.commit()
     done = [0]
@@ -241,7 +242,8 @@ def run_import_job(run_id: int) -> str:
         done[0] += read
         # In the batch's own transaction: the page never shows documents not yet committed.
         session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
-            bytes_done=done[0], documents_done=summary.documents, error_count=len(summary.errors)),
+            bytes_done=done[0], documents_done=summary.documents, error_count=len(summary.errors),
+            heartbeat_at=utcnow()),
             execution_options={"synchronize_session": False})
 
     try:
