@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import search
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
+
+import search
 
 from .extensions import db
 from .ingest.records import PatentRecord

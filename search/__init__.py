@@ -23,9 +23,26 @@ from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Re
 from .store import IndexBusyError
 
 __all__ = [
-    "BACKENDS", "CheckReport", "Hit", "Index", "IndexBusyError", "QuerySyntaxError",
-    "QueryTooCostlyError", "Results", "Sort", "check", "close_all", "ensure_index", "exists",
-    "Prepared", "index_documents", "index_latest", "like_claim", "prepare", "query", "rebuild",
+    "BACKENDS",
+    "CheckReport",
+    "Hit",
+    "Index",
+    "IndexBusyError",
+    "Prepared",
+    "QuerySyntaxError",
+    "QueryTooCostlyError",
+    "Results",
+    "Sort",
+    "check",
+    "close_all",
+    "ensure_index",
+    "exists",
+    "index_documents",
+    "index_latest",
+    "like_claim",
+    "prepare",
+    "query",
+    "rebuild",
     "remove_documents",
 ]
 

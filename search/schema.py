@@ -39,9 +39,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from pickle import dumps
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from pickle import dumps
+from typing import Any, Self
 
 from whoosh.analysis import LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -153,7 +154,7 @@ class AnalysedText(str):
 
     positions: dict[str, list[int]]
 
-    def __new__(cls, text: str, positions: dict[str, list[int]]) -> AnalysedText:
+    def __new__(cls, text: str, positions: dict[str, list[int]]) -> Self:
         self = super().__new__(cls, text)
         self.positions = positions
         return self

@@ -5,9 +5,8 @@ Revises: 7e1a9c2b5d40
 Create Date: 2026-12-06 19:40:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3d9f1e07c21'

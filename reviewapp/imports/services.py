@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from flask import Flask, current_app
 from sqlalchemy import event, select, update
@@ -76,7 +76,7 @@ class IndexPipeline:
         if self.failure is not None:
             raise self.failure
 
-    def __enter__(self) -> IndexPipeline:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
@@ -87,7 +87,7 @@ class IndexPipeline:
         try:
             self.close()  # what was committed is indexed even when the import stops midway
         except BaseException:  # noqa: BLE001 - the import's own error is the one to report
-            pass
+            log.exception("indexing the committed batches of a stopped import failed")
 
 
 def parser_workers(paths: Iterable[str | Path]) -> int:
@@ -216,7 +216,7 @@ def launch_import(run_id: int) -> threading.Thread | None:
         with app.app_context():
             try:
                 run_import_job(run_id)
-            except Exception:  # noqa: BLE001 - a thread has nobody to raise to
+            except Exception:
                 log.exception("import run %s failed", run_id)
 
     thread = threading.Thread(target=run, name=IMPORT_THREAD, daemon=True)
@@ -248,7 +248,7 @@ def run_import_job(run_id: int) -> str:
 
     try:
         summary = import_paths(session, [str(path)], progress=progress)
-    except Exception as error:  # noqa: BLE001 - the run records why it stopped
+    except Exception as error:
         session.rollback()
         log.exception("import run %s failed", run_id)
         finish_run(session, run_id, FAILED, None, f"{type(error).__name__}: {error}")

@@ -237,7 +237,7 @@ def import_files(
 
     batcher = _Batcher(session, summary, batch_size, on_batch, report)
     to_parse = _unknown(session, summary, read_raw(paths, advance), batch_size)
-    parsed = parse_in_order(to_parse, workers, ahead=2 * batch_size, stats=stats, prepare=prepare)
+    parsed = parse_in_order(to_parse, workers, stats=stats, prepare=prepare)
     for raw, item, content_hash, prepared in parsed:
         _take(summary, batcher, item, content_hash, raw.digest if raw.data else "", prepared)
     batcher.flush()

@@ -32,6 +32,9 @@ Parsed = tuple[RawDocument, Item, str, Any]
 Prepare = Callable[[PatentRecord, str], Any]
 
 CHUNK = 8  # documents per task: fewer round trips, still an even spread over the workers
+# Chunks in flight per worker: enough that none waits for work, few enough that the documents
+# read ahead (raw, parsed and analysed: ~200 KB each) stay a few MB.
+CHUNKS_AHEAD = 4
 
 
 def default_workers() -> int:
@@ -63,7 +66,7 @@ def parse_chunk(chunk: list[RawDocument], prepare: Prepare | None = None
     return results, time.process_time() - started, peak
 
 
-def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
+def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int | None = None,
                    stats: PoolStats | None = None, prepare: Prepare | None = None
                    ) -> Iterator[Parsed]:
     """Yield (document, item, content hash, prepared) for each document, in the order given.
@@ -82,6 +85,7 @@ def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
             yield raw, item, digest, extra
         return
     stats = stats if stats is not None else PoolStats()
+    ahead = ahead if ahead is not None else CHUNKS_AHEAD * CHUNK * workers
     # forkserver: workers start from a clean process, not a copy of a threaded web server.
     context = multiprocessing.get_context("forkserver")
     pending: deque[tuple[list[RawDocument], Future]] = deque()

@@ -53,7 +53,7 @@ class ImportRun(db.Model):
         if self.status != RUNNING or last is None:
             return False
         if last.tzinfo is None:  # SQLite hands datetimes back without their zone
-            last = last.replace(tzinfo=dt.timezone.utc)
+            last = last.replace(tzinfo=dt.UTC)
         return utcnow() - last > STALE_AFTER
 
     @property

@@ -5,13 +5,12 @@ import json
 import shutil
 
 import pytest
-import search
 from sqlalchemy import func, select
 
-import reviewapp.ingest.pool as pool
-import reviewapp.tasks as tasks
+import search
+from reviewapp import tasks
 from reviewapp.indexing import check_index, index_dir
-from reviewapp.ingest import PatentRecord, read_documents
+from reviewapp.ingest import PatentRecord, pool, read_documents
 from reviewapp.ingest.loader import import_files, record_hash
 from reviewapp.models import Claim, Document, Reference
 from reviewapp.models.submission import submission_claims

@@ -157,7 +157,7 @@ def test_history_and_progress_show_runs_as_they_stand(client, admin, db):
 
 
 def test_a_run_whose_worker_died_shows_as_interrupted_once_its_heartbeat_stops(client, admin, db):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     alive = ImportRun(user_id=admin.id, origin="folder", source="alive.xml", path="/x", status="running",
                       summary={}, started_at=now - dt.timedelta(hours=1),
                       heartbeat_at=now - dt.timedelta(minutes=1))

@@ -10,10 +10,16 @@ from . import patches
 
 patches.apply()
 
-from .querying import check, like_claim, query  # noqa: E402 - after the fixes are in place
-from .reader import close_all  # noqa: E402
-from .writer import (  # noqa: E402
-    ensure_index, exists, index_documents, index_latest, prepare, rebuild, remove_documents,
+from .querying import check, like_claim, query
+from .reader import close_all
+from .writer import (
+    ensure_index,
+    exists,
+    index_documents,
+    index_latest,
+    prepare,
+    rebuild,
+    remove_documents,
 )
 
 __all__ = ["check", "close_all", "ensure_index", "exists", "index_documents", "index_latest",

@@ -82,7 +82,8 @@ class BulkSegmentWriter(SegmentWriter):
                                         self._field_boost(fields, name, docboost))
             if length:
                 self._note_length(name, docnum, length)
-            perdoc.add_field(name, field, value if field.stored else None, length)
+            stored = fields.get(f"_stored_{name}", value) if field.stored else None
+            perdoc.add_field(name, field, stored, length)
             column = field.column_type
             if column:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
@@ -196,10 +197,10 @@ def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int
             for fields in batch:
                 writer.add_document(**fields)
             if writer.memory_estimate() > limit_mb * 1024 * 1024:
-                segments.append(_finalize(writer))
+                segments.append(finalize(writer))
                 writer = BulkSegmentWriter(ix, schema=writer.schema)
         if writer._added:
-            segments.append(_finalize(writer))
+            segments.append(finalize(writer))
         else:
             writer._close_segment()
     except BaseException:
@@ -208,7 +209,7 @@ def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int
     return segments
 
 
-def _finalize(writer: BulkSegmentWriter) -> Any:
+def finalize(writer: BulkSegmentWriter) -> Any:
     """Write out a builder's segment and return it.
 
     Not ``_finish``: that would delete the temporary folder every writer of this index
@@ -228,7 +229,7 @@ def _worker(storage: Any, indexname: str, jobs: Any, results: Any, limit_mb: int
         ix = storage.open_index(indexname)
         segments = build_segments(ix, iter(jobs.get, None), limit_mb)
         results.put(("ok", segments))
-    except BaseException:
+    except BaseException:  # noqa: BLE001 - reported to the parent, which raises it
         results.put(("error", traceback.format_exc()))
 
 
