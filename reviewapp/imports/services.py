@@ -86,7 +86,7 @@ class IndexPipeline:
             return
         try:
             self.close()  # what was committed is indexed even when the import stops midway
-        except BaseException:  # noqa: BLE001 - the import's own error is the one to report
+        except BaseException:  # the import's own error is the one to report
             log.exception("indexing the committed batches of a stopped import failed")
 
 
