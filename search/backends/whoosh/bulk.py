@@ -27,7 +27,7 @@ from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from ...schema import PatentText, encode_positions
+from ...schema import PatentText
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]
@@ -105,7 +105,7 @@ class BulkSegmentWriter(SegmentWriter):
             return 0
         terms = self._terms.setdefault(name, {})
         if isinstance(field, PatentText) and field.fast(value):
-            return self._add_positions(terms, field.term_positions(value), docnum,
+            return self._add_positions(terms, field.term_postings(value), docnum,
                                        boost * field.format.field_boost)
         length = 0
         items = list(field.index(value))
@@ -121,23 +121,22 @@ class BulkSegmentWriter(SegmentWriter):
         self.postings += len(items)
         return length if field.scorable else 0
 
-    def _add_positions(self, terms: dict, positions: dict[str, list[int]], docnum: int,
+    def _add_positions(self, terms: dict, postings: dict[str, tuple[int, bytes]], docnum: int,
                        boost: float) -> int:
         """Append a text field's postings (the fast path); return the field length.
 
         Terms stay str until the flush: one encode per term, not per posting.
         """
         length = 0
-        for term, poslist in positions.items():
+        for term, (freq, encoded) in postings.items():
             lists = terms.get(term)
             if lists is None:
                 lists = terms[term] = (array("I"), array("f"), [])
-            freq = len(poslist)
             lists[0].append(docnum)
             lists[1].append(freq * boost)
-            lists[2].append(encode_positions(poslist))
+            lists[2].append(encoded)
             length += freq
-        self.postings += len(positions)
+        self.postings += len(postings)
         return length
 
     def memory_estimate(self) -> int:

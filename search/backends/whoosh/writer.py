@@ -217,7 +217,7 @@ def prepare(doc: Mapping[str, Any]) -> tuple[str, Fields]:
     for name in list(fields):
         field, value = _SCHEMA[name], fields[name]
         if isinstance(field, PatentText) and field.fast(value):
-            fields[name] = AnalysedText(value, dict(field.term_positions(value)))
+            fields[name] = AnalysedText(value, field.term_postings(value))
             if field.stored:
                 fields[f"_stored_{name}"] = value  # store the text, not its positions
     return fields["id"], fields
