@@ -30,21 +30,25 @@ from ..tasks import in_app_context
 
 log = logging.getLogger(__name__)
 
+# Committed batches that may wait for the index thread (bounds memory: ~100 KB a document).
+QUEUED_BATCHES = 3
 # Below this many bytes a pool of parser processes costs more than it saves.
 POOL_MIN_BYTES = 8 << 20
 
 
 class IndexPipeline:
-    """Index each committed batch on a thread while the next batch is written; one batch ahead.
+    """Index committed batches on a thread while the next ones are written.
 
     Each batch goes through the search seam under the index's write lock (reading the committed
-    rows there), so the import needs no queue worker. close() waits for the last batch and
-    raises what any batch raised, so a command never returns with documents left unindexed.
+    rows there), so the import needs no queue worker. Up to QUEUED_BATCHES wait; when the index
+    falls behind, the thread takes every batch waiting in one write (fewer, larger segments:
+    what a Whoosh index needs). close() waits for the last batch and raises what any batch
+    raised, so a command never returns with documents left unindexed.
     """
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.batches: queue.Queue[dict[int, Any] | None] = queue.Queue(maxsize=1)
+        self.batches: queue.Queue[dict[int, Any] | None] = queue.Queue(maxsize=QUEUED_BATCHES)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="reviewapp-import-index", daemon=True)
         self.thread.start()
@@ -53,12 +57,28 @@ class IndexPipeline:
         from ..indexing import sync_imported
 
         with self.app.app_context():
-            while (batch := self.batches.get()) is not None:
-                if self.failure is None:
+            done = False
+            while not done:
+                batch, done = self._take()
+                if batch and self.failure is None:
                     try:
                         sync_imported(batch)
                     except BaseException as error:  # noqa: BLE001 - raised again by close()
                         self.failure = error
+
+    def _take(self) -> tuple[dict[int, Any], bool]:
+        """Wait for a batch; add every other one already waiting. Return it and whether to stop."""
+        batch = self.batches.get()
+        if batch is None:
+            return {}, True
+        while True:
+            try:
+                more = self.batches.get_nowait()
+            except queue.Empty:
+                return batch, False
+            if more is None:
+                return batch, True
+            batch.update(more)
 
     def __call__(self, batch: dict[int, Any]) -> None:
         """Hand a committed batch (id -> prepared record) over; waits while one is indexed."""
