@@ -60,28 +60,38 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Return the resident memory of a process and its descendants, in MB."""
-    total = 0
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Return the RSS and the PSS of a process and its descendants, summed, in MB.
+
+    The RSS sum counts pages the processes share (libraries, the modules the parser processes
+    inherit from the fork server) once per process; the PSS sum splits them: what they use.
+    """
+    rss = pss = 0
     for each in _tree(pid):
         try:
-            with open(f"/proc/{each}/statm") as handle:
-                total += int(handle.read().split()[1])
+            with open(f"/proc/{each}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
         except OSError:
             continue
-    return total * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return rss / 1024, pss / 1024
 
 
 class TreeMemory:
     """Sample the process tree's resident memory on a thread; keep the peak."""
 
     def __init__(self, interval: float = 0.1) -> None:
-        self.interval, self.peak, self.stop = interval, 0.0, threading.Event()
+        self.interval, self.stop = interval, threading.Event()
+        self.peak = self.peak_pss = 0.0
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self.stop.is_set():
-            self.peak = max(self.peak, tree_rss_mb(os.getpid()))
+            rss, pss = tree_memory_mb(os.getpid())
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self.stop.wait(self.interval)
 
     def __enter__(self) -> Self:
@@ -184,7 +194,8 @@ def run(database_url: str, path: Path, instance: Path, workers: int | None, back
                         "split, hash look-up, hand-over (main thread)": main - spent["write_cpu"],
                         "index writes (index thread)": spent["index_cpu"],
                     }.items()},
-                    "peak_rss_mb": round(memory.peak), "peak_rss_mb_main": round(peak_rss_mb()),
+                    "peak_rss_mb": round(memory.peak), "peak_pss_mb": round(memory.peak_pss),
+                    "peak_rss_mb_main": round(peak_rss_mb()),
                     "peak_rss_mb_parser": round(stats.peak_rss_mb),
                     "load_average_before": before, "load_average_after": load_average(),
                 }
@@ -206,7 +217,8 @@ def show(figures: dict) -> None:
               f"{f['unchanged']} unchanged, {f['errors']} errors) in {f['seconds']} s = {f['docs_per_s']} docs/s; "
               f"CPU {f['cpu_seconds']} s ({f['cpu_ms_per_doc']} ms/doc, parsers {f['parser_cpu_seconds']} s); "
               f"indexing {f['index_seconds']} s (on its thread, overlapping); "
-              f"peak RSS {f['peak_rss_mb']} MB process tree ({f['peak_rss_mb_main']} MB main, "
+              f"peak RSS {f['peak_rss_mb']} MB process tree (PSS {f['peak_pss_mb']} MB; "
+              f"{f['peak_rss_mb_main']} MB main, "
               f"{f['peak_rss_mb_parser']} MB largest parser); load average {f['load_average_before']} "
               f"-> {f['load_average_after']}")
         print("        CPU ms/doc by stage: " + "; ".join(
