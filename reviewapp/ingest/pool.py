@@ -97,10 +97,8 @@ def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int | None 
     stats = stats if stats is not None else PoolStats()
     ahead = ahead if ahead is not None else CHUNKS_AHEAD * CHUNK * workers
     # forkserver: workers start from a clean process, not a copy of a threaded web server.
-    # It imports the parser (and prepare's module) once; the workers share those pages.
+    # (Preloading the parser in the fork server was measured: the tree's summed RSS grew.)
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, getattr(prepare, "func", prepare).__module__]
-                                   if prepare else [__name__])
     pending: deque[tuple[list[RawDocument], Future]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
