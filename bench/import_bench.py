@@ -1,16 +1,19 @@
 """Benchmark `reviewapp import` end to end: a weekly-size file into SQLite and PostgreSQL.
 
     python bench/import_bench.py                     # 10,000 grants, SQLite and PostgreSQL
+    python bench/import_bench.py --databases postgresql --backend tantivy --json pg.json
     python bench/import_bench.py --documents 1000 --databases sqlite
     python bench/import_bench.py --postgres postgresql://postgres@127.0.0.1:5432/postgres
 
 The file is built in a temporary folder by renumbering the real shared grants (bench/weekly.py,
 streamed to disk). For each database (a fresh SQLite file; a scratch PostgreSQL database this
-script creates and drops) it imports the file as the command does (parser processes, bulk
-writes, each batch indexed before the command returns), checks the index, then imports the same
-file again. It prints documents/s, CPU seconds (this process, including the index thread, plus
-the parser processes) and per document, peak memory, and the time spent indexing; --json adds
-one JSON object per database. The machine's load (other work) changes wall times, hardly CPU.
+script creates and drops) it imports the file as the command does (parser processes that also
+analyse each record for the index, bulk writes, each batch indexed before the command
+returns) with the search backend chosen (--backend, default REVIEWAPP_SEARCH_BACKEND or
+whoosh), checks the index, then imports the same file again. It prints documents/s (wall), CPU
+seconds (this process with its index thread, plus the parser processes) and per document,
+the peak memory of the whole process tree (sampled), the time spent indexing and the load
+average; --json FILE writes the figures. The machine's load changes wall times, hardly CPU.
 """
 from __future__ import annotations
 
@@ -21,14 +24,18 @@ import resource
 import signal
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from weekly import build_weekly  # noqa: E402
+from typing import Self
+
+from weekly import build_weekly
 
 TARGETS = {"docs_per_s_postgresql": 300, "reimport_docs_per_s": 2000, "peak_rss_mb": 600}
 
@@ -38,7 +45,76 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def scratch_postgres(admin_url: str) -> tuple[str, callable]:
+def _tree(pid: int) -> list[int]:
+    """Return pid and every descendant's pid (Linux /proc)."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo += [int(child) for child in handle.read().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """Return the RSS and the PSS of a process and its descendants, summed, in MB.
+
+    The RSS sum counts pages the processes share (libraries, the modules the parser processes
+    inherit from the fork server) once per process; the PSS sum splits them: what they use.
+    """
+    rss = pss = 0
+    for each in _tree(pid):
+        try:
+            with open(f"/proc/{each}/smaps_rollup") as handle:
+                for line in handle:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
+        except OSError:
+            continue
+    return rss / 1024, pss / 1024
+
+
+class TreeMemory:
+    """Sample the process tree's resident memory on a thread; keep the peak.
+
+    Reading smaps costs CPU: the thread's own CPU seconds are kept (`cpu`) so that the import's
+    figures can leave them out.
+    """
+
+    def __init__(self, interval: float = 0.25) -> None:
+        self.interval, self.stop = interval, threading.Event()
+        self.peak = self.peak_pss = self.cpu = 0.0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        started = time.thread_time()
+        while not self.stop.is_set():
+            rss, pss = tree_memory_mb(os.getpid())
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+            self.cpu = time.thread_time() - started
+            self.stop.wait(self.interval)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def load_average() -> str:
+    """Return the 1, 5 and 15 minute load averages as uptime prints them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def scratch_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
     """Create a scratch database; return its URL and a function dropping it."""
     import psycopg
 
@@ -55,80 +131,104 @@ def scratch_postgres(admin_url: str) -> tuple[str, callable]:
     return f"{base}/{name}", drop
 
 
-def run(database_url: str, path: Path, instance: Path, workers: int | None, index: bool = True) -> dict:
+def run(database_url: str, path: Path, instance: Path, workers: int | None, backend: str,
+        index: bool = True) -> dict:
     """Import path twice into a fresh database; return the figures."""
     from flask_migrate import upgrade
 
-    import reviewapp.indexing as indexing
-    from reviewapp import create_app
+    from reviewapp import create_app, indexing
     from reviewapp.extensions import db
     from reviewapp.imports import services
+    from reviewapp.ingest import loader
     from reviewapp.ingest.pool import PoolStats
 
     config = {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": str(instance),
-              "INDEX_DIR": str(instance / "index"), "HUEY_IMMEDIATE": True}
+              "INDEX_DIR": str(instance / "index"), "HUEY_IMMEDIATE": True,
+              "SEARCH_BACKEND": backend, "BASE_URL": "http://127.0.0.1"}
     if workers is not None:
         config["IMPORT_WORKERS"] = workers
     app = create_app(config)
-    index_seconds = [0.0]
-    sync = indexing.sync_documents
+    # Seconds by stage: wall and CPU of the index thread, CPU of the database writes.
+    spent = {"index_wall": 0.0, "index_cpu": 0.0, "write_cpu": 0.0}
+    sync, write = indexing.sync_imported, loader.write_records
 
-    def timed_sync(ids):
-        started = time.perf_counter()
+    def timed_sync(batch):
+        wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            return sync(ids) if index else len(ids)
+            return sync(batch) if index else len(batch)
         finally:
-            index_seconds[0] += time.perf_counter() - started
+            spent["index_wall"] += time.perf_counter() - wall
+            spent["index_cpu"] += time.thread_time() - cpu
 
-    indexing.sync_documents = timed_sync
-    figures: dict = {"database": database_url.split(":", 1)[0], "file_mb": round(path.stat().st_size / 1e6),
-                     "indexed": index, "index_check_ok": None}
+    def timed_write(*args, **kwargs):
+        cpu = time.thread_time()
+        try:
+            return write(*args, **kwargs)
+        finally:
+            spent["write_cpu"] += time.thread_time() - cpu
+
+    indexing.sync_imported, loader.write_records = timed_sync, timed_write
+    figures: dict = {"database": database_url.split(":", 1)[0], "backend": backend,
+                     "file_mb": round(path.stat().st_size / 1e6), "indexed": index,
+                     "index_check_ok": None}
     try:
         with app.app_context():
             upgrade()
             for label in ("first", "again"):
                 stats = PoolStats()
-                index_seconds[0] = 0.0
-                wall, cpu = time.perf_counter(), time.process_time()
-                original = services.import_files
-
-                def with_stats(*args, **kwargs):
-                    return original(*args, stats=stats, **kwargs)
-
-                services.import_files = with_stats
-                try:
-                    summary = services.import_paths(db.session, [str(path)])
-                finally:
-                    services.import_files = original
+                spent.update(dict.fromkeys(spent, 0.0))
+                before = load_average()
+                wall, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
+                with TreeMemory() as memory:
+                    summary = services.import_paths(db.session, [str(path)], stats=stats)
                 wall = time.perf_counter() - wall
-                cpu = time.process_time() - cpu + stats.cpu_seconds
+                main = time.thread_time() - main
+                cpu = time.process_time() - cpu - memory.cpu + stats.cpu_seconds
                 documents = summary.documents
                 figures[label] = {
                     "documents": documents, "created": summary.created, "updated": summary.updated,
                     "unchanged": summary.unchanged, "errors": len(summary.errors),
                     "seconds": round(wall, 1), "docs_per_s": round(documents / wall),
                     "cpu_seconds": round(cpu, 1), "cpu_ms_per_doc": round(1000 * cpu / max(documents, 1), 2),
-                    "index_seconds": round(index_seconds[0], 1),
-                    "peak_rss_mb_main": round(peak_rss_mb()), "peak_rss_mb_parser": round(stats.peak_rss_mb),
+                    "parser_cpu_seconds": round(stats.cpu_seconds, 1),
+                    "index_seconds": round(spent["index_wall"], 1),
+                    # CPU ms per document by stage, all processes and threads.
+                    "stages_cpu_ms_per_doc": {name: round(1000 * value / max(documents, 1), 2) for name, value in {
+                        "parse (parser processes)": stats.cpu_seconds - stats.prepare_seconds,
+                        "analyse for the index (parser processes)": stats.prepare_seconds,
+                        "database writes (main thread)": spent["write_cpu"],
+                        "split, hash look-up, hand-over (main thread)": main - spent["write_cpu"],
+                        "index writes (index thread)": spent["index_cpu"],
+                    }.items()},
+                    "peak_rss_mb": round(memory.peak), "peak_pss_mb": round(memory.peak_pss),
+                    "peak_rss_mb_main": round(peak_rss_mb()),
+                    "peak_rss_mb_parser": round(stats.peak_rss_mb),
+                    "load_average_before": before, "load_average_after": load_average(),
                 }
                 if label == "first" and index:
                     report = indexing.check_index()
                     figures["index_check_ok"] = report.ok
             db.engine.dispose()
     finally:
-        indexing.sync_documents = sync
+        indexing.sync_imported, loader.write_records = sync, write
     return figures
 
 
 def show(figures: dict) -> None:
     """Print one database's figures."""
-    print(f"\n{figures['database']}: {figures['file_mb']} MB file")
+    print(f"\n{figures['database']} with {figures['backend']}: {figures['file_mb']} MB file")
     for label in ("first", "again"):
         f = figures[label]
         print(f"  {label:5} import: {f['documents']} documents ({f['created']} new, {f['updated']} updated, "
               f"{f['unchanged']} unchanged, {f['errors']} errors) in {f['seconds']} s = {f['docs_per_s']} docs/s; "
-              f"CPU {f['cpu_seconds']} s ({f['cpu_ms_per_doc']} ms/doc); index {f['index_seconds']} s; "
-              f"peak RSS {f['peak_rss_mb_main']} MB main + {f['peak_rss_mb_parser']} MB per parser")
+              f"CPU {f['cpu_seconds']} s ({f['cpu_ms_per_doc']} ms/doc, parsers {f['parser_cpu_seconds']} s); "
+              f"indexing {f['index_seconds']} s (on its thread, overlapping); "
+              f"peak RSS {f['peak_rss_mb']} MB process tree (PSS {f['peak_pss_mb']} MB; "
+              f"{f['peak_rss_mb_main']} MB main, "
+              f"{f['peak_rss_mb_parser']} MB largest parser); load average {f['load_average_before']} "
+              f"-> {f['load_average_after']}")
+        print("        CPU ms/doc by stage: " + "; ".join(
+            f"{name} {value}" for name, value in f["stages_cpu_ms_per_doc"].items()))
     if figures["indexed"]:
         print(f"  index check after the first import: {'clean' if figures['index_check_ok'] else 'NOT clean'}")
     else:
@@ -146,11 +246,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="parser processes (default: one per core)")
     parser.add_argument("--no-index", action="store_true",
                         help="skip the index writes, to measure parsing and database writes alone")
-    parser.add_argument("--json", action="store_true", help="also print one JSON object per database")
+    parser.add_argument("--backend", choices=("whoosh", "tantivy"),
+                        default=os.environ.get("REVIEWAPP_SEARCH_BACKEND") or "whoosh")
+    parser.add_argument("--json", metavar="FILE", help="write the figures to FILE as JSON")
     args = parser.parse_args()
     # A stopped run still drops its scratch database and temporary folder.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
-    print(f"load average before: {os.getloadavg()}")
+    print(f"load average before: {load_average()} on {os.cpu_count()} cores; backend {args.backend}")
+    results = []
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         path = Path(tmp) / "ipg-bench.xml"
         started = time.perf_counter()
@@ -161,17 +264,20 @@ def main() -> None:
             instance = Path(tmp) / f"instance-{name}"
             if name == "sqlite":
                 figures = run(f"sqlite:///{instance}/bench.sqlite3", path, instance, args.workers,
-                              not args.no_index)
+                              args.backend, not args.no_index)
             else:
                 url, drop = scratch_postgres(args.postgres)
                 try:
-                    figures = run(url, path, instance, args.workers, not args.no_index)
+                    figures = run(url, path, instance, args.workers, args.backend, not args.no_index)
                 finally:
                     drop()
             show(figures)
-            if args.json:
-                print(json.dumps(figures))
-    print(f"\nload average after: {os.getloadavg()}; targets: {TARGETS}")
+            results.append(figures)
+    print(f"\nload average after: {load_average()}; targets: {TARGETS}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"documents": args.documents, "backend": args.backend,
+                                               "cores": os.cpu_count(), "targets": TARGETS,
+                                               "runs": results}, indent=2))
 
 
 if __name__ == "__main__":

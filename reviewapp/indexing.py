@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import search
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, undefer
 
+import search
+
 from .extensions import db
+from .ingest.records import PatentRecord
+from .ingest.writer import class_rows, unique_by
 from .models import Application, Document
+from .models.application import PENDING
 
 LIBRARY = "library"
 
@@ -36,26 +41,59 @@ def library_index() -> search.Index:
 def search_record(document: Document) -> dict[str, Any]:
     """Return the plain dict the search package indexes for one document."""
     application = document.application
+    return _search_dict(
+        document, claims=[claim.text for claim in document.claims],
+        classes={scheme: document.classes(scheme) for scheme in ("cpc", "ipc", "uspc")},
+        tags=sorted(tag.name for tag in application.tags) if application else [],
+        status=application.status if application else LIBRARY)
+
+
+def _search_dict(source: Any, *, claims: list[str], classes: dict[str, list[str]],
+                 tags: list[str], status: str) -> dict[str, Any]:
+    """Return the search dict of a document or a parsed record (the same attribute names)."""
     record: dict[str, Any] = {
-        "id": document.publication_number,
-        "doc_type": document.doc_type,
-        "kind": document.kind,
-        "title": document.title,
-        "abstract": document.abstract,
-        "claims": "\n".join(claim.text for claim in document.claims),
-        "description": document.description,
-        "cpc": document.cpc,
-        "ipc": document.ipc,
-        "uspc": document.uspc,
-        "applicants": list(document.applicants or []),
-        "inventors": list(document.inventors or []),
-        "tags": sorted(tag.name for tag in application.tags) if application else [],
-        "status": application.status if application else LIBRARY,
-        "publication_date": document.publication_date,
-        "priority_date": document.priority_date,
+        "id": source.publication_number,
+        "doc_type": source.doc_type,
+        "kind": source.kind,
+        "title": source.title,
+        "abstract": source.abstract,
+        "claims": "\n".join(claims),
+        "description": source.description,
+        **classes,
+        "applicants": list(source.applicants or []),
+        "inventors": list(source.inventors or []),
+        "tags": tags,
+        "status": status,
+        "publication_date": source.publication_date,
+        "priority_date": source.priority_date,
     }
     record["stamp"] = stamp_of(record)
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRecord:
+    """A parsed record analysed for the index ahead of its writing, and what that assumed."""
+
+    content_hash: str
+    status: str  # what a document stored from it has until someone reviews it
+    prepared: search.Prepared
+
+
+def parsed_search_record(record: PatentRecord) -> dict[str, Any]:
+    """Return the search dict a document newly stored from record will have (see writer)."""
+    claims = sorted(unique_by(record.claims, lambda c: c.number), key=lambda c: c.number)
+    classes = {scheme: [row["symbol"] for row in class_rows(0, record) if row["scheme"] == scheme]
+               for scheme in ("cpc", "ipc", "uspc")}
+    status = PENDING if record.doc_type == "application" else LIBRARY
+    return _search_dict(record, claims=[c.text for c in claims], classes=classes, tags=[],
+                        status=status)
+
+
+def prepare_parsed(record: PatentRecord, content_hash: str, backend: str) -> PreparedRecord:
+    """Analyse a parsed record for the index (pure: runs in an import's parser processes)."""
+    doc = parsed_search_record(record)
+    return PreparedRecord(content_hash, doc["status"], search.prepare(doc, backend=backend))
 
 
 def stamp_of(record: dict[str, Any]) -> str:
@@ -102,6 +140,41 @@ def sync_documents(document_ids: Iterable[int]) -> int:
         with Session(db.engine) as session:
             documents = session.scalars(documents_query().where(Document.id.in_(ids))).all()
             return [search_record(document) for document in documents]
+
+    return search.index_latest(index_dir(), load, backend=search_backend())
+
+
+def sync_imported(prepared: Mapping[int, PreparedRecord | None]) -> int:
+    """Index documents an import just committed, using what its parser processes analysed.
+
+    Under the write lock (as sync_documents) the rows are read back: a document whose stored
+    content hash, status and (no) tags are what the record was prepared with is indexed from
+    the prepared form; any other (changed meanwhile, reviewed, tagged) is read in full.
+    """
+    ids = sorted(prepared)
+
+    def load() -> list[Any]:
+        with Session(db.engine) as session:
+            rows = session.execute(
+                select(Document.id, Document.content_hash, Application.status)
+                .outerjoin(Application, Application.document_id == Document.id)
+                .where(Document.id.in_(ids))).all()
+            tagged = set(session.scalars(
+                select(Application.document_id).join(Application.tags)
+                .where(Application.document_id.in_(ids))))
+            items: list[Any] = []
+            again: list[int] = []
+            for row in rows:
+                ahead = prepared.get(row.id)
+                if (ahead is not None and row.content_hash == ahead.content_hash
+                        and (row.status or LIBRARY) == ahead.status and row.id not in tagged):
+                    items.append(ahead.prepared)
+                else:
+                    again.append(row.id)
+            if again:
+                documents = session.scalars(documents_query().where(Document.id.in_(again))).all()
+                items += [search_record(document) for document in documents]
+            return items
 
     return search.index_latest(index_dir(), load, backend=search_backend())
 

@@ -18,13 +18,32 @@ from typing import Any, Literal
 
 from . import backends
 from .backends import BACKENDS
+from .common import Prepared
 from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Results
 from .store import IndexBusyError
 
 __all__ = [
-    "BACKENDS", "CheckReport", "Hit", "Index", "IndexBusyError", "QuerySyntaxError",
-    "QueryTooCostlyError", "Results", "Sort", "check", "close_all", "ensure_index", "exists",
-    "index_documents", "index_latest", "like_claim", "query", "rebuild", "remove_documents",
+    "BACKENDS",
+    "CheckReport",
+    "Hit",
+    "Index",
+    "IndexBusyError",
+    "Prepared",
+    "QuerySyntaxError",
+    "QueryTooCostlyError",
+    "Results",
+    "Sort",
+    "check",
+    "close_all",
+    "ensure_index",
+    "exists",
+    "index_documents",
+    "index_latest",
+    "like_claim",
+    "prepare",
+    "query",
+    "rebuild",
+    "remove_documents",
 ]
 
 PathLike = str | Path
@@ -39,6 +58,13 @@ def backend_module(backend: str | None = None) -> ModuleType:
     return backends.load(backend or default_backend)
 
 
+def prepare(doc: Mapping[str, Any], *, backend: str | None = None) -> Prepared:
+    """Return ``doc`` analysed for ``backend``, ready for ``index_latest`` (pure, any process)."""
+    name = backend or default_backend
+    doc_id, payload = backend_module(name).prepare(doc)
+    return Prepared(doc_id, name, payload)
+
+
 def index_documents(index_dir: PathLike, docs: Iterable[Mapping[str, Any]], *,
                     backend: str | None = None) -> int:
     """Add documents, replacing any with the same id; return how many were written."""
@@ -51,6 +77,7 @@ def index_latest(index_dir: PathLike, load: Callable[[], Iterable[Mapping[str, A
 
     For writers that read the source of truth themselves: whichever reads last writes last,
     so concurrent updates of one document never leave an older state in the index.
+    ``load()`` may return ``Prepared`` documents (of this backend) among the mappings.
     """
     return backend_module(backend).index_latest(Path(index_dir), load)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,33 @@ from .schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
 KEY_TERMS = 12
 # Query-by-claim: reading and scoring costs about a microsecond per posting.
 CLAIM_POSTINGS_BUDGET = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A document already analysed for one backend (picklable): what ``prepare`` returns.
+
+    Analysis is most of the CPU of indexing; a caller with processes to spare (an import's
+    parser processes) prepares documents there and hands them to ``index_latest``.
+    """
+
+    id: str
+    backend: str
+    payload: Any
+
+
+def prepared_payloads(items: Iterable[Any], backend: str,
+                      prepare: Callable[[Mapping[str, Any]], tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Return (id, payload) of each item: a Prepared one as it is, a mapping prepared now."""
+    out = []
+    for item in items:
+        if isinstance(item, Prepared):
+            if item.backend != backend:
+                raise ValueError(f"document {item.id} was prepared for {item.backend}, not {backend}")
+            out.append((item.id, item.payload))
+        else:
+            out.append(prepare(item))
+    return out
 
 
 def filter_values(name: str, value: Any) -> list[str]:

@@ -42,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pickle import dumps
-from typing import Any, cast
+from typing import Any, Self, cast
 
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
@@ -126,16 +126,19 @@ class PatentText(TEXT):
     """
 
     def fast(self, value: Any) -> bool:
-        """Return True when ``term_positions`` gives what Whoosh's own indexing would."""
+        """Return True when ``term_postings`` gives what Whoosh's own indexing would."""
         return (isinstance(value, str) and isinstance(self.analyzer, PatentAnalyzer)
                 and type(self.format) is Positions)
 
-    def term_positions(self, value: str) -> dict[str, list[int]]:
-        """Return term -> its positions in the text (a fast() value)."""
+    def term_postings(self, value: str) -> dict[str, tuple[int, bytes]]:
+        """Return term -> (frequency, encoded positions) for a fast() value."""
+        if isinstance(value, AnalysedText):
+            return value.postings
         positions: defaultdict[str, list[int]] = defaultdict(list)
         for pos, term in enumerate(self.analyzer.terms(value)):
             positions[term].append(pos)
-        return positions
+        return {term: (len(poslist), encode_positions(poslist))
+                for term, poslist in positions.items()}
 
     def index(self, value: Any, **kwargs: Any) -> list[tuple[bytes, int, float, bytes]]:
         """Return (term bytes, frequency, weight, encoded positions) per distinct term."""
@@ -143,9 +146,26 @@ class PatentText(TEXT):
             indexed: list[tuple[bytes, int, float, bytes]] = super().index(value, **kwargs)
             return indexed
         boost = self.format.field_boost
-        return [(term.encode("utf-8"), len(poslist), len(poslist) * boost,
-                 encode_positions(poslist))
-                for term, poslist in self.term_positions(value).items()]
+        return [(term.encode("utf-8"), freq, freq * boost, encoded)
+                for term, (freq, encoded) in self.term_postings(value).items()]
+
+
+class AnalysedText(str):
+    """A prose field's text with its postings, computed ahead (in another process).
+
+    The postings are what Whoosh writes (frequency, encoded positions): a fifth of the memory
+    of lists of positions, and nothing left to compute when the writer takes them.
+    """
+
+    postings: dict[str, tuple[int, bytes]]
+
+    def __new__(cls, text: str, postings: dict[str, tuple[int, bytes]]) -> Self:
+        self = super().__new__(cls, text)
+        self.postings = postings
+        return self
+
+    def __reduce__(self):  # pickled as the plain text and the postings, nothing else
+        return AnalysedText, (str(self), self.postings)
 
 
 def encode_positions(poslist: list[int]) -> bytes:

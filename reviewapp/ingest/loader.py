@@ -23,7 +23,7 @@ from ..models import Document
 from . import RawDocument, read_raw
 from .hashing import record_hash
 from .parse import quick_skip
-from .pool import PoolStats, parse_in_order
+from .pool import PoolStats, Prepare, parse_in_order
 from .records import ParseError, PatentRecord, SkippedDocument
 from .writer import UNCHANGED, Pending, Written, unique_by, write_records
 
@@ -97,8 +97,9 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-# Called after each batch is committed with the ids of the documents it created or changed.
-OnBatch = Callable[[list[int]], None]
+# Called after each batch is committed with the ids of the documents it created or changed,
+# each mapped to what the import's prepare function made of its record (None without one).
+OnBatch = Callable[[dict[int, Any]], None]
 # Called as the import goes: (disk bytes read since the last call, the summary so far).
 Progress = Callable[[int, ImportSummary], None]
 
@@ -135,7 +136,8 @@ class _Batcher:
         if self.before_commit:
             self.before_commit()
         self.session.commit()
-        changed = [item.document_id for item in written if item.outcome != UNCHANGED]
+        changed = {item.document_id: item.pending.prepared for item in written
+                   if item.outcome != UNCHANGED}
         if self.on_batch and changed:
             self.on_batch(changed)
             self.summary.indexed += len(changed)
@@ -167,14 +169,14 @@ class _Batcher:
 
 
 def _take(summary: ImportSummary, batcher: _Batcher, item: Item, content_hash: str,
-          source_hash: str = "") -> None:
+          source_hash: str = "", prepared: Any = None) -> None:
     """Route one parsed item: an error or a skip is counted, a record queued for writing."""
     if isinstance(item, ParseError):
         summary.error(item.file, item.document, item.line, item.error)
     elif isinstance(item, SkippedDocument):
         summary.skip(item)
     else:
-        batcher.add(Pending(item, content_hash, source_hash))
+        batcher.add(Pending(item, content_hash, source_hash, prepared))
 
 
 def import_records(
@@ -212,13 +214,15 @@ def import_files(
     on_batch: OnBatch | None = None,
     progress: Progress | None = None,
     stats: PoolStats | None = None,
+    prepare: Prepare | None = None,
 ) -> ImportSummary:
     """Import every document under paths (files, directories, zips); see the module docstring.
 
     Documents are parsed by `workers` processes (0: in this one) while this one writes; each
     batch is committed, then on_batch gets its changed document ids (to index them) before the
     next batch is written. progress(bytes, summary) is called after each batch; stats, if
-    given, adds up what the parser processes spent.
+    given, adds up what the parser processes spent. prepare(record, content hash), if given,
+    runs in the parser processes and its result reaches on_batch with the document's id.
     """
     summary = ImportSummary()
     read = [0]
@@ -233,9 +237,9 @@ def import_files(
 
     batcher = _Batcher(session, summary, batch_size, on_batch, report)
     to_parse = _unknown(session, summary, read_raw(paths, advance), batch_size)
-    for raw, item, content_hash in parse_in_order(to_parse, workers, ahead=2 * batch_size,
-                                                         stats=stats):
-        _take(summary, batcher, item, content_hash, raw.digest if raw.data else "")
+    parsed = parse_in_order(to_parse, workers, stats=stats, prepare=prepare)
+    for raw, item, content_hash, prepared in parsed:
+        _take(summary, batcher, item, content_hash, raw.digest if raw.data else "", prepared)
     batcher.flush()
     return summary
 

@@ -1,11 +1,13 @@
 """Parse documents in worker processes, results in input order, with a bounded number in flight.
 
-    for raw, item, digest in parse_in_order(raws, workers=2):
+    for raw, item, digest, extra in parse_in_order(raws, workers=2, prepare=analyse):
         ...
 
 The splitter stays in the calling process and hands chunks of documents to the pool; at most
 `ahead` documents are read but not yet handed back, so memory stays flat whatever the file's
 size. With workers=0 everything is parsed in the calling process (small inputs, tests).
+prepare(record, content hash), if given, runs in the worker after each record is parsed (the
+import uses it to analyse the record for the search index there); its result comes along.
 """
 from __future__ import annotations
 
@@ -14,19 +16,25 @@ import os
 import resource
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
+from typing import Any
 
 from . import RawDocument, parse_raw
 from .hashing import record_hash
 from .records import ParseError, PatentRecord, SkippedDocument
 
 Item = PatentRecord | ParseError | SkippedDocument
-Parsed = tuple[RawDocument, Item, str]  # the document, what it gave, its content hash ("" unless a record)
+# The document, what it gave, its content hash ("" unless a record), what prepare made of it.
+Parsed = tuple[RawDocument, Item, str, Any]
+Prepare = Callable[[PatentRecord, str], Any]
 
 CHUNK = 8  # documents per task: fewer round trips, still an even spread over the workers
+# Chunks in flight per worker: enough that none waits for work, few enough that the documents
+# read ahead (raw, parsed and analysed: ~200 KB each) stay a few MB.
+CHUNKS_AHEAD = 4
 
 
 def default_workers() -> int:
@@ -40,22 +48,38 @@ class PoolStats:
 
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    prepare_seconds: float = 0.0  # the part of cpu_seconds spent in prepare
 
 
-def parse_chunk(chunk: list[RawDocument]) -> tuple[list[tuple[Item, str]], float, float]:
-    """Parse documents and hash their records; also return CPU seconds and peak RSS (MB)."""
+def parse_chunk(chunk: list[RawDocument], prepare: Prepare | None = None
+                ) -> tuple[list[tuple[Item, str, Any]], tuple[float, float], float]:
+    """Parse documents, hash (and prepare) their records.
+
+    Also return the CPU seconds spent (in all, in prepare) and the peak RSS in MB.
+    """
     started = time.process_time()
+    preparing = 0.0
     results = []
     for raw in chunk:
         item = parse_raw(raw)
-        results.append((item, record_hash(item) if isinstance(item, PatentRecord) else ""))
+        if isinstance(item, PatentRecord):
+            digest = record_hash(item)
+            extra = None
+            if prepare:
+                before = time.process_time()
+                extra = prepare(item, digest)
+                preparing += time.process_time() - before
+            results.append((item, digest, extra))
+        else:
+            results.append((item, "", None))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return results, time.process_time() - started, peak
+    return results, (time.process_time() - started, preparing), peak
 
 
-def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
-                   stats: PoolStats | None = None) -> Iterator[Parsed]:
-    """Yield (document, item, content hash) for each document, in the order given.
+def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int | None = None,
+                   stats: PoolStats | None = None, prepare: Prepare | None = None
+                   ) -> Iterator[Parsed]:
+    """Yield (document, item, content hash, prepared) for each document, in the order given.
 
     The pool starts with the first document to parse (none: no processes). stats, if given,
     adds up the workers' CPU seconds.
@@ -67,11 +91,13 @@ def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
     iterator = chain([first], iterator)
     if workers <= 0:
         for raw in iterator:
-            [(item, digest)], _cpu, _peak = parse_chunk([raw])
-            yield raw, item, digest
+            [(item, digest, extra)], _cpu, _peak = parse_chunk([raw], prepare)
+            yield raw, item, digest, extra
         return
     stats = stats if stats is not None else PoolStats()
+    ahead = ahead if ahead is not None else CHUNKS_AHEAD * CHUNK * workers
     # forkserver: workers start from a clean process, not a copy of a threaded web server.
+    # (Preloading the parser in the fork server was measured: the tree's summed RSS grew.)
     context = multiprocessing.get_context("forkserver")
     pending: deque[tuple[list[RawDocument], Future]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -81,15 +107,16 @@ def parse_in_order(raws: Iterable[RawDocument], workers: int, ahead: int = 512,
                     chunk = list(islice(iterator, CHUNK))
                     if not chunk:
                         break
-                    pending.append((chunk, pool.submit(parse_chunk, chunk)))
+                    pending.append((chunk, pool.submit(parse_chunk, chunk, prepare)))
                 if not pending:
                     return
                 chunk, future = pending.popleft()
-                results, cpu, peak = future.result()
+                results, (cpu, preparing), peak = future.result()
                 stats.cpu_seconds += cpu
+                stats.prepare_seconds += preparing
                 stats.peak_rss_mb = max(stats.peak_rss_mb, peak)
-                for raw, (item, digest) in zip(chunk, results):
-                    yield raw, item, digest
+                for raw, (item, digest, extra) in zip(chunk, results):
+                    yield raw, item, digest, extra
         finally:
             for _chunk, future in pending:
                 future.cancel()

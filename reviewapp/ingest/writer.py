@@ -37,6 +37,7 @@ class Pending:
     record: PatentRecord
     content_hash: str
     source_hash: str = ""
+    prepared: Any = None  # the record analysed for the search index, when the caller did
 
 
 @dataclass(slots=True)

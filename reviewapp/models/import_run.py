@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 STATUSES = (QUEUED, RUNNING, DONE, FAILED)
+# What a running import shows once its heartbeat (one per committed batch) has stopped: a
+# batch takes seconds, so this long without one means the worker running it died.
+INTERRUPTED = "interrupted"
+STALE_AFTER = dt.timedelta(minutes=10)
 UPLOAD, FOLDER = "upload", "folder"
 
 
@@ -38,8 +42,24 @@ class ImportRun(Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # last batch
 
     user: Mapped[User | None] = relationship()
+
+    @property
+    def interrupted(self) -> bool:
+        """Return True for a run still marked running whose heartbeat stopped STALE_AFTER ago."""
+        last = self.heartbeat_at or self.started_at
+        if self.status != RUNNING or last is None:
+            return False
+        if last.tzinfo is None:  # SQLite hands datetimes back without their zone
+            last = last.replace(tzinfo=dt.UTC)
+        return utcnow() - last > STALE_AFTER
+
+    @property
+    def shown_status(self) -> str:
+        """Return the status the pages show: "interrupted" for a run whose worker died."""
+        return INTERRUPTED if self.interrupted else self.status
 
     @property
     def percent(self) -> int:
@@ -52,10 +72,10 @@ class ImportRun(Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (DONE, FAILED)
+        return self.status in (DONE, FAILED) or self.interrupted
 
     def progress_json(self) -> dict[str, Any]:
         """Return what the progress poll of /admin/imports shows."""
-        return {"id": self.id, "status": self.status, "percent": self.percent,
+        return {"id": self.id, "status": self.shown_status, "percent": self.percent,
                 "documents": self.documents_done, "errors": self.error_count,
                 "finished": self.finished}

@@ -1,7 +1,7 @@
 """Search backends: each implements the same functions for ``search`` to delegate to.
 
 A backend is a module (or package) with ``index_documents``, ``index_latest``,
-``remove_documents``, ``rebuild``, ``query``, ``like_claim``, ``check``, ``exists``,
+``remove_documents``, ``rebuild``, ``prepare``, ``query``, ``like_claim``, ``check``, ``exists``,
 ``ensure_index`` and ``close_all``, taking an index directory as a ``Path`` first. Both share
 the query language (``search.parsing``), its cost bounds (``search.cost``), the document
 (``search.schema``), snippets and the index directory's layout and write lock

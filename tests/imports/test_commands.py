@@ -3,15 +3,27 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 
 import pytest
-import search
 from sqlalchemy import func, select
 
-import reviewapp.ingest.pool as pool
-import reviewapp.tasks as tasks
-from reviewapp.indexing import check_index, index_dir
-from reviewapp.ingest import PatentRecord, read_documents
+import search
+from reviewapp import indexing, tasks
+from reviewapp.imports.services import IndexPipeline
+from reviewapp.indexing import (
+    PreparedRecord,
+    check_index,
+    documents_query,
+    index_dir,
+    parsed_search_record,
+    prepare_parsed,
+    search_backend,
+    search_record,
+    sync_imported,
+)
+from reviewapp.ingest import PatentRecord, pool, read_documents
 from reviewapp.ingest.loader import import_files, record_hash
 from reviewapp.models import Claim, Document, Reference
 from reviewapp.models.submission import submission_claims
@@ -52,7 +64,8 @@ def test_a_second_import_of_the_same_bytes_parses_nothing(runner, db, uspto_dir,
     first = run_json(runner, uspto_dir / "grants")
     parsed = []
     original = pool.parse_chunk
-    monkeypatch.setattr(pool, "parse_chunk", lambda chunk: parsed.append(len(chunk)) or original(chunk))
+    monkeypatch.setattr(pool, "parse_chunk", 
+                        lambda chunk, prepare=None: parsed.append(len(chunk)) or original(chunk, prepare))
     again = run_json(runner, uspto_dir / "grants")
     assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, first["created"])
     assert again["grants"] == first["grants"] and again["skipped_kinds"] == {"sequence listing": 5}
@@ -129,3 +142,51 @@ def test_references_are_keyed_by_their_normalised_number_on_import(runner, db, u
     assert rows and all(key == "US" + number.lstrip("0") for country, number, key in rows
                         if number.isdigit() and len(number) <= 8)
     assert db.session.scalar(select(func.count()).select_from(Claim)) > 0
+
+
+def test_records_analysed_in_the_parser_processes_match_the_database(runner, db, uspto_dir, no_queue):
+    run_json(runner, uspto_dir / "grants")
+    stored = {doc.publication_number: search_record(doc)
+              for doc in db.session.scalars(documents_query())}
+    records = [item for item in read_documents([uspto_dir / "grants"]) if isinstance(item, PatentRecord)]
+    assert len(records) == len(stored) == 228
+    for record in records:
+        # Claims out of order, repeated claims and classes: as the database gives them back.
+        assert parsed_search_record(record) == stored[record.publication_number]
+
+
+def test_a_document_changed_after_it_was_analysed_is_indexed_as_stored(runner, db, tmp_path, no_queue):
+    run_json(runner, write(tmp_path / "a.xml", grant("07000001", title="Stored widget")))
+    document = db.session.scalars(select(Document)).one()
+    [older] = [item for item in read_documents([write(tmp_path / "b.xml", grant("07000001", title="Older widget"))])]
+    stale = prepare_parsed(older, record_hash(older), search_backend())
+    assert sync_imported({document.id: stale}) == 1
+    assert titles("US7000001B2") == ["Stored widget"]
+    application = make_application(status="open", title="Reviewed gadget")
+    db.session.commit()
+    assumed = PreparedRecord(application.document.content_hash, "pending",
+                             search.prepare(search_record(application.document) | {"status": "pending"},
+                                            backend=search_backend()))
+    sync_imported({application.document_id: assumed})
+    assert search.query(index_dir(), "gadget", filters={"status": "open"}).total == 1
+    assert check_index().ok
+
+
+def test_the_index_thread_takes_the_batches_waiting_in_one_write(app, monkeypatch):
+    calls: list[list[int]] = []
+    release = threading.Event()
+
+    def slow_sync(batch):
+        calls.append(sorted(batch))
+        release.wait(10)
+        return len(batch)
+
+    monkeypatch.setattr(indexing, "sync_imported", slow_sync)
+    with IndexPipeline(app) as pipeline:
+        pipeline({1: None})
+        while not calls:
+            time.sleep(0.01)
+        pipeline({2: None})
+        pipeline({3: None, 2: "later"})
+        release.set()
+    assert calls == [[1], [2, 3]]

@@ -1,6 +1,7 @@
 """/admin/imports: admins only, CSRF, upload limits, folder picks, progress and history."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import threading
 from html import unescape
@@ -10,9 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from reviewapp import create_app
+from reviewapp.imports import services
 from reviewapp.imports.services import IMPORT_THREAD
 from reviewapp.indexing import check_index
 from reviewapp.models import AuditEntry, Document, ImportRun
+from reviewapp.models.import_run import STALE_AFTER
 from tests.conftest import base_config
 from tests.factories import make_user
 from tests.ingest.samples import grant, zip_bytes
@@ -151,6 +154,44 @@ def test_history_and_progress_show_runs_as_they_stand(client, admin, db):
     assert "40 documents, 3 errors" in text and "<script>" not in text
     history = page(client.get("/admin/imports/"))
     assert "ipg130416.xml (folder)" in history and "running" in history and "Boss" in history
+
+
+def test_a_run_whose_worker_died_shows_as_interrupted_once_its_heartbeat_stops(client, admin, db):
+    now = dt.datetime.now(dt.UTC)
+    alive = ImportRun(user_id=admin.id, origin="folder", source="alive.xml", path="/x", status="running",
+                      summary={}, started_at=now - dt.timedelta(hours=1),
+                      heartbeat_at=now - dt.timedelta(minutes=1))
+    dead = ImportRun(user_id=admin.id, origin="folder", source="dead.xml", path="/x", status="running",
+                     summary={}, started_at=now - dt.timedelta(hours=1),
+                     heartbeat_at=now - STALE_AFTER - dt.timedelta(minutes=1))
+    db.session.add_all([alive, dead])
+    db.session.commit()
+    assert client.get(f"/admin/imports/{alive.id}/status").get_json()["status"] == "running"
+    status = client.get(f"/admin/imports/{dead.id}/status").get_json()
+    assert (status["status"], status["finished"]) == ("interrupted", True)
+    assert '<meta http-equiv="refresh"' not in page(client.get(f"/admin/imports/{dead.id}"))
+    history = page(client.get("/admin/imports/"))
+    assert "Interrupted: no progress since" in history and history.count("interrupted") == 1
+
+
+def test_each_committed_batch_beats_the_heartbeat(client, admin, db, app, tmp_path):
+    app.config["IMPORT_BATCH_SIZE"] = 1
+    run = ImportRun(user_id=admin.id, origin="folder", source="a.xml", status="queued", summary={},
+                    path=str(tmp_path / "a.xml"))
+    (tmp_path / "a.xml").write_text(grant("07000001") + grant("07000002"), encoding="utf-8")
+    db.session.add(run)
+    db.session.commit()
+    beats = []
+    original = services.utcnow
+    services.utcnow = lambda: beats.append(1) or original()
+    try:
+        assert services.run_import_job(run.id) == "done"
+    finally:
+        services.utcnow = original
+    db.session.expire_all()
+    run = db.session.get(ImportRun, run.id)
+    assert run.heartbeat_at is not None and run.heartbeat_at >= run.started_at
+    assert len(beats) >= 3  # the start and one per batch
 
 
 def test_posts_without_a_csrf_token_are_refused(migrated_database, tmp_path, db):

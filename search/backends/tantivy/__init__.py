@@ -8,9 +8,10 @@ in docs/SEARCH.md and tested in tests/search/contract.
 """
 from __future__ import annotations
 
+from .documents import prepare
 from .index import close_all, ensure_index, exists
 from .querying import check, like_claim, query
 from .writer import index_documents, index_latest, rebuild, remove_documents
 
 __all__ = ["check", "close_all", "ensure_index", "exists", "index_documents", "index_latest",
-           "like_claim", "query", "rebuild", "remove_documents"]
+           "like_claim", "prepare", "query", "rebuild", "remove_documents"]

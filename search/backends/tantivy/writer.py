@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ... import store
-from ...common import swap_in
+from ...common import prepared_payloads, swap_in
 from .documents import prepare, to_document
 from .index import create, ensure_locked, open_generation, writing
 from .translate import term
@@ -84,10 +84,10 @@ def index_documents(index_dir: Path, docs: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def index_latest(index_dir: Path, load: Callable[[], Iterable[Mapping[str, Any]]]) -> int:
-    """Index what ``load()`` returns, calling it under the write lock; return the count."""
+def index_latest(index_dir: Path, load: Callable[[], Iterable[Any]]) -> int:
+    """Index what ``load()`` returns (mappings or ``Prepared``), read under the write lock."""
     with store.write_lock(index_dir):
-        batch = _unique(prepare(doc) for doc in load())
+        batch = _unique(prepared_payloads(load(), "tantivy", prepare))
         if batch:
             _apply_locked(index_dir, "upsert", batch)
     return len(batch)

@@ -17,9 +17,10 @@ from .writer import (
     exists,
     index_documents,
     index_latest,
+    prepare,
     rebuild,
     remove_documents,
 )
 
 __all__ = ["check", "close_all", "ensure_index", "exists", "index_documents", "index_latest",
-           "like_claim", "query", "rebuild", "remove_documents"]
+           "like_claim", "prepare", "query", "rebuild", "remove_documents"]

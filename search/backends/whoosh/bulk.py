@@ -27,7 +27,7 @@ from whoosh.index import TOC, FileIndex, LockError, clean_files
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
-from ...schema import PatentText, encode_positions
+from ...schema import PatentText
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]
@@ -82,7 +82,8 @@ class BulkSegmentWriter(SegmentWriter):
                                         self._field_boost(fields, name, docboost))
             if length:
                 self._note_length(name, docnum, length)
-            perdoc.add_field(name, field, value if field.stored else None, length)
+            stored = fields.get(f"_stored_{name}", value) if field.stored else None
+            perdoc.add_field(name, field, stored, length)
             column = field.column_type
             if column:
                 perdoc.add_column_value(name, column, field.to_column_value(value))
@@ -104,7 +105,7 @@ class BulkSegmentWriter(SegmentWriter):
             return 0
         terms = self._terms.setdefault(name, {})
         if isinstance(field, PatentText) and field.fast(value):
-            return self._add_positions(terms, field.term_positions(value), docnum,
+            return self._add_positions(terms, field.term_postings(value), docnum,
                                        boost * field.format.field_boost)
         length = 0
         items = list(field.index(value))
@@ -120,23 +121,22 @@ class BulkSegmentWriter(SegmentWriter):
         self.postings += len(items)
         return length if field.scorable else 0
 
-    def _add_positions(self, terms: dict, positions: dict[str, list[int]], docnum: int,
+    def _add_positions(self, terms: dict, postings: dict[str, tuple[int, bytes]], docnum: int,
                        boost: float) -> int:
         """Append a text field's postings (the fast path); return the field length.
 
         Terms stay str until the flush: one encode per term, not per posting.
         """
         length = 0
-        for term, poslist in positions.items():
+        for term, (freq, encoded) in postings.items():
             lists = terms.get(term)
             if lists is None:
                 lists = terms[term] = (array("I"), array("f"), [])
-            freq = len(poslist)
             lists[0].append(docnum)
             lists[1].append(freq * boost)
-            lists[2].append(encode_positions(poslist))
+            lists[2].append(encoded)
             length += freq
-        self.postings += len(positions)
+        self.postings += len(postings)
         return length
 
     def memory_estimate(self) -> int:
@@ -196,10 +196,10 @@ def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int
             for fields in batch:
                 writer.add_document(**fields)
             if writer.memory_estimate() > limit_mb * 1024 * 1024:
-                segments.append(_finalize(writer))
+                segments.append(finalize(writer))
                 writer = BulkSegmentWriter(ix, schema=writer.schema)
         if writer._added:
-            segments.append(_finalize(writer))
+            segments.append(finalize(writer))
         else:
             writer._close_segment()
     except BaseException:
@@ -208,7 +208,7 @@ def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int
     return segments
 
 
-def _finalize(writer: BulkSegmentWriter) -> Any:
+def finalize(writer: BulkSegmentWriter) -> Any:
     """Write out a builder's segment and return it.
 
     Not ``_finish``: that would delete the temporary folder every writer of this index

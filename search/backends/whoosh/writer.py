@@ -23,8 +23,8 @@ from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
 from ... import store
-from ...common import swap_in
-from ...schema import build_schema, to_fields
+from ...common import prepared_payloads, swap_in
+from ...schema import AnalysedText, PatentText, build_schema, to_fields
 from . import bulk
 
 Fields = dict[str, Any]
@@ -32,6 +32,9 @@ Progress = Callable[[int], None]
 
 # Documents per commit in index_documents: bounds memory and lock hold time for big imports.
 BATCH = 500
+# From this many documents an upsert builds its segment with the bulk writer: Whoosh's own
+# per-document path spends most of its time in its sorting pool (see ``bulk``).
+BULK_UPSERT_MIN = 32
 # Small segments are merged when a commit would leave this many (see _merge_when_many).
 MERGE_AT_SEGMENTS = 12
 # Bulk (rebuild) writer: each worker process holds up to this much of grouped postings
@@ -90,9 +93,22 @@ def exists(index_dir: Path) -> bool:
 # -- operations: applied to the live index and journalled for a rebuild in progress --------
 
 def _upsert(writer: IndexWriter, batch: list[Fields]) -> None:
-    """Add or replace each document by id."""
+    """Add or replace each document by id; a large batch goes into a bulk-built segment."""
+    if len(batch) < BULK_UPSERT_MIN:
+        for fields in batch:
+            writer.update_document(**fields)
+        return
     for fields in batch:
-        writer.update_document(**fields)
+        writer.delete_by_term("id", fields["id"])
+    builder = bulk.BulkSegmentWriter(writer.storage.open_index(writer.indexname))
+    try:
+        for fields in batch:
+            builder.add_document(**fields)
+    except BaseException:
+        builder._close_segment()
+        raise
+    # Committed with the writer's deletions, in one table of contents (see _merge_when_many).
+    writer._bulk_segments = [bulk.finalize(builder)]  # type: ignore[attr-defined]
 
 
 def _delete(writer: IndexWriter, ids: list[str]) -> int:
@@ -140,6 +156,7 @@ def _merge_when_many(writer: IndexWriter, segments: list) -> list:
     update, which is what the queue worker does after each edit. Merging only every few
     commits costs the same in total, spread out, and readers see at most this many pieces.
     """
+    segments = [*segments, *getattr(writer, "_bulk_segments", ())]
     if len(segments) < MERGE_AT_SEGMENTS:
         return segments
     return MERGE_SMALL(writer, segments)
@@ -191,7 +208,22 @@ def index_documents(index_dir: Path, docs: Iterable[Mapping[str, Any]]) -> int:
     return count
 
 
-def index_latest(index_dir: Path, load: Callable[[], Iterable[Mapping[str, Any]]]) -> int:
+_SCHEMA = build_schema()  # for its analyzers; never written
+
+
+def prepare(doc: Mapping[str, Any]) -> tuple[str, Fields]:
+    """Return (id, fields) with the prose fields analysed ahead: the CPU-heavy part, picklable."""
+    fields = to_fields(doc)
+    for name in list(fields):
+        field, value = _SCHEMA[name], fields[name]
+        if isinstance(field, PatentText) and field.fast(value):
+            fields[name] = AnalysedText(value, field.term_postings(value))
+            if field.stored:
+                fields[f"_stored_{name}"] = value  # store the text, not its positions
+    return fields["id"], fields
+
+
+def index_latest(index_dir: Path, load: Callable[[], Iterable[Any]]) -> int:
     """Index what ``load()`` returns, calling it under the write lock; return the count.
 
     Two writers that each read a document and then wait for the lock may write in the other
@@ -199,7 +231,8 @@ def index_latest(index_dir: Path, load: Callable[[], Iterable[Mapping[str, Any]]
     makes the order of writes the order of reads, so the last write is of the latest state.
     """
     with store.write_lock(index_dir):
-        batch = _unique_by_id(to_fields(doc) for doc in load())
+        prepared = prepared_payloads(load(), "whoosh", lambda doc: (doc["id"], to_fields(doc)))
+        batch = _unique_by_id(fields for _id, fields in prepared)
         if batch:
             _apply_locked(index_dir, "upsert", batch)
     return len(batch)

@@ -1,8 +1,11 @@
 """Adding, replacing and removing documents; comparing the index with the database."""
 from __future__ import annotations
 
-import search
+import pickle
 
+import pytest
+
+import search
 from tests.search.conftest import CORPUS, make_doc
 
 
@@ -70,3 +73,29 @@ def test_check_reports_missing_stale_and_extra(corpus_index):
 def test_check_on_an_empty_index(index_dir):
     report = search.check(index_dir, {"US1": "1"})
     assert (report.missing, report.stale, report.extra) == (["US1"], [], [])
+
+
+def test_prepared_documents_index_as_the_documents_themselves(index_dir, backend):
+    # 40: past the size from which a Whoosh upsert builds its segment in bulk.
+    docs = [make_doc(f"US{n:07d}B2", title=f"widget number{n}", claims="a gear wheel",
+                     stamp="1") for n in range(40)]
+    assert search.index_latest(index_dir, lambda: docs[:20]) == 20
+    newer = [make_doc(doc["id"], title=f"sprocket {doc['title']}", claims="a gear wheel",
+                      stamp="2") for doc in docs]
+    prepared = [search.prepare(doc) for doc in newer]
+    assert {item.backend for item in prepared} == {backend}
+    restored = pickle.loads(pickle.dumps(prepared))  # as it comes back from a parser process
+    assert search.index_latest(index_dir, lambda: restored) == 40
+    results = search.query(index_dir, "title:sprocket", pagelen=50)
+    assert results.total == 40
+    assert {hit.title for hit in results.hits} == {doc["title"] for doc in newer}
+    assert {type(hit.title) for hit in results.hits} == {str}  # the text stored, not its terms
+    assert search.query(index_dir, "title:widget").total == 40
+    assert search.check(index_dir, {doc["id"]: "2" for doc in newer}).ok
+
+
+def test_a_document_prepared_for_another_backend_is_refused(index_dir, backend):
+    other = next(name for name in search.BACKENDS if name != backend)
+    item = search.prepare(make_doc("US0000001B2"), backend=other)
+    with pytest.raises(ValueError, match=f"prepared for {other}"):
+        search.index_latest(index_dir, lambda: [item])

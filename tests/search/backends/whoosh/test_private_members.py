@@ -27,7 +27,7 @@ from search.schema import build_schema
 
 # (owner, member): methods and class attributes, looked up on the class.
 CLASS_MEMBERS = [
-    # bulk.BulkSegmentWriter.add_document and build_segments / _finalize
+    # bulk.BulkSegmentWriter.add_document and build_segments / finalize
     (SegmentWriter, "_check_state"),
     (SegmentWriter, "_doc_boost"),
     (SegmentWriter, "_check_fields"),
