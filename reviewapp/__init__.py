@@ -2,21 +2,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.routing import IntegerConverter
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
 from .inputs import register_inputs
 from .security import register_security
-from .tasks import register_tasks
+from .tasks import register_job, register_tasks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_inputs(app)
     register_tasks(app)
+    register_jobs(app)
     register_blueprints(app)
     register_security(app)
     register_transactions(app)
@@ -59,7 +61,7 @@ def check_search_index(app: Flask) -> None:
     index_dir = app.config["INDEX_DIR"]
     try:
         present = search.exists(index_dir, backend=app.config["SEARCH_BACKEND"])
-    except Exception as error:  # a damaged table of contents: Whoosh, pickle or OS errors
+    except Exception as error:  # noqa: BLE001 - a damaged table of contents: Whoosh, pickle or OS errors
         logging.getLogger(__name__).error(
             "search index at %s is unreadable (%s: %s): searches are unavailable until "
             "`reviewapp index rebuild`", index_dir, type(error).__name__, error)
@@ -237,8 +239,29 @@ def register_template_context(app: Flask) -> None:
         return {"nav_endpoints": app.view_functions, "unread_notifications": unread}
 
 
+def register_jobs(app: Flask) -> None:
+    """Let each feature register its job handlers and connect its signal receivers."""
+    from .auth.jobs import register as register_auth_jobs
+    from .ranking.jobs import register as register_ranking_jobs
+
+    register_job(app, "index", run_index_job)
+    register_auth_jobs(app)
+    register_ranking_jobs(app)
+
+
+def run_index_job(document_ids: list[int]) -> int:
+    """Write these documents' current state (or their absence) to the search index."""
+    from . import indexing  # looked up at each run: the import benchmark times sync_documents
+
+    return indexing.sync_documents(document_ids)
+
+
 def register_commands(app: Flask) -> None:
-    """Attach the `reviewapp` command groups."""
+    """Attach the `reviewapp` command groups: the site's own, then each feature's."""
     from .cli import register
+    from .export.commands import export_command
+    from .ranking.commands import ranker_group
 
     register(app)
+    for command in (export_command, ranker_group):
+        app.cli.add_command(command)

@@ -963,7 +963,8 @@ def create_submissions(session: Session, accounts: dict[str, User], library: dic
     from .models import ClaimMark, ConflictDeclaration, Endorsement, Feedback, Submission, Vote
     from .models.application import as_utc
     from .priorart.identifiers import parse_identifier
-    from .ranking.services import recount_track_record, rescore_applications
+    from .examiner.reputation import recount_track_record
+    from .ranking.scores import rescore_applications
 
     data = dataset()
     specs = {review.document.publication_number: review.document for review in data.applications}

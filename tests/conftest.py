@@ -32,7 +32,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from reviewapp import create_app  # noqa: E402
 from reviewapp.extensions import db as _db  # noqa: E402
 from reviewapp.imports.services import IMPORT_THREAD  # noqa: E402
-from reviewapp.ranking.services import TRAIN_THREAD  # noqa: E402
+from reviewapp.ranking.training import TRAIN_THREAD  # noqa: E402
 
 TEST_DATABASE_URL = os.environ.get("REVIEWAPP_TEST_DATABASE_URL", "")
 

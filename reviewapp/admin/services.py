@@ -9,7 +9,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..applications.services import open_window
-from ..examiner.services import close_and_freeze
+from ..examiner.forwarding import close_and_freeze
 from ..audit import record_action
 from ..auth.services import AccountError, other_admins, set_role
 from ..models import Application, AuditEntry, Document, Flag, ImportRun, User

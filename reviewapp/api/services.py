@@ -18,7 +18,7 @@ from ..models.application import STATUSES, as_utc
 from ..models.base import utcnow
 from ..models.feedback import VERDICTS
 from ..models.submission import ACTIVE
-from ..ranking.services import describe_model
+from ..ranking.model_store import describe_model
 from .auth import hash_token, new_token
 
 DEFAULT_PER_PAGE = 20

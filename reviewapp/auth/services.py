@@ -20,6 +20,7 @@ from ..models import User
 from ..models.application import as_utc
 from ..models.base import utcnow
 from ..models.user import ADMIN, ROLES
+from ..tasks import queue_password_reset
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
@@ -202,8 +203,6 @@ def request_password_reset(session: Session, email: str, make_link: Callable[[st
     # The job makes the token: the link stored with it (and logged with the statement) is a
     # template holding no secret. The result says whether a message will go out; never show
     # it, or it reveals accounts.
-    from ..tasks import queue_password_reset
-
     user = find_user(session, email)
     queue_password_reset(session, user.id if user is not None else None, make_link(RESET_TOKEN_SLOT))
     return user is not None

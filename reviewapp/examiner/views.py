@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_login import current_user, login_required
 
@@ -13,14 +21,13 @@ from ..models import Application
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
 from ..ranking.candidates import machine_candidates
-from ..ranking.services import describe_model, served_version
+from ..ranking.model_store import describe_model, served_version
 from .forms import FeedbackForm, QueueForm
 from .pdf import find_font, report_pdf
-from .services import (
-    FeedbackError, ReportError, ReviewItem, can_read_report, freeze_report, frozen_report_ids,
-    get_submission, queue_query, ranked_query, record_feedback, report_view, review_page,
-    verdict_counts,
-)
+from .forwarding import can_read_report, freeze_report, report_view, ReportError
+from .queue import frozen_report_ids, queue_query, verdict_counts
+from .review import ranked_query, review_page, ReviewItem
+from .verdicts import FeedbackError, get_submission, record_feedback
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
 

@@ -18,7 +18,7 @@ from scoring import Candidate, Explanation
 
 from ..indexing import library_index
 from ..models import Application, Document, Submission
-from . import services
+from . import feature_rows, model_store, scores
 from .library import split_identifier
 
 log = logging.getLogger(__name__)
@@ -54,12 +54,12 @@ def machine_candidates(session: Session, application: Application,
                  and d.id != application.document_id]
     if not documents:
         return []
-    query = services.query_for(application)
+    query = feature_rows.query_for(application)
     candidates = [_candidate(document) for document in documents]
-    services.with_library_signals_for_documents(session, application, query, candidates,
+    feature_rows.with_library_signals_for_documents(session, application, query, candidates,
                                                 documents)
     by_id = {str(d.id): d for d in documents}
-    ranked = services.current_ranker().rank(query, candidates, reasons=services.REASONS)
+    ranked = model_store.current_ranker().rank(query, candidates, reasons=scores.REASONS)
     return [MachineCandidate(by_id[c.id], score, rank, explanation,
                              tuple(sorted(found[by_id[c.id].publication_number])))
             for rank, (c, score, explanation) in enumerate(ranked[:limit], start=1)]
@@ -79,7 +79,7 @@ def _search(application: Application) -> dict[str, set[int]]:
             for hit in index.like_claim(claim.text, before=before, limit=PER_CLAIM,
                                         exclude_id=document.publication_number).hits:
                 found.setdefault(hit.id, set()).add(claim.number)
-    except Exception:  # noqa: BLE001 - a broken index must not break the review pages
+    except Exception:  # a broken index must not break the review pages
         log.exception("machine candidates: like-claim search failed")
         return {}
     return found

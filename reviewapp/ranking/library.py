@@ -98,7 +98,7 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
             for hit in hits:
                 if hit.id in wanted:
                     per_claim[row, column[wanted[hit.id]]] = hit.score
-    except Exception:  # noqa: BLE001 - a broken index must not stop ranking: log, go on
+    except Exception:
         log.exception("ranker: like-claim search failed; content scores left unknown")
         return {}
     return {key: (float(per_claim[:, i].max()), float(per_claim[:, i].mean()))
@@ -158,7 +158,7 @@ def library_for(session: Session, references: Iterable[Any]) -> dict[str, Librar
             text="\n".join(t for t in (h.abstract, *claims.get(h.id, ())) if t),
             cpc=tuple(classes.get((h.id, "cpc"), ())), ipc=tuple(classes.get((h.id, "ipc"), ())),
             uspc=tuple(classes.get((h.id, "uspc"), ())),
-            names=tuple([*(h.applicants or []), *(h.inventors or [])]))
+            names=(*(h.applicants or []), *(h.inventors or [])))
         key = document_key(h.country, h.doc_number)
         out[key] = entry
         out[key + h.kind] = entry

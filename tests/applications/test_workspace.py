@@ -5,7 +5,7 @@ import re
 from html import unescape
 
 from reviewapp.applications.services import claim_counts, site_numbers
-from reviewapp.examiner.services import freeze_report
+from reviewapp.examiner.forwarding import freeze_report
 from reviewapp.models import ClaimMark
 from tests.factories import make_application, make_submission, make_user
 

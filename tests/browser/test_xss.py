@@ -9,7 +9,8 @@ from sqlalchemy import insert, select
 from reviewapp.admin.services import ban_user
 from reviewapp.api.services import create_token
 from reviewapp.community.services import flag_content, post_comment
-from reviewapp.examiner.services import freeze_report, record_feedback
+from reviewapp.examiner.forwarding import freeze_report
+from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.indexing import rebuild_index
 from reviewapp.models import (ConflictDeclaration, Notification, Submission, Tag, application_tags,
                               submission_tags)

@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from reviewapp.applications.services import WindowError
 from reviewapp.examiner import services as examiner_services
-from reviewapp.examiner.services import (
-    FeedbackError, ReportError, claim_chart, close_and_freeze, close_due_windows, freeze_report, queue_query,
-    ranked_query, record_feedback, report_view, review_items,
-)
+from reviewapp.examiner.claim_chart import claim_chart
+from reviewapp.examiner.forwarding import close_and_freeze, close_due_windows, freeze_report, report_view, ReportError
+from reviewapp.examiner.queue import queue_query
+from reviewapp.examiner.review import ranked_query, review_items
+from reviewapp.examiner.verdicts import FeedbackError, record_feedback
 from reviewapp.models import (ClaimMark, ConflictDeclaration, Endorsement, Feedback, ForwardedReport, Submission, User,
                               Vote)
 from reviewapp.models.base import utcnow
@@ -282,7 +283,7 @@ def test_freeze_copies_the_top_n_and_is_idempotent(db, monkeypatch):
 
 def test_freezing_rescores_first_when_the_rescoring_job_is_still_queued(db, rescores):
     """A window closing before its rescoring job ran freezes the current ranking, not the stale one."""
-    from reviewapp.ranking.services import rescore_application
+    from reviewapp.ranking.scores import rescore_application
 
     application = make_application()
     first, second = make_submission(application, make_user(), title="First"), make_submission(
@@ -324,7 +325,7 @@ def test_report_view_previews_an_open_window(db):
 def test_reasons_about_missing_values_carry_no_sign():
     from types import SimpleNamespace
 
-    from reviewapp.examiner.services import reasons
+    from reviewapp.examiner.review import reasons
     score = SimpleNamespace(explanation=[
         {"feature": "sim_best_claim", "effect": 0.8, "text": "claim 1 text similarity 0.61 (high)"},
         {"feature": "ipc_subclass", "effect": 0.3, "text": "CPC/IPC subclass of the candidate unknown"},

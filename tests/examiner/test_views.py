@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from reviewapp.examiner.services import close_and_freeze
+from reviewapp.examiner.forwarding import close_and_freeze
 from reviewapp.models import ConflictDeclaration, Feedback, ForwardedReport, Score, User, Vote
 from reviewapp.models.base import utcnow
 from tests.examiner.conftest import make_score
@@ -163,7 +163,7 @@ def test_heuristic_scores_on_a_closed_application_name_the_trained_model_that_se
         client, auth, db, app, examiner, monkeypatch):
     # A trained model serves; the closed application kept its heuristic scores: the page
     # must not claim that there is no trained model.
-    from reviewapp.ranking import services as ranking
+    from reviewapp.ranking import model_store as ranking
 
     trained = ranking.ServedModel(ranking._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
     monkeypatch.setattr(ranking, "served_model", lambda strict=False: dataclasses.replace(

@@ -11,7 +11,8 @@ from flask import g
 from reviewapp.api.services import create_token
 from reviewapp.auth.services import create_reset_token
 from reviewapp.community.services import add_tag, flag_content, post_comment
-from reviewapp.examiner.services import freeze_report, record_feedback
+from reviewapp.examiner.forwarding import freeze_report
+from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.extensions import db as _db
 from reviewapp.models import ConflictDeclaration, Notification, Watch
 from reviewapp.models.application import CLOSED
