@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import re
 
@@ -163,10 +162,10 @@ def test_heuristic_scores_on_a_closed_application_name_the_trained_model_that_se
         client, auth, db, app, examiner, monkeypatch):
     # A trained model serves; the closed application kept its heuristic scores: the page
     # must not claim that there is no trained model.
-    from reviewapp.ranking import model_store as ranking
+    from reviewapp.ranking import model_store
 
-    trained = ranking.ServedModel(ranking._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
-    monkeypatch.setattr(ranking, "served_model", lambda strict=False: dataclasses.replace(
+    trained = model_store.ServedModel(model_store._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
+    monkeypatch.setattr(model_store, "served_model", lambda strict=False: dataclasses.replace(
         trained, ranker=type("Trained", (), {"is_heuristic": False, "metadata": {}})()))
     application = make_application()
     make_score(make_submission(application, make_user()), 0.5, 1, version="heuristic")
