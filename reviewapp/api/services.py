@@ -11,9 +11,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..applications.services import applications_query, get_application
-from ..export.services import CPC_PREFIX
-from ..models import (ApiToken, Application, ConflictDeclaration, Endorsement, Feedback, Score,
-                      Submission, User, Vote)
+from ..classification import CPC_FILTER_TEXT, MAX_CPC_FILTER
+from ..models import (
+    ApiToken,
+    Application,
+    ConflictDeclaration,
+    Endorsement,
+    Feedback,
+    Score,
+    Submission,
+    User,
+    Vote,
+)
 from ..models.application import STATUSES, as_utc
 from ..models.base import utcnow
 from ..models.feedback import VERDICTS
@@ -72,9 +81,9 @@ def parse_filters(args: Mapping[str, str]) -> dict[str, str | None]:
     status, cpc = args.get("status"), args.get("cpc")
     if status is not None and status not in STATUSES:
         raise ApiError(f"status must be one of {', '.join(STATUSES)}; got {status[:20]!r}.")
-    if cpc is not None and not CPC_PREFIX.fullmatch(cpc):
-        raise ApiError("cpc must be the start of a CPC symbol: up to 32 letters, digits, "
-                       "spaces and '/', e.g. H04L 9/32.")
+    if cpc is not None and not CPC_FILTER_TEXT.fullmatch(cpc):
+        raise ApiError(f"cpc must be the start of a CPC symbol: up to {MAX_CPC_FILTER} letters, "
+                       "digits, spaces and '/', e.g. H04L 9/32.")
     return {"status": status, "cpc": (cpc or "").strip().upper() or None}
 
 

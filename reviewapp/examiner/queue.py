@@ -6,18 +6,9 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..applications.services import (
-    active_submissions_count,
-    cpc_matches,
-    normalise_cpc_prefix,
-)
-from ..models import (
-    Application,
-    Document,
-    Feedback,
-    ForwardedReport,
-    Submission,
-)
+from ..applications.services import active_submissions_count
+from ..classification import cpc_matches, cpc_prefix_or_literal
+from ..models import Application, Document, Feedback, ForwardedReport, Submission
 from ..models.application import CLOSED, OPEN
 from ..models.submission import ACTIVE
 
@@ -55,11 +46,7 @@ def queue_query(*, cpc: str | None = None, window: str = "", min_submissions: in
         .where(Application.status.in_([window] if window in (OPEN, CLOSED) else [OPEN, CLOSED]))
     )
     if cpc:
-        try:
-            prefix = normalise_cpc_prefix(cpc)
-        except ValueError:  # the form refuses bad prefixes with a message; here they match as typed
-            prefix = "".join(cpc.split()).upper()
-        stmt = stmt.where(cpc_matches([prefix]))
+        stmt = stmt.where(cpc_matches([cpc_prefix_or_literal(cpc)]))
     if min_submissions:
         stmt = stmt.where(count >= min_submissions)
     closing = Application.closes_at.is_(None)
