@@ -24,18 +24,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import joinedload  # noqa: E402
+from _timing import median_ms
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from _timing import median_ms  # noqa: E402 - beside this script
-from reviewapp import create_app, demo  # noqa: E402
-from reviewapp.extensions import db  # noqa: E402
-from reviewapp.models import (Application, Claim, ClaimMark, Classification, Document,  # noqa: E402
-                              Endorsement, Feedback, Submission, User, Vote)
-from reviewapp.models.application import CLOSED, OPEN  # noqa: E402
-from reviewapp.models.base import utcnow  # noqa: E402
-from reviewapp.ranking import feature_rows, model_store, scores, training  # noqa: E402
-from scoring import HeuristicRanker  # noqa: E402
+from reviewapp import create_app, demo
+from reviewapp.extensions import db
+from reviewapp.models import (
+    Application,
+    Claim,
+    ClaimMark,
+    Classification,
+    Document,
+    Endorsement,
+    Feedback,
+    Submission,
+    User,
+    Vote,
+)
+from reviewapp.models.application import CLOSED, OPEN
+from reviewapp.models.base import utcnow
+from reviewapp.ranking import feature_rows, model_store, scores, training
+from scoring import HeuristicRanker
 
 TARGET_MS = 50.0
 VOLUNTEERS = 30

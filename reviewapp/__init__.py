@@ -80,7 +80,8 @@ def trust_proxies(app: Flask) -> None:
     """
     count = int(app.config.get("TRUSTED_PROXIES") or 0)
     if count > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:

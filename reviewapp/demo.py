@@ -960,10 +960,10 @@ def create_submissions(session: Session, accounts: dict[str, User], library: dic
     # track records, as the examiner pages keep them) and the scores. Only missing
     # submissions are created, each with its community rows: loading twice changes nothing.
     # Imported here: loading the data set alone needs neither the ranking nor scikit-learn.
+    from .examiner.reputation import recount_track_record
     from .models import ClaimMark, ConflictDeclaration, Endorsement, Feedback, Submission, Vote
     from .models.application import as_utc
     from .priorart.identifiers import parse_identifier
-    from .examiner.reputation import recount_track_record
     from .ranking.scores import rescore_applications
 
     data = dataset()

@@ -1,6 +1,8 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask import has_request_context
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -11,7 +13,7 @@ from flask_sqlalchemy.pagination import SelectPagination
 from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -57,12 +59,23 @@ class CountSparingPagination(SelectPagination):
 class Database(SQLAlchemy):
     """Flask-SQLAlchemy with count-sparing pagination."""
 
+    if TYPE_CHECKING:
+        # A scoped session proxies every method of the request's Session, and the services take
+        # a Session: type it as one, so `service(db.session, ...)` checks.
+        session: Session  # type: ignore[assignment]
+
     def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True,
                  count=True) -> SelectPagination:
         """Return one page of a select (see ``CountSparingPagination``)."""
-        return CountSparingPagination(select=select, session=self.session(), page=page,
+        return CountSparingPagination(select=select, session=_current_session(self), page=page,
                                       per_page=per_page, max_per_page=max_per_page,
                                       error_out=error_out, count=count)
+
+
+def _current_session(database: SQLAlchemy) -> Session:
+    """Return the Session the scoped session holds for this context."""
+    scoped: Any = database.session
+    return scoped()
 
 
 db = Database(model_class=Base)

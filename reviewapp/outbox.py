@@ -204,7 +204,7 @@ def retry_delay(attempts: int) -> dt.timedelta:
 class Claimed:
     """Rows a drainer holds, and how it releases them."""
 
-    def __init__(self, connection: Connection, rows: list[Row], token: str | None) -> None:
+    def __init__(self, connection: Connection, rows: Sequence[Row], token: str | None) -> None:
         self.connection = connection
         self.rows = rows
         self.token = token

@@ -9,13 +9,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..applications.services import open_window
-from ..examiner.forwarding import close_and_freeze
 from ..audit import record_action
 from ..auth.services import AccountError, other_admins, set_role
+from ..examiner.forwarding import close_and_freeze
 from ..models import Application, AuditEntry, Document, Flag, ImportRun, User
 from ..models.application import OPEN, PENDING, STATUSES
-from ..models.import_run import QUEUED, RUNNING
 from ..models.base import utcnow
+from ..models.import_run import QUEUED, RUNNING
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def parse_filters(args: Mapping[str, str]) -> dict[str, str | None]:
 def _moment(value: dt.datetime | None) -> str | None:
     """Return an ISO 8601 UTC time ending in Z, or None."""
     value = as_utc(value)
-    return value.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def _day(value: dt.date | None) -> str | None:

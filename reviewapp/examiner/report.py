@@ -52,8 +52,10 @@ def patent_number(submission: Submission) -> tuple[str, str, str]:
     number = parsed.number
     if submission.kind == US:
         if parsed.publication_type == GRANT:
-            series, digits = re.fullmatch(r"(\D*)(\d+)", number).groups()
-            number = series + f"{int(digits):,}"
+            grant = re.fullmatch(r"(\D*)(\d+)", number)
+            if grant is not None:  # a parsed grant number always is; keep it as is otherwise
+                series, digits = grant.groups()
+                number = series + f"{int(digits):,}"
         else:
             number = f"{number[:4]}/{number[4:]}"
     return parsed.country, number, parsed.kind_code

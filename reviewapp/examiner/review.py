@@ -214,7 +214,8 @@ def review_charts(session: Session, application: Application, chart: ClaimChart,
     active = (Submission.application_id == application.id, Submission.status == ACTIVE)
     values = session.scalars(select(Score.score).where(*active)
                              .join(Submission, Submission.id == Score.submission_id)).all()
-    created = [as_utc(m) for m in session.scalars(select(Submission.created_at).where(*active))]
+    created = [moment for moment in (as_utc(m) for m in session.scalars(
+        select(Submission.created_at).where(*active))) if moment is not None]
     start = as_utc(application.opens_at) or min(created, default=now)
     end = as_utc(application.closes_at) or now  # the whole window, weeks to come included
     return Charts(

@@ -23,10 +23,10 @@ from ..models.user import EXAMINER
 from ..ranking.candidates import machine_candidates
 from ..ranking.model_store import describe_model, served_version
 from .forms import FeedbackForm, QueueForm
+from .forwarding import ReportError, can_read_report, freeze_report, report_view
 from .pdf import find_font, report_pdf
-from .forwarding import can_read_report, freeze_report, report_view, ReportError
 from .queue import frozen_report_ids, queue_query, verdict_counts
-from .review import ranked_query, review_page, ReviewItem
+from .review import ReviewItem, ranked_query, review_page
 from .verdicts import FeedbackError, get_submission, record_feedback
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")

@@ -53,7 +53,7 @@ class ExportFilters:
     def since_moment(self) -> dt.datetime | None:
         if self.since is None:
             return None
-        return dt.datetime.combine(self.since, dt.time.min, tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(self.since, dt.time.min, tzinfo=dt.UTC)
 
 
 def parse_since(text: str | None) -> dt.date | None:

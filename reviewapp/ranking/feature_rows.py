@@ -67,7 +67,7 @@ def with_library_signals(session: Session, application: Application, query: Quer
         country, number, _ = split_identifier(row.identifier if row else "")
         key = document_key(country, number) if number else None
         keys.append(key)
-        if key and row.publication_number:
+        if key and row is not None and row.publication_number:
             numbers[key] = row.publication_number
     add_library_signals(session, query, candidates, keys, numbers,
                         exclude_documents=[application.document_id])

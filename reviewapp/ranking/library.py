@@ -57,7 +57,7 @@ def citation_network(session: Session, keys: Iterable[str],
         return CitationNetwork([])
     variants = sorted({v for key in keys for v in number_variants(key)})
     excluded = set(exclude_documents)
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(variants), 500):  # bounded IN lists
         rows += session.execute(
             select(Reference.document_id, Reference.country, Reference.number,
@@ -82,7 +82,8 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     if not publication_numbers:
         return {}
     index = library_index()
-    claims = [(n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
+    claims: list[tuple[int | None, str]] = [
+        (n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
     claims = claims[:MAX_CLAIMS] or [(None, t) for _, t, _ in query.claims[:1] if t.strip()]
     if not claims:
         return {}
@@ -129,7 +130,7 @@ def library_for(session: Session, references: Iterable[Any]) -> dict[str, Librar
     if not keys:
         return {}
     numbers = sorted({v for key in keys for v in number_variants(key)})
-    heads = []
+    heads: list[Any] = []
     for start in range(0, len(numbers), 500):
         heads += session.execute(
             select(Document.id, Document.country, Document.doc_number, Document.kind,

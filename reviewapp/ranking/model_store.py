@@ -116,7 +116,7 @@ def _files_signature(directory: Path) -> tuple:
     """Return what changes whenever `current` or the files it names change."""
     pointer = directory / CURRENT_FILE
     name = _read_pointer(pointer)
-    stats = [_stat(pointer)]
+    stats: list[Any] = [_stat(pointer)]
     if name:
         model = directory / name
         stats += [name, _stat(model), _stat(model.with_suffix(".json"))]

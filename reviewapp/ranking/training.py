@@ -9,9 +9,9 @@ import contextlib
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from flask import current_app
@@ -79,11 +79,11 @@ def feedback_examples(session: Session) -> Examples:
         query = query_for(application)
         with_library_signals(session, application, query, by_application[application.id])
         for candidate in by_application[application.id]:
-            verdict = latest.get(int(candidate.id))
-            if verdict is None:
+            label = latest.get(int(candidate.id))
+            if label is None:
                 continue
             pairs.append((query, candidate))
-            labels.append(VERDICT_LABELS[verdict])
+            labels.append(VERDICT_LABELS[label])
             groups.append(f"application:{application.id}")
     return pairs, np.asarray(labels, dtype=int), np.asarray(groups, dtype=object)
 
@@ -96,7 +96,7 @@ def train_model(session: Session | None = None, *, enqueue_rescoring: bool = Tru
     # enqueue_rescoring=False and rescore in-process: `make run` has no queue worker.
     from ..extensions import db
 
-    session = session or db.session
+    session = session if session is not None else db.session
     directory = model_dir()
     directory.mkdir(parents=True, exist_ok=True)
     with _training_lock(directory):
@@ -137,7 +137,7 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
         raise TrainingError(
             f"Nothing to rank: {len(pairs)} labelled submissions or references, but no "
             "application or grant holds both a positive and a negative one.")
-    sources = {"feedback": _describe(feedback, verdicts=True),
+    sources: dict[str, Any] = {"feedback": _describe(feedback, verdicts=True),
                "bootstrap": None if loaded is None else {
                    **_describe(loaded[0]), "sha256": loaded[1]["sha256"],
                    "files": loaded[1]["sources"], "saved_at": loaded[1]["created_at"]}}
@@ -151,7 +151,8 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
     description = "; ".join(described)
     cv_splits = CV_SPLITS if rankable_groups >= MIN_CV_GROUPS else 0
     try:
-        ranker = Ranker().fit(pairs, y, groups, description=description, cv_splits=cv_splits)
+        ranker = Ranker().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
+                              description=description, cv_splits=cv_splits)
         cv_note = None if cv_splits else (
             f"not cross-validated: {rankable_groups} applications or grants hold both labels, "
             f"{MIN_CV_GROUPS} are needed")
@@ -159,7 +160,8 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
         if not cv_splits:
             raise TrainingError(f"Training failed: {error}") from error
         # A fold left without any group holding both labels: train once, uncross-validated.
-        ranker = Ranker().fit(pairs, y, groups, description=description)
+        ranker = Ranker().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
+                              description=description)
         cv_note = f"cross-validation failed ({error}); trained without it"
     ranker.metadata["sources"] = sources
     ranker.metadata["rankable_groups"] = rankable_groups
@@ -172,7 +174,7 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
 
 def _describe(examples: Examples, verdicts: bool = False) -> dict[str, Any]:
     pairs, y, groups = examples
-    out = {"pairs": len(pairs), "positives": int(np.sum(y)), "groups": len(set(groups.tolist())),
+    out: dict[str, Any] = {"pairs": len(pairs), "positives": int(np.sum(y)), "groups": len(set(groups.tolist())),
            "rankable_groups": len(set(groups[rankable(y, groups)].tolist())) if len(y) else 0}
     if verdicts:
         out["sha256"] = training_data_sha256(pairs, y, groups)

@@ -12,8 +12,14 @@ from reviewapp.community.services import flag_content, post_comment
 from reviewapp.examiner.forwarding import freeze_report
 from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.indexing import rebuild_index
-from reviewapp.models import (ConflictDeclaration, Notification, Submission, Tag, application_tags,
-                              submission_tags)
+from reviewapp.models import (
+    ConflictDeclaration,
+    Notification,
+    Submission,
+    Tag,
+    application_tags,
+    submission_tags,
+)
 from reviewapp.models.application import CLOSED
 from tests.factories import PASSWORD, make_application, make_document, make_submission, make_user
 
@@ -61,8 +67,8 @@ def hostile(app, db, monkeypatch):
                                    applicants=[HOSTILE[:200]])
     closed = make_application(title="Heat pipe " + SVG, status=CLOSED, days_left=-2, claims=claims)
     library = make_document(title="Library " + IMG, abstract=HOSTILE)
-    fields = dict(title=HOSTILE, authors=HOSTILE, excerpt=HOSTILE, explanation=HOSTILE[:1000],
-                  pinpoint=HOSTILE[:255], url=QUOTED_URL, identifier_raw=BREAK)
+    fields = {'title': HOSTILE, 'authors': HOSTILE, 'excerpt': HOSTILE, 'explanation': HOSTILE[:1000],
+                  'pinpoint': HOSTILE[:255], 'url': QUOTED_URL, 'identifier_raw': BREAK}
     theirs = make_submission(application, other, claim_numbers=(1, 2), **fields)
     mine = make_submission(application, volunteer, claim_numbers=(1,), **fields)
     on_closed = make_submission(closed, other, claim_numbers=(1,), kind="npl", **fields)

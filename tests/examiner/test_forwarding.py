@@ -60,7 +60,7 @@ def test_freezing_rescores_first_when_the_rescoring_job_is_still_queued(db, resc
         application, make_user(), title="Second")
     rescore_application(db.session, application.id)
     db.session.flush()
-    assert [i["title"] for i in report_view(db.session, application).items][0] == "First"
+    assert next(i["title"] for i in report_view(db.session, application).items) == "First"
     for _ in range(4):  # the community backs the second: its rescoring job is queued, not run
         db.session.add(Vote(submission=second, user=make_user(), value=1))
     db.session.add(Vote(submission=first, user=make_user(), value=-1))
@@ -79,7 +79,7 @@ def test_close_due_windows_closes_at_the_due_time_and_freezes(db):
     closed = close_due_windows(db.session, now + dt.timedelta(days=2))
     assert closed == [due]
     assert due.status == "closed" and later.status == "open"
-    assert abs(due.closes_at.replace(tzinfo=dt.timezone.utc) - (now + dt.timedelta(days=1))) < dt.timedelta(minutes=1)
+    assert abs(due.closes_at.replace(tzinfo=dt.UTC) - (now + dt.timedelta(days=1))) < dt.timedelta(minutes=1)
     assert len(report_view(db.session, due).items) == 1 and report_view(db.session, due).frozen
     assert close_due_windows(db.session, now + dt.timedelta(days=2)) == []
 

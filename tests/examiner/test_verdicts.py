@@ -64,7 +64,7 @@ def test_simultaneous_changes_of_one_verdict_leave_the_counters_equal_to_the_fee
             try:
                 record_feedback(session, session.get(Submission, item_id), session.get(User, examiner_id), "used")
                 session.commit()
-            except BaseException as error:  # reported by the assertions below
+            except BaseException as error:  # noqa: BLE001 - reported by the assertions below
                 errors.append(error)
                 session.rollback()
 

@@ -31,8 +31,8 @@ def test_feedback_examples_label_used_relevant_positive_known_negative(db):
     changed = make_submission(first, volunteers[0])
     early = judge(changed, examiner, "not_relevant")
     late = judge(changed, second, "relevant")  # the latest verdict counts
-    early.updated_at = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
-    late.updated_at = dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)
+    early.updated_at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    late.updated_at = dt.datetime(2024, 2, 1, tzinfo=dt.UTC)
     unjudged = make_submission(first, volunteers[1])
     later = judged_review(examiner, volunteers)
     db.session.flush()
