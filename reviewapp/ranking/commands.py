@@ -13,7 +13,7 @@ import click
 from scoring import ModelIntegrityError
 
 from ..progress import progress_bar
-from . import bootstrap, model_store, scores, status, training
+from . import bootstrap, candidates, model_store, scores, status, training
 
 RESCORE_BATCH = 50  # applications per query batch and commit
 
@@ -177,6 +177,8 @@ def _train_and_rescore(session, enqueue: bool) -> None:
         for start in range(0, len(ids), RESCORE_BATCH):
             batch = ids[start:start + RESCORE_BATCH]
             scores.rescore_applications(session, batch)
+            for application_id in batch:
+                candidates.store_machine_leads(session, application_id)
             session.commit()
             advance(len(batch))
     click.echo(f"Rescored {len(ids)} open application(s).")

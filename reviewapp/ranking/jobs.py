@@ -23,6 +23,7 @@ from ..signals import (
     vote_cast,
 )
 from ..tasks import register_job, register_queue_task, rescore_after_commit
+from .candidates import store_machine_leads
 from .scores import RESCORE_JOB, rescore_application
 from .training import TRAIN_JOB, train_model
 
@@ -43,9 +44,10 @@ def connect_receivers() -> None:
 
 
 def run_rescore_job(application_id: int) -> int:
-    """Recompute the stored ranking scores of one application."""
+    """Recompute the stored scores and the machine-found leads of one application."""
     with Session(db.engine) as session:
         count = rescore_application(session, application_id)
+        store_machine_leads(session, application_id)  # the searches pages no longer run
         session.commit()
     return count
 
