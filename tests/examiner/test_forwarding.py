@@ -90,3 +90,19 @@ def test_report_view_previews_an_open_window(db):
     view = report_view(db.session, application)
     assert not view.frozen and len(view.items) == 1
     assert len(view.items[0]["description"]) <= 1000 and view.items[0]["description"].endswith("\u2026")
+
+
+def test_closing_a_window_sends_window_closed_with_the_frozen_report(db):
+    from reviewapp.signals import window_closed
+
+    application = make_application()
+    make_submission(application, make_user())
+    heard: list[tuple] = []
+
+    def listen(sender, **extra) -> None:
+        heard.append((sender, extra["report"], extra["session"]))
+
+    with window_closed.connected_to(listen):
+        report = close_and_freeze(db.session, application)
+        freeze_report(db.session, application)  # the report again: no second closing
+    assert heard == [(application, report, db.session)]
