@@ -65,11 +65,15 @@ def demo_command(reset: bool) -> None:
     """Load the demo data set and print the demo accounts."""
     from .demo import DEMO_ACCOUNTS, load_demo
     from .extensions import db
+    from .ranking.scores import enqueue_rescore, open_application_ids
     from .tasks import enqueue_index
 
     created = load_demo(db.session, reset=reset)
     db.session.commit()
     enqueue_index(created.document_ids)
+    # After the index job: each rescoring job also finds the application's machine leads.
+    for application_id in open_application_ids(db.session):
+        enqueue_rescore(application_id)
     click.echo(
         f"Demo data: {created.applications} applications, {created.library} library documents, "
         f"{created.submissions} submissions."
