@@ -24,18 +24,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import select  # noqa: E402
-from sqlalchemy.orm import joinedload  # noqa: E402
+from _timing import median_ms
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from _timing import median_ms  # noqa: E402 - beside this script
-from reviewapp import create_app, demo  # noqa: E402
-from reviewapp.extensions import db  # noqa: E402
-from reviewapp.models import (Application, Claim, ClaimMark, Classification, Document,  # noqa: E402
-                              Endorsement, Feedback, Submission, User, Vote)
-from reviewapp.models.application import CLOSED, OPEN  # noqa: E402
-from reviewapp.models.base import utcnow  # noqa: E402
-from reviewapp.ranking import services  # noqa: E402
-from scoring import HeuristicRanker  # noqa: E402
+from reviewapp import create_app, demo
+from reviewapp.extensions import db
+from reviewapp.models import (
+    Application,
+    Claim,
+    ClaimMark,
+    Classification,
+    Document,
+    Endorsement,
+    Feedback,
+    Submission,
+    User,
+    Vote,
+)
+from reviewapp.models.application import CLOSED, OPEN
+from reviewapp.models.base import utcnow
+from reviewapp.ranking import feature_rows, model_store, scores, training
+from scoring import HeuristicRanker
 
 TARGET_MS = 50.0
 VOLUNTEERS = 30
@@ -158,23 +168,23 @@ def time_parts(label: str, application_id: int, repeats: int,
             select(Application).where(Application.id == application_id).options(
                 joinedload(Application.document).selectinload(Document.claims),
                 joinedload(Application.document).selectinload(Document.classifications)))
-        state["query"] = services.query_for(application)
-        state["candidates"] = services.candidates_for(db.session, application)
+        state["query"] = feature_rows.query_for(application)
+        state["candidates"] = feature_rows.candidates_for(db.session, application)
 
-    served = services.current_ranker()
+    served = model_store.current_ranker()
     state["ranker"] = served
 
     def score() -> None:
         state["ranked"] = state["ranker"].rank(state["query"], state["candidates"],
-                                               reasons=services.REASONS)
+                                               reasons=scores.REASONS)
 
     def write() -> None:
-        services.store_scores(db.session, application_id, state["ranked"],
-                              services.model_version(served))
+        scores.store_scores(db.session, application_id, state["ranked"],
+                              model_store.model_version(served))
         db.session.commit()
 
     def whole() -> None:
-        services.rescore_application(db.session, application_id)
+        scores.rescore_application(db.session, application_id)
         db.session.commit()
 
     read_ms = median_ms(read, repeats, before=fresh_session)
@@ -222,13 +232,13 @@ def main() -> None:
                        fresh_ranker=HeuristicRanker)
 
             start = time.perf_counter()
-            summary = services.train_model(db.session, enqueue_rescoring=False)
+            summary = training.train_model(db.session, enqueue_rescoring=False)
             print(f"  train_model on {summary['training_data']['pairs']} verdicts of "
                   f"{len(judged)} closed reviews (+ cross-validation): "
                   f"{time.perf_counter() - start:.2f} s")
-            services._served.clear()
+            model_store._served.clear()
             start = time.perf_counter()
-            served = services.served_model(strict=True)
+            served = model_store.served_model(strict=True)
             print(f"  loading and verifying the saved model: "
                   f"{(time.perf_counter() - start) * 1000:.1f} ms")
             frozen = pickle.dumps(served.ranker)  # unpickling drops the text cache: cold

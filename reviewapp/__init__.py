@@ -17,7 +17,7 @@ from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
 from .inputs import register_inputs
 from .security import register_security
-from .tasks import register_tasks
+from .tasks import register_job, register_tasks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_inputs(app)
     register_tasks(app)
+    register_jobs(app)
     register_blueprints(app)
     register_security(app)
     register_transactions(app)
@@ -79,7 +80,8 @@ def trust_proxies(app: Flask) -> None:
     """
     count = int(app.config.get("TRUSTED_PROXIES") or 0)
     if count > 0:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count)
 
 
 def register_extensions(app: Flask) -> None:
@@ -243,8 +245,29 @@ def register_template_context(app: Flask) -> None:
         return {"nav_endpoints": app.view_functions, "unread_notifications": unread}
 
 
+def register_jobs(app: Flask) -> None:
+    """Let each feature register its job handlers and connect its signal receivers."""
+    from .auth.jobs import register as register_auth_jobs
+    from .ranking.jobs import register as register_ranking_jobs
+
+    register_job(app, "index", run_index_job)
+    register_auth_jobs(app)
+    register_ranking_jobs(app)
+
+
+def run_index_job(document_ids: list[int]) -> int:
+    """Write these documents' current state (or their absence) to the search index."""
+    from . import indexing  # looked up at each run: the import benchmark times sync_documents
+
+    return indexing.sync_documents(document_ids)
+
+
 def register_commands(app: Flask) -> None:
-    """Attach the `reviewapp` command groups."""
+    """Attach the `reviewapp` command groups: the site's own, then each feature's."""
     from .cli import register
+    from .export.commands import export_command
+    from .ranking.commands import ranker_group
 
     register(app)
+    for command in (export_command, ranker_group):
+        app.cli.add_command(command)

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+
+from .progress import progress_bar
 
 
 def make_app():
@@ -30,22 +29,9 @@ def main() -> None:
 
 def register(app: Flask) -> None:
     """Attach the commands to `app.cli` (seen through `reviewapp` and `flask`)."""
-    from .export.commands import export_command
-    from .ranking.commands import ranker_group
-
-    for command in (export_command, ranker_group, import_command, demo_command, user_group, index_group, search_command,
+    for command in (import_command, demo_command, user_group, index_group, search_command,
                     worker_command, jobs_group, backup_command, restore_command, windows_group):
         app.cli.add_command(command)
-
-
-@contextmanager
-def progress_bar(total: int, label: str, enabled: bool) -> Iterator[Callable[[int], None]]:
-    """Yield an `advance(n)` callable driving a progress bar on a terminal, or nothing."""
-    if not enabled or not sys.stderr.isatty():
-        yield lambda n: None
-        return
-    with click.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
-        yield bar.update
 
 
 @click.command("import")
@@ -79,11 +65,15 @@ def demo_command(reset: bool) -> None:
     """Load the demo data set and print the demo accounts."""
     from .demo import DEMO_ACCOUNTS, load_demo
     from .extensions import db
+    from .ranking.scores import enqueue_rescore, open_application_ids
     from .tasks import enqueue_index
 
     created = load_demo(db.session, reset=reset)
     db.session.commit()
     enqueue_index(created.document_ids)
+    # After the index job: each rescoring job also finds the application's machine leads.
+    for application_id in open_application_ids(db.session):
+        enqueue_rescore(application_id)
     click.echo(
         f"Demo data: {created.applications} applications, {created.library} library documents, "
         f"{created.submissions} submissions."
@@ -342,7 +332,7 @@ def windows_group() -> None:
 @windows_group.command("close-due")
 def windows_close_due() -> None:
     """Close every window past its closing time and freeze its forwarded report."""
-    from .examiner.services import close_due_windows
+    from .examiner.forwarding import close_due_windows
     from .extensions import db
 
     closed = close_due_windows(db.session)

@@ -1,7 +1,7 @@
 """Flask extensions, created unbound; `create_app` binds them."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import has_request_context
 from flask_limiter import Limiter
@@ -60,15 +60,22 @@ class Database(SQLAlchemy):
     """Flask-SQLAlchemy with count-sparing pagination."""
 
     if TYPE_CHECKING:
-        # The scoped session proxies every Session method: services take a Session.
+        # A scoped session proxies every method of the request's Session, and the services take
+        # a Session: type it as one, so `service(db.session, ...)` checks.
         session: Session  # type: ignore[assignment]
 
     def paginate(self, select, *, page=None, per_page=None, max_per_page=None, error_out=True,
                  count=True) -> SelectPagination:
         """Return one page of a select (see ``CountSparingPagination``)."""
-        return CountSparingPagination(select=select, session=self.session, page=page,
+        return CountSparingPagination(select=select, session=_current_session(self), page=page,
                                       per_page=per_page, max_per_page=max_per_page,
                                       error_out=error_out, count=count)
+
+
+def _current_session(database: SQLAlchemy) -> Session:
+    """Return the Session the scoped session holds for this context."""
+    scoped: Any = database.session
+    return scoped()
 
 
 db = Database(model_class=Base)

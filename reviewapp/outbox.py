@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, has_app_context
+from redis.exceptions import RedisError
 from sqlalchemy import Connection, Row, case, delete, event, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -43,6 +45,8 @@ CLAIM_BATCH = 50
 # In-process runs (HUEY_IMMEDIATE) after a commit also retry this many older due jobs.
 IMMEDIATE_BACKLOG = 20
 JOBS = Job.__table__
+# What putting a message on the queue raises when its store (Redis, or SQLite) is unreachable.
+QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
 
 # --- writing jobs ---------------------------------------------------------------------------
@@ -124,8 +128,6 @@ def after_write(ids: Sequence[int]) -> None:
             log.error("jobs %s not run after their commit (%s: %s): they wait in the outbox",
                       list(ids), type(error).__name__, error)
         return
-    from .tasks import QUEUE_ERRORS
-
     try:
         current_app.extensions["tasks"]["drain"]()
     except QUEUE_ERRORS as error:

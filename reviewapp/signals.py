@@ -30,7 +30,11 @@ comment_posted = _signals.signal("comment-posted")
 vote_cast = _signals.signal("vote-cast")
 #: An examiner recorded or changed a verdict (sender: the Feedback).
 verdict_recorded = _signals.signal("verdict-recorded")
-#: An application's review window closed (sender: the Application).
+#: An application's review window closed and its report froze (sender: the Application;
+#: `report`, the ForwardedReport).
 window_closed = _signals.signal("window-closed")
+#: A closed window's report is about to be frozen (sender: the Application). Receivers bring
+#: what the report copies up to date, synchronously: ranking rescores the application.
+report_freezing = _signals.signal("report-freezing")
 #: A batch of library documents was written by an import (sender: the list of document ids).
 documents_imported = _signals.signal("documents-imported")

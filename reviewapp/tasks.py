@@ -1,24 +1,30 @@
-"""The job queue: index writes, rescoring, mail and retraining run off the request path.
+"""The job queue, infrastructure only: features register their jobs, services queue them.
 
 Index, rescoring and mail jobs are rows of the job outbox (`reviewapp.outbox`), written in the
 transaction of the change they follow and run by `reviewapp worker` until they succeed. Huey
 carries only messages that lose nothing when lost: "drain" (wake the worker: it also polls the
-outbox every `JOB_POLL_SECONDS`) and "train". Huey stores them in SQLite under the instance
-folder by default and in Redis when `REVIEWAPP_REDIS_URL` is set. With `HUEY_IMMEDIATE` (tests,
-`make run`) the outbox's jobs run in-process right after their commit.
+outbox every `JOB_POLL_SECONDS`) and tasks such as "train". Huey stores them in SQLite under the
+instance folder by default and in Redis when `REVIEWAPP_REDIS_URL` is set. With `HUEY_IMMEDIATE`
+(tests, `make run`) the outbox's jobs run in-process right after their commit.
+
+A feature registers its handlers from its own `register` step, which the factory calls:
+
+    register_job(app, "rescore", run_rescore_job)      # an outbox job kind
+    register_queue_task(app, "train", run_train_job)   # a Huey task
+
+`app.extensions["tasks"]` maps every name to what runs it; `app.extensions["outbox_kinds"]`
+holds the names that are outbox jobs. This module imports no feature.
 """
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
-from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -27,24 +33,26 @@ from .outbox import pending_jobs  # noqa: F401  (re-exported: tests look at a se
 
 log = logging.getLogger(__name__)
 
-# What putting a message on the queue raises when its store (Redis, or SQLite) is unreachable.
-QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
-# Outbox job kinds -> their handlers (in this module); the rest are Huey tasks.
-OUTBOX_KINDS = ("index", "rescore", "password_reset")
-
-
 def register_tasks(app: Flask) -> None:
-    """Create the app's queue, its Huey tasks, and the handlers of the outbox's jobs."""
+    """Create the app's queue and its own "drain" task; features then register their jobs."""
     huey = make_huey(app)
-    tasks: dict[str, Any] = {
-        "index": run_index_job,
-        "rescore": run_rescore_job,
-        "password_reset": run_password_reset_job,
-        "drain": huey.task()(in_app_context(app, run_drain_job)),
-        "train": huey.task()(in_app_context(app, run_train_job)),
-    }
     app.extensions["huey"] = huey
-    app.extensions["tasks"] = tasks
+    app.extensions["tasks"] = {}
+    app.extensions["outbox_kinds"] = set()
+    register_queue_task(app, "drain", run_drain_job)
+
+
+def register_job(app: Flask, kind: str, handler: Callable[..., Any]) -> None:
+    """Run the outbox's jobs of `kind` with `handler` (called in an app context, by a drain)."""
+    app.extensions["tasks"][kind] = handler
+    app.extensions["outbox_kinds"].add(kind)
+
+
+def register_queue_task(app: Flask, name: str, func: Callable[..., Any]) -> Any:
+    """Make `func` a Huey task run in the app's context, queued by `enqueue(name)`; return it."""
+    task = app.extensions["huey"].task()(in_app_context(app, func))
+    app.extensions["tasks"][name] = task
+    return task
 
 
 def make_huey(app: Flask) -> Huey:
@@ -59,7 +67,7 @@ def make_huey(app: Flask) -> Huey:
     return SqliteHuey(name, filename=app.config["HUEY_PATH"])
 
 
-def in_app_context(app: Flask, func):
+def in_app_context(app: Flask, func: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap `func` so a queue worker thread runs it inside the app's context."""
 
     def job(*args: Any, **kwargs: Any) -> Any:
@@ -74,7 +82,7 @@ def in_app_context(app: Flask, func):
 
 def enqueue(name: str, *args: Any) -> None:
     """Queue one job now, outside any transaction: a durable outbox row, or a Huey message."""
-    if name in OUTBOX_KINDS:
+    if name in current_app.extensions["outbox_kinds"]:
         outbox.write_job_now(name, *args)
     else:
         current_app.extensions["tasks"][name](*args)
@@ -102,48 +110,10 @@ def queue_password_reset(session: Session, user_id: int | None, link_template: s
     outbox.add_job(session, "password_reset", user_id, link_template)
 
 
-# --- handlers -------------------------------------------------------------------------------
-
-def run_index_job(document_ids: list[int]) -> int:
-    """Write these documents' current state (or their absence) to the search index."""
-    from .indexing import sync_documents
-
-    return sync_documents(document_ids)
-
-
-def run_rescore_job(application_id: int) -> int:
-    """Recompute the stored ranking scores of one application."""
-    from .extensions import db
-    from .ranking.services import rescore_application
-
-    with Session(db.engine) as session:
-        count = rescore_application(session, application_id)
-        session.commit()
-    return count
-
-
-def run_password_reset_job(user_id: int | None, link_template: str) -> bool:
-    """Mail a password reset link to an account, if the request named one."""
-    from .auth.services import mail_reset_link
-    from .extensions import db
-
-    if user_id is None:  # the request named no account: nothing to send
-        return False
-    with Session(db.engine) as session:
-        return mail_reset_link(session, user_id, link_template)
-
-
 def run_drain_job() -> int:
     """Run the outbox's due jobs (a worker woken by a commit)."""
     report = outbox.drain()
     return report.done
-
-
-def run_train_job() -> dict:
-    """Retrain the ranker from examiner feedback and bootstrap data."""
-    from .ranking.services import train_model
-
-    return train_model()
 
 
 # --- the worker's poll ----------------------------------------------------------------------
@@ -157,6 +127,6 @@ def poll_outbox(app: Flask, stop: threading.Event) -> None:
                 outbox.drain()
         except SQLAlchemyError as error:  # the database away: the jobs wait in it
             log.warning("outbox poll failed (%s); retrying in %.1f s", error.__class__.__name__, interval)
-        except Exception:  # noqa: BLE001 - the poll must survive anything to retry
+        except Exception:  # the poll must survive anything to retry
             log.exception("outbox poll failed; retrying in %.1f s", interval)
         stop.wait(interval)

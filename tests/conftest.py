@@ -25,14 +25,14 @@ def uspto_dir() -> Path:
 
 # --- the app and its database -------------------------------------------------------------
 
-import sqlalchemy as sa  # noqa: E402
-from flask import g  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+import sqlalchemy as sa
+from flask import g
+from werkzeug.serving import make_server
 
-from reviewapp import create_app  # noqa: E402
-from reviewapp.extensions import db as _db  # noqa: E402
-from reviewapp.imports.services import IMPORT_THREAD  # noqa: E402
-from reviewapp.ranking.services import TRAIN_THREAD  # noqa: E402
+from reviewapp import create_app
+from reviewapp.extensions import db as _db
+from reviewapp.imports.services import IMPORT_THREAD
+from reviewapp.ranking.training import TRAIN_THREAD
 
 TEST_DATABASE_URL = os.environ.get("REVIEWAPP_TEST_DATABASE_URL", "")
 

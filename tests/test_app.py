@@ -120,3 +120,9 @@ def test_an_unknown_search_backend_stops_the_start(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWAPP_SEARCH_BACKEND", "lucene")
     with pytest.raises(ValueError, match="REVIEWAPP_SEARCH_BACKEND='lucene'"):
         build_config(str(tmp_path), {"SECRET_KEY": "k"})
+
+
+def test_the_factory_adds_each_features_commands(app):
+    commands = set(app.cli.commands)
+    assert {"ranker", "export"} <= commands  # registered from ranking/ and export/
+    assert {"import", "demo", "user", "index", "worker", "jobs", "windows"} <= commands

@@ -1,4 +1,4 @@
-"""The jobs' handlers and what queues them: index, rescoring, the password reset mail, the worker's poll."""
+"""The queue's infrastructure: features register jobs and tasks, enqueue writes or sends them, the worker polls."""
 from __future__ import annotations
 
 import threading
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from reviewapp import create_app, outbox, tasks
 from reviewapp.extensions import db as _db
-from reviewapp.models import Job, Score
+from reviewapp.models import Job
 from tests.conftest import base_config
 from tests.factories import make_application, make_submission, make_user
 
@@ -36,14 +36,6 @@ def test_a_vote_rescores_its_application_after_commit(app, db, monkeypatch):
     assert calls == []
     db.session.commit()
     assert calls == [application.id]
-
-
-def test_the_rescore_job_stores_scores(app, db):
-    application = make_application()
-    submission = make_submission(application, make_user())
-    db.session.commit()
-    assert tasks.run_rescore_job(application.id) == 1
-    assert db.session.scalar(sa.select(Score.rank).where(Score.submission_id == submission.id)) == 1
 
 
 def test_enqueue_writes_a_durable_job_outside_any_transaction(app, queued_app):
@@ -77,23 +69,6 @@ def test_forgot_password_mail_goes_from_the_queue_and_both_answers_do_the_same_w
     assert to == "ada@example.org" and "/auth/reset/" in body
 
 
-def test_the_reset_job_makes_the_token_so_no_secret_waits_in_the_outbox(app, db, monkeypatch):
-    from reviewapp.auth.services import RESET_TOKEN_SLOT, user_for_reset_token
-
-    sent: list[tuple] = []
-    monkeypatch.setattr("reviewapp.auth.services.send_mail", lambda *args: sent.append(args))
-    user = make_user(email="ada@example.org")
-    db.session.commit()
-    template = f"http://x/auth/reset/{RESET_TOKEN_SLOT}"
-    assert tasks.run_password_reset_job(None, template) is False  # the request named no account
-    assert sent == []
-    assert tasks.run_password_reset_job(user.id, template) is True
-    (to, _subject, body), = sent
-    token = body.split("http://x/auth/reset/")[1].split()[0]
-    assert to == "ada@example.org" and user_for_reset_token(db.session, token) == user
-    assert tasks.run_password_reset_job(user.id + 1000, template) is False  # deleted meanwhile
-
-
 def test_the_worker_poll_drains_until_stopped(app, queued_app):
     calls: list = []
     queued_app.extensions["tasks"]["rescore"] = calls.append
@@ -113,3 +88,35 @@ def test_the_worker_poll_drains_until_stopped(app, queued_app):
         stop.set()
         poller.join(timeout=30)
     assert calls == [11]
+
+
+def test_register_job_makes_an_outbox_kind_and_register_queue_task_a_huey_task(app, queued_app):
+    ran: list = []
+
+    def handler(*args) -> None:
+        ran.append(("job", *args))
+
+    def task(*args) -> None:
+        from flask import current_app
+
+        ran.append(("task", current_app.name, *args))
+
+    tasks.register_job(queued_app, "example", handler)
+    tasks.register_queue_task(queued_app, "example_task", task)
+    assert "example" in queued_app.extensions["outbox_kinds"]
+    assert "example_task" not in queued_app.extensions["outbox_kinds"]
+    with queued_app.app_context():
+        tasks.enqueue("example", 7)
+        assert [(job.kind, job.args) for job in _db.session.scalars(sa.select(Job))] == [
+            ("example", [7])]
+        assert outbox.drain().done == 1
+    assert ran == [("job", 7)]
+    tasks.register_queue_task(app, "example_task", task)
+    tasks.enqueue("example_task", 8)  # a Huey message: the test app runs it at once, in context
+    assert ran[-1] == ("task", "reviewapp", 8)
+
+
+def test_every_feature_registers_its_own_jobs(app):
+    kinds = app.extensions["outbox_kinds"]
+    assert {"index", "rescore", "password_reset"} <= kinds
+    assert {"drain", "train", "import"} <= set(app.extensions["tasks"]) - kinds

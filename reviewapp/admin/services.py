@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..applications.services import open_window
 from ..audit import record_action
 from ..auth.services import AccountError, set_role
-from ..examiner.services import close_and_freeze
+from ..examiner.forwarding import close_and_freeze
 from ..models import Application, AuditEntry, Document, Flag, ImportRun, User
 from ..models.application import LAST_WEEK, OPEN, PENDING, STATUSES
 from ..models.base import utcnow

@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..applications.services import applications_query, get_application
+from ..classification import CPC_FILTER_TEXT, MAX_CPC_FILTER
 from ..community.votes import down_votes_of, net_votes_of, up_votes_of, vote_tallies
-from ..export.services import CPC_PREFIX
 from ..models import (
     ApiToken,
     Application,
@@ -28,7 +28,7 @@ from ..models.base import utcnow
 from ..models.feedback import VERDICTS
 from ..models.submission import ACTIVE, kind_label
 from ..priorart.queries import get_submission
-from ..ranking.services import describe_model
+from ..ranking.model_store import describe_model
 from .auth import hash_token, new_token
 
 DEFAULT_PER_PAGE = 20
@@ -82,9 +82,9 @@ def parse_filters(args: Mapping[str, str]) -> dict[str, str | None]:
     status, cpc = args.get("status"), args.get("cpc")
     if status is not None and status not in STATUSES:
         raise ApiError(f"status must be one of {', '.join(STATUSES)}; got {status[:20]!r}.")
-    if cpc is not None and not CPC_PREFIX.fullmatch(cpc):
-        raise ApiError("cpc must be the start of a CPC symbol: up to 32 letters, digits, "
-                       "spaces and '/', e.g. H04L 9/32.")
+    if cpc is not None and not CPC_FILTER_TEXT.fullmatch(cpc):
+        raise ApiError(f"cpc must be the start of a CPC symbol: up to {MAX_CPC_FILTER} letters, "
+                       "digits, spaces and '/', e.g. H04L 9/32.")
     return {"status": status, "cpc": (cpc or "").strip().upper() or None}
 
 

@@ -8,7 +8,8 @@ from wtforms import HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
-from .services import VIEWS, normalise_cpc_prefix
+from ..classification import MAX_CPC_FILTER, normalise_cpc_prefix
+from .services import VIEWS
 
 STATUS_CHOICES = [SelectChoice("open", "Open for review"), SelectChoice("closed", "Closed"),
                   SelectChoice("pending", "Not yet open"), SelectChoice("", "All")]
@@ -30,7 +31,7 @@ def cpc_prefix(form: Any, field: StringField) -> None:
 
 def cpc_field() -> StringField:
     """Return the optional "CPC class" filter field of the browse and examiner forms."""
-    return StringField("CPC class", filters=[strip], validators=[Optional(), Length(max=32), cpc_prefix],
+    return StringField("CPC class", filters=[strip], validators=[Optional(), Length(max=MAX_CPC_FILTER), cpc_prefix],
                        render_kw={"placeholder": "e.g. H04L or H04L 9/"})
 
 class BrowseForm(FlaskForm):

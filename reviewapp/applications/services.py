@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -10,11 +9,11 @@ from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
+from ..classification import cpc_matches, cpc_prefix_or_literal, expertise_prefixes
 from ..models import (
     Application,
     Claim,
     ClaimMark,
-    Classification,
     Document,
     Endorsement,
     ForwardedReport,
@@ -29,9 +28,6 @@ from ..models.base import execute_count, utcnow
 from ..models.submission import ACTIVE, submission_claims
 from ..tasks import mark_for_index
 
-# A CPC prefix at any level: section H, class H04, subclass H04L, group H04L 9/, subgroup H04L 9/32.
-CPC_PREFIX = re.compile(r"[A-HY](\d\d([A-Z](\d{1,4}(/\d{0,6})?)?)?)?")
-
 # Named home-page views: presets of the one query builder.
 ALL, CLOSING, NEEDS_REVIEWERS, EXPERTISE = "", "closing-soon", "needs-reviewers", "expertise"
 VIEWS = {
@@ -44,39 +40,6 @@ VIEWS = {
 
 class WindowError(ValueError):
     """A review-window change refused, with a message for the admin."""
-
-
-def normalise_cpc_prefix(text: str) -> str:
-    """Return a CPC prefix compacted ("H04L 9" -> "H04L9/"); raise ValueError when it is not one."""
-    compacted = re.sub(r"\s+", "", text or "").upper()
-    if not CPC_PREFIX.fullmatch(compacted):
-        raise ValueError(f"\"{text.strip()}\" is not a CPC class: give a prefix such as H04, H04L, "
-                         "H04L 9/ or H04L 9/32.")
-    # A bare main group ("H04L 9") means that group, not every group starting with 9 (H04L 93/...).
-    if re.fullmatch(r"[A-HY]\d\d[A-Z]\d+", compacted):
-        compacted += "/"
-    return compacted
-
-
-def expertise_prefixes(expertise: Iterable[str]) -> list[str]:
-    """Return the CPC prefixes a volunteer's expertise covers: each entry widened to its main group."""
-    prefixes = []
-    for entry in expertise or ():
-        try:
-            prefix = normalise_cpc_prefix(entry)
-        except ValueError:
-            continue  # free-text expertise ("batteries") matches no class
-        prefixes.append(prefix.split("/", 1)[0] + "/" if "/" in prefix else prefix)
-    return list(dict.fromkeys(prefixes))
-
-
-def cpc_matches(prefixes: list[str]) -> ColumnElement[bool]:
-    """Return a condition: the document has a CPC symbol starting with one of `prefixes`."""
-    symbol = func.replace(Classification.symbol, " ", "")
-    return Document.classifications.any(
-        and_(Classification.scheme == "cpc",
-             or_(*(symbol.startswith(prefix, autoescape=True) for prefix in prefixes)))
-    )
 
 
 def active_submissions_count() -> ColumnElement[int]:
@@ -116,11 +79,7 @@ def applications_query(*, status: str | None = None, cpc: str | None = None, tag
     if closing_within is not None:
         stmt = stmt.where(Application.closes_at <= now + closing_within)
     if cpc:
-        try:
-            prefix = normalise_cpc_prefix(cpc)
-        except ValueError:  # forms refuse bad prefixes with a message; callers here match them literally
-            prefix = re.sub(r"\s+", "", cpc).upper()
-        stmt = stmt.where(cpc_matches([prefix]))
+        stmt = stmt.where(cpc_matches([cpc_prefix_or_literal(cpc)]))
     if expertise is not None:
         prefixes = expertise_prefixes(expertise)
         stmt = stmt.where(cpc_matches(prefixes) if prefixes else Application.id.is_(None))

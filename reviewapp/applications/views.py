@@ -8,7 +8,7 @@ from ..community.discussion import application_panel
 from ..community.votes import submission_controls
 from ..extensions import db
 from ..loaders import application_or_404
-from ..ranking.candidates import machine_candidates
+from ..models import MachineLead
 from .forms import BrowseForm
 from .services import (
     ALL,
@@ -68,8 +68,9 @@ def detail(number: str):
         submissions=submissions, votes=votes,
         countdown=countdown(application), watching=is_watching(db.session, application, current_user),
         tags=panel.tags, community_panel=panel, community_controls=controls,
-        # Leads cost a few like-claim searches: for signed-in reviewers of open applications.
-        leads=machine_candidates(db.session, application)
+        # Stored by the rescoring job, never searched here; shown to signed-in reviewers of
+        # open applications.
+        leads=MachineLead.ranked_for(db.session, application.id)
         if application.is_open() and current_user.is_authenticated else [],
     )
 

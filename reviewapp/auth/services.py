@@ -5,7 +5,6 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 
 from flask import current_app
@@ -16,11 +15,13 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record_action
+from ..classification import normalise_cpc_symbol
 from ..mail import send_mail
 from ..models import User
 from ..models.application import as_utc
 from ..models.base import utcnow
 from ..models.user import ADMIN, ROLES
+from ..tasks import queue_password_reset
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILED_LOGINS = 5
@@ -39,13 +40,6 @@ LOGIN_REFUSED = ("Wrong email or password. After 5 failed attempts in a row, log
                  "account pauses for a few minutes (longer after each further failure).")
 BANNED = ("This account has been suspended by the moderators. "
           "Write to them if you think this is a mistake.")
-
-
-# Section, class, subclass, then optionally "main group/subgroup": H, H04, H04L, H04L 9/32.
-CPC_PATTERN = re.compile(
-    r"(?P<section>[A-HY])(?:(?P<cls>\d{2})(?:(?P<subclass>[A-Z])"
-    r"(?:\s*(?P<group>\d{1,4})\s*/\s*(?P<subgroup>\d{2,6}))?)?)?"
-)
 
 
 @functools.cache
@@ -203,8 +197,6 @@ def request_password_reset(session: Session, email: str, make_link: Callable[[st
     # The job makes the token: the link stored with it (and logged with the statement) is a
     # template holding no secret. The result says whether a message will go out; never show
     # it, or it reveals accounts.
-    from ..tasks import queue_password_reset
-
     user = find_user(session, email)
     queue_password_reset(session, user.id if user is not None else None, make_link(RESET_TOKEN_SLOT))
     return user is not None
@@ -245,15 +237,11 @@ def reset_password(session: Session, token: str, password: str) -> User:
 
 def normalise_cpc(symbol: str) -> str:
     """Return a CPC symbol as stored ("h04l9/32" -> "H04L 9/32"); AccountError if malformed."""
-    match = CPC_PATTERN.fullmatch(symbol.strip().upper())
-    if match is None:
-        raise AccountError(
-            f"\u201c{symbol.strip()}\u201d is not a CPC symbol: give a class like H04L "
-            "or a group like H01M 10/613, separated by commas.", "expertise")
-    head = "".join(part or "" for part in match.group("section", "cls", "subclass"))
-    if match["group"]:
-        return f"{head} {int(match['group'])}/{match['subgroup']}"
-    return head
+    try:
+        return normalise_cpc_symbol(symbol)
+    except ValueError as error:
+        raise AccountError(f"{error}: give a class like H04L or a group like H01M 10/613, "
+                           "separated by commas.", "expertise") from None
 
 
 def parse_expertise(text: str) -> list[str]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from ..applications import services as applications
 from ..community import moderation, tags, votes
-from ..examiner import services as examiner_services
+from ..examiner import forwarding, verdicts
 from ..models import Application, Document, Submission, User
 from ..models.application import CLOSED, OPEN, as_utc
 from ..priorart import checks, conflicts, submitting
@@ -169,7 +169,7 @@ def close_reviews(session: Session, accounts: dict[str, User], reviews: dict[str
     record the examiner's verdicts on their submissions."""
     closing = {number: reviews[number] for number, planned in opened.items() if planned == CLOSED}
     for application in closing.values():
-        examiner_services.close_and_freeze(session, application, now=planned_close(application))
+        forwarding.close_and_freeze(session, application, now=planned_close(application))
     examiner = accounts.get(EXAMINER)
     verdicts, notes = story()["verdicts"], story()["verdict_notes"]
     for item in made:
@@ -177,7 +177,7 @@ def close_reviews(session: Session, accounts: dict[str, User], reviews: dict[str
         if closed is None or examiner is None:
             continue
         verdict = verdicts[item.hint.relation]
-        feedback = examiner_services.record_feedback(session, item.submission, examiner,
+        feedback = verdicts.record_feedback(session, item.submission, examiner,
                                                      verdict, notes[verdict])
         moment = min(moment_of(closed.closes_at) + dt.timedelta(days=item.rng.uniform(1, 7)), now)
         backdate(feedback, moment)

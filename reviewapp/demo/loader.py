@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from ..models import Document
 from ..models.base import utcnow
-from ..ranking import services as ranking
+from ..ranking.scores import rescore_applications
 from .accounts import create_accounts
 from .activity import close_reviews, demo_submission_count, take_part
 from .dataset import dataset
@@ -60,7 +60,7 @@ def load_demo(session: Session, reset: bool = False, now: dt.datetime | None = N
     close_reviews(session, accounts, reviews, opened, made, now)
     start_discussions(session, accounts, reviews)
     # Scores now, not when the queued rescoring jobs run: the pages read them at once.
-    ranking.rescore_applications(session, {item.submission.application_id for item in made})
+    rescore_applications(session, {item.submission.application_id for item in made})
     present = session.scalars(select(Document.id).where(Document.source == SOURCE)).all()
     return DemoResult(
         applications=len(reviews), library=len(library),

@@ -1,1 +1,1 @@
-"""The examiner feature package."""
+"""The examiner feature: queue, ranked review, claim chart, verdicts and reputation, the report."""

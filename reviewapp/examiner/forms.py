@@ -10,7 +10,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..applications.forms import cpc_field, strip
 from ..models.feedback import VERDICTS
-from .services import MAX_NOTE, SORTS, WINDOWS
+from .queue import SORTS, WINDOWS
+from .verdicts import MAX_NOTE
 
 
 def choices(labels: dict[str, str]) -> list[SelectChoice]:

@@ -6,7 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..models import Score, Submission
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import Application, ForwardedReport, Score, Submission
 from ..models.submission import FOREIGN, MAX_EXPLANATION, NPL, US
 from ..priorart.identifiers import GRANT, IdentifierError, parse_foreign, parse_us
 
@@ -49,8 +52,10 @@ def patent_number(submission: Submission) -> tuple[str, str, str]:
     number = parsed.number
     if submission.kind == US:
         if parsed.publication_type == GRANT:
-            series, digits = re.fullmatch(r"(\D*)(\d+)", number).groups()
-            number = series + f"{int(digits):,}"
+            grant = re.fullmatch(r"(\D*)(\d+)", number)
+            if grant is not None:  # a parsed grant number always is; keep it as is otherwise
+                series, digits = grant.groups()
+                number = series + f"{int(digits):,}"
         else:
             number = f"{number[:4]}/{number[4:]}"
     return parsed.country, number, parsed.kind_code
@@ -117,3 +122,9 @@ def sections(items: Sequence[dict[str, Any]]) -> list[Section]:
             documents.append(Cited(number, item))
         result.append(Section(kind, heading, documents))
     return result
+
+
+def get_report(session: Session, application: Application) -> ForwardedReport | None:
+    """Return the frozen report of an application, if any."""
+    return session.scalar(
+        select(ForwardedReport).where(ForwardedReport.application_id == application.id))

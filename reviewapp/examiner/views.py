@@ -2,25 +2,31 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for,
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_login import current_user, login_required
 
 from ..applications.services import active_submission_counts, get_application
 from ..auth.decorators import role_required
 from ..extensions import db
-from ..models import Application
+from ..models import Application, MachineLead
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
-from ..ranking.candidates import machine_candidates
-from ..ranking.services import describe_model, served_version
+from ..ranking.model_store import describe_model
 from .forms import FeedbackForm, QueueForm
+from .forwarding import ReportError, can_read_report, freeze_report, report_view
 from .pdf import find_font, report_pdf
-from .services import (
-    FeedbackError, ReportError, ReviewItem, can_read_report, freeze_report, frozen_report_ids,
-    get_submission, queue_query, ranked_query, record_feedback, report_view, review_page,
-    verdict_counts,
-)
+from .queue import frozen_report_ids, queue_query, verdict_counts
+from .review import ReviewItem, ranked_query, review_page
+from .verdicts import FeedbackError, get_submission, record_feedback
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
 
@@ -57,14 +63,15 @@ def application(number: str):
     application = application_or_404(number)
     page = db.paginate(ranked_query(application), per_page=current_app.config["ITEMS_PER_PAGE"],
                        error_out=False)
+    machine = MachineLead.ranked_for(db.session, application.id)  # stored by the rescoring job
     review = review_page(db.session, application, page.items, examiner=current_user,
                          offset=(page.page - 1) * page.per_page,
                          top_n=current_app.config["FORWARDED_TOP_N"])
     return render_template("examiner/application.html", review=review, page=page,
                            application=application, verdict_labels=VERDICTS,
                            forms=feedback_forms(review.items),
-                           machine=machine_candidates(db.session, application),
-                           machine_model=served_version())
+                           machine=machine,
+                           machine_model=machine[0].model_version if machine else None)
 
 
 def feedback_forms(items: list[ReviewItem]) -> dict[int, FeedbackForm]:

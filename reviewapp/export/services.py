@@ -10,7 +10,12 @@ from typing import Any
 from sqlalchemy import Select, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ..applications.services import normalise_cpc_prefix
+from ..classification import (
+    CPC_FILTER_TEXT,
+    MAX_CPC_FILTER,
+    cpc_symbol_starts_with,
+    normalise_cpc_prefix,
+)
 from ..community.votes import down_votes_of, up_votes_of
 from ..models import (
     Application,
@@ -31,7 +36,6 @@ from ..models.submission import ACTIVE, KIND_LABELS
 
 KINDS = ("applications", "submissions", "feedback", "reviewers")
 YIELD_PER = 1000  # rows fetched per round trip; PostgreSQL uses a server-side cursor
-CPC_PREFIX = re.compile(r"[A-Za-z0-9 /]{0,32}")  # what a class filter may contain at all
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -71,8 +75,9 @@ def parse_cpc(text: str | None) -> str | None:
     text = (text or "").strip()
     if not text:
         return None
-    if not CPC_PREFIX.fullmatch(text):  # checked first: the message must not echo pages of junk
-        raise ExportError("A CPC class is up to 32 letters, digits, spaces and '/', e.g. H04L 9/32.")
+    if not CPC_FILTER_TEXT.fullmatch(text):  # checked first: the message must not echo junk
+        raise ExportError(f"A CPC class is up to {MAX_CPC_FILTER} letters, digits, spaces and "
+                          "'/', e.g. H04L 9/32.")
     try:
         return normalise_cpc_prefix(text)
     except ValueError as error:
@@ -88,7 +93,7 @@ def classed_under(application_id, prefix: str):
         Classification.document_id == classed.document_id,
         Classification.scheme == "cpc",
         # Compared without spaces, as the site's own filter does ("H04L9/" matches "H04L 9/32").
-        func.replace(Classification.symbol, " ", "").startswith(prefix, autoescape=True),
+        cpc_symbol_starts_with(prefix),
     )
 
 

@@ -7,6 +7,7 @@ from .document import Document
 from .feedback import ApiToken, Feedback, ForwardedReport, Score
 from .import_run import ImportRun
 from .job import Job
+from .lead import MachineLead
 from .moderation import AuditEntry, Flag
 from .notification import ConflictDeclaration, Notification, Watch
 from .reference import Reference
@@ -18,7 +19,7 @@ from .vote import ClaimMark, Vote
 __all__ = [
     "ApiToken", "Application", "AuditEntry", "Claim", "ClaimMark", "Classification", "Comment",
     "ConflictDeclaration", "Document", "Endorsement", "Feedback", "Flag", "ForwardedReport",
-    "ImportRun", "Job", "Notification", "Reference", "Score", "Submission", "SubmissionRevision",
+    "ImportRun", "Job", "MachineLead", "Notification", "Reference", "Score", "Submission", "SubmissionRevision",
     "Tag", "User",
     "Vote", "Watch", "application_tags", "submission_claims", "submission_tags",
 ]

@@ -21,6 +21,10 @@ VERDICTS = {
     KNOWN: "already known",
     NOT_RELEVANT: "not relevant",
 }
+# The verdicts saying the examiner relied on the document. "known" is not one: the office had
+# it already, so it adds nothing. Reputation, the track-record feature, the training labels and
+# the calibration all count this way.
+POSITIVE_VERDICTS = frozenset({USED, RELEVANT})
 
 
 class Feedback(TimestampMixin, Model):

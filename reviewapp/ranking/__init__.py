@@ -1,5 +1,7 @@
 """Ranking: feature rows from the database, stored scores, the served model and its training.
 
-`services` is the seam (see its docstring for the Score row contract); `views` holds the admin
-page `/admin/ranker`; `commands` the `reviewapp ranker` group.
+One module per concern (docs/RANKING.md lists them); `scores` holds the Score row contract.
+`jobs.register(app)`, called by the factory, adds the "rescore" and "train" jobs and connects
+the signal receivers; `views` holds the admin page `/admin/ranker`; `commands` the
+`reviewapp ranker` group.
 """

@@ -5,20 +5,25 @@ seam) proposes documents published before the priority date that are not among i
 submissions. Volunteers see them as leads to confirm (a normal submission, with its date
 check); the examiner sees them in a list of their own, ranked by the model that ranks the
 crowd's submissions, never mixed with them.
+
+The searches run off the request: the "rescore" job (`ranking.jobs`) calls
+`store_machine_leads`, which keeps the application's leads as MachineLead rows; the pages
+read those rows (`MachineLead.ranked_for`) and never search.
 """
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from scoring import Candidate, Explanation
+from scoring import Candidate, Explanation, HeuristicRanker, Ranker
 
 from ..indexing import library_index
-from ..models import Application, Document, Submission
-from . import services
+from ..models import Application, Document, MachineLead, Submission
+from . import feature_rows, model_store, scores
 from .library import split_identifier
 
 log = logging.getLogger(__name__)
@@ -39,8 +44,26 @@ class MachineCandidate:
     claims: tuple[int, ...]  # the claims whose search found it
 
 
-def machine_candidates(session: Session, application: Application,
-                       limit: int = SHOWN) -> list[MachineCandidate]:
+def store_machine_leads(session: Session, application_id: int) -> int:
+    """Search an application's leads and store them in place of its earlier ones; return how many."""
+    application = session.get(Application, application_id)
+    if application is None:  # deleted since the job was written
+        return 0
+    ranker = model_store.current_ranker()
+    found = machine_candidates(session, application, ranker=ranker)
+    session.execute(delete(MachineLead).where(MachineLead.application_id == application_id))
+    version = model_store.model_version(ranker)
+    session.add_all(MachineLead(
+        application_id=application_id, document_id=lead.document.id, rank=lead.rank,
+        score=float(lead.score) if math.isfinite(lead.score) else 0.0, model_version=version,
+        claims=list(lead.claims), explanation=scores.explanation_json(lead.explanation),
+    ) for lead in found)
+    session.flush()
+    return len(found)
+
+
+def machine_candidates(session: Session, application: Application, limit: int = SHOWN, *,
+                       ranker: Ranker | HeuristicRanker | None = None) -> list[MachineCandidate]:
     """Return up to `limit` unsubmitted library documents like the claims, best ranked first."""
     found = _search(application)
     if not found:
@@ -54,12 +77,13 @@ def machine_candidates(session: Session, application: Application,
                  and d.id != application.document_id]
     if not documents:
         return []
-    query = services.query_for(application)
+    query = feature_rows.query_for(application)
     candidates = [_candidate(document) for document in documents]
-    services.with_library_signals_for_documents(session, application, query, candidates,
+    feature_rows.with_library_signals_for_documents(session, application, query, candidates,
                                                 documents)
     by_id = {str(d.id): d for d in documents}
-    ranked = services.current_ranker().rank(query, candidates, reasons=services.REASONS)
+    ranker = ranker or model_store.current_ranker()
+    ranked = ranker.rank(query, candidates, reasons=scores.REASONS)
     return [MachineCandidate(by_id[c.id], score, rank, explanation,
                              tuple(sorted(found[by_id[c.id].publication_number])))
             for rank, (c, score, explanation) in enumerate(ranked[:limit], start=1)]
@@ -79,7 +103,7 @@ def _search(application: Application) -> dict[str, set[int]]:
             for hit in index.like_claim(claim.text, before=before, limit=PER_CLAIM,
                                         exclude_id=document.publication_number).hits:
                 found.setdefault(hit.id, set()).add(claim.number)
-    except Exception:  # noqa: BLE001 - a broken index must not break the review pages
+    except Exception:  # a broken index must not break the review pages
         log.exception("machine candidates: like-claim search failed")
         return {}
     return found

@@ -1,6 +1,6 @@
 """`reviewapp ranker`: bootstrap from USPTO grants, train, evaluate, show what serves.
 
-The lead registers `ranker_group` in cli.register. A saved model that fails verification
+The factory registers `ranker_group` (reviewapp.register_commands). A saved model that fails verification
 is refused loudly here (exit status 1); pages fall back to the heuristic and log it.
 """
 from __future__ import annotations
@@ -12,7 +12,8 @@ import click
 
 from scoring import ModelIntegrityError
 
-from . import services
+from ..progress import progress_bar
+from . import bootstrap, candidates, model_store, scores, status, training
 
 RESCORE_BATCH = 50  # applications per query batch and commit
 
@@ -33,7 +34,7 @@ def bootstrap_command(paths: tuple[str, ...], if_missing: bool, enqueue: bool) -
     """Save examples from USPTO grant citations (replacing earlier ones), then train and serve."""
     from ..extensions import db
 
-    served = services.served_model()
+    served = model_store.served_model()
     if if_missing and not served.heuristic:
         click.echo(f"A trained model serves already ({served.version}): nothing to do.")
         return
@@ -65,12 +66,12 @@ def bootstrap_command(paths: tuple[str, ...], if_missing: bool, enqueue: bool) -
     signals = _library_signals(db.session, grants)
     pairs, y, groups = examples_from_grants(grants, **signals)
     joined = sum(bool(c.text) for _, c in pairs if c.kind != "npl")
-    header = services.save_bootstrap_examples(pairs, y, groups, services.source_files(present))
+    header = bootstrap.save_bootstrap_examples(pairs, y, groups, bootstrap.source_files(present))
     click.echo(f"Joined {joined} of {sum(c.kind != 'npl' for _, c in pairs)} cited patents to "
                "the library (their text, classes and citations feed the content features).")
     click.echo(f"Saved {header['pairs']} labelled references of {header['grants']} grants "
                f"({header['positives']} cited by the examiner) to "
-               f"{services.model_dir() / services.EXAMPLES_FILE} (sha256 {header['sha256'][:12]}).")
+               f"{model_store.model_dir() / bootstrap.EXAMPLES_FILE} (sha256 {header['sha256'][:12]}).")
     _train_and_rescore(db.session, enqueue)
 
 
@@ -98,7 +99,7 @@ def evaluate_command(paths: tuple[str, ...], as_json: bool) -> None:
     served = _strict_served()
     grants = _read_grants(paths, show_progress=not as_json)
     report = evaluate(served.ranker, grants, **_library_signals(db.session, grants))
-    overlap = services.in_sample_files(paths, served.metadata)
+    overlap = bootstrap.in_sample_files(paths, served.metadata)
     if overlap:
         more = f" and {len(overlap) - 3} more" if len(overlap) > 3 else ""
         named = ", ".join(overlap[:3]) + more
@@ -119,12 +120,12 @@ def status_command(as_json: bool) -> None:
     """Show which ranker serves, its training data and metrics; exit 1 if a model is refused."""
     from ..extensions import db
 
-    status = services.ranker_status(db.session)
+    current = status.ranker_status(db.session)
     if as_json:
-        click.echo(json.dumps(status.as_json(), default=str))
+        click.echo(json.dumps(current.as_json(), default=str))
     else:
-        _print_status(status)
-    if status.error:
+        _print_status(current)
+    if current.error:
         raise SystemExit(1)
 
 
@@ -139,19 +140,18 @@ def _library_signals(session, grants: list) -> dict:
             "content": grant_content_scorer(session, library)}
 
 
-def _strict_served() -> services.ServedModel:
+def _strict_served() -> model_store.ServedModel:
     try:
-        return services.served_model(strict=True)
+        return model_store.served_model(strict=True)
     except ModelIntegrityError as error:
         raise click.ClickException(f"the saved model is refused: {error}") from error
 
 
 def _read_grants(paths, show_progress: bool) -> list:
-    from ..cli import progress_bar  # here, not at import: cli.py imports this module
     from ..ingest import total_bytes
 
     with progress_bar(total_bytes(paths), "Reading grants", enabled=show_progress) as advance:
-        grants, errors = services.grants_from(paths, progress=advance)
+        grants, errors = bootstrap.grants_from(paths, progress=advance)
     for error in errors[:20]:
         click.echo(f"  skipped: {error.file} document {error.document}: {error.error}", err=True)
     if len(errors) > 20:
@@ -160,11 +160,9 @@ def _read_grants(paths, show_progress: bool) -> list:
 
 
 def _train_and_rescore(session, enqueue: bool) -> None:
-    from ..cli import progress_bar
-
     try:
-        summary = services.train_model(session, enqueue_rescoring=enqueue)
-    except (services.TrainingError, ModelIntegrityError) as error:
+        summary = training.train_model(session, enqueue_rescoring=enqueue)
+    except (training.TrainingError, ModelIntegrityError) as error:
         raise click.ClickException(str(error)) from error
     data = summary["training_data"]
     click.echo(f"Trained {summary['version']} on {data['pairs']} examples of {data['queries']} "
@@ -178,7 +176,9 @@ def _train_and_rescore(session, enqueue: bool) -> None:
     with progress_bar(len(ids), "Rescoring", enabled=True) as advance:
         for start in range(0, len(ids), RESCORE_BATCH):
             batch = ids[start:start + RESCORE_BATCH]
-            services.rescore_applications(session, batch)
+            scores.rescore_applications(session, batch)
+            for application_id in batch:
+                candidates.store_machine_leads(session, application_id)
             session.commit()
             advance(len(batch))
     click.echo(f"Rescored {len(ids)} open application(s).")
@@ -192,39 +192,39 @@ def _print_cv(cv: dict | None, note: str | None) -> None:
         click.echo(f"  {note}")
 
 
-def _print_status(status: services.RankerStatus) -> None:
-    if status.error:
-        click.echo(f"Serving: the heuristic. The saved model is REFUSED: {status.error}")
-    elif status.heuristic:
+def _print_status(current: status.RankerStatus) -> None:
+    if current.error:
+        click.echo(f"Serving: the heuristic. The saved model is REFUSED: {current.error}")
+    elif current.heuristic:
         click.echo("Serving: the heuristic (no trained model yet).")
     else:
-        meta = status.metadata
+        meta = current.metadata
         data = meta.get("training_data") or {}
-        click.echo(f"Serving: {status.version} ({meta.get('model')}), trained "
+        click.echo(f"Serving: {current.version} ({meta.get('model')}), trained "
                    f"{meta.get('trained_at')}, scikit-learn {meta.get('sklearn_version')}")
-        click.echo(f"  file: {status.path}")
+        click.echo(f"  file: {current.path}")
         click.echo(f"  training data: {data.get('description')}")
         click.echo(f"  {data.get('pairs')} examples, {data.get('queries')} groups, "
                    f"{data.get('positives')} positive; sha256 {data.get('sha256')}")
         _print_cv(meta.get("cv_metrics"), meta.get("cv_note"))
-    if status.bootstrap:
-        b = status.bootstrap
+    if current.bootstrap:
+        b = current.bootstrap
         click.echo(f"Saved grant examples: {b['pairs']} references of {b['grants']} grants, "
                    f"saved {b['created_at']} (sha256 {b['sha256'][:12]})")
-    if status.bootstrap_error:
-        click.echo(f"Saved grant examples REFUSED: {status.bootstrap_error}")
-    if status.training:
-        t = status.training
+    if current.bootstrap_error:
+        click.echo(f"Saved grant examples REFUSED: {current.bootstrap_error}")
+    if current.training:
+        t = current.training
         click.echo(f"Last training run: {t.get('state')} (started {t.get('started_at')})"
                    + (f": {t['message']}" if t.get("message") else ""))
-    for version, count in status.scores.items():
+    for version, count in current.scores.items():
         click.echo(f"Stored scores by {version}: {count}")
-    if status.calibration:
-        click.echo(f"Calibration of {status.version} against examiner verdicts:")
-        for band in status.calibration:
+    if current.calibration:
+        click.echo(f"Calibration of {current.version} against examiner verdicts:")
+        for band in current.calibration:
             click.echo(f"  items scored {band['low']:.3f} to {band['high']:.3f} were used in "
                        f"{band['used_share']:.0%} of cases ({band['used']} of {band['judged']})")
-    elif not status.error:
+    elif not current.error:
         click.echo("Calibration: no examiner verdicts on this model's scores yet.")
-    for note in status.notes:
+    for note in current.notes:
         click.echo(f"Note: {note}")

@@ -57,7 +57,7 @@ def citation_network(session: Session, keys: Iterable[str],
         return CitationNetwork([])
     variants = sorted({v for key in keys for v in number_variants(key)})
     excluded = set(exclude_documents)
-    rows = []
+    rows: list[Any] = []
     for start in range(0, len(variants), 500):  # bounded IN lists
         rows += session.execute(
             select(Reference.document_id, Reference.country, Reference.number,
@@ -82,7 +82,8 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
     if not publication_numbers:
         return {}
     index = library_index()
-    claims = [(n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
+    claims: list[tuple[int | None, str]] = [
+        (n, t) for n, t, _ in query.claims if n in independent_claims(query) and t.strip()]
     claims = claims[:MAX_CLAIMS] or [(None, t) for _, t, _ in query.claims[:1] if t.strip()]
     if not claims:
         return {}
@@ -98,7 +99,7 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
             for hit in hits:
                 if hit.id in wanted:
                     per_claim[row, column[wanted[hit.id]]] = hit.score
-    except Exception:  # noqa: BLE001 - a broken index must not stop ranking: log, go on
+    except Exception:
         log.exception("ranker: like-claim search failed; content scores left unknown")
         return {}
     return {key: (float(per_claim[:, i].max()), float(per_claim[:, i].mean()))
@@ -129,7 +130,7 @@ def library_for(session: Session, references: Iterable[Any]) -> dict[str, Librar
     if not keys:
         return {}
     numbers = sorted({v for key in keys for v in number_variants(key)})
-    heads = []
+    heads: list[Any] = []
     for start in range(0, len(numbers), 500):
         heads += session.execute(
             select(Document.id, Document.country, Document.doc_number, Document.kind,
@@ -158,7 +159,7 @@ def library_for(session: Session, references: Iterable[Any]) -> dict[str, Librar
             text="\n".join(t for t in (h.abstract, *claims.get(h.id, ())) if t),
             cpc=tuple(classes.get((h.id, "cpc"), ())), ipc=tuple(classes.get((h.id, "ipc"), ())),
             uspc=tuple(classes.get((h.id, "uspc"), ())),
-            names=tuple([*(h.applicants or []), *(h.inventors or [])]))
+            names=(*(h.applicants or []), *(h.inventors or [])))
         key = document_key(h.country, h.doc_number)
         out[key] = entry
         out[key + h.kind] = entry

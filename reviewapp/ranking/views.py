@@ -7,7 +7,9 @@ from ..auth.decorators import role_required
 from ..extensions import db
 from ..models.user import ADMIN
 from .forms import RetrainForm
-from .services import describe_model, ranker_status, start_training
+from .model_store import describe_model
+from .status import ranker_status
+from .training import start_training
 
 bp = Blueprint("ranking", __name__)
 

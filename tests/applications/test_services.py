@@ -17,10 +17,8 @@ from reviewapp.applications.services import (
     claim_tree,
     close_window,
     countdown,
-    expertise_prefixes,
     has_expertise,
     is_watching,
-    normalise_cpc_prefix,
     open_window,
     unwatch_application,
     watch_application,
@@ -42,26 +40,6 @@ def tag(db, application, name: str) -> None:
         db.session.flush()
         tag_id = tag_row.id
     db.session.execute(insert(application_tags).values(application_id=application.id, tag_id=tag_id))
-
-
-@pytest.mark.parametrize("text, prefix", [
-    ("H", "H"), ("h04", "H04"), ("H04L", "H04L"), ("H04L 9/", "H04L9/"), ("H04L 9", "H04L9/"),
-    (" H04L  9/32 ", "H04L9/32"), ("H04L9/3247", "H04L9/3247"), ("Y02E", "Y02E"),
-])
-def test_cpc_prefixes_at_every_level(text, prefix):
-    assert normalise_cpc_prefix(text) == prefix
-
-
-@pytest.mark.parametrize("text", ["", "Z99", "H4", "H04LL", "H04L 9/32/1", "batteries", "%", "H04L_9"])
-def test_bad_cpc_prefixes_are_refused(text):
-    with pytest.raises(ValueError, match="is not a CPC class"):
-        normalise_cpc_prefix(text)
-
-
-def test_expertise_widens_to_main_groups_and_skips_free_text():
-    assert expertise_prefixes(["H04L 9/32", "H01M", "batteries", "H04L 9/40", "G06F 16"]) == [
-        "H04L9/", "H01M", "G06F16/"]
-    assert expertise_prefixes([]) == [] and expertise_prefixes(None) == []
 
 
 def test_status_filter_and_default_order(db):

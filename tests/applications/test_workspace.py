@@ -5,7 +5,7 @@ import re
 from html import unescape
 
 from reviewapp.applications.services import claim_counts, site_numbers
-from reviewapp.examiner.services import freeze_report
+from reviewapp.examiner.forwarding import freeze_report
 from reviewapp.models import ClaimMark
 from tests.factories import make_application, make_submission, make_user
 
@@ -53,13 +53,13 @@ def test_claims_show_their_numbers_prior_art_and_reads_on_marks(client, db):
                                                      claims[3].id: (0, 2)}
     html = unescape(client.get(f"/applications/{application.number}").get_data(as_text=True))
     heads = re.findall(r'<strong class="claim-number">Claim (\d)</strong>.*?<span class="fact[^"]*">(\d) prior art',
-                       html, re.S)
+                       html, re.DOTALL)
     assert heads == [("1", "2"), ("2", "1"), ("3", "0")]
     assert "reads on ×2" in html
     # Claim 2 depends on claim 1: nested in its list; tabs name the panes with their counts.
-    assert re.search(r'id="claim-1".*<ol class="claims">\s*<li id="claim-2"', html, re.S)
+    assert re.search(r'id="claim-1".*<ol class="claims">\s*<li id="claim-2"', html, re.DOTALL)
     assert re.search(r'href="#prior-art">Prior art <span class="count">2</span>', html)
-    assert '<a class="button primary" href="/applications/%s/submit">Submit prior art</a>' % application.number in html
+    assert f'<a class="button primary" href="/applications/{application.number}/submit">Submit prior art</a>' in html
 
 
 def test_window_states_are_said_in_words_once(client, auth, db):

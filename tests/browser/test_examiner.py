@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from reviewapp.models import Feedback, Score, User
-from reviewapp.ranking.services import rescore_application
+from reviewapp.ranking.scores import rescore_application
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD, make_application, make_submission, make_user
 

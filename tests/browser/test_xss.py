@@ -10,7 +10,8 @@ from reviewapp.api.services import create_token
 from reviewapp.auth.services import ban_user
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.moderation import flag_content
-from reviewapp.examiner.services import freeze_report, record_feedback
+from reviewapp.examiner.forwarding import freeze_report
+from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.indexing import rebuild_index
 from reviewapp.models import (
     ConflictDeclaration,

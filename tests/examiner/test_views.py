@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-
 import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import select
 
-from reviewapp.examiner.services import close_and_freeze
+from reviewapp.examiner.forwarding import close_and_freeze
 from reviewapp.models import ConflictDeclaration, Feedback, ForwardedReport, Score, User, Vote
 from reviewapp.models.base import utcnow
 from tests.examiner.conftest import make_score
@@ -24,7 +23,7 @@ def get(client, url: str, status: int = 200) -> str:
 
 def positions(html: str) -> list[str]:
     """Return the identifiers of the ranked items, in page order."""
-    return re.findall(r'<span class="position">#\d+</span>.*?<h3><a href="[^"]+">([^<]+)</a>', html, re.S)
+    return re.findall(r'<span class="position">#\d+</span>.*?<h3><a href="[^"]+">([^<]+)</a>', html, re.DOTALL)
 
 
 @pytest.fixture
@@ -77,7 +76,7 @@ def test_queue_filters_sorts_and_reports_bad_input_next_to_the_field(client, aut
         make_submission(crowded, volunteer)
     db.session.commit()
     auth.login(examiner)
-    listed = lambda html: re.findall(r'<td class="card-head"><a href="/examiner/applications/(US\w+)">', html)  # noqa: E731
+    listed = lambda html: re.findall(r'<td class="card-head"><a href="/examiner/applications/(US\w+)">', html)
     # Still needing verdicts first (crowded's three), then by closing date.
     assert listed(get(client, "/examiner/")) == [crowded.number, closed.number, quiet.number]
     assert listed(get(client, "/examiner/?sort=closing")) == [closed.number, quiet.number, crowded.number]
@@ -109,7 +108,7 @@ def test_queue_paginates(client, auth, db, examiner, app):
 def test_application_page_ranks_by_stored_score_marks_the_top_n_and_puts_unscored_last(client, auth, db, app, examiner):
     app.config["FORWARDED_TOP_N"] = 2
     application, volunteer = make_application(), make_user()
-    third, unscored, first, second = (make_submission(application, volunteer, identifier=f"US{n}B1")
+    third, _unscored, first, second = (make_submission(application, volunteer, identifier=f"US{n}B1")
                                       for n in (7000003, 7000009, 7000001, 7000002))
     make_score(first, 0.9, 1, explanation=[{"feature": "cpc", "effect": 0.5, "text": "same CPC group H01M 10/"},
                                            {"feature": "date", "effect": -0.2, "text": "<b>old</b> document"}])
@@ -163,10 +162,10 @@ def test_heuristic_scores_on_a_closed_application_name_the_trained_model_that_se
         client, auth, db, app, examiner, monkeypatch):
     # A trained model serves; the closed application kept its heuristic scores: the page
     # must not claim that there is no trained model.
-    from reviewapp.ranking import services as ranking
+    from reviewapp.ranking import model_store
 
-    trained = ranking.ServedModel(ranking._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
-    monkeypatch.setattr(ranking, "served_model", lambda strict=False: dataclasses.replace(
+    trained = model_store.ServedModel(model_store._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
+    monkeypatch.setattr(model_store, "served_model", lambda strict=False: dataclasses.replace(
         trained, ranker=type("Trained", (), {"is_heuristic": False, "metadata": {}})()))
     application = make_application()
     make_score(make_submission(application, make_user()), 0.5, 1, version="heuristic")
@@ -275,7 +274,7 @@ def closed_with_report(db):
 
 
 def test_report_html_has_three_sections_with_concise_descriptions(client, auth, db, examiner):
-    application, (us, foreign, npl) = closed_with_report(db)
+    application, (_us, _foreign, _npl) = closed_with_report(db)
     auth.login(examiner)
     html = get(client, f"/examiner/applications/{application.number}/report")
     assert f"Application {application.number}" in html
@@ -295,7 +294,7 @@ def test_report_html_has_three_sections_with_concise_descriptions(client, auth, 
 
 
 def test_report_unchanged_by_later_votes_and_edits(client, auth, db, examiner):
-    application, (us, foreign, npl) = closed_with_report(db)
+    application, (us, foreign, _npl) = closed_with_report(db)
     us.explanation = "Rewritten after the window closed."
     db.session.add(Vote(submission=foreign, user=make_user(), value=-1))
     db.session.commit()

@@ -6,9 +6,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
-from reviewapp.export.services import (KINDS, YIELD_PER, ExportError, ExportFilters, export_query,
-                                       iter_export, parse_cpc, parse_since)
-from reviewapp.examiner.services import record_feedback
+from reviewapp.examiner.verdicts import record_feedback
+from reviewapp.export.services import (
+    KINDS,
+    YIELD_PER,
+    ExportError,
+    ExportFilters,
+    export_query,
+    iter_export,
+    parse_cpc,
+    parse_since,
+)
 from reviewapp.extensions import db
 from tests.factories import make_application, make_submission, make_user
 

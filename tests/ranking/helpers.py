@@ -4,10 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy import event, select
+
+from reviewapp.examiner.reputation import recount_track_record
 from reviewapp.extensions import db
-from reviewapp.models import Application, Feedback, User
+from reviewapp.models import Application, Feedback, Score, User
 from reviewapp.models.application import CLOSED
-from reviewapp.ranking import services
+from reviewapp.ranking.bootstrap import save_bootstrap_examples
 from scoring import examples_from_grants
 from tests.factories import make_application, make_document, make_submission, make_user
 from tests.scoring.helpers import grant, mixed_references
@@ -29,7 +32,7 @@ def judge(submission, examiner: User, verdict: str) -> Feedback:
     feedback = Feedback(submission_id=submission.id, examiner_id=examiner.id, verdict=verdict)
     db.session.add(feedback)
     db.session.flush()
-    services.recount_track_record(db.session, submission.submitter)
+    recount_track_record(db.session, submission.submitter)
     return feedback
 
 
@@ -64,7 +67,7 @@ def grant_examples(n: int = 12):
 def save_grant_examples(n: int = 12, files: list[dict] | None = None) -> dict:
     """Save made-up grant examples in MODEL_DIR as the bootstrap command would."""
     pairs, y, groups = grant_examples(n)
-    return services.save_bootstrap_examples(pairs, y, groups, files or [])
+    return save_bootstrap_examples(pairs, y, groups, files or [])
 
 
 def flip_byte(path: Path, offset: int = -10) -> None:
@@ -72,3 +75,27 @@ def flip_byte(path: Path, offset: int = -10) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= 0xFF
     path.write_bytes(bytes(data))
+
+
+def scores_of(db, application) -> list[Score]:
+    """Return the stored scores of an application's submissions, best rank first."""
+    from reviewapp.models import Submission
+
+    return list(db.session.scalars(
+        select(Score).join(Submission, Submission.id == Score.submission_id)
+        .where(Submission.application_id == application.id).order_by(Score.rank)))
+
+
+def statements_during(db, action) -> int:
+    """Return how many SQL statements `action` sends."""
+    sent = []
+
+    def count(*args) -> None:
+        sent.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(sent)

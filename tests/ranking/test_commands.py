@@ -5,9 +5,13 @@ import json
 
 import pytest
 
-from reviewapp.ranking import services
-from reviewapp.ranking.commands import (bootstrap_command, evaluate_command, status_command,
-                                        train_command)
+from reviewapp.ranking import bootstrap, model_store, status, training
+from reviewapp.ranking.commands import (
+    bootstrap_command,
+    evaluate_command,
+    status_command,
+    train_command,
+)
 from tests.factories import make_application, make_submission
 from tests.ranking.helpers import flip_byte, judged_review, people, save_grant_examples
 from tests.scoring.helpers import grant, mixed_references
@@ -22,7 +26,7 @@ def made_up_grants(monkeypatch, tmp_path):
     path = tmp_path / "ipg-made-up.xml"
     path.write_text("<us-patent-grant/>")
     grants = [grant(f"8{k:06d}", mixed_references(k)) for k in range(12)]
-    monkeypatch.setattr(services, "grants_from", lambda paths, progress=None: (grants, []))
+    monkeypatch.setattr(bootstrap, "grants_from", lambda paths, progress=None: (grants, []))
     return path
 
 
@@ -32,7 +36,7 @@ def trained(db):
     examiner, volunteers = people()
     judged_review(examiner, volunteers)
     db.session.commit()
-    return services.train_model(db.session, enqueue_rescoring=False)["version"]
+    return training.train_model(db.session, enqueue_rescoring=False)["version"]
 
 
 # --- bootstrap ----------------------------------------------------------------------------
@@ -60,17 +64,17 @@ def test_bootstrap_saves_examples_trains_and_rescores(runner, db, model_dir, mad
     db.session.commit()
     result = runner.invoke(bootstrap_command, ["--if-missing", str(made_up_grants)])
     assert result.exit_code == 0, result.output
-    header = services.bootstrap_header()
+    header = bootstrap.bootstrap_header()
     assert header["grants"] == 12 and header["sources"][0]["file"] == "ipg-made-up.xml"
     assert f"Saved {header['pairs']} labelled references of 12 grants" in result.output
-    version = services.served_model(strict=True).version
+    version = model_store.served_model(strict=True).version
     assert f"Trained {version}" in result.output and "cross-validated (5 folds" in result.output
     assert "Rescored 1 open application(s)." in result.output
-    assert services.ranker_status(db.session).scores == {version: 1}
+    assert status.ranker_status(db.session).scores == {version: 1}
 
     again = runner.invoke(bootstrap_command, ["--if-missing", str(made_up_grants)])
     assert again.exit_code == 0 and f"serves already ({version}): nothing to do" in again.output
-    assert services.served_model().version == version
+    assert model_store.served_model().version == version
 
 
 def test_bootstrap_replaces_a_refused_model(runner, db, model_dir, made_up_grants, trained):
@@ -78,7 +82,7 @@ def test_bootstrap_replaces_a_refused_model(runner, db, model_dir, made_up_grant
     result = runner.invoke(bootstrap_command, ["--if-missing", str(made_up_grants)])
     assert result.exit_code == 0, result.output
     assert "Warning:" in result.output and "Bootstrapping a new model" in result.output
-    assert services.served_model(strict=True).version not in ("heuristic", trained)
+    assert model_store.served_model(strict=True).version not in ("heuristic", trained)
 
 
 # --- train --------------------------------------------------------------------------------
@@ -145,7 +149,7 @@ def test_evaluate_json_on_real_grants_after_bootstrap(runner, db, model_dir, usp
     grants = str(uspto_dir / "grants")
     result = runner.invoke(bootstrap_command, ["--if-missing", grants])
     assert result.exit_code == 0, result.output
-    meta = services.served_model(strict=True).metadata
+    meta = model_store.served_model(strict=True).metadata
     assert meta["sources"]["bootstrap"]["groups"] >= 200
     cv = meta["cv_metrics"]
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 from reviewapp.models import Reference
-from reviewapp.ranking import services
-from reviewapp.ranking.library import (citation_network, library_for, library_network,
-                                       split_identifier)
+from reviewapp.ranking.feature_rows import candidates_for, query_for, with_library_signals
+from reviewapp.ranking.library import (
+    citation_network,
+    library_for,
+    library_network,
+    split_identifier,
+)
 from scoring import examples_from_grants
 from tests.factories import make_application, make_document, make_submission, make_user
 from tests.scoring.helpers import grant, reference
@@ -74,10 +78,10 @@ def test_serving_fills_who_cites_what_and_library_signals(db):
     foreign = make_submission(application, user, identifier="JP2004123456A", kind="foreign",
                               publication_date=dt.date(2004, 5, 1))
     db.session.flush()
-    query = services.query_for(application)
+    query = query_for(application)
     assert query.countries == ["US"] and "Ann Smith" in query.parties
-    found = {int(c.id): c for c in services.candidates_for(db.session, application)}
-    services.with_library_signals(db.session, application, query, list(found.values()))
+    found = {int(c.id): c for c in candidates_for(db.session, application)}
+    with_library_signals(db.session, application, query, list(found.values()))
     mine, theirs = found[ours.id], found[foreign.id]
     assert (mine.country, mine.kind_code, mine.names) == ("US", "B2", ["Ann Smith"])
     assert (theirs.country, theirs.kind_code) == ("JP", "A")

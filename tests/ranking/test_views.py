@@ -7,7 +7,7 @@ from html import unescape
 
 import pytest
 
-from reviewapp.ranking import services
+from reviewapp.ranking import model_store, training
 from tests.factories import make_user
 from tests.ranking.helpers import flip_byte, judged_review, people
 
@@ -22,7 +22,7 @@ def page(response) -> str:
 def wait_for_training() -> None:
     """Join the training thread a development-mode button starts, if any."""
     for thread in threading.enumerate():
-        if thread.name == services.TRAIN_THREAD:
+        if thread.name == training.TRAIN_THREAD:
             thread.join(timeout=60)
 
 
@@ -86,12 +86,12 @@ def test_retrain_needs_the_form_token(app, client, admin, queued):
 
 def test_retrain_button_really_trains_in_the_background(client, admin, db, model_dir):
     examiner, volunteers = people()
-    for _ in range(services.MIN_CV_GROUPS):
+    for _ in range(training.MIN_CV_GROUPS):
         judged_review(examiner, volunteers)
     db.session.commit()
     client.post("/admin/ranker/retrain")
     wait_for_training()
-    served = services.served_model(strict=True)
+    served = model_store.served_model(strict=True)
     assert not served.heuristic
     text = page(client.get("/admin/ranker"))
     assert served.version in text and "Cross-validated metrics" in text
@@ -104,7 +104,7 @@ def test_page_shows_a_refused_model(client, admin, db, model_dir):
     examiner, volunteers = people()
     judged_review(examiner, volunteers)
     db.session.commit()
-    version = services.train_model(db.session, enqueue_rescoring=False)["version"]
+    version = training.train_model(db.session, enqueue_rescoring=False)["version"]
     flip_byte(model_dir / f"{version}.joblib")
     text = page(client.get("/admin/ranker"))
     assert "The saved model was refused" in text and "SHA-256" in text

@@ -13,7 +13,8 @@ from reviewapp.auth.services import create_reset_token
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.moderation import flag_content
 from reviewapp.community.tags import add_tag
-from reviewapp.examiner.services import freeze_report, record_feedback
+from reviewapp.examiner.forwarding import freeze_report
+from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.extensions import db as _db
 from reviewapp.models import ConflictDeclaration, Notification, Watch
 from reviewapp.models.application import CLOSED

@@ -1,0 +1,134 @@
+"""The forwarded report: frozen when the review window closes, previewed until then.
+
+`freeze_report` sends `signals.report_freezing` before it copies the ranked top, so the ranking
+feature rescores the application inside the freeze (a rescoring job may still be queued behind
+the window's last vote or submission); `close_and_freeze` sends `signals.window_closed` after.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..applications.services import (
+    close_window,
+)
+from ..models import (
+    Application,
+    ForwardedReport,
+)
+from ..models.application import CLOSED, OPEN, as_utc
+from ..models.base import utcnow
+from ..signals import report_freezing, window_closed
+from .report import Section, get_report, report_item, report_model_version, sections
+from .review import ranked_query, scores_of
+
+
+class ReportError(ValueError):
+    """A report that cannot be frozen yet, with a message."""
+
+
+def forwarded_top_n(top_n: int | None = None) -> int:
+    """Return how many items are forwarded: `top_n`, else the app's FORWARDED_TOP_N, else 10."""
+    if top_n is not None:
+        return top_n
+    return int(current_app.config.get("FORWARDED_TOP_N", 10)) if has_app_context() else 10
+
+
+def current_items(session: Session, application: Application, top_n: int) -> list[dict[str, Any]]:
+    """Return what would be forwarded now: the ranked top `top_n`, as report items."""
+    top = session.scalars(ranked_query(application).limit(top_n)).all()
+    scores = scores_of(session, [s.id for s in top])
+    return [report_item(submission, scores.get(submission.id), rank)
+            for rank, submission in enumerate(top, 1)]
+
+
+def freeze_report(session: Session, application: Application,
+                  top_n: int | None = None) -> ForwardedReport:
+    """Freeze the ranked top of a closed review as copies; a second call returns the first."""
+    existing = get_report(session, application)
+    if existing is not None:
+        return existing
+    if application.status != CLOSED:
+        raise ReportError("The report is frozen when the review window closes.")
+    # Scores from this transaction, not the last rescoring job's: one may still be queued
+    # behind a vote or a submission of the window's last minutes. The receivers (ranking)
+    # rescore now, synchronously, in this transaction.
+    report_freezing.send(application, session=session)
+    items = current_items(session, application, forwarded_top_n(top_n))
+    report = ForwardedReport(application_id=application.id, items=items,
+                             model_version=report_model_version(items))
+    try:
+        with session.begin_nested():
+            session.add(report)
+    except IntegrityError:  # frozen at the same moment elsewhere: theirs stands
+        existing = get_report(session, application)
+        if existing is None:
+            raise
+        return existing
+    return report
+
+
+def close_and_freeze(session: Session, application: Application, now: dt.datetime | None = None,
+                     top_n: int | None = None) -> ForwardedReport:
+    """Close an open review window and freeze its report (WindowError when it is not open)."""
+    close_window(session, application, now)
+    report = freeze_report(session, application, top_n)
+    window_closed.send(application, session=session, report=report)
+    return report
+
+
+def close_due_windows(session: Session, now: dt.datetime | None = None,
+                      top_n: int | None = None) -> list[Application]:
+    """Close every open window whose closing time has passed and freeze its report."""
+    now = now or utcnow()
+    due = session.scalars(
+        select(Application).where(Application.status == OPEN, Application.closes_at.is_not(None),
+                                  Application.closes_at <= now)
+        .order_by(Application.closes_at, Application.id)
+    ).all()
+    for application in due:
+        # The window closed when it was due, not when this command happened to run.
+        close_and_freeze(session, application, as_utc(application.closes_at), top_n)
+    return list(due)
+
+
+@dataclass
+class ReportView:
+    """A report to show: the frozen one, or a preview of what would be forwarded now."""
+
+    application: Application
+    items: list[dict[str, Any]]
+    frozen_at: dt.datetime | None
+    model_version: str
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_at is not None
+
+    @property
+    def sections(self) -> list[Section]:
+        return sections(self.items)
+
+
+def report_view(session: Session, application: Application,
+                top_n: int | None = None) -> ReportView:
+    """Return the frozen report of an application, else a preview of the current top `top_n`."""
+    report = get_report(session, application)
+    if report is not None:
+        return ReportView(application, list(report.items), as_utc(report.frozen_at),
+                          report.model_version)
+    items = current_items(session, application, forwarded_top_n(top_n))
+    return ReportView(application, items, None, report_model_version(items))
+
+
+def can_read_report(user: Any, application: Application, report: ReportView) -> bool:
+    """Tell whether `user` may read a report: examiners always, others once frozen and closed."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_examiner or (report.frozen and application.status == CLOSED)

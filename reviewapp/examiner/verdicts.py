@@ -1,0 +1,75 @@
+"""Examiner verdicts: record one (the latest counts), then tell the other features.
+
+`record_feedback` recounts the submitter's track record (`reputation`) in the same
+transaction and sends `signals.verdict_recorded`: ranking queues the application's rescoring.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload
+
+from ..models import (
+    Feedback,
+    Submission,
+    User,
+)
+from ..models.feedback import VERDICTS
+from ..models.submission import ACTIVE
+from ..signals import verdict_recorded
+from .reputation import recount_track_record
+
+MAX_NOTE = 2000
+
+
+class FeedbackError(ValueError):
+    """A verdict refused, with a message for the examiner and the field it concerns."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def record_feedback(session: Session, submission: Submission, examiner: User, verdict: str,
+                    note: str = "") -> Feedback:
+    """Store an examiner's verdict (the latest counts) and update the submitter's record at once."""
+    if verdict not in VERDICTS:
+        raise FeedbackError("Choose a verdict from the list.", "verdict")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise FeedbackError(f"Keep the note under {MAX_NOTE:,} characters.", "note")
+    if not examiner.is_examiner:
+        raise FeedbackError("Only examiners give verdicts.")
+    if submission.status != ACTIVE:
+        raise FeedbackError(f"This submission is {submission.status}: it cannot be judged.")
+    if submission.submitter_id == examiner.id:
+        raise FeedbackError("You cannot judge your own submission.")
+    feedback = find_feedback(session, submission, examiner)
+    if feedback is None:
+        feedback = Feedback(submission=submission, examiner=examiner, verdict=verdict, note=note)
+        try:
+            # Two clicks at once may insert twice: the unique constraint keeps one; this updates it.
+            with session.begin_nested():
+                session.add(feedback)
+        except IntegrityError:
+            feedback = find_feedback(session, submission, examiner)
+            if feedback is None:
+                raise
+    feedback.verdict, feedback.note = verdict, note
+    session.flush()
+    recount_track_record(session, submission.submitter)
+    verdict_recorded.send(feedback, session=session)
+    return feedback
+
+
+def find_feedback(session: Session, submission: Submission, examiner: User) -> Feedback | None:
+    """Return an examiner's verdict on a submission, if any."""
+    return session.scalar(select(Feedback).where(Feedback.submission_id == submission.id,
+                                                 Feedback.examiner_id == examiner.id))
+
+
+def get_submission(session: Session, submission_id: int) -> Submission | None:
+    """Return a submission with its application loaded."""
+    return session.scalar(select(Submission).where(Submission.id == submission_id)
+                          .options(joinedload(Submission.application)))

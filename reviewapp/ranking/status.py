@@ -1,0 +1,100 @@
+"""What serves and how well: the ranker's status and its calibration against examiner verdicts."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import sklearn
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..models import Feedback, Score
+from ..models.feedback import POSITIVE_VERDICTS
+from .bootstrap import ExamplesError, bootstrap_header
+from .model_store import served_model
+from .training import VERDICT_LABELS, training_status
+
+
+@dataclass
+class RankerStatus:
+    """What /admin/ranker and `reviewapp ranker status` show."""
+
+    version: str
+    heuristic: bool
+    error: str | None
+    path: str | None
+    metadata: dict[str, Any]
+    training: dict[str, Any] | None
+    bootstrap: dict[str, Any] | None
+    bootstrap_error: str | None = None
+    scores: dict[str, int] = field(default_factory=dict)  # model_version -> Score rows
+    notes: list[str] = field(default_factory=list)
+    calibration: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the status as plain JSON data."""
+        return asdict(self)
+
+
+def ranker_status(session: Session) -> RankerStatus:
+    """Return which ranker serves, its metadata, the last training run and the scores stored."""
+    served = served_model()
+    bootstrap, bootstrap_error = None, None
+    try:
+        bootstrap = bootstrap_header()
+    except ExamplesError as error:
+        bootstrap_error = str(error)
+    scores = {version: int(n) for version, n in session.execute(
+        select(Score.model_version, func.count(Score.id)).group_by(Score.model_version)
+        .order_by(Score.model_version))}
+    notes = []
+    meta = served.metadata
+    if served.heuristic and not served.error:
+        notes.append("No trained model yet: the heuristic ranker serves (hand-set weights).")
+    trained_with = meta.get("sklearn_version")
+    if trained_with and trained_with != sklearn.__version__:
+        notes.append(f"Trained with scikit-learn {trained_with}, running {sklearn.__version__}: "
+                     "retrain to be safe.")
+    stale = sum(n for version, n in scores.items() if version != served.version)
+    if stale:
+        notes.append(f"{stale} stored score(s) come from another model version; they are "
+                     "replaced as applications are rescored.")
+    return RankerStatus(
+        version=served.version, heuristic=served.heuristic, error=served.error,
+        path=str(served.path) if served.path else None, metadata=meta,
+        training=training_status(), bootstrap=bootstrap, bootstrap_error=bootstrap_error,
+        scores=scores, notes=notes, calibration=calibration(session, served.version))
+
+
+CALIBRATION_BINS = 5
+
+
+def calibration(session: Session, version: str, bins: int = CALIBRATION_BINS
+                ) -> list[dict[str, Any]]:
+    """Return, per score band of one model, how often the examiner used what it scored.
+
+    Bands hold equal numbers of judged submissions (quantiles of the model's stored scores);
+    each says "items scored like this were used in N% of cases" (used or relevant, by the
+    latest verdict). Empty until the model's scores have verdicts.
+    """
+    latest: dict[int, str] = {}
+    for submission_id, verdict in session.execute(
+            select(Feedback.submission_id, Feedback.verdict)
+            .order_by(Feedback.submission_id, Feedback.updated_at, Feedback.id)):
+        latest[submission_id] = verdict
+    rows = [(score, int(latest[sid] in POSITIVE_VERDICTS)) for sid, score in session.execute(
+        select(Score.submission_id, Score.score).where(Score.model_version == version))
+        if latest.get(sid) in VERDICT_LABELS]
+    if not rows:
+        return []
+    rows.sort()
+    out = []
+    for part in np.array_split(np.arange(len(rows)), min(bins, len(rows))):
+        if not part.size:
+            continue
+        used = [rows[i][1] for i in part]
+        out.append({"low": float(rows[part[0]][0]), "high": float(rows[part[-1]][0]),
+                    "judged": len(used), "used": int(sum(used)),
+                    "used_share": float(np.mean(used))})
+    return out

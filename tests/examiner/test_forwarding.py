@@ -1,0 +1,108 @@
+"""The forwarded report: frozen at closing (rescored first), idempotent, previewed while open."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from reviewapp.applications.services import WindowError
+from reviewapp.examiner.forwarding import (
+    ReportError,
+    close_and_freeze,
+    close_due_windows,
+    freeze_report,
+    report_view,
+)
+from reviewapp.models import (
+    ForwardedReport,
+    Vote,
+)
+from reviewapp.models.base import utcnow
+from tests.examiner.conftest import make_score
+from tests.factories import make_application, make_submission, make_user
+
+
+def test_freeze_copies_the_top_n_and_is_idempotent(db, monkeypatch):
+    # The stored scores stand as they are (freezing rescores first: see the test below).
+    monkeypatch.setattr("reviewapp.ranking.jobs.rescore_application", lambda session, application_id: 0)
+    application, volunteer = make_application(), make_user()
+    items = [make_submission(application, volunteer, title=f"Doc {i}") for i in range(12)]
+    for rank, submission in enumerate(reversed(items), 1):
+        make_score(submission, 1 - rank / 100, rank)
+    with pytest.raises(ReportError):
+        freeze_report(db.session, application, top_n=10)  # still open
+    close_and_freeze(db.session, application, top_n=10)
+    report = db.session.scalar(select(ForwardedReport))
+    assert [i["title"] for i in report.items] == [f"Doc {i}" for i in range(11, 1, -1)]
+    assert [i["rank"] for i in report.items] == list(range(1, 11))
+    assert report.model_version == "v7"
+    first = report.items[0]
+    assert first["submission_id"] == items[11].id and first["claims"] == [1] and first["score"] == pytest.approx(0.99)
+    # Later votes, edits and rescoring change nothing frozen.
+    items[0].title = "Edited"
+    db.session.add(Vote(submission=items[0], user=make_user(), value=1))
+    items[11].explanation = "Changed afterwards."
+    db.session.flush()
+    again = freeze_report(db.session, application)
+    assert again.id == report.id and again.items[0]["description"] == "Shows the coolant loop of claim 1."
+    assert db.session.scalar(select(func.count(ForwardedReport.id))) == 1
+    with pytest.raises(WindowError):
+        close_and_freeze(db.session, application)
+
+
+def test_freezing_rescores_first_when_the_rescoring_job_is_still_queued(db, rescores):
+    """A window closing before its rescoring job ran freezes the current ranking, not the stale one."""
+    from reviewapp.ranking.scores import rescore_application
+
+    application = make_application()
+    first, second = make_submission(application, make_user(), title="First"), make_submission(
+        application, make_user(), title="Second")
+    rescore_application(db.session, application.id)
+    db.session.flush()
+    assert next(i["title"] for i in report_view(db.session, application).items) == "First"
+    for _ in range(4):  # the community backs the second: its rescoring job is queued, not run
+        db.session.add(Vote(submission=second, user=make_user(), value=1))
+    db.session.add(Vote(submission=first, user=make_user(), value=-1))
+    db.session.flush()
+    assert [i["title"] for i in report_view(db.session, application).items] == ["First", "Second"]  # stale
+    close_and_freeze(db.session, application)
+    report = db.session.scalar(select(ForwardedReport))
+    assert [i["title"] for i in report.items] == ["Second", "First"]
+    assert report.model_version == "heuristic"
+
+
+def test_close_due_windows_closes_at_the_due_time_and_freezes(db):
+    now = utcnow()
+    due, later = make_application(days_left=1), make_application(days_left=30)
+    make_submission(due, make_user())
+    closed = close_due_windows(db.session, now + dt.timedelta(days=2))
+    assert closed == [due]
+    assert due.status == "closed" and later.status == "open"
+    assert abs(due.closes_at.replace(tzinfo=dt.UTC) - (now + dt.timedelta(days=1))) < dt.timedelta(minutes=1)
+    assert len(report_view(db.session, due).items) == 1 and report_view(db.session, due).frozen
+    assert close_due_windows(db.session, now + dt.timedelta(days=2)) == []
+
+
+def test_report_view_previews_an_open_window(db):
+    application = make_application()
+    make_submission(application, make_user(), explanation="y" * 1500)
+    view = report_view(db.session, application)
+    assert not view.frozen and len(view.items) == 1
+    assert len(view.items[0]["description"]) <= 1000 and view.items[0]["description"].endswith("\u2026")
+
+
+def test_closing_a_window_sends_window_closed_with_the_frozen_report(db):
+    from reviewapp.signals import window_closed
+
+    application = make_application()
+    make_submission(application, make_user())
+    heard: list[tuple] = []
+
+    def listen(sender, **extra) -> None:
+        heard.append((sender, extra["report"], extra["session"]))
+
+    with window_closed.connected_to(listen):
+        report = close_and_freeze(db.session, application)
+        freeze_report(db.session, application)  # the report again: no second closing
+    assert heard == [(application, report, db.session)]
