@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from ..applications import services as applications
 from ..community import moderation, tags, votes
-from ..examiner import forwarding, verdicts
+from ..examiner import forwarding
+from ..examiner.verdicts import record_feedback
 from ..models import Application, Document, Submission, User
 from ..models.application import CLOSED, OPEN, as_utc
 from ..priorart import checks, conflicts, submitting
@@ -177,8 +178,7 @@ def close_reviews(session: Session, accounts: dict[str, User], reviews: dict[str
         if closed is None or examiner is None:
             continue
         verdict = verdicts[item.hint.relation]
-        feedback = verdicts.record_feedback(session, item.submission, examiner,
-                                                     verdict, notes[verdict])
+        feedback = record_feedback(session, item.submission, examiner, verdict, notes[verdict])
         moment = min(moment_of(closed.closes_at) + dt.timedelta(days=item.rng.uniform(1, 7)), now)
         backdate(feedback, moment)
     session.flush()
