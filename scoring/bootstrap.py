@@ -23,6 +23,7 @@ from typing import Any, Union
 import numpy as np
 
 from .features import Candidate, Pair, QueryDoc
+from .listwise import mentioned_keys
 
 POSITIVE = "cited by examiner"
 # Any other known category is a reference the examiner did not rely on.
@@ -59,6 +60,7 @@ def query_from_grant(grant: Any) -> QueryDoc:
         title=grant.title or "", abstract=grant.abstract or "",
         countries=list(getattr(grant, "countries", []) or []),
         parties=[*grant.applicants, *grant.inventors],
+        mentions=mentioned_keys(getattr(grant, "description", "") or ""),
     )
 
 
@@ -128,6 +130,7 @@ def candidate_from_reference(reference: Any, library: Library | None = None,
         cpc=list(entry.cpc) if entry else [], ipc=list(entry.ipc) if entry else [], uspc=uspc,
         country=country, kind_code=reference.kind_code if reference.kind != "npl" else "",
         names=[reference.name] if reference.name else list(entry.names if entry else ()),
+        key=(document_keys(reference) or ("",))[-1],
     )
 
 

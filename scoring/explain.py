@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import (FEATURE_NAMES, IPC_LEVELS, KINDS, US_CODES, USPC_LEVELS, Candidate,
-                       QueryDoc, independent_claims, shared_prefix)
+from .classes import IPC_LEVELS, USPC_LEVELS, shared_prefix
+from .features import FEATURE_NAMES, KINDS, Candidate, QueryDoc, independent_claims
+from .signals import US_CODES
 
 # Columns that say one thing explain as one reason; every other feature stands alone.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -250,6 +251,26 @@ def _library(group: str, row: Mapping[str, float], ctx: Context) -> str:
             f"{c.examiner_cited or 0}")
 
 
+def _in_list(group: str, row: Mapping[str, float], ctx: Context) -> str:
+    value = row[group]
+    if group == "name_repeats":
+        if np.isnan(value):
+            return "patentee unknown"
+        others = int(round(np.expm1(value)))
+        return (f"{others} other candidate(s) of this application name the same patentee"
+                if others else "the only candidate naming its patentee")
+    if group == "same_day_repeats":
+        if np.isnan(value):
+            return "publication date unknown"
+        others = int(round(np.expm1(value)))
+        return (f"published the same day as {others} other candidate(s) (a family?)"
+                if others else "the only candidate published that day")
+    if np.isnan(value):
+        return "whether the application's own text cites it is unknown"
+    return "cited in the application's own text (known to the applicant)" if value \
+        else "not cited in the application's own text"
+
+
 _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], ...] = (
     ("sim_", _similarity),
     ("date", _dates),
@@ -269,4 +290,7 @@ _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], 
     ("cited_by", _library),
     ("examiner_cited", _library),
     ("cocited", _library),
+    ("name_repeats", _in_list),
+    ("same_day_repeats", _in_list),
+    ("mentioned_in_text", _in_list),
 )

@@ -79,6 +79,11 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "cited_by": 0.1,
     "examiner_cited": 0.5,
     "cocited": 0.3,
+    # the list [AGS], [CV], [OPA]: an applicant lists runs of one patentee's or one day's
+    # documents (families) and the art its own text discusses
+    "name_repeats": -0.3,
+    "same_day_repeats": -0.3,
+    "mentioned_in_text": -0.5,
 }
 
 # Neutral values: the prior mean of the track record is Peer To Patent's rate of examiner

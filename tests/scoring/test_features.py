@@ -11,8 +11,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils import estimator_checks
 
-from scoring.features import (FEATURE_NAMES, PairFeatures, deepest_shared_class, ipc_prefixes,
-                              uspc_prefixes, words)
+from scoring.classes import ipc_prefixes, uspc_prefixes
+from scoring.features import FEATURE_NAMES, PairFeatures, deepest_shared_class
+from scoring.text import words
 
 from .helpers import CLAIM_1, CLAIM_2, CLAIM_3, OFF_TOPIC, candidate, query
 
