@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from _timing import median_ms  # noqa: E402 - beside this script
 from reviewapp.ingest import read_documents  # noqa: E402
 from reviewapp.ingest.records import PatentRecord  # noqa: E402
-from scoring import (Candidate, HeuristicRanker, QueryDoc, Ranker,  # noqa: E402
+from scoring import (Candidate, HeuristicRanker, QueryDoc, RankingModel,  # noqa: E402
                      cross_validate_grants, evaluate, examples_from_grants)
 from scoring.bootstrap import query_from_grant  # noqa: E402
 from scoring.evaluate import format_report  # noqa: E402
@@ -73,7 +73,7 @@ def submissions(grants: list[PatentRecord], exclude: str, n: int = SUBMISSIONS) 
     return out
 
 
-def time_serving(name: str, ranker: Ranker | HeuristicRanker, query: QueryDoc,
+def time_serving(name: str, ranker: RankingModel | HeuristicRanker, query: QueryDoc,
                  candidates: list[Candidate], repeats: int) -> dict[str, float]:
     """Print cold and warm timings of score and rank for one ranker; return them."""
     frozen = pickle.dumps(ranker)  # unpickling drops the text cache: a cold start
@@ -106,7 +106,7 @@ def held_out(grants: list[PatentRecord]) -> dict:
     """Train on the grants published before HOLDOUT_YEAR; evaluate on the later ones."""
     seen = [g for g in grants if g.publication_date and g.publication_date.year < HOLDOUT_YEAR]
     unseen = [g for g in grants if g not in seen]
-    ranker = Ranker().fit(*examples_from_grants(seen), description="bench: held-out split")
+    ranker = RankingModel().fit(*examples_from_grants(seen), description="bench: held-out split")
     report = evaluate(ranker, unseen)
     report["trained_on"], report["held_out"] = len(seen), len(unseen)
     return report
@@ -125,7 +125,7 @@ def main() -> int:
           f"{int(y.sum())} examiner citations")
 
     start = time.perf_counter()
-    ranker = Ranker().fit(pairs, y, groups, description="shared USPTO grants 2005-2013")
+    ranker = RankingModel().fit(pairs, y, groups, description="shared USPTO grants 2005-2013")
     print(f"training on all shared grants: {time.perf_counter() - start:.2f} s")
 
     application = max(grants, key=lambda g: len(g.claims))
@@ -135,7 +135,7 @@ def main() -> int:
     print(f"scoring {application.publication_number} ({len(query.claims)} claims) against "
           f"{len(candidates)} submissions (~{chars:.0f} characters each), "
           f"median of {args.repeats}:")
-    timings = {"Ranker": time_serving("Ranker", ranker, query, candidates, args.repeats),
+    timings = {"RankingModel": time_serving("RankingModel", ranker, query, candidates, args.repeats),
                "HeuristicRanker": time_serving("HeuristicRanker", HeuristicRanker(), query,
                                                candidates, args.repeats)}
 
@@ -161,9 +161,9 @@ def main() -> int:
                          f"+{TARGET_NDCG_MARGIN} over the best fair baseline "
                          f"(got {cv['margin']['map']['mean']:+.3f}, "
                          f"{cv['margin']['ndcg@10']['mean']:+.3f})"),
-        (timings["Ranker"]["score_warm_ms"] < TARGET_MS,
+        (timings["RankingModel"]["score_warm_ms"] < TARGET_MS,
          f"200 submissions scored warm under {TARGET_MS:.0f} ms "
-         f"(got {timings['Ranker']['score_warm_ms']:.1f} ms)"),
+         f"(got {timings['RankingModel']['score_warm_ms']:.1f} ms)"),
     ]
     print("\ntargets:")
     for met, text in checks:

@@ -22,7 +22,7 @@ from sklearn.model_selection import GroupKFold
 from .bootstrap import Library, examples_from_grants, label_of
 from .features import FEATURE_NAMES, Candidate, Pair, PairFeatures, QueryDoc, deepest_shared_class
 from .metrics import METRICS, bootstrap_interval, per_query_metrics, rankable
-from .model import Ranker
+from .model import RankingModel
 
 FAIR_BASELINES: tuple[str, ...] = ("random", "text_similarity", "same_class_first",
                                    "newest_first", "us_patents_newest_first")
@@ -36,7 +36,7 @@ PerQuery = dict[str, dict[str, float]]  # group -> metric -> value
 
 
 class Scorer(Protocol):
-    """Anything that scores one application's candidates (Ranker, HeuristicRanker)."""
+    """Anything that scores one application's candidates (RankingModel, HeuristicRanker)."""
 
     def score(self, query: QueryDoc, candidates: Sequence[Candidate]) -> np.ndarray: ...
 
@@ -57,7 +57,7 @@ def evaluate_examples(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, grou
 
 
 def cross_validate_grants(grants: Iterable[Any], n_splits: int = 5, seed: int = 0,
-                          make_ranker: Callable[[], Any] = Ranker,
+                          make_ranker: Callable[[], Any] = RankingModel,
                           library: Library | None = None, **signals: Any) -> dict[str, Any]:
     """Return `evaluate`'s report pooled over folds, each model trained on the other folds."""
     grants = list(grants)

@@ -49,15 +49,17 @@ class ModelIntegrityError(ValueError):
     """A model file that this project did not save, or that changed since it was saved."""
 
 
-class Ranker:
-    """Rank one application's prior-art candidates by the chance the examiner relies on them.
+class RankingModel:
+    """A fitted ranking pipeline for one site, with its metadata and signed file format.
 
-    Default model: features -> median imputation -> standardization -> a pairwise logistic
-    ranker whose similarity, class and community weights may not go negative. Another
-    classifier can be passed as `estimator`; it then receives the raw feature matrix,
-    NaN included (HistGradientBoosting handles NaN, but scikit-learn 1.9 fails on a column
-    that is NaN throughout, as community signals are in the grant bootstrap), and is
-    explained by median replacement. score() is a calibrated probability.
+    Not a scikit-learn estimator (it wraps one): `fit(pairs, y, groups)` trains the
+    pipeline features -> neutral fill -> median imputation -> standardization -> a pairwise
+    logistic ranker pulled toward the prior weights, whose similarity, class and community
+    weights may not go negative; `score(query, candidates)` / `rank(...)` serve one
+    application. Another classifier can be passed as `estimator`; it then receives the raw
+    feature matrix, NaN included (HistGradientBoosting handles NaN, but scikit-learn 1.9
+    fails on a column that is NaN throughout, as community signals are in the grant
+    bootstrap), and is explained by median replacement. score() is a calibrated probability.
     """
 
     is_heuristic = False
@@ -69,14 +71,14 @@ class Ranker:
 
     # -- training
 
-    def unfitted_copy(self) -> Ranker:
-        """Return a new, untrained Ranker with the same settings."""
-        copy = Ranker.__new__(Ranker)
+    def unfitted_copy(self) -> RankingModel:
+        """Return a new, untrained RankingModel with the same settings."""
+        copy = RankingModel.__new__(RankingModel)
         copy.pipeline, copy.metadata = clone(self.pipeline), {}
         return copy
 
     def fit(self, pairs: Sequence[Pair], y: Sequence[int], groups: Sequence[Any] | None = None,
-            description: str = "", cv_splits: int = 0) -> Ranker:
+            description: str = "", cv_splits: int = 0) -> RankingModel:
         """Fit on labelled pairs; groups default to each pair's application id.
 
         With cv_splits > 1 the same data is first cross-validated (grouped by application)
@@ -101,7 +103,7 @@ class Ranker:
     def cross_validate(self, pairs: Sequence[Pair], y: Sequence[int],
                        groups: Sequence[Any] | None = None, n_splits: int = 5
                        ) -> dict[str, float]:
-        """Return mean MAP / NDCG@10 / P@10 over GroupKFold folds (this Ranker stays as is)."""
+        """Return mean MAP / NDCG@10 / P@10 over GroupKFold folds (this RankingModel stays as is)."""
         pairs, y, groups = _check_training(pairs, y, groups)
         folds = []
         for train, test in GroupKFold(n_splits=n_splits).split(pairs, y, groups):
@@ -138,7 +140,7 @@ class Ranker:
         """Write the model to `path` (joblib) and its signed metadata beside it (.json)."""
         _check_key(key)
         if not hasattr(self, "medians_"):
-            raise ValueError("this Ranker is not fitted: nothing to save")
+            raise ValueError("this RankingModel is not fitted: nothing to save")
         path = Path(path)
         buffer = io.BytesIO()
         joblib.dump(self, buffer)
@@ -153,11 +155,16 @@ class Ranker:
         return meta_path
 
     @classmethod
-    def load(cls, path: str | Path, key: bytes) -> Ranker:
+    def load(cls, path: str | Path, key: bytes) -> RankingModel:
         """Load a model this project saved, after checking its HMAC and SHA-256."""
         _check_key(key)
         path = Path(path)
         meta = _verified_metadata(path, key)
+        if meta.get("feature_names") != list(FEATURE_NAMES):
+            raise ModelIntegrityError(
+                f"{path} was trained on another feature set "
+                f"({len(meta.get('feature_names') or [])} features; this version computes "
+                f"{len(FEATURE_NAMES)}): train a new model (reviewapp ranker train)")
         blob = path.read_bytes()
         if not hmac.compare_digest(hashlib.sha256(blob).hexdigest(), meta["model_sha256"]):
             raise ModelIntegrityError(
@@ -241,7 +248,7 @@ class HeuristicRanker:
     application and its candidates. On top, the law: a foreign or non-patent document
     published after priority cannot be prior art (a later-published US patent document
     still can, through its filing date), so it loses LATE_PENALTY. Scores order
-    candidates; unlike Ranker's they are not probabilities.
+    candidates; unlike RankingModel's they are not probabilities.
     """
 
     is_heuristic = True
@@ -304,7 +311,7 @@ def metadata_path(path: str | Path) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def load_ranker(path: str | Path | None, key: bytes) -> Ranker | HeuristicRanker:
+def load_ranker(path: str | Path | None, key: bytes) -> RankingModel | HeuristicRanker:
     """Return the saved model at `path`, or the heuristic when there is no model file yet.
 
     A model file that exists but fails verification raises ModelIntegrityError: a tampered
@@ -312,7 +319,7 @@ def load_ranker(path: str | Path | None, key: bytes) -> Ranker | HeuristicRanker
     """
     if path is None or not Path(path).exists():
         return HeuristicRanker()
-    return Ranker.load(path, key)
+    return RankingModel.load(path, key)
 
 
 def training_data_sha256(pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray) -> str:

@@ -1,6 +1,6 @@
 """Prior weights: what each signal is worth before any examiner verdict, and why.
 
-The day-one ranker (`HeuristicRanker`) scores with these weights; the trained `Ranker` is
+The day-one ranker (`HeuristicRanker`) scores with these weights; the trained `RankingModel` is
 pulled toward them (its L2 penalty is on w - prior, not on w), so a signal the training
 data says nothing about (community votes in a grant bootstrap, say) keeps its prior weight
 instead of dropping to zero, and verdicts move a weight only as far as they show.

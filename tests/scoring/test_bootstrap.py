@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from reviewapp.ingest.records import ClaimRecord, ReferenceRecord
-from scoring import Ranker, evaluate
+from scoring import RankingModel, evaluate
 from scoring.bootstrap import (CitationNetwork, LibraryDoc, candidate_from_reference,
                                document_key, document_keys, examples_from_grants,
                                network_from_grants, query_from_grant)
@@ -206,7 +206,7 @@ def test_a_generated_library_teaches_content_weights_from_examiner_citations():
             on_topic = r.category == "cited by examiner"  # the generator, not a feature
             library[document_keys(r)[-1]] = CLAIM_1 if on_topic else OFF_TOPIC
     pairs, y, groups = examples_from_grants(grants, library)
-    ranker = Ranker().fit(pairs, y, groups)
+    ranker = RankingModel().fit(pairs, y, groups)
     learned = ranker.metadata["learned_weights"]
     assert learned["sim_best_claim"] > PRIOR_WEIGHTS["sim_best_claim"]
     report = evaluate(ranker, grants, library=library)
