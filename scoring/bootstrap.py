@@ -18,11 +18,11 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from .features import Candidate, Pair, QueryDoc
+from .features import Candidate, CandidateKind, Pair, QueryDoc
 from .listwise import mentioned_keys
 
 POSITIVE = "cited by examiner"
@@ -42,7 +42,7 @@ class LibraryDoc:
 
 
 # A library maps document keys (see `document_keys`) to its text or a LibraryDoc.
-Library = Mapping[str, Union[str, LibraryDoc]]
+Library = Mapping[str, str | LibraryDoc]
 # Content scores of library documents against one application's claims:
 # content(query, keys) -> {key: (best claim BM25, independent claims BM25)}.
 ContentScorer = Callable[[QueryDoc, Sequence[str]], Mapping[str, tuple[float, float]]]
@@ -117,6 +117,7 @@ def candidate_from_reference(reference: Any, library: Library | None = None,
     `reference_classes` says the data has no such bias.
     """
     entry = library_entry(reference, library) if reference.kind != "npl" else None
+    kind: CandidateKind
     if reference.kind == "npl":
         kind, text, country = "npl", reference.text, ""
     else:

@@ -22,7 +22,7 @@ def ipc_prefixes(code: str) -> tuple[str, ...]:
     if not match:
         return ()
     section, klass, subclass, group = match.groups()
-    prefixes = (section, section + klass, section + klass + subclass)
+    prefixes: tuple[str, ...] = (section, section + klass, section + klass + subclass)
     if group:
         prefixes += (f"{prefixes[2]} {int(group)}/00",)
     return prefixes

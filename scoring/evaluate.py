@@ -154,7 +154,7 @@ def _evaluate_parts(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, groups
     groups = np.asarray(groups)
     index = _index_in_group(groups)
     keep = np.flatnonzero(rankable(y, groups))
-    pairs, y, groups = [pairs[i] for i in keep], np.asarray(y)[keep], groups[keep]
+    pairs, y, groups = [pairs[int(i)] for i in keep], np.asarray(y)[keep], groups[keep]
     index = index[keep]
     parts = {"model": per_query_metrics(_served_scores(ranker, pairs, groups), y, groups, seed)}
     parts.update(_baselines(pairs, y, groups, seed))
@@ -166,7 +166,7 @@ def _evaluate_parts(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, groups
 
 def _index_in_group(groups: np.ndarray) -> np.ndarray:
     """Return each row's position among the rows of its group."""
-    out, seen = np.zeros(len(groups), dtype=int), {}
+    out, seen = np.zeros(len(groups), dtype=int), dict[object, int]()
     for row, group in enumerate(groups.tolist()):
         out[row] = seen.get(group, 0)
         seen[group] = out[row] + 1
@@ -178,7 +178,7 @@ def _served_scores(ranker: Scorer, pairs: Sequence[Pair], groups: np.ndarray) ->
     scores = np.empty(len(pairs))
     for group in dict.fromkeys(groups.tolist()):
         rows = np.flatnonzero(groups == group)
-        scores[rows] = ranker.score(pairs[rows[0]][0], [pairs[i][1] for i in rows])
+        scores[rows] = ranker.score(pairs[int(rows[0])][0], [pairs[int(i)][1] for i in rows])
     return scores
 
 

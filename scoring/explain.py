@@ -256,13 +256,13 @@ def _in_list(group: str, row: Mapping[str, float], ctx: Context) -> str:
     if group == "name_repeats":
         if np.isnan(value):
             return "patentee unknown"
-        others = int(round(np.expm1(value)))
+        others = int(np.expm1(value) + 0.5)
         return (f"{others} other candidate(s) of this application name the same patentee"
                 if others else "the only candidate naming its patentee")
     if group == "same_day_repeats":
         if np.isnan(value):
             return "publication date unknown"
-        others = int(round(np.expm1(value)))
+        others = int(np.expm1(value) + 0.5)
         return (f"published the same day as {others} other candidate(s) (a family?)"
                 if others else "the only candidate published that day")
     if np.isnan(value):

@@ -19,11 +19,31 @@ from sklearn.utils.validation import check_is_fitted
 
 from .classes import IPC_LEVELS, USPC_LEVELS, class_overlaps
 from .listwise import LIST_FEATURES, list_features
-from .signals import (US_CODES, days_before_priority, kind_code_family, log1p_or_nan,
-                      log_age_years, nan_if_none, net_votes, party_countries, party_keys,
-                      same_country, self_citation, track_record)
-from .text import (RowCache, candidate_blob, claim_numbers, claim_texts, claim_weights,
-                   fit_vectorizer, group_rows, summary_text, unique_texts)
+from .signals import (
+    US_CODES,
+    days_before_priority,
+    kind_code_family,
+    log1p_or_nan,
+    log_age_years,
+    nan_if_none,
+    net_votes,
+    party_countries,
+    party_keys,
+    same_country,
+    self_citation,
+    track_record,
+)
+from .text import (
+    RowCache,
+    candidate_blob,
+    claim_numbers,
+    claim_texts,
+    claim_weights,
+    fit_vectorizer,
+    group_rows,
+    summary_text,
+    unique_texts,
+)
 
 CandidateKind = Literal["us", "foreign", "npl"]
 KINDS: tuple[CandidateKind, ...] = ("us", "foreign", "npl")
@@ -169,7 +189,8 @@ NONNEGATIVE_FEATURES: frozenset[str] = frozenset({
 })
 
 
-class PairFeatures(TransformerMixin, BaseEstimator):
+# scikit-learn ships no type information: its bases are Any to mypy.
+class PairFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Turn (QueryDoc, Candidate) pairs into one row of numeric features each.
 
     Text similarity is TF-IDF cosine with a vocabulary and IDF learned in `fit` from the
@@ -231,7 +252,7 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         return [(numbers[id(q)][b] if b >= 0 else None, float(sim))
                 for (q, _), b, sim in zip(pairs, best, sims[:, 0])]
 
-    def __sklearn_tags__(self):  # noqa: D105 - sklearn protocol
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         # Input is a sequence of (QueryDoc, Candidate) pairs, not a numeric 2-D array.
         tags.input_tags.two_d_array = False
@@ -239,8 +260,8 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         tags.requires_fit = True
         return tags
 
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = super().__getstate__()
         state.pop("_rows", None)  # a cache, rebuilt on demand; never worth pickling
         return state
 
@@ -250,8 +271,9 @@ class PairFeatures(TransformerMixin, BaseEstimator):
         """Return the TF-IDF rows of texts; tokenising is slow, so rows are cached by text."""
         if "_rows" not in self.__dict__:
             self._rows = RowCache(self.cache_size)
-        return self._rows.rows(texts, self.vectorizer_.transform,
-                               len(self.vectorizer_.vocabulary_))
+        vectorizer = self.vectorizer_
+        assert vectorizer is not None  # callers return early without a vocabulary
+        return self._rows.rows(texts, vectorizer.transform, len(vectorizer.vocabulary_))
 
     def _similarities(self, pairs: Sequence[Pair]) -> tuple[np.ndarray, np.ndarray]:
         """Return the three cosines per pair and the index of its best claim (-1: unknown).
@@ -319,11 +341,13 @@ class _QueryContext:
 
 def _as_pairs(X: Sequence[Pair] | np.ndarray) -> list[Pair]:
     """Return X as a list of (QueryDoc, Candidate) pairs or raise a clear TypeError."""
-    pairs = [tuple(row) for row in X]
-    for pair in pairs:
+    pairs: list[Pair] = []
+    for row in X:
+        pair = tuple(row)
         if len(pair) != 2 or not (isinstance(pair[0], QueryDoc)
                                   and isinstance(pair[1], Candidate)):
             raise TypeError("PairFeatures expects a sequence of (QueryDoc, Candidate) pairs")
-    return pairs  # type: ignore[return-value]
+        pairs.append((pair[0], pair[1]))
+    return pairs
 
 

@@ -33,6 +33,8 @@ Where each weight comes from is written beside it and in docs/RANKING.md:
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
@@ -104,7 +106,8 @@ def center_vector() -> np.ndarray:
     return np.array([CENTER.get(name, 0.0) for name in FEATURE_NAMES])
 
 
-class NeutralFill(TransformerMixin, BaseEstimator):
+# scikit-learn ships no type information: its bases are Any to mypy.
+class NeutralFill(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Fill a column the training data never knew with its neutral value (CENTER).
 
     A median of nothing is undefined; the neutral value makes an unknown community or
@@ -126,7 +129,7 @@ class NeutralFill(TransformerMixin, BaseEstimator):
         X[fill] = np.broadcast_to(center_vector(), X.shape)[fill]
         return X
 
-    def __sklearn_tags__(self):  # noqa: D105 - sklearn protocol
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags

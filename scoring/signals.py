@@ -94,10 +94,7 @@ def party_keys(query: QueryDoc) -> frozenset[str]:
 
 
 # Words that say what a party is, not who: dropped before names are compared.
-_NAME_NOISE = frozenset("""
-et al jr sr ii iii iv inc incorporated corp corporation co company ltd limited llc llp lp plc
-gmbh ag kg sa nv bv ab oy spa srl kabushiki kaisha kk the of and for
-""".split())
+_NAME_NOISE = frozenset(["et", "al", "jr", "sr", "ii", "iii", "iv", "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "sa", "nv", "bv", "ab", "oy", "spa", "srl", "kabushiki", "kaisha", "kk", "the", "of", "and", "for"])
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
 
 

@@ -10,9 +10,16 @@ import pytest
 
 from reviewapp.ingest.records import ClaimRecord, ReferenceRecord
 from scoring import RankingModel, evaluate
-from scoring.bootstrap import (CitationNetwork, LibraryDoc, candidate_from_reference,
-                               document_key, document_keys, examples_from_grants,
-                               network_from_grants, query_from_grant)
+from scoring.bootstrap import (
+    CitationNetwork,
+    LibraryDoc,
+    candidate_from_reference,
+    document_key,
+    document_keys,
+    examples_from_grants,
+    network_from_grants,
+    query_from_grant,
+)
 from scoring.features import FEATURE_NAMES, Candidate, PairFeatures
 from scoring.priors import PRIOR_WEIGHTS
 
@@ -149,7 +156,7 @@ def test_no_feature_changes_when_only_label_like_fields_change():
     rng = random.Random(3)
     grants = [grant(f"1000000{i}", mixed_references(i % 2)) for i in range(4)]
     library, network = library_and_network(grants)
-    signals = dict(library=library, network=network, content=content_scorer)
+    signals = {"library": library, "network": network, "content": content_scorer}
     target = grants[0]
     swapped = dataclasses.replace(target, references=[
         dataclasses.replace(r, us_class="" if r.us_class else "999/1") for r in

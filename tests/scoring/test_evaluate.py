@@ -6,7 +6,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from scoring import HeuristicRanker, RankingModel, cross_validate_grants, evaluate, examples_from_grants
+from scoring import (
+    HeuristicRanker,
+    RankingModel,
+    cross_validate_grants,
+    evaluate,
+    examples_from_grants,
+)
 from scoring.evaluate import BASELINES, LEAKY_BASELINES, format_report
 from scoring.metrics import bootstrap_interval
 

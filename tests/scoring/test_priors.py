@@ -9,7 +9,7 @@ from scoring.features import FEATURE_NAMES
 from scoring.pairwise import PairwiseLogisticRanker
 from scoring.priors import CENTER, PRIOR_WEIGHTS, NeutralFill, prior_vector
 
-from .helpers import grant, mixed_references, query, candidate
+from .helpers import candidate, grant, mixed_references, query
 
 COMMUNITY = ("net_votes", "endorsements", "claim_marks", "submitter_track_record")
 
