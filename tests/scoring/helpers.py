@@ -36,7 +36,8 @@ def candidate(**changes: Any) -> Candidate:
 def reference(category: str, number: str, **changes: Any) -> ReferenceRecord:
     """Return a US patent reference with the given category."""
     base = {"kind": "patent", "country": "US", "number": number, "kind_code": "B2",
-                "date": dt.date(2010, 1, 1), "name": "Smith", "us_class": "713/168", "category": category}
+            "date": dt.date(2010, 1, 1), "name": "Smith", "us_class": "713/168",
+            "category": category}
     return ReferenceRecord(**{**base, **changes})
 
 
