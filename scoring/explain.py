@@ -222,17 +222,11 @@ def _kind_code(group: str, row: Mapping[str, float], ctx: Context) -> str:
 
 
 def _who(group: str, row: Mapping[str, float], ctx: Context) -> str:
-    value = row[group]
-    if group == "same_country":
-        if np.isnan(value):
-            return "office or the applicants' countries unknown"
-        country = ctx.candidate.country or "US"
-        return (f"from the applicants' own office ({country})" if value
-                else f"from another office ({country}) than the applicants'")
-    if np.isnan(value):
-        return "names of the candidate or the applicants unknown"
-    return "names an applicant or inventor of this application (self-citation)" if value \
-        else "by other applicants or inventors"
+    if np.isnan(row[group]):
+        return "office or the applicants' countries unknown"
+    country = ctx.candidate.country or "US"
+    return (f"from the applicants' own office ({country})" if row[group]
+            else f"from another office ({country}) than the applicants'")
 
 
 def _library(group: str, row: Mapping[str, float], ctx: Context) -> str:
@@ -285,7 +279,6 @@ _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], 
     ("claim_marks", _community),
     ("submitter_track_record", _track_record),
     ("same_country", _who),
-    ("self_citation", _who),
     ("bm25", _library),
     ("cited_by", _library),
     ("examiner_cited", _library),

@@ -28,9 +28,7 @@ from .signals import (
     nan_if_none,
     net_votes,
     party_countries,
-    party_keys,
     same_country,
-    self_citation,
     track_record,
 )
 from .text import (
@@ -149,7 +147,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     "log_age_years",
     *(f"code_{code}" for code in US_CODES),
     "same_country",
-    "self_citation",
     "bm25_best_claim",
     "bm25_independent",
     "cited_by",
@@ -229,7 +226,7 @@ class PairFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         for row, (query, candidate) in enumerate(pairs):
             if id(query) not in context:
                 context[id(query)] = _QueryContext(independent_claims(query),
-                                                   party_countries(query), party_keys(query))
+                                                   party_countries(query))
             out[row, 3:_LIST_START] = self._structured(query, candidate, context[id(query)])
             lists.setdefault(query.id, []).append(row)
         for rows in lists.values():
@@ -321,7 +318,6 @@ class PairFeatures(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             log_age_years(gap),
             *kind_code_family(candidate),
             same_country(query, candidate, context.countries),
-            self_citation(query, candidate, context.parties),
             log1p_or_nan(candidate.bm25_best_claim),
             log1p_or_nan(candidate.bm25_independent),
             log1p_or_nan(candidate.cited_by),
@@ -336,7 +332,6 @@ class _QueryContext:
 
     independent: set[int]
     countries: frozenset[str]
-    parties: frozenset[str]
 
 
 def _as_pairs(X: Sequence[Pair] | np.ndarray) -> list[Pair]:

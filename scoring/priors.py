@@ -69,7 +69,6 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "code_s": 0.3,
     # who cites [AGS], [AG], [CV]: home-office and own art is the applicant's habit
     "same_country": -0.5,
-    "self_citation": -0.5,
     # community [P2P-1], [P2P-2]: the community's rating chose what the examiner read
     "n_claims_targeted": 0.05,
     "targets_independent": 0.3,

@@ -88,13 +88,12 @@ def party_countries(query: QueryDoc) -> frozenset[str]:
     return frozenset(c.strip().upper() for c in query.countries if c.strip())
 
 
-def party_keys(query: QueryDoc) -> frozenset[str]:
-    """Return the name keys of the application's applicants and inventors."""
-    return frozenset(key for key in map(name_key, query.parties) if key)
-
-
 # Words that say what a party is, not who: dropped before names are compared.
-_NAME_NOISE = frozenset(["et", "al", "jr", "sr", "ii", "iii", "iv", "inc", "incorporated", "corp", "corporation", "co", "company", "ltd", "limited", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "sa", "nv", "bv", "ab", "oy", "spa", "srl", "kabushiki", "kaisha", "kk", "the", "of", "and", "for"])
+_NAME_NOISE = frozenset((
+    "et", "al", "jr", "sr", "ii", "iii", "iv", "inc", "incorporated", "corp", "corporation",
+    "co", "company", "ltd", "limited", "llc", "llp", "lp", "plc", "gmbh", "ag", "kg", "sa", "nv",
+    "bv", "ab", "oy", "spa", "srl", "kabushiki", "kaisha", "kk", "the", "of", "and", "for",
+))
 _NAME_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
@@ -106,18 +105,4 @@ def name_key(name: str) -> str:
     """
     found = [w for w in _NAME_WORD.findall(name.lower()) if w not in _NAME_NOISE]
     return found[-1] if found else ""
-
-
-def self_citation(query: QueryDoc, candidate: Candidate,
-                  mine: frozenset[str] | None = None) -> float:
-    """Return 1 if a name of the candidate matches one of the application's parties, else 0.
-
-    Applicants list their own earlier work; NaN when either side's names are unknown.
-    `mine` passes the query's party keys when already computed.
-    """
-    mine = mine if mine is not None else party_keys(query)
-    theirs = {key for key in map(name_key, candidate.names) if key}
-    if not mine or not theirs:
-        return np.nan
-    return float(bool(mine & theirs))
 

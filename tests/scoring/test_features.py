@@ -13,6 +13,7 @@ from sklearn.utils import estimator_checks
 
 from scoring.classes import ipc_prefixes, uspc_prefixes
 from scoring.features import FEATURE_NAMES, PairFeatures, deepest_shared_class
+from scoring.signals import name_key
 from scoring.text import words
 
 from .helpers import CLAIM_1, CLAIM_2, CLAIM_3, OFF_TOPIC, candidate, query
@@ -260,14 +261,11 @@ def test_same_country_compares_the_office_with_the_parties_countries():
     assert np.isnan(features_of(candidate(kind="us"))["same_country"][0])  # parties unknown
 
 
-def test_self_citation_matches_surnames_and_organisations():
-    q = query(parties=["Sony Corporation", "Taro Yamada", "John A. Smith, Jr."])
-    f = features_of(candidate(names=["Yamada et al."]), candidate(names=["Smith"]),
-                    candidate(names=["SONY CORP."]), candidate(names=["Jones et al."]),
-                    candidate(), q=q)
-    assert f["self_citation"][:4].tolist() == [1.0, 1.0, 1.0, 0.0]
-    assert np.isnan(f["self_citation"][4])  # no name known
-    assert np.isnan(features_of(candidate(names=["Smith"]))["self_citation"][0])
+def test_name_keys_are_surnames_and_organisation_words():
+    assert name_key("Yamada et al.") == name_key("Taro Yamada") == "yamada"
+    assert name_key("John A. Smith, Jr.") == name_key("Smith") == "smith"
+    assert name_key("SONY CORP.") == name_key("Sony Corporation") == "sony"
+    assert name_key("Co., Ltd.") == name_key("") == ""
 
 
 def test_reference_age_is_log_years_before_priority():

@@ -8,8 +8,7 @@ import pytest
 
 from scoring.explain import Context, describe
 from scoring.features import FEATURE_NAMES, PairFeatures
-from scoring.listwise import (mentioned_in_text, mentioned_keys, name_repeats,
-                              same_day_repeats)
+from scoring.listwise import mentioned_in_text, mentioned_keys, name_repeats, same_day_repeats
 
 from .helpers import candidate, query
 

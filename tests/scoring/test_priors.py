@@ -16,7 +16,7 @@ COMMUNITY = ("net_votes", "endorsements", "claim_marks", "submitter_track_record
 
 def test_every_feature_has_a_documented_nonzero_prior_for_each_signal_family():
     assert set(PRIOR_WEIGHTS) == set(FEATURE_NAMES)
-    for name in (*COMMUNITY, "sim_best_claim", "same_country", "self_citation", "examiner_cited"):
+    for name in (*COMMUNITY, "sim_best_claim", "same_country", "name_repeats", "examiner_cited"):
         assert PRIOR_WEIGHTS[name] != 0
 
 
