@@ -172,7 +172,8 @@ def main() -> int:
     print(f"scoring {application.publication_number} ({len(query.claims)} claims) against "
           f"{len(candidates)} submissions (~{chars:.0f} characters each), "
           f"{args.repeats} repeats, load average {load_average()}:")
-    timings = {"RankingModel": time_serving("RankingModel", ranker, query, candidates, args.repeats),
+    timings = {"RankingModel": time_serving("RankingModel", ranker, query, candidates,
+                                            args.repeats),
                "HeuristicRanker": time_serving("HeuristicRanker", HeuristicRanker(), query,
                                                candidates, args.repeats)}
 

@@ -11,6 +11,6 @@ from .model import HeuristicRanker, ModelIntegrityError, RankingModel, load_rank
 
 __all__ = [
     "Candidate", "Explanation", "HeuristicRanker", "ModelIntegrityError", "PairFeatures",
-    "QueryDoc", "RankingModel", "Reason", "cross_validate_grants", "evaluate", "examples_from_grants",
-    "load_ranker",
+    "QueryDoc", "RankingModel", "Reason", "cross_validate_grants", "evaluate",
+    "examples_from_grants", "load_ranker",
 ]

@@ -136,10 +136,10 @@ def format_report(report: Mapping[str, Any]) -> str:
               for name, values in report["baselines"].items()]
     if report.get("margin"):
         best = report["best_fair_baseline"]
-        lines.append(f"model minus the best fair baseline ({best}), paired by grant:")
-        lines.append(f"{'':24}" + "".join(
-            f"{report['margin'][m]['mean']:+6.3f} [{report['margin'][m]['low']:+.3f},"
-            f"{report['margin'][m]['high']:+.3f}]".rjust(22) for m in METRICS))
+        lines.append(f"model minus the best fair baseline ({best}), paired by grant "
+                     "[95% CI]:")
+        lines += [f"  {m:22}{report['margin'][m]['mean']:+.3f} [{report['margin'][m]['low']:+.3f}, "
+                  f"{report['margin'][m]['high']:+.3f}]" for m in METRICS]
     if report.get("leaky_baselines"):
         lines.append("LEAKY, not a fair comparison (reads a proxy of the label):")
         lines += [row("  " + name, values, None)

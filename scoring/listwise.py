@@ -1,11 +1,11 @@
 """Signals of a candidate relative to the application's whole list of candidates.
 
 An examiner cites what a search of the claims finds; an applicant's list holds what the
-applicant already knew: the art its own text discusses, and runs of documents from the same
-patentee (a family, a competitor's portfolio) or of one publication day. These features read only what every
-candidate of the list carries (names, dates, document numbers) and the application's own
-text, never who cited a reference, where it was printed or in which list: they do not
-change when only those change (tests/scoring/test_bootstrap.py).
+applicant already knew: the art its own text discusses, and runs of documents of one
+patentee (a family, a competitor's portfolio) or of one publication day. These features
+read only what every candidate of the list carries (names, dates, document numbers) and the
+application's own text, never who cited a reference, where it was printed or in which list:
+they do not change when only those change (tests/scoring/test_bootstrap.py).
 """
 from __future__ import annotations
 
