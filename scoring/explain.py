@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .features import (FEATURE_NAMES, IPC_LEVELS, KINDS, US_CODES, USPC_LEVELS, Candidate,
-                       QueryDoc, independent_claims, shared_prefix)
+from .classes import IPC_LEVELS, USPC_LEVELS, shared_prefix
+from .features import FEATURE_NAMES, KINDS, Candidate, QueryDoc, independent_claims
+from .signals import US_CODES
 
 # Columns that say one thing explain as one reason; every other feature stands alone.
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -221,17 +222,11 @@ def _kind_code(group: str, row: Mapping[str, float], ctx: Context) -> str:
 
 
 def _who(group: str, row: Mapping[str, float], ctx: Context) -> str:
-    value = row[group]
-    if group == "same_country":
-        if np.isnan(value):
-            return "office or the applicants' countries unknown"
-        country = ctx.candidate.country or "US"
-        return (f"from the applicants' own office ({country})" if value
-                else f"from another office ({country}) than the applicants'")
-    if np.isnan(value):
-        return "names of the candidate or the applicants unknown"
-    return "names an applicant or inventor of this application (self-citation)" if value \
-        else "by other applicants or inventors"
+    if np.isnan(row[group]):
+        return "office or the applicants' countries unknown"
+    country = ctx.candidate.country or "US"
+    return (f"from the applicants' own office ({country})" if row[group]
+            else f"from another office ({country}) than the applicants'")
 
 
 def _library(group: str, row: Mapping[str, float], ctx: Context) -> str:
@@ -250,6 +245,26 @@ def _library(group: str, row: Mapping[str, float], ctx: Context) -> str:
             f"{c.examiner_cited or 0}")
 
 
+def _in_list(group: str, row: Mapping[str, float], ctx: Context) -> str:
+    value = row[group]
+    if group == "name_repeats":
+        if np.isnan(value):
+            return "patentee unknown"
+        others = int(np.expm1(value) + 0.5)
+        return (f"{others} other candidate(s) of this application name the same patentee"
+                if others else "the only candidate naming its patentee")
+    if group == "same_day_repeats":
+        if np.isnan(value):
+            return "publication date unknown"
+        others = int(np.expm1(value) + 0.5)
+        return (f"published the same day as {others} other candidate(s) (a family?)"
+                if others else "the only candidate published that day")
+    if np.isnan(value):
+        return "whether the application's own text cites it is unknown"
+    return "cited in the application's own text (known to the applicant)" if value \
+        else "not cited in the application's own text"
+
+
 _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], ...] = (
     ("sim_", _similarity),
     ("date", _dates),
@@ -264,9 +279,11 @@ _PHRASES: tuple[tuple[str, Callable[[str, Mapping[str, float], Context], str]], 
     ("claim_marks", _community),
     ("submitter_track_record", _track_record),
     ("same_country", _who),
-    ("self_citation", _who),
     ("bm25", _library),
     ("cited_by", _library),
     ("examiner_cited", _library),
     ("cocited", _library),
+    ("name_repeats", _in_list),
+    ("same_day_repeats", _in_list),
+    ("mentioned_in_text", _in_list),
 )

@@ -27,13 +27,19 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from .explain import (Context, Explanation, group_columns, linear_contributions,
-                      replacement_contributions, top_reasons)
-from .features import (FEATURE_NAMES, NONNEGATIVE_FEATURES, Candidate, Pair, PairFeatures,
-                       QueryDoc, unique_texts)
+from .explain import (
+    Context,
+    Explanation,
+    group_columns,
+    linear_contributions,
+    replacement_contributions,
+    top_reasons,
+)
+from .features import FEATURE_NAMES, NONNEGATIVE_FEATURES, Candidate, Pair, PairFeatures, QueryDoc
 from .metrics import grouped_metrics
 from .pairwise import PairwiseLogisticRanker, sigmoid
 from .priors import PRIOR_WEIGHTS, NeutralFill, center_vector, prior_vector
+from .text import unique_texts
 
 FORMAT = "reviewapp-ranker/1"
 # Inverse strength of the pull toward the prior weights (standardized units). Each
@@ -43,21 +49,25 @@ FORMAT = "reviewapp-ranker/1"
 # 10 was chosen on the shared grants' held-out split and cross-validation (docs/RANKING.md).
 PRIOR_C = 10.0
 Ranked = list[tuple[Candidate, float, Explanation]]
+Labels = Sequence[int] | np.ndarray  # 1: the examiner relied on it
+Groups = Sequence[Any] | np.ndarray | None  # one group per application
 
 
 class ModelIntegrityError(ValueError):
     """A model file that this project did not save, or that changed since it was saved."""
 
 
-class Ranker:
-    """Rank one application's prior-art candidates by the chance the examiner relies on them.
+class RankingModel:
+    """A fitted ranking pipeline for one site, with its metadata and signed file format.
 
-    Default model: features -> median imputation -> standardization -> a pairwise logistic
-    ranker whose similarity, class and community weights may not go negative. Another
-    classifier can be passed as `estimator`; it then receives the raw feature matrix,
-    NaN included (HistGradientBoosting handles NaN, but scikit-learn 1.9 fails on a column
-    that is NaN throughout, as community signals are in the grant bootstrap), and is
-    explained by median replacement. score() is a calibrated probability.
+    Not a scikit-learn estimator (it wraps one): `fit(pairs, y, groups)` trains the
+    pipeline features -> neutral fill -> median imputation -> standardization -> a pairwise
+    logistic ranker pulled toward the prior weights, whose similarity, class and community
+    weights may not go negative; `score(query, candidates)` / `rank(...)` serve one
+    application. Another classifier can be passed as `estimator`; it then receives the raw
+    feature matrix, NaN included (HistGradientBoosting handles NaN, but scikit-learn 1.9
+    fails on a column that is NaN throughout, as community signals are in the grant
+    bootstrap), and is explained by median replacement. score() is a calibrated probability.
     """
 
     is_heuristic = False
@@ -69,45 +79,45 @@ class Ranker:
 
     # -- training
 
-    def unfitted_copy(self) -> Ranker:
-        """Return a new, untrained Ranker with the same settings."""
-        copy = Ranker.__new__(Ranker)
+    def unfitted_copy(self) -> RankingModel:
+        """Return a new, untrained RankingModel with the same settings."""
+        copy = RankingModel.__new__(RankingModel)
         copy.pipeline, copy.metadata = clone(self.pipeline), {}
         return copy
 
-    def fit(self, pairs: Sequence[Pair], y: Sequence[int], groups: Sequence[Any] | None = None,
-            description: str = "", cv_splits: int = 0) -> Ranker:
+    def fit(self, pairs: Sequence[Pair], y: Labels, groups: Groups = None,
+            description: str = "", cv_splits: int = 0) -> RankingModel:
         """Fit on labelled pairs; groups default to each pair's application id.
 
         With cv_splits > 1 the same data is first cross-validated (grouped by application)
         and the metrics go into the metadata saved with the model.
         """
-        pairs, y, groups = _check_training(pairs, y, groups)
-        cv_metrics = self.cross_validate(pairs, y, groups, cv_splits) if cv_splits > 1 else None
+        rows, labels, by = _check_training(pairs, y, groups)
+        cv_metrics = self.cross_validate(rows, labels, by, cv_splits) if cv_splits > 1 else None
         if self._is_linear():
             # The prior is in the features' own units; the ranker sees standardized ones.
-            Xs = self.pipeline[:-1].fit_transform(pairs, y)
+            Xs = self.pipeline[:-1].fit_transform(rows, labels)
             clf = self.pipeline.steps[-1][1]
             clf.set_params(prior=prior_vector() * self.pipeline.named_steps["scale"].scale_)
-            clf.fit(Xs, y, groups=groups)
+            clf.fit(Xs, labels, groups=by)
         else:
-            self.pipeline.fit(pairs, y, **_group_params(self.pipeline, groups))
-        X = self._features().transform(pairs)
+            self.pipeline.fit(rows, labels, **_group_params(self.pipeline, by))
+        X = self._features().transform(rows)
         self.medians_ = _nanmedian(X)
-        self.metadata = self._training_metadata(pairs, y, groups, description)
+        self.metadata = self._training_metadata(rows, labels, by, description)
         self.metadata["cv_metrics"] = cv_metrics and {"n_splits": cv_splits, **cv_metrics}
         return self
 
-    def cross_validate(self, pairs: Sequence[Pair], y: Sequence[int],
-                       groups: Sequence[Any] | None = None, n_splits: int = 5
+    def cross_validate(self, pairs: Sequence[Pair], y: Labels, groups: Groups = None,
+                       n_splits: int = 5
                        ) -> dict[str, float]:
-        """Return mean MAP / NDCG@10 / P@10 over GroupKFold folds (this Ranker stays as is)."""
-        pairs, y, groups = _check_training(pairs, y, groups)
+        """Return mean MAP / NDCG@10 / P@10 over GroupKFold folds (this model stays as is)."""
+        rows, labels, by = _check_training(pairs, y, groups)
         folds = []
-        for train, test in GroupKFold(n_splits=n_splits).split(pairs, y, groups):
-            model = self.unfitted_copy().fit([pairs[i] for i in train], y[train], groups[train])
-            scores = model._proba(model._features().transform([pairs[i] for i in test]))
-            folds.append(grouped_metrics(scores, y[test], groups[test]))
+        for train, test in GroupKFold(n_splits=n_splits).split(rows, labels, by):
+            model = self.unfitted_copy().fit([rows[i] for i in train], labels[train], by[train])
+            scores = model._proba(model._features().transform([rows[i] for i in test]))
+            folds.append(grouped_metrics(scores, labels[test], by[test]))
         return {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
 
     # -- serving
@@ -138,7 +148,7 @@ class Ranker:
         """Write the model to `path` (joblib) and its signed metadata beside it (.json)."""
         _check_key(key)
         if not hasattr(self, "medians_"):
-            raise ValueError("this Ranker is not fitted: nothing to save")
+            raise ValueError("this RankingModel is not fitted: nothing to save")
         path = Path(path)
         buffer = io.BytesIO()
         joblib.dump(self, buffer)
@@ -153,11 +163,16 @@ class Ranker:
         return meta_path
 
     @classmethod
-    def load(cls, path: str | Path, key: bytes) -> Ranker:
+    def load(cls, path: str | Path, key: bytes) -> RankingModel:
         """Load a model this project saved, after checking its HMAC and SHA-256."""
         _check_key(key)
         path = Path(path)
         meta = _verified_metadata(path, key)
+        if meta.get("feature_names") != list(FEATURE_NAMES):
+            raise ModelIntegrityError(
+                f"{path} was trained on another feature set "
+                f"({len(meta.get('feature_names') or [])} features; this version computes "
+                f"{len(FEATURE_NAMES)}): train a new model (reviewapp ranker train)")
         blob = path.read_bytes()
         if not hmac.compare_digest(hashlib.sha256(blob).hexdigest(), meta["model_sha256"]):
             raise ModelIntegrityError(
@@ -177,12 +192,13 @@ class Ranker:
             coef = self.pipeline.steps[-1][1].coef_
             return (linear_contributions(coef, self._standardized(X), FEATURE_NAMES),
                     "coefficient x standardized value (log-odds)")
-        margin = lambda Z: _margin(self.pipeline[1:], Z)  # noqa: E731 - tiny adapter
+        margin = lambda Z: _margin(self.pipeline[1:], Z)
         return (replacement_contributions(margin, X, self.medians_, FEATURE_NAMES),
                 "change when set to the training median (log-odds)")
 
     def _features(self) -> PairFeatures:
-        return self.pipeline.named_steps["features"]
+        features: PairFeatures = self.pipeline.named_steps["features"]
+        return features
 
     def _is_linear(self) -> bool:
         return isinstance(self.pipeline.steps[-1][1], PairwiseLogisticRanker)
@@ -194,14 +210,15 @@ class Ranker:
         installed; at several milliseconds a call, serving cannot afford it.
         """
         impute, scale = self.pipeline.named_steps["impute"], self.pipeline.named_steps["scale"]
-        return (np.where(np.isnan(X), impute.statistics_, X) - scale.mean_) / scale.scale_
+        return np.asarray((np.where(np.isnan(X), impute.statistics_, X) - scale.mean_)
+                          / scale.scale_, dtype=float)
 
     def _proba(self, X: np.ndarray) -> np.ndarray:
         """Return P(examiner relies) from an already computed feature matrix."""
         if self._is_linear():
             clf = self.pipeline.steps[-1][1]
             return sigmoid(self._standardized(X) @ clf.coef_ + clf.intercept_)
-        return self.pipeline[1:].predict_proba(X)[:, 1]
+        return np.asarray(self.pipeline[1:].predict_proba(X)[:, 1], dtype=float)
 
     def _training_metadata(self, pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray,
                            description: str) -> dict[str, Any]:
@@ -213,7 +230,7 @@ class Ranker:
             "sklearn_version": sklearn.__version__,
             "numpy_version": np.__version__,
             "python_version": platform.python_version(),
-            "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "training_data": {
                 "description": description,
                 "sha256": training_data_sha256(pairs, y, groups),
@@ -241,7 +258,7 @@ class HeuristicRanker:
     application and its candidates. On top, the law: a foreign or non-patent document
     published after priority cannot be prior art (a later-published US patent document
     still can, through its filing date), so it loses LATE_PENALTY. Scores order
-    candidates; unlike Ranker's they are not probabilities.
+    candidates; unlike RankingModel's they are not probabilities.
     """
 
     is_heuristic = True
@@ -261,7 +278,7 @@ class HeuristicRanker:
         if not candidates:
             return np.empty(0)
         _, terms = self._terms(query, candidates)
-        return np.sum(list(terms.values()), axis=0)
+        return np.asarray(np.sum(list(terms.values()), axis=0), dtype=float)
 
     def rank(self, query: QueryDoc, candidates: Sequence[Candidate], reasons: int = 3) -> Ranked:
         """Return (candidate, score, explanation) triples, best first."""
@@ -294,7 +311,8 @@ class HeuristicRanker:
         if cached is None or cached[0] != corpus:
             cached = (corpus, clone(self.features).fit(pairs))
             self._last_fit = cached  # one entry: an examiner re-reads the same application
-        return cached[1]
+        features: PairFeatures = cached[1]
+        return features
 
 
 # ---------------------------------------------------------------- persistence helpers
@@ -304,7 +322,7 @@ def metadata_path(path: str | Path) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def load_ranker(path: str | Path | None, key: bytes) -> Ranker | HeuristicRanker:
+def load_ranker(path: str | Path | None, key: bytes) -> RankingModel | HeuristicRanker:
     """Return the saved model at `path`, or the heuristic when there is no model file yet.
 
     A model file that exists but fails verification raises ModelIntegrityError: a tampered
@@ -312,7 +330,7 @@ def load_ranker(path: str | Path | None, key: bytes) -> Ranker | HeuristicRanker
     """
     if path is None or not Path(path).exists():
         return HeuristicRanker()
-    return Ranker.load(path, key)
+    return RankingModel.load(path, key)
 
 
 def training_data_sha256(pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray) -> str:
@@ -382,14 +400,14 @@ def _make_pipeline(C: float, estimator: ClassifierMixin | None,
     ])
 
 
-def _check_training(pairs: Sequence[Pair], y: Sequence[int], groups: Sequence[Any] | None
+def _check_training(pairs: Sequence[Pair], y: Labels, groups: Groups
                     ) -> tuple[list[Pair], np.ndarray, np.ndarray]:
-    pairs = list(pairs)
-    y = np.asarray(y, dtype=int)
-    if len(pairs) != len(y):
-        raise ValueError(f"{len(pairs)} pairs but {len(y)} labels")
-    groups = np.asarray([q.id for q, _ in pairs] if groups is None else groups, dtype=object)
-    return pairs, y, groups
+    rows = list(pairs)
+    labels = np.asarray(y, dtype=int)
+    if len(rows) != len(labels):
+        raise ValueError(f"{len(rows)} pairs but {len(labels)} labels")
+    by = np.asarray([q.id for q, _ in rows] if groups is None else groups, dtype=object)
+    return rows, labels, by
 
 
 def _group_params(pipeline: Pipeline, groups: np.ndarray) -> dict[str, np.ndarray]:
@@ -401,9 +419,9 @@ def _group_params(pipeline: Pipeline, groups: np.ndarray) -> dict[str, np.ndarra
 def _margin(model: Pipeline, X: np.ndarray) -> np.ndarray:
     """Return a score on the log-odds scale from any fitted classifier pipeline."""
     if hasattr(model, "decision_function"):
-        return model.decision_function(X)
+        return np.asarray(model.decision_function(X), dtype=float)
     p = np.clip(model.predict_proba(X)[:, 1], 1e-12, 1 - 1e-12)
-    return np.log(p / (1 - p))
+    return np.asarray(np.log(p / (1 - p)), dtype=float)
 
 
 def _nanmedian(X: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ teaching the opposite.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
@@ -24,7 +25,8 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 
-class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):
+# scikit-learn ships no type information: its bases are Any to mypy.
+class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Binary classifier whose decision function is a linear pairwise ranking score.
 
     fit(X, y, groups): every (relevant, irrelevant) pair within a group becomes one
@@ -70,7 +72,8 @@ class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):
         """Return the calibrated log-odds, X @ coef_ + intercept_, ordered as the ranking."""
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, reset=False)
-        return X @ self.coef_ + self.intercept_
+        margin: np.ndarray = X @ self.coef_ + self.intercept_
+        return margin
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """Return calibrated class probabilities, columns in classes_ order."""
@@ -80,9 +83,10 @@ class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Return the more probable class of each row."""
         check_is_fitted(self, "coef_")
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        predicted: np.ndarray = self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return predicted
 
-    def __sklearn_tags__(self):  # noqa: D105 - sklearn protocol
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags
@@ -104,7 +108,7 @@ class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):
         bounds = [(0.0, None) if j in bounded else (None, None) for j in range(diffs.shape[1])]
         start = np.array([max(p, 0.0) if j in bounded else p for j, p in enumerate(prior)])
         result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=bounds)
-        return result.x
+        return np.asarray(result.x, dtype=float)
 
     def _calibrate(self, scores: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, float]:
         """Return (coef_, intercept_): Platt scaling folded into the ranking weights.

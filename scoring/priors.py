@@ -1,6 +1,6 @@
 """Prior weights: what each signal is worth before any examiner verdict, and why.
 
-The day-one ranker (`HeuristicRanker`) scores with these weights; the trained `Ranker` is
+The day-one ranker (`HeuristicRanker`) scores with these weights; the trained `RankingModel` is
 pulled toward them (its L2 penalty is on w - prior, not on w), so a signal the training
 data says nothing about (community votes in a grant bootstrap, say) keeps its prior weight
 instead of dropping to zero, and verdicts move a weight only as far as they show.
@@ -32,6 +32,8 @@ Where each weight comes from is written beside it and in docs/RANKING.md:
         examiner citations by kind and kind code; newest-first orders them above chance.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -67,7 +69,6 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "code_s": 0.3,
     # who cites [AGS], [AG], [CV]: home-office and own art is the applicant's habit
     "same_country": -0.5,
-    "self_citation": -0.5,
     # community [P2P-1], [P2P-2]: the community's rating chose what the examiner read
     "n_claims_targeted": 0.05,
     "targets_independent": 0.3,
@@ -79,6 +80,11 @@ PRIOR_WEIGHTS: dict[str, float] = {
     "cited_by": 0.1,
     "examiner_cited": 0.5,
     "cocited": 0.3,
+    # the list [AGS], [CV], [OPA]: an applicant lists runs of one patentee's or one day's
+    # documents (families) and the art its own text discusses
+    "name_repeats": -0.3,
+    "same_day_repeats": -0.3,
+    "mentioned_in_text": -0.5,
 }
 
 # Neutral values: the prior mean of the track record is Peer To Patent's rate of examiner
@@ -99,7 +105,8 @@ def center_vector() -> np.ndarray:
     return np.array([CENTER.get(name, 0.0) for name in FEATURE_NAMES])
 
 
-class NeutralFill(TransformerMixin, BaseEstimator):
+# scikit-learn ships no type information: its bases are Any to mypy.
+class NeutralFill(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Fill a column the training data never knew with its neutral value (CENTER).
 
     A median of nothing is undefined; the neutral value makes an unknown community or
@@ -121,7 +128,7 @@ class NeutralFill(TransformerMixin, BaseEstimator):
         X[fill] = np.broadcast_to(center_vector(), X.shape)[fill]
         return X
 
-    def __sklearn_tags__(self):  # noqa: D105 - sklearn protocol
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags

@@ -17,14 +17,14 @@ OFF_TOPIC = "A garden hose reel with a crank handle and a wheeled frame for lawn
 
 def query(**changes: Any) -> QueryDoc:
     """Return a small application about signed encrypted messages."""
-    base = dict(
-        id="US20180000016A1",
-        claims=[(1, CLAIM_1, True), (2, CLAIM_2, False), (3, CLAIM_3, True)],
-        priority_date=dt.date(2016, 6, 1),
-        cpc=["H04L 9/32", "H04L 9/08"], ipc=["H04L 9/32"], uspc=["713/168"],
-        title="Signed message encryption",
-        abstract="Messages are encrypted with a session key and signed.",
-    )
+    base = {
+        "id": "US20180000016A1",
+        "claims": [(1, CLAIM_1, True), (2, CLAIM_2, False), (3, CLAIM_3, True)],
+        "priority_date": dt.date(2016, 6, 1),
+        "cpc": ["H04L 9/32", "H04L 9/08"], "ipc": ["H04L 9/32"], "uspc": ["713/168"],
+        "title": "Signed message encryption",
+        "abstract": "Messages are encrypted with a session key and signed.",
+    }
     return QueryDoc(**{**base, **changes})
 
 
@@ -35,22 +35,23 @@ def candidate(**changes: Any) -> Candidate:
 
 def reference(category: str, number: str, **changes: Any) -> ReferenceRecord:
     """Return a US patent reference with the given category."""
-    base = dict(kind="patent", country="US", number=number, kind_code="B2",
-                date=dt.date(2010, 1, 1), name="Smith", us_class="713/168", category=category)
+    base = {"kind": "patent", "country": "US", "number": number, "kind_code": "B2",
+            "date": dt.date(2010, 1, 1), "name": "Smith", "us_class": "713/168",
+            "category": category}
     return ReferenceRecord(**{**base, **changes})
 
 
 def grant(number: str, references: list[ReferenceRecord], **changes: Any) -> PatentRecord:
     """Return a grant with three claims and the given references."""
-    base = dict(
-        doc_type="grant", country="US", doc_number=number, kind="B2",
-        publication_number=f"US{number}B2", publication_date=dt.date(2019, 1, 1),
-        title="Signed message encryption", filing_date=dt.date(2016, 6, 1),
-        priority_date=dt.date(2016, 6, 1),
-        abstract="Messages are encrypted with a session key and signed.",
-        claims=[ClaimRecord(1, CLAIM_1), ClaimRecord(2, CLAIM_2, [1]), ClaimRecord(3, CLAIM_3)],
-        cpc=["H04L 9/32"], ipc=["H04L 9/32"], uspc=["713/168"], references=references,
-    )
+    base = {
+        "doc_type": "grant", "country": "US", "doc_number": number, "kind": "B2",
+        "publication_number": f"US{number}B2", "publication_date": dt.date(2019, 1, 1),
+        "title": "Signed message encryption", "filing_date": dt.date(2016, 6, 1),
+        "priority_date": dt.date(2016, 6, 1),
+        "abstract": "Messages are encrypted with a session key and signed.",
+        "claims": [ClaimRecord(1, CLAIM_1), ClaimRecord(2, CLAIM_2, [1]), ClaimRecord(3, CLAIM_3)],
+        "cpc": ["H04L 9/32"], "ipc": ["H04L 9/32"], "uspc": ["713/168"], "references": references,
+    }
     return PatentRecord(**{**base, **changes})
 
 

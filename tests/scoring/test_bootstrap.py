@@ -9,10 +9,17 @@ import numpy as np
 import pytest
 
 from reviewapp.ingest.records import ClaimRecord, ReferenceRecord
-from scoring import Ranker, evaluate
-from scoring.bootstrap import (CitationNetwork, LibraryDoc, candidate_from_reference,
-                               document_key, document_keys, examples_from_grants,
-                               network_from_grants, query_from_grant)
+from scoring import RankingModel, evaluate
+from scoring.bootstrap import (
+    CitationNetwork,
+    LibraryDoc,
+    candidate_from_reference,
+    document_key,
+    document_keys,
+    examples_from_grants,
+    network_from_grants,
+    query_from_grant,
+)
 from scoring.features import FEATURE_NAMES, Candidate, PairFeatures
 from scoring.priors import PRIOR_WEIGHTS
 
@@ -146,10 +153,18 @@ def test_no_feature_changes_when_only_label_like_fields_change():
     # Category (the label), position, list of origin (the order printed) and the cited
     # patent's printed US class (a proxy of the label) change; every feature stays, the
     # library's content, class and citation-network signals included.
+    # The target's own text cites two of its references and its list holds a same-day,
+    # same-patentee run, so that the list features are exercised too.
     rng = random.Random(3)
     grants = [grant(f"1000000{i}", mixed_references(i % 2)) for i in range(4)]
+    grants[0] = dataclasses.replace(
+        grants[0], description="Unlike U.S. Pat. No. 9,000,001 and 5,000,001, the key ...",
+        references=[*grants[0].references,
+                    reference("cited by applicant", "7000001", date=dt.date(2014, 3, 1)),
+                    reference("cited by examiner", "7000002", date=dt.date(2014, 3, 1),
+                              name="Jones")])
     library, network = library_and_network(grants)
-    signals = dict(library=library, network=network, content=content_scorer)
+    signals = {"library": library, "network": network, "content": content_scorer}
     target = grants[0]
     swapped = dataclasses.replace(target, references=[
         dataclasses.replace(r, us_class="" if r.us_class else "999/1") for r in
@@ -162,6 +177,8 @@ def test_no_feature_changes_when_only_label_like_fields_change():
     for key, row in before.items():
         np.testing.assert_allclose(after[key], row, err_msg=key)
     assert any(r[FEATURE_NAMES.index("examiner_cited")] > 0 for r in before.values())
+    for name in ("name_repeats", "same_day_repeats", "mentioned_in_text"):
+        assert len({r[FEATURE_NAMES.index(name)] for r in before.values()}) > 1, name
 
 
 def test_bootstrap_joins_references_to_the_library_with_and_without_kind_codes():
@@ -206,8 +223,19 @@ def test_a_generated_library_teaches_content_weights_from_examiner_citations():
             on_topic = r.category == "cited by examiner"  # the generator, not a feature
             library[document_keys(r)[-1]] = CLAIM_1 if on_topic else OFF_TOPIC
     pairs, y, groups = examples_from_grants(grants, library)
-    ranker = Ranker().fit(pairs, y, groups)
+    ranker = RankingModel().fit(pairs, y, groups)
     learned = ranker.metadata["learned_weights"]
     assert learned["sim_best_claim"] > PRIOR_WEIGHTS["sim_best_claim"]
     report = evaluate(ranker, grants, library=library)
     assert report["model"]["map"] == 1.0
+
+
+def test_grants_carry_the_keys_their_text_cites_and_references_their_own_key():
+    g = grant("10000001", [reference("cited by applicant", "05,117,378", kind_code="A"),
+                           ReferenceRecord("npl", text="A paper", category="cited by other")],
+              description="The method of U.S. Pat. No. 5,117,378 fails when ...")
+    assert query_from_grant(g).mentions == ["US5117378"]
+    pairs, _, _ = examples_from_grants([g])
+    assert [c.key for _, c in pairs] == ["US5117378", ""]
+    X = PairFeatures().fit(pairs).transform(pairs)[:, FEATURE_NAMES.index("mentioned_in_text")]
+    assert X[0] == 1.0 and np.isnan(X[1])

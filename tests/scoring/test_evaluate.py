@@ -6,7 +6,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from scoring import HeuristicRanker, Ranker, cross_validate_grants, evaluate, examples_from_grants
+from scoring import (
+    HeuristicRanker,
+    RankingModel,
+    cross_validate_grants,
+    evaluate,
+    examples_from_grants,
+)
 from scoring.evaluate import BASELINES, LEAKY_BASELINES, format_report
 from scoring.metrics import bootstrap_interval
 
@@ -35,7 +41,7 @@ def assert_report_shape(report):
 
 
 def test_evaluate_report_shape_and_skipped_grants():
-    ranker = Ranker().fit(*examples_from_grants(grants()))
+    ranker = RankingModel().fit(*examples_from_grants(grants()))
     report = evaluate(ranker, grants())
     assert_report_shape(report)
     assert report["queries"] == 10  # the examiner-only grant cannot be ranked
@@ -53,7 +59,7 @@ def test_baselines_behave_as_named():
 def test_cross_validation_trains_only_on_other_folds():
     seen = []
 
-    class Spy(Ranker):
+    class Spy(RankingModel):
         def fit(self, pairs, y, groups=None, **kwargs):
             seen.append(set(np.asarray(groups).tolist()))
             return super().fit(pairs, y, groups, **kwargs)
@@ -80,7 +86,8 @@ def test_the_margin_is_over_the_best_fair_baseline_never_a_leaky_one():
     assert best in BASELINES
     assert report["baselines"][best]["map"] == max(b["map"] for b in report["baselines"].values())
     margin = report["margin"]["map"]
-    assert margin["mean"] == pytest.approx(report["model"]["map"] - report["baselines"][best]["map"])
+    difference = report["model"]["map"] - report["baselines"][best]["map"]
+    assert margin["mean"] == pytest.approx(difference)
     assert margin["low"] <= margin["mean"] <= margin["high"]
     text = format_report(report)
     assert text.index("LEAKY") > text.index("fair baselines")

@@ -6,8 +6,13 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from scoring.explain import (Context, describe, linear_contributions, replacement_contributions,
-                             top_reasons)
+from scoring.explain import (
+    Context,
+    describe,
+    linear_contributions,
+    replacement_contributions,
+    top_reasons,
+)
 from scoring.features import FEATURE_NAMES, PairFeatures
 
 from .helpers import CLAIM_3, candidate, query
@@ -29,8 +34,8 @@ def described(group: str, cand=None, q=None, sim_levels=(0.1, 0.3)) -> str:
     ("date", candidate(publication_date=dt.date(2013, 6, 1)), "published 3 years before priority"),
     ("date", candidate(publication_date=dt.date(2016, 2, 1)), "published 4 months before priority"),
     ("date", candidate(publication_date=dt.date(2017, 6, 1)),
-     "published 12 months after priority: prior art only through an earlier filing date "
-     "(35 U.S.C. 102(e))"),
+     ("published 12 months after priority: prior art only through an earlier filing date "
+     "(35 U.S.C. 102(e))")),
     ("date", candidate(), "publication or priority date unknown"),
     ("kind", candidate(kind="npl"), "non-patent literature"),
     ("ipc_subclass", candidate(cpc=["H04L 29/06"]), "shares CPC/IPC subclass H04L"),

@@ -8,11 +8,9 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.utils import estimator_checks
 
-from scoring.features import (FEATURE_NAMES, PairFeatures, deepest_shared_class, ipc_prefixes,
-                              uspc_prefixes, words)
+from scoring.features import FEATURE_NAMES, PairFeatures, deepest_shared_class
 
 from .helpers import CLAIM_1, CLAIM_2, CLAIM_3, OFF_TOPIC, candidate, query
 
@@ -65,12 +63,6 @@ def test_no_usable_word_anywhere_leaves_similarity_unknown():
     q = query(claims=[(1, "the of and", True)], title="", abstract="")
     f = features_of(candidate(text="a an the"), q=q)
     assert np.isnan(f["sim_best_claim"][0])
-
-
-def test_tokens_match_scikit_learns_default_analyzer():
-    text = "Ünïcode_words, a 1-bit H04L9/32 widget's (x2) e.g. the_end and AND or."
-    expected = CountVectorizer(stop_words="english").build_analyzer()(text)
-    assert words(text) == expected
 
 
 # ---------------------------------------------------------------- dates
@@ -135,17 +127,6 @@ def test_unknown_classes_are_nan_on_either_side():
         assert np.isnan(f[name][0]) and np.isnan(g[name][0])
 
 
-def test_class_code_parsing():
-    assert ipc_prefixes("H04L 9/32") == ("H", "H04", "H04L", "H04L 9/00")
-    assert ipc_prefixes("H04L0009320000") == ("H", "H04", "H04L", "H04L 9/00")
-    assert ipc_prefixes("h04l") == ("H", "H04", "H04L")
-    assert ipc_prefixes("not a class") == ()
-    assert uspc_prefixes("713/168") == ("713", "713/168")
-    assert uspc_prefixes("D13/147") == ("D13", "D13/147")
-    assert uspc_prefixes("073/ 001") == ("73", "73/1")
-    assert uspc_prefixes("") == ()
-
-
 def test_deepest_shared_class():
     f = features_of(candidate(cpc=["H04L 29/06"]), candidate(uspc=["713/168"]), candidate())
     X = np.column_stack([f[name] for name in FEATURE_NAMES])
@@ -200,7 +181,7 @@ def test_rejects_anything_but_pairs():
         PairFeatures().fit([[1.0, 2.0]])
 
 
-def test_fit_ignores_labels_and_rows_do_not_depend_on_their_neighbours():
+def test_fit_ignores_labels_and_only_the_list_features_read_the_neighbours():
     pairs = [(query(), candidate(id=str(i), text=t, publication_date=dt.date(2010 + i, 1, 1)))
              for i, t in enumerate([CLAIM_1, CLAIM_2, OFF_TOPIC, ""])]
     fitted = PairFeatures().fit(pairs)
@@ -208,6 +189,12 @@ def test_fit_ignores_labels_and_rows_do_not_depend_on_their_neighbours():
     np.testing.assert_array_equal(PairFeatures().fit(pairs, [1, 0, 1, 0]).transform(pairs), X)
     np.testing.assert_array_equal(fitted.transform(pairs[::-1]), X[::-1])
     np.testing.assert_array_equal(fitted.transform(pairs[1:3]), X[1:3])
+    # A neighbour published the same day changes that list feature of the row, nothing else.
+    twin = (query(), candidate(id="twin", publication_date=dt.date(2011, 1, 1)))
+    Y = fitted.transform([*pairs, twin])[:4]
+    changed = {FEATURE_NAMES[j] for j in np.flatnonzero(
+        (np.nan_to_num(Y, nan=-9) != np.nan_to_num(X, nan=-9)).any(axis=0))}
+    assert changed == {"same_day_repeats"}
 
 
 def test_cache_changes_nothing_but_speed_and_is_bounded_and_not_pickled():
@@ -257,16 +244,6 @@ def test_same_country_compares_the_office_with_the_parties_countries():
     assert f["same_country"][:3].tolist() == [1.0, 0.0, 0.0]
     assert np.isnan(f["same_country"][3])  # literature has no office
     assert np.isnan(features_of(candidate(kind="us"))["same_country"][0])  # parties unknown
-
-
-def test_self_citation_matches_surnames_and_organisations():
-    q = query(parties=["Sony Corporation", "Taro Yamada", "John A. Smith, Jr."])
-    f = features_of(candidate(names=["Yamada et al."]), candidate(names=["Smith"]),
-                    candidate(names=["SONY CORP."]), candidate(names=["Jones et al."]),
-                    candidate(), q=q)
-    assert f["self_citation"][:4].tolist() == [1.0, 1.0, 1.0, 0.0]
-    assert np.isnan(f["self_citation"][4])  # no name known
-    assert np.isnan(features_of(candidate(names=["Smith"]))["self_citation"][0])
 
 
 def test_reference_age_is_log_years_before_priority():

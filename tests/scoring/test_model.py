@@ -1,4 +1,4 @@
-"""Ranker and HeuristicRanker: training, serving, explanations, signed persistence."""
+"""RankingModel and HeuristicRanker: training, serving, explanations, signed persistence."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,10 +11,10 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import NotFittedError
 
-from scoring import HeuristicRanker, ModelIntegrityError, Ranker, load_ranker
+from scoring import HeuristicRanker, ModelIntegrityError, RankingModel, load_ranker
 from scoring.bootstrap import examples_from_grants
 from scoring.features import Candidate, QueryDoc
-from scoring.model import metadata_path, training_data_sha256
+from scoring.model import _signature, metadata_path, training_data_sha256
 
 from .helpers import CLAIM_1, OFF_TOPIC, candidate, grant, mixed_references, query
 
@@ -47,9 +47,9 @@ def full_candidate(i: int, votes: int) -> Candidate:
 
 
 @pytest.fixture(scope="module")
-def trained() -> Ranker:
+def trained() -> RankingModel:
     pairs, y = class_pairs()
-    return Ranker().fit(pairs, y, description="hand-made class pairs", cv_splits=3)
+    return RankingModel().fit(pairs, y, description="hand-made class pairs", cv_splits=3)
 
 
 # ---------------------------------------------------------------- fit / score / rank
@@ -80,13 +80,13 @@ def test_rank_keeps_input_order_among_equal_scores_and_accepts_no_candidates(tra
 
 def test_unfitted_ranker_refuses_to_score():
     with pytest.raises(NotFittedError):
-        Ranker().score(query(), [candidate()])
+        RankingModel().score(query(), [candidate()])
 
 
 def test_groups_default_to_the_application_id():
     pairs, y = class_pairs(n_groups=6)
-    a = Ranker().fit(pairs, y)
-    b = Ranker().fit(pairs, y, groups=[q.id for q, _ in pairs])
+    a = RankingModel().fit(pairs, y)
+    b = RankingModel().fit(pairs, y, groups=[q.id for q, _ in pairs])
     np.testing.assert_array_equal(a.score(query(), [candidate(cpc=["H04L 1/00"])]),
                                   b.score(query(), [candidate(cpc=["H04L 1/00"])]))
 
@@ -119,7 +119,7 @@ def test_tree_explanation_by_median_replacement_names_the_dominant_feature():
             votes = (i * 7 + g) % 10
             pairs.append((q, full_candidate(i, votes)))
             y.append(int(votes >= 5))
-    ranker = Ranker(estimator=HistGradientBoostingClassifier(max_iter=30, random_state=0))
+    ranker = RankingModel(estimator=HistGradientBoostingClassifier(max_iter=30, random_state=0))
     ranker.fit(pairs, y)
     (_, _, best), *_ = ranker.rank(query(), [full_candidate(1, 9), full_candidate(2, 0)])
     assert best.features[0] == "net_votes"
@@ -149,11 +149,11 @@ def test_save_load_round_trip_with_metadata(trained, tmp_path):
     assert len(meta["training_data"]["sha256"]) == 64
     expected = {"sklearn_version", "trained_at", "cv_metrics", "model_sha256", "hmac_sha256"}
     assert expected <= set(meta)
-    loaded = Ranker.load(path, KEY)
+    loaded = RankingModel.load(path, KEY)
     c = [candidate(cpc=["H04L 29/06"]), candidate(cpc=["H04W 4/00"])]
     np.testing.assert_array_equal(loaded.score(query(), c), trained.score(query(), c))
     assert loaded.metadata == meta
-    assert isinstance(load_ranker(path, KEY), Ranker)
+    assert isinstance(load_ranker(path, KEY), RankingModel)
 
 
 def test_load_refuses_a_changed_model_file(trained, tmp_path):
@@ -161,14 +161,14 @@ def test_load_refuses_a_changed_model_file(trained, tmp_path):
     trained.save(path, KEY)
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(ModelIntegrityError, match="SHA-256"):
-        Ranker.load(path, KEY)
+        RankingModel.load(path, KEY)
 
 
 def test_load_refuses_changed_metadata_or_another_key(trained, tmp_path):
     path = tmp_path / "ranker.joblib"
     meta_file = trained.save(path, KEY)
     with pytest.raises(ModelIntegrityError, match="not signed with this key"):
-        Ranker.load(path, b"another key")
+        RankingModel.load(path, b"another key")
     meta = json.loads(meta_file.read_text())
     meta["cv_metrics"]["map"] = 0.99
     meta_file.write_text(json.dumps(meta))
@@ -195,17 +195,28 @@ def test_load_never_unpickles_an_unsigned_file(tmp_path):
         "format": "reviewapp-ranker/1", "model_sha256": hashlib.sha256(blob).hexdigest(),
         "hmac_sha256": "0" * 64}))
     with pytest.raises(ModelIntegrityError):
-        Ranker.load(path, KEY)
+        RankingModel.load(path, KEY)
+
+
+def test_load_refuses_a_model_trained_on_another_feature_set(trained, tmp_path):
+    path = tmp_path / "ranker.joblib"
+    meta_file = trained.save(path, KEY)
+    meta = json.loads(meta_file.read_text())
+    meta["feature_names"] = meta["feature_names"][:-3]  # as saved before the list features
+    meta["hmac_sha256"] = _signature(meta, KEY)  # a genuine, older model of this site
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ModelIntegrityError, match="another feature set"):
+        RankingModel.load(path, KEY)
 
 
 def test_load_refuses_missing_metadata_and_empty_keys(trained, tmp_path):
     path = tmp_path / "ranker.joblib"
     trained.save(path, KEY)
     with pytest.raises(ValueError, match="non-empty bytes"):
-        Ranker.load(path, b"")
+        RankingModel.load(path, b"")
     metadata_path(path).unlink()
     with pytest.raises(ModelIntegrityError, match="missing"):
-        Ranker.load(path, KEY)
+        RankingModel.load(path, KEY)
 
 
 def test_training_data_hash_follows_content():
@@ -250,6 +261,6 @@ def test_heuristic_handles_an_application_without_claims_or_candidates():
 def test_bootstrap_examples_train_a_ranker_end_to_end():
     grants = [grant(f"10{i:06d}", mixed_references(i)) for i in range(12)]
     pairs, y, groups = examples_from_grants(grants)
-    ranker = Ranker().fit(pairs, y, groups)
+    ranker = RankingModel().fit(pairs, y, groups)
     coefficients = ranker.metadata["coefficients"]
     assert coefficients["kind_us"] > 0 > coefficients["kind_foreign"]

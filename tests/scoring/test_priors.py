@@ -4,19 +4,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scoring import HeuristicRanker, Ranker, examples_from_grants
+from scoring import HeuristicRanker, RankingModel, examples_from_grants
 from scoring.features import FEATURE_NAMES
 from scoring.pairwise import PairwiseLogisticRanker
 from scoring.priors import CENTER, PRIOR_WEIGHTS, NeutralFill, prior_vector
 
-from .helpers import grant, mixed_references, query, candidate
+from .helpers import candidate, grant, mixed_references, query
 
 COMMUNITY = ("net_votes", "endorsements", "claim_marks", "submitter_track_record")
 
 
 def test_every_feature_has_a_documented_nonzero_prior_for_each_signal_family():
     assert set(PRIOR_WEIGHTS) == set(FEATURE_NAMES)
-    for name in (*COMMUNITY, "sim_best_claim", "same_country", "self_citation", "examiner_cited"):
+    for name in (*COMMUNITY, "sim_best_claim", "same_country", "name_repeats", "examiner_cited"):
         assert PRIOR_WEIGHTS[name] != 0
 
 
@@ -24,7 +24,7 @@ def test_a_signal_without_labels_keeps_its_prior_weight():
     # The grant bootstrap knows no votes, endorsements, marks or track records.
     pairs, y, groups = examples_from_grants([grant(f"10{i:06d}", mixed_references(i))
                                              for i in range(12)])
-    learned = Ranker().fit(pairs, y, groups).metadata["learned_weights"]
+    learned = RankingModel().fit(pairs, y, groups).metadata["learned_weights"]
     for name in COMMUNITY:
         assert learned[name] == pytest.approx(PRIOR_WEIGHTS[name], rel=1e-6), name
     assert learned["kind_npl"] != pytest.approx(PRIOR_WEIGHTS["kind_npl"])  # learned
@@ -33,7 +33,7 @@ def test_a_signal_without_labels_keeps_its_prior_weight():
 def test_community_signals_move_a_bootstrapped_model_from_day_one():
     pairs, y, groups = examples_from_grants([grant(f"10{i:06d}", mixed_references(i))
                                              for i in range(12)])
-    ranker = Ranker().fit(pairs, y, groups)
+    ranker = RankingModel().fit(pairs, y, groups)
     liked = candidate(id="liked", votes_up=8, votes_down=0, endorsements=2)
     ignored = candidate(id="ignored", votes_up=0, votes_down=3, endorsements=0)
     unknown = candidate(id="unknown")
