@@ -242,7 +242,7 @@ def main() -> None:
             print(f"  loading and verifying the saved model: "
                   f"{(time.perf_counter() - start) * 1000:.1f} ms")
             frozen = pickle.dumps(served.ranker)  # unpickling drops the text cache: cold
-            time_parts(f"Ranker {served.version}", application_id, args.repeats,
+            time_parts(f"RankingModel {served.version}", application_id, args.repeats,
                        fresh_ranker=lambda: pickle.loads(frozen))
             db.session.remove()
             db.engine.dispose()

@@ -1,7 +1,7 @@
 """machine leads: the library documents the rescoring job proposes for each application
 
 Revision ID: b4f2d8e61c03
-Revises: 7e1a9c2b5d40
+Revises: b3d9f1e07c21
 Create Date: 2026-12-06 20:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b4f2d8e61c03'
-down_revision = '7e1a9c2b5d40'
+down_revision = 'b3d9f1e07c21'
 branch_labels = None
 depends_on = None
 

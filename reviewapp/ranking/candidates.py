@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from scoring import Candidate, Explanation, HeuristicRanker, Ranker
+from scoring import Candidate, Explanation, HeuristicRanker, RankingModel
+from scoring.bootstrap import document_key
 
 from ..indexing import library_index
 from ..models import Application, Document, MachineLead, Submission
@@ -63,7 +64,7 @@ def store_machine_leads(session: Session, application_id: int) -> int:
 
 
 def machine_candidates(session: Session, application: Application, limit: int = SHOWN, *,
-                       ranker: Ranker | HeuristicRanker | None = None) -> list[MachineCandidate]:
+                       ranker: RankingModel | HeuristicRanker | None = None) -> list[MachineCandidate]:
     """Return up to `limit` unsubmitted library documents like the claims, best ranked first."""
     found = _search(application)
     if not found:
@@ -123,7 +124,7 @@ def _submitted(session: Session, application: Application) -> tuple[set[int], se
 
 def _candidate(document: Document) -> Candidate:
     """Return the Candidate of a library document nobody has submitted (no community data)."""
-    country, _, kind_code = split_identifier(document.publication_number)
+    country, number, kind_code = split_identifier(document.publication_number)
     return Candidate(
         id=str(document.id), kind="us" if document.country == "US" else "foreign",
         publication_date=document.publication_date, title=document.title or "",
@@ -131,4 +132,5 @@ def _candidate(document: Document) -> Candidate:
         cpc=document.cpc, ipc=document.ipc, uspc=document.uspc,
         country=country or document.country, kind_code=kind_code or document.kind,
         names=[*(document.applicants or []), *(document.inventors or [])],
+        key=document_key(country, number) if number else "",
     )

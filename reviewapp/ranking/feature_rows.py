@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from scoring import Candidate, QueryDoc
 from scoring.bootstrap import document_key
+from scoring.listwise import mentioned_keys
 
 from ..models import (
     Application,
@@ -47,6 +48,8 @@ def query_for(application: Application) -> QueryDoc:
         title=document.title or "", abstract=document.abstract or "",
         countries=list(document.countries or []),
         parties=[*(document.applicants or []), *(document.inventors or [])],
+        # The documents the applicant's own description cites by number (already known to them).
+        mentions=mentioned_keys(document.description or ""),
     )
 
 
@@ -127,7 +130,7 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
         up, down = votes.get(row.id, (0, 0))
         notes = [text for text in (row.explanation, *endorsements.get(row.id, ())) if text]
         used, judged = _track_record(row, own.get((row.application_id, row.submitter_id), (0, 0)))
-        country, _, kind_code = split_identifier(row.identifier)
+        country, number, kind_code = split_identifier(row.identifier)
         names = list(doc.names) if doc else [n for n in re.split(r";|\band\b", row.authors or "")
                                              if n.strip()]
         out[row.application_id].append(Candidate(
@@ -144,6 +147,7 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
             claim_marks=int(marks.get(row.id, 0)),
             submitter_used=used, submitter_judged=judged,
             country=country, kind_code=kind_code, names=names,
+            key=document_key(country, number) if number else "",
         ))
     return dict(out)
 

@@ -1,7 +1,7 @@
 """The model-file store: the model that serves, saving a new one, and the model cards.
 
 Model files live in MODEL_DIR: `ranker-<stamp>-<hash>.joblib` and its signed `.json`
-metadata (scoring.Ranker.save), a `current` file naming the model that serves (replaced
+metadata (scoring.RankingModel.save), a `current` file naming the model that serves (replaced
 atomically, so a reader never sees half a model) and `model-cards.json` (every model ever
 saved: name, version, training data, date). The grant examples (`bootstrap`) and the
 training status (`training`) are kept in the same folder.
@@ -23,7 +23,7 @@ from typing import Any
 
 from flask import current_app
 
-from scoring import HeuristicRanker, ModelIntegrityError, Ranker, load_ranker
+from scoring import HeuristicRanker, ModelIntegrityError, RankingModel, load_ranker
 
 from ..models.base import utcnow
 
@@ -40,7 +40,7 @@ _MODEL_NAME = re.compile(r"^ranker-\d{8}T\d{6}Z-[0-9a-f]{8}(-\d+)?\.joblib$")
 class ServedModel:
     """The ranker that scores now, its version, and why the heuristic serves if it does."""
 
-    ranker: Ranker | HeuristicRanker
+    ranker: RankingModel | HeuristicRanker
     version: str
     path: Path | None = None  # the model file named by `current`, whether it loaded or not
     error: str | None = None  # why a saved model was refused
@@ -71,7 +71,7 @@ def secret_key() -> bytes:
     return key if isinstance(key, bytes) else str(key).encode()
 
 
-def current_ranker() -> Ranker | HeuristicRanker:
+def current_ranker() -> RankingModel | HeuristicRanker:
     """Return the ranker that serves: the saved model, else the heuristic."""
     return served_model().ranker
 
@@ -104,7 +104,7 @@ def served_version() -> str:
     return served_model().version
 
 
-def model_version(ranker: Ranker | HeuristicRanker) -> str:
+def model_version(ranker: RankingModel | HeuristicRanker) -> str:
     """Return the version stored with scores: the model's, or "heuristic"."""
     if ranker.is_heuristic:
         return HEURISTIC_VERSION
@@ -159,7 +159,7 @@ def _load_served(directory: Path, key: bytes) -> ServedModel:
     return ServedModel(ranker, model_version(ranker), path)
 
 
-def save_model(ranker: Ranker, directory: Path | None = None) -> Path:
+def save_model(ranker: RankingModel, directory: Path | None = None) -> Path:
     """Save a fitted ranker as a new version and make it the one that serves."""
     directory = directory or model_dir()
     directory.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,8 @@ Score rows (the examiner dashboard, the API, the forwarded report read them; kee
                      kind_code, ipc_section, ipc_class, ipc_subclass, ipc_group, uspc_class,
                      uspc_subclass, n_claims_targeted, targets_independent, net_votes,
                      endorsements, claim_marks, submitter_track_record, same_country,
-                     self_citation, bm25, cited_by, examiner_cited, cocited;
+                     name_repeats, same_day_repeats, mentioned_in_text, bm25, cited_by,
+                     examiner_cited, cocited;
                    effect: signed contribution in the model's score units (log-odds, or
                      heuristic points), > 0 raised the submission, < 0 lowered it; 4 decimals;
                    text: one plain-English phrase for the examiner.

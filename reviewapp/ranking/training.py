@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from scoring import Ranker
+from scoring import RankingModel
 from scoring.features import Pair
 from scoring.metrics import rankable
 from scoring.model import training_data_sha256
@@ -151,8 +151,8 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
     description = "; ".join(described)
     cv_splits = CV_SPLITS if rankable_groups >= MIN_CV_GROUPS else 0
     try:
-        ranker = Ranker().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
-                              description=description, cv_splits=cv_splits)
+        ranker = RankingModel().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
+                                    description=description, cv_splits=cv_splits)
         cv_note = None if cv_splits else (
             f"not cross-validated: {rankable_groups} applications or grants hold both labels, "
             f"{MIN_CV_GROUPS} are needed")
@@ -160,8 +160,8 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
         if not cv_splits:
             raise TrainingError(f"Training failed: {error}") from error
         # A fold left without any group holding both labels: train once, uncross-validated.
-        ranker = Ranker().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
-                              description=description)
+        ranker = RankingModel().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
+                                    description=description)
         cv_note = f"cross-validation failed ({error}); trained without it"
     ranker.metadata["sources"] = sources
     ranker.metadata["rankable_groups"] = rankable_groups

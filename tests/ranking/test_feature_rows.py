@@ -109,3 +109,19 @@ def test_candidates_cost_the_same_few_queries_for_2_or_40_submissions(db):
     many = statements_during(db, lambda: candidates_for(db.session, large))
     assert few == many <= 10
     assert len(candidates_for(db.session, large)) == 40
+
+
+def test_a_document_the_applications_description_cites_is_marked_mentioned(db):
+    _, (alice, bob, _) = people()
+    application = make_application(
+        description="Background. U.S. Pat. No. 5,117,378 describes a glycol loop.")
+    cited = make_submission(application, alice, identifier="US5117378A")
+    other = make_submission(application, bob, identifier="US6000001B1")
+    essay = make_submission(application, bob, kind="npl", identifier="npl:essay")
+    query = query_for(application)
+    assert "US5117378" in (query.mentions or [])
+    by_id = {c.id: c for c in candidates_for(db.session, application)}
+    rows = PairFeatures().fit_transform(
+        [(query, by_id[str(s.id)]) for s in (cited, other, essay)])
+    column = rows[:, FEATURE_NAMES.index("mentioned_in_text")]
+    assert column[0] == 1.0 and column[1] == 0.0 and np.isnan(column[2])
