@@ -56,10 +56,21 @@ def insert_batches(session, table, rows) -> int:
 
 def populate(session, submissions: int) -> dict[str, int]:
     """Fill the database with `submissions` submissions and their surroundings, fast."""
-    from reviewapp.models import (Application, Claim, Classification, Document, Endorsement,
-                                  Feedback, Score, Submission, User, Vote, submission_claims)
+    from reviewapp.models import (
+        Application,
+        Claim,
+        Classification,
+        Document,
+        Endorsement,
+        Feedback,
+        Score,
+        Submission,
+        User,
+        Vote,
+        submission_claims,
+    )
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     stamps = {"created_at": now, "updated_at": now}
     applications = max(1, submissions // SUBMISSIONS_PER_APPLICATION)
     counts = {}

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reviewapp.ingest import read_documents  # noqa: E402
-from reviewapp.ingest.records import PatentRecord  # noqa: E402
+from reviewapp.ingest import read_documents
+from reviewapp.ingest.records import PatentRecord
 
 DATA = ROOT.parent / "shared" / "data" / "uspto"
 

@@ -44,14 +44,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import search  # noqa: E402
-from search import store  # noqa: E402
-from search.backends.tantivy import writer as tantivy_writer  # noqa: E402
-from search.backends.whoosh import writer as whoosh_writer  # noqa: E402
-from search.analysis import STOP_WORDS  # noqa: E402
-from search.schema import class_levels  # noqa: E402
-from reviewapp.ingest import read_documents  # noqa: E402
-from reviewapp.ingest.records import PatentRecord  # noqa: E402
+import itertools
+
+import search
+from reviewapp.ingest import read_documents
+from reviewapp.ingest.records import PatentRecord
+from search import store
+from search.analysis import STOP_WORDS
+from search.backends.tantivy import writer as tantivy_writer
+from search.backends.whoosh import writer as whoosh_writer
+from search.schema import class_levels
 
 DATA = ROOT.parent / "shared" / "data" / "uspto"
 QUERY_TYPES = ("term", "phrase", "fielded", "class+date", "claim")
@@ -306,7 +308,7 @@ def adjacent_pairs(docs: list[Doc]) -> list[tuple[str, str]]:
     pairs = set()
     for doc in docs:
         words = doc["abstract"].lower().split()
-        pairs.update((a, b) for a, b in zip(words, words[1:])
+        pairs.update((a, b) for a, b in itertools.pairwise(words)
                      if _WORD.match(a) and _WORD.match(b) and not {a, b} & STOP_WORDS)
     return sorted(pairs)
 

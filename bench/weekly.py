@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reviewapp.ingest.split import split_documents  # noqa: E402
+from reviewapp.ingest.split import split_documents
 
 DATA = ROOT.parent / "shared" / "data" / "uspto"
 FIRST_NUMBER = 9_000_001

@@ -29,7 +29,7 @@ def wipe() -> None:
 
 
 def test_round_trip_restores_every_row(db, tmp_path):
-    volunteer, other = make_user(), make_user(name="Émile «pseudonym» 山田")
+    volunteer, _other = make_user(), make_user(name="Émile «pseudonym» 山田")
     application = make_application()
     submission = make_submission(application, volunteer, excerpt="line one\nline two, \"quoted\"")
     submission.tags = []

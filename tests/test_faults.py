@@ -452,9 +452,8 @@ LEAKS_A_FILE = pytest.mark.filterwarnings("ignore::ResourceWarning",
     pytest.param(name, marks=LEAKS_A_FILE if name in ("garbage table of contents", "truncated segment") else ())
     for name in DAMAGE])
 def test_missing_or_damaged_index_is_reported_and_rebuilt(app, db, client, runner, caplog, tmp_path, damage):
-    from search.backends.whoosh import reader
-
     from reviewapp.indexing import rebuild_index
+    from search.backends.whoosh import reader
 
     application = make_application(title="Cooling a battery with a glycol loop")
     make_document(title="Glycol coolant loop for battery cells", publication_date=dt.date(2012, 1, 5))
@@ -512,7 +511,6 @@ TANTIVY_DAMAGE = {
 def test_missing_or_damaged_tantivy_index_is_reported_and_rebuilt(app, db, client, runner, caplog, damage):
     """As above, on the tantivy backend: 503 with the reason, never a 500; check; rebuild."""
     import search
-
     from reviewapp.indexing import rebuild_index
 
     app.config["SEARCH_BACKEND"] = "tantivy"

@@ -38,7 +38,7 @@ EDITS_PER_VOLUNTEER = 12
 TAGS = ("cooling", "glycol", "thermal", "pump")
 # gunicorn's access log: the worker's pid, the request line and the status.
 ACCESS_FORMAT = '%(p)s "%(r)s" %(s)s'
-POST_LINE = re.compile(r'^<(\d+)> "POST (\S+) HTTP/1\.\d" (\d{3})$', re.M)
+POST_LINE = re.compile(r'^<(\d+)> "POST (\S+) HTTP/1\.\d" (\d{3})$', re.MULTILINE)
 
 
 @pytest.fixture
@@ -205,7 +205,6 @@ def test_concurrent_edits_through_four_workers_reach_the_index(site, tmp_path, b
 @pytest.mark.parametrize("command", [["index", "check", "--repair"], ["index", "repair"]])
 def test_index_check_repair_fixes_missing_stale_and_extra_entries(app, db, runner, monkeypatch, command):
     import search
-
     from reviewapp.indexing import index_dir
     from tests.factories import make_document
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from typing import ClassVar, Self
 
 import pytest
 
@@ -12,7 +13,7 @@ from reviewapp.mail import MailError, send_mail
 class FakeSMTP:
     """Stands in for smtplib.SMTP and records what was asked of it."""
 
-    instances: list[FakeSMTP] = []
+    instances: ClassVar[list[FakeSMTP]] = []
     fail_with: Exception | None = None
 
     def __init__(self, host: str, port: int, timeout: float | None = None) -> None:
@@ -22,7 +23,7 @@ class FakeSMTP:
         self.sent = []
         FakeSMTP.instances.append(self)
 
-    def __enter__(self) -> FakeSMTP:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -135,7 +135,7 @@ def test_a_failed_job_keeps_its_row_and_error_and_is_retried_after_a_backoff(app
     assert calls == [3]
     job = db.session.scalar(sa.select(Job))
     assert (job.kind, job.attempts, job.last_error) == ("rescore", 1, "RuntimeError: search index busy")
-    assert job.run_after.replace(tzinfo=dt.timezone.utc) > utcnow()  # backing off
+    assert job.run_after.replace(tzinfo=dt.UTC) > utcnow()  # backing off
     assert outbox.drain().done == 0 and calls == [3]  # not due yet
     db.session.execute(sa.update(Job).values(run_after=utcnow() - dt.timedelta(seconds=1)))
     db.session.commit()

@@ -9,11 +9,24 @@ from ..extensions import db
 from ..inputs import local_target
 from ..models.user import EXAMINER
 from .forms import (
-    ChangePasswordForm, ForgotPasswordForm, LoginForm, ProfileForm, RegisterForm, ResetPasswordForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
 )
 from .services import (
-    LOGIN_REFUSED, AccountError, authenticate, change_password, end_sessions, register_user,
-    request_password_reset, reset_password, update_profile, user_for_reset_token,
+    LOGIN_REFUSED,
+    AccountError,
+    authenticate,
+    change_password,
+    end_sessions,
+    register_user,
+    request_password_reset,
+    reset_password,
+    update_profile,
+    user_for_reset_token,
 )
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")

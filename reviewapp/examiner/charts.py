@@ -24,7 +24,7 @@ class Bar:
 def _number(value: float) -> str:
     """Format a coordinate or a value compactly (12, 12.5, never 12.500000001)."""
     text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return text.removesuffix(".0")
 
 
 def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 480, height: int = 200,
@@ -33,12 +33,12 @@ def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 480, height: int 
     top, bottom, side = 18, 34, 8
     plot_height = height - top - bottom
     title_text = escape(title)
-    parts = [f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" '
+    parts = [(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" '
              f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'role="img" aria-label="{title_text}">',
+             f'role="img" aria-label="{title_text}">'),
              f"<title>{title_text}</title>",
-             f'<line class="axis" x1="{side}" y1="{top + plot_height}" x2="{width - side}" '
-             f'y2="{top + plot_height}"/>']
+             (f'<line class="axis" x1="{side}" y1="{top + plot_height}" x2="{width - side}" '
+             f'y2="{top + plot_height}"/>')]
     if not bars:
         parts.append(f'<text class="empty" x="{width // 2}" y="{top + plot_height // 2}" '
                      f'text-anchor="middle">{escape(empty)}</text></svg>')

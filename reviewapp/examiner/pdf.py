@@ -33,7 +33,7 @@ def find_font(configured: str | None = None) -> Path | None:
     """Return a Unicode TrueType font: the configured one, DejaVu Sans if installed, else None."""
     candidates = [configured] if configured else []
     try:
-        import matplotlib  # noqa: PLC0415  (optional: only its bundled font is used)
+        import matplotlib
 
         bundled = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
         candidates.append(str(bundled))

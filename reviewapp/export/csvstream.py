@@ -51,7 +51,7 @@ def format_cell(value: Any) -> str | int | float:
         return value
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:  # SQLite hands back naive UTC; PostgreSQL aware times
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return value.isoformat(timespec="seconds") + "Z"
     if isinstance(value, dt.date):
         return value.isoformat()

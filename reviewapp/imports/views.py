@@ -1,7 +1,16 @@
 """The admin page of imports: start one (upload or server folder), watch it, read the history."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..auth.decorators import role_required
@@ -11,8 +20,14 @@ from ..models.import_run import FOLDER, UPLOAD
 from ..models.user import ADMIN
 from .forms import FolderImportForm, UploadImportForm
 from .services import (
-    ImportRequestError, folder_files, folder_path, import_folder, runs_query, save_upload,
-    start_import, upload_limit,
+    ImportRequestError,
+    folder_files,
+    folder_path,
+    import_folder,
+    runs_query,
+    save_upload,
+    start_import,
+    upload_limit,
 )
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import split
 from .fields import DocumentError
 from .parse import PARSER_VERSION, Skip, parse_document, parse_or_skip
 from .records import ClaimRecord, ParseError, PatentRecord, ReferenceRecord, SkippedDocument
 from .sources import Stream, file_size, input_files, streams, total_bytes
-from . import split
 from .split import split_documents
 
 __all__ = [

@@ -24,14 +24,14 @@ _PROLOG = re.compile(
     | <!--.*?-->
     | (?P<doctype><!DOCTYPE\s+(?P<name>[^\s\[>]+))
     | <(?P<root>[^\s/>!?]+)""",
-    re.S | re.X,
+    re.DOTALL | re.VERBOSE,
 )
 _DOCTYPE_TOKEN = re.compile(
-    rb""""[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|[\[\]>]|[^"'<\[\]>]+|.""", re.S)
+    rb""""[^"]*"|'[^']*'|<!--.*?-->|<\?.*?\?>|[\[\]>]|[^"'<\[\]>]+|.""", re.DOTALL)
 _ENTITY_DECL = re.compile(
     rb"""<!ENTITY\s+(?P<parameter>%\s+)?(?P<name>[^\s>]+)\s*
          (?P<body>(?:"[^"]*"|'[^']*'|[^>"'])*)>?""",
-    re.S | re.X,
+    re.DOTALL | re.VERBOSE,
 )
 _SYSTEM_ID = re.compile(rb"""(?:SYSTEM|PUBLIC\s+(?:"[^"]*"|'[^']*'))\s+(?:"([^"]*)"|'([^']*)')""")
 _UNPARSED = re.compile(rb"\sNDATA\s+\S+\s*$")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from lxml import etree
 
-from .records import ClaimRecord, Category
+from .records import Category, ClaimRecord
 from .xmltext import block_text, inline_text
 
 

@@ -4,8 +4,21 @@ from __future__ import annotations
 from lxml import etree
 
 from .entities import Prolog
-from .fields import (DocumentError, category, dates, earliest, ipc_text, parse_date, person_name,
-                     publication_number, read_claims, schema_version, symbol, unique, uspc_text)
+from .fields import (
+    DocumentError,
+    category,
+    dates,
+    earliest,
+    ipc_text,
+    parse_date,
+    person_name,
+    publication_number,
+    read_claims,
+    schema_version,
+    symbol,
+    unique,
+    uspc_text,
+)
 from .records import PatentRecord, ReferenceRecord
 from .xmltext import block_text, inline_text
 

@@ -4,8 +4,19 @@ from __future__ import annotations
 from lxml import etree
 
 from .entities import Prolog
-from .fields import (DocumentError, dates, earliest, ipc_text, parse_date, person_name,
-                     publication_number, read_claims, schema_version, unique, uspc_text)
+from .fields import (
+    DocumentError,
+    dates,
+    earliest,
+    ipc_text,
+    parse_date,
+    person_name,
+    publication_number,
+    read_claims,
+    schema_version,
+    unique,
+    uspc_text,
+)
 from .records import PatentRecord
 from .xmltext import block_text, inline_text
 

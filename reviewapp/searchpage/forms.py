@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import NumberRange, Optional, Length
+from wtforms.validators import Length, NumberRange, Optional
 
 
-def Present() -> Optional:  # noqa: N802 - a validator factory, named like WTForms' own
+def Present() -> Optional:
     """Optional only when the value is really empty: whitespace is a bad value, not no value.
 
     WTForms' Optional strips first, so "\x1d" or " " for a date, a page or a sort order would

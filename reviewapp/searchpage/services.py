@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import search
 from flask import current_app
+
+import search
 
 from ..indexing import index_dir, library_index
 from ..models import Application, Claim

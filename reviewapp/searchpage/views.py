@@ -1,8 +1,9 @@
 """The search page, its JSON twin, and "find documents like this claim"."""
 from __future__ import annotations
 
-import search
 from flask import Blueprint, abort, jsonify, render_template, request
+
+import search
 
 from ..applications.services import get_application
 from ..extensions import db

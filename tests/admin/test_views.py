@@ -83,7 +83,7 @@ def test_role_change_is_applied_and_recorded(client, admin, db):
                            data={"role": "examiner"})
     text = page(question)
     assert question.status_code == 200 and f"Make {user.display_name} examiner?" in text
-    assert 'action="/admin/users/%d/role?q=x&page=1"' % user.id in text
+    assert f'action="/admin/users/{user.id}/role?q=x&page=1"' in text
     assert 'name="role" value="examiner"' in text and 'href="/admin/users?q=x&page=1"' in text  # cancel
     db.session.expire_all()
     assert db.session.get(User, user.id).role == "volunteer" and actions(db) == []

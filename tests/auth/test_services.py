@@ -8,15 +8,25 @@ from itsdangerous.timed import TimestampSigner
 from sqlalchemy import select
 
 from reviewapp.auth.services import (
-    AccountError, authenticate, change_password, create_reset_token, find_user, lock_delay, normalise_cpc,
-    parse_expertise, register_user, request_password_reset, reset_password, set_role, update_profile,
+    AccountError,
+    authenticate,
+    change_password,
+    create_reset_token,
+    find_user,
+    lock_delay,
+    normalise_cpc,
+    parse_expertise,
+    register_user,
+    request_password_reset,
+    reset_password,
+    set_role,
+    update_profile,
     user_for_reset_token,
 )
 from reviewapp.models import User
 from reviewapp.models.application import as_utc
 from reviewapp.models.base import utcnow
 from tests.factories import PASSWORD, make_user
-
 
 # --- registration -----------------------------------------------------------------------------
 
@@ -173,7 +183,7 @@ def test_request_password_reset_mails_only_existing_accounts(db, monkeypatch):
     assert request_password_reset(db.session, "ADA@example.org", lambda t: f"http://x/{t}") is True
     assert sent == []
     db.session.commit()
-    (to, subject, body), = sent
+    (to, _subject, body), = sent
     assert to == "ada@example.org"
     token = body.split("http://x/")[1].split()[0]
     assert user_for_reset_token(db.session, token) == user

@@ -10,6 +10,7 @@ import pytest
 from reviewapp import create_app
 from reviewapp.extensions import db as _db
 from tests.conftest import base_config, empty_tables, serving
+from tests.security.conftest import build_world
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_FLAGS = [
@@ -84,3 +85,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def world(app, db, monkeypatch):
+    """Return the security tests' site: every kind of row, committed."""
+    with monkeypatch.context() as patch:
+        patch.setitem(app.extensions["tasks"], "rescore", lambda application_id: None)
+        return build_world()

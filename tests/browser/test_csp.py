@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import PASSWORD
-from tests.security.conftest import build_world
 
 pytestmark = pytest.mark.browser
 
@@ -15,14 +14,6 @@ document.addEventListener("securitypolicyviolation", function (event) {
   window.__csp.push(event.violatedDirective + " " + (event.blockedURI || "inline"));
 });
 """
-
-
-@pytest.fixture
-def world(app, db, monkeypatch):
-    """Return the security tests' site: every kind of row, committed."""
-    with monkeypatch.context() as patch:
-        patch.setitem(app.extensions["tasks"], "rescore", lambda application_id: None)
-        return build_world()
 
 
 def log_in(page, email: str) -> None:

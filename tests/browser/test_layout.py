@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import SCREENSHOTS, screenshot
-from tests.browser.test_csp import log_in, pages_for, world  # noqa: F401  (the fixture is reused)
+from tests.browser.test_csp import log_in, pages_for
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def axe_path() -> Path:
         if npm:
             AXE_CACHE.mkdir(parents=True, exist_ok=True)
             result = subprocess.run([npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund",
-                                     "--silent", "axe-core@4"], capture_output=True, text=True, timeout=300)
+                                     "--silent", "axe-core@4"], check=False, capture_output=True, text=True, timeout=300)
             if result.returncode or not AXE_JS.exists():
                 problem = f"npm install axe-core@4 failed: {result.stderr.strip()[-500:]}"
         if problem:
@@ -59,7 +59,7 @@ def main_pages(world, app, role: str) -> list[str]:
     return list(dict.fromkeys(path for path in pages if "/reset/" not in path or role == "anonymous"))
 
 
-def slug(world, role: str, width: str, path: str) -> str:  # noqa: F811
+def slug(world, role: str, width: str, path: str) -> str:
     """Return a file name for a page's screenshot, the same from run to run."""
     for value, name in ((world.number, "open-application"), (world.closed_number, "closed-application"),
                         (world.library_number, "library-document")):
@@ -76,7 +76,7 @@ AXE_RUN = """async () => {
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_main_pages_fit_phones_and_pass_axe(browser, live_server, app, world, axe_path, role):  # noqa: F811
+def test_main_pages_fit_phones_and_pass_axe(browser, live_server, app, world, axe_path, role):
     problems: list[str] = []
     for old in SCREENSHOTS.glob(f"{role}-*.png"):  # this run's set only, for review
         old.unlink()
@@ -106,7 +106,7 @@ def test_main_pages_fit_phones_and_pass_axe(browser, live_server, app, world, ax
     assert problems == [], "\n".join(problems)
 
 
-def test_the_explanation_counts_its_characters_live(page, world):  # noqa: F811
+def test_the_explanation_counts_its_characters_live(page, world):
     log_in(page, world.volunteer.email)
     page.goto(f"/applications/{world.number}/submit")
     counter = page.locator("#explanation-counter")
@@ -120,7 +120,7 @@ def test_the_explanation_counts_its_characters_live(page, world):  # noqa: F811
     assert "explanation-counter" in described.split()
 
 
-def test_withdrawing_asks_first_without_javascript(browser, live_server, world):  # noqa: F811
+def test_withdrawing_asks_first_without_javascript(browser, live_server, world):
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     page = context.new_page()
     try:
@@ -137,7 +137,7 @@ def test_withdrawing_asks_first_without_javascript(browser, live_server, world):
         context.close()
 
 
-def test_phone_menu_and_tabs_work_without_script(browser, live_server, world):  # noqa: F811
+def test_phone_menu_and_tabs_work_without_script(browser, live_server, world):
     context = browser.new_context(base_url=live_server, java_script_enabled=False,
                                   viewport={"width": 390, "height": 844})
     page = context.new_page()

@@ -60,7 +60,7 @@ def test_histogram_bins_every_value_once_the_maximum_in_the_last_bin():
 
 
 def test_weekly_counts_cover_the_window_and_clamp_outliers():
-    start = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     end = start + dt.timedelta(days=90)
     moments = [start + dt.timedelta(days=d) for d in (0, 6, 7, 20, 89)] + [start - dt.timedelta(days=3)]
     bars = weekly_counts(moments, start, end)

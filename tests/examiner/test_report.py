@@ -71,7 +71,7 @@ def test_latin1_transliteration():
 
 def pdf_text(body: bytes) -> bytes:
     """Return the PDF's content streams, inflated."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.S)
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.DOTALL)
     out = b""
     for stream in streams:
         try:

@@ -7,11 +7,16 @@ import pytest
 
 from reviewapp.export.commands import export_command
 from reviewapp.extensions import db
-from tests.export.helpers import (HOSTILE_EXPLANATION, HOSTILE_NOTE, HOSTILE_TITLE, make_feedback,
-                                  read_csv)
+from tests.export.helpers import (
+    HOSTILE_EXPLANATION,
+    HOSTILE_NOTE,
+    HOSTILE_TITLE,
+    make_feedback,
+    read_csv,
+)
 from tests.factories import make_user
 
-OLD = dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)
+OLD = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 
 def written(folder) -> list[str]:
@@ -49,7 +54,7 @@ def test_submissions_carry_votes_score_rank_and_verdict(runner, tmp_path, corpus
 def test_latest_verdict_counts(runner, tmp_path, corpus):
     second = make_user("examiner")
     make_feedback(corpus.ranked, second, "not_relevant",
-                  when=dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=1))
+                  when=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1))
     rows = {row["identifier"]: row for row in export(runner, tmp_path, "submissions")}
     assert (rows["US7000001B2"]["verdict"], rows["US7000001B2"]["verdicts"]) == ("not_relevant", "2")
 

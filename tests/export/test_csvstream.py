@@ -7,8 +7,14 @@ import io
 
 import pytest
 
-from reviewapp.export.csvstream import (BOM, FORMULA_TRIGGERS, csv_chunks, format_cell, neutralise,
-                                        unneutralise)
+from reviewapp.export.csvstream import (
+    BOM,
+    FORMULA_TRIGGERS,
+    csv_chunks,
+    format_cell,
+    neutralise,
+    unneutralise,
+)
 
 HOSTILE = [
     "=cmd|' /C calc'!A0",

@@ -14,9 +14,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -145,7 +145,7 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
 
 def run_cli(env: dict, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
     """Run a `reviewapp` command in its own process."""
-    return subprocess.run([executable("reviewapp"), *args], env=env, cwd=ROOT, capture_output=True,
+    return subprocess.run([executable("reviewapp"), *args], check=False, env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -160,7 +160,7 @@ class Gunicorn:
                 "--timeout", "120", "--graceful-timeout", "5", "--access-logfile", "-"]
         if access_log_format:
             args += ["--access-logformat", access_log_format]
-        if "--no-control-socket" in subprocess.run([executable("gunicorn"), "--help"], capture_output=True,
+        if "--no-control-socket" in subprocess.run([executable("gunicorn"), "--help"], check=False, capture_output=True,
                                                    text=True, timeout=60).stdout:
             args.append("--no-control-socket")
         with open(log_path, "ab") as log:

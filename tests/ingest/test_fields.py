@@ -5,8 +5,15 @@ import datetime as dt
 
 import pytest
 
-from reviewapp.ingest.fields import (DocumentError, category, ipc_text, parse_date,
-                                     publication_number, schema_version, uspc_text)
+from reviewapp.ingest.fields import (
+    DocumentError,
+    category,
+    ipc_text,
+    parse_date,
+    publication_number,
+    schema_version,
+    uspc_text,
+)
 
 
 @pytest.mark.parametrize(("doc_number", "kind", "doc_type", "expected"), [

@@ -8,7 +8,11 @@ from sqlalchemy import func, select
 
 from reviewapp.ingest.loader import import_records, record_hash
 from reviewapp.ingest.records import (
-    ClaimRecord, ParseError, PatentRecord, ReferenceRecord, SkippedDocument,
+    ClaimRecord,
+    ParseError,
+    PatentRecord,
+    ReferenceRecord,
+    SkippedDocument,
 )
 from reviewapp.models import Application, Claim, Classification, Document, Reference
 

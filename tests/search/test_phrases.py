@@ -11,7 +11,7 @@ from search.phrases import PatentPhrase
 
 from .conftest import make_doc
 
-WORDS = "gear shaft spring lever valve pump seal rotor".split()
+WORDS = ["gear", "shaft", "spring", "lever", "valve", "pump", "seal", "rotor"]
 
 
 def test_exact_phrases_match_exactly_what_whoosh_matches(index_dir):

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import html
 import json
+import re
 
 import pytest
 
@@ -22,8 +22,8 @@ def library(db, app, request):
     app.config["SEARCH_BACKEND"] = request.param
     application = make_application(
         title="Liquid cooled battery pack", priority_date=dt.date(2019, 6, 1),
-        claims=[(1, "A battery pack comprising a cold plate through which a liquid coolant "
-                    "circulates, said coolant pumped by a pump.", [])],
+        claims=[(1, ("A battery pack comprising a cold plate through which a liquid coolant "
+                    "circulates, said coolant pumped by a pump."), [])],
     )
     early = make_document(number="US7000001B2", title="Cold plate for battery cells", claims=COOLING,
                           publication_date=dt.date(2012, 3, 6), cpc=["H01M 10/6556"])

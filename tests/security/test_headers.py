@@ -153,10 +153,10 @@ def test_error_pages_send_the_security_headers(app, client, auth, world, fresh_l
 
 # --- templates the CSP can allow --------------------------------------------------------------
 
-SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.I | re.S)
-INLINE_STYLE = re.compile(r"""<style\b|\sstyle\s*=""", re.I)
-HANDLER = re.compile(r"""\son[a-z]+\s*=\s*["'{]""", re.I)
-JS_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.I)
+SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+INLINE_STYLE = re.compile(r"""<style\b|\sstyle\s*=""", re.IGNORECASE)
+HANDLER = re.compile(r"""\son[a-z]+\s*=\s*["'{]""", re.IGNORECASE)
+JS_URL = re.compile(r"""(href|src|action)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
 
 
 def template_files() -> list[Path]:

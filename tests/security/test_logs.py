@@ -63,7 +63,7 @@ def all_output(caplog, capfd) -> str:
     # urllib3 is this test's own HTTP client, not the site: its debug lines name the URLs it asked.
     ours = [r for r in caplog.records if not r.name.startswith("urllib3")]
     records = "\n".join(f"{caplog.handler.format(r)} {r.msg!r} {r.args!r}" for r in ours)
-    return "\n".join([records, out, err])
+    return f"{records}\n{out}\n{err}"
 
 
 def test_no_secret_in_any_log_during_account_and_api_use(app, db, live, reset_tokens, everything_logged,
@@ -74,7 +74,7 @@ def test_no_secret_in_any_log_during_account_and_api_use(app, db, live, reset_to
     examiner = make_user("examiner", email="erin@example.org", password=EXAMINER)
     db.session.commit()
     web = requests.Session()
-    post = lambda path, **data: web.post(live + path, data=data, timeout=10)  # noqa: E731
+    post = lambda path, **data: web.post(live + path, data=data, timeout=10)
 
     assert post("/auth/register", email="ada@example.org", display_name="Ada", password=REGISTERED,
                 confirm=REGISTERED).ok

@@ -88,8 +88,8 @@ def test_nul_in_a_url_is_a_clear_400(client, world, path):
 
 def test_nul_in_a_form_field_is_refused_and_nothing_is_stored(client, auth, world):
     """The login email and a comment with NUL: 400 with the rule's message; no comment stored."""
-    from reviewapp.models import Comment
     from reviewapp.extensions import db
+    from reviewapp.models import Comment
 
     response = client.post("/auth/login", data={"email": "val@example.test\x00", "password": "x"})
     assert response.status_code == 400 and "NUL character" in response.get_data(as_text=True)

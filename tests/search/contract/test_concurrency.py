@@ -9,9 +9,9 @@ import pytest
 
 import search
 from search import store
+from tests.search.conftest import CORPUS, make_doc
 
 from . import _workers
-from tests.search.conftest import CORPUS, make_doc
 
 WORKERS = 4
 
@@ -56,7 +56,7 @@ def test_threads_query_the_shared_searcher_while_another_writes(corpus_index: Pa
             try:
                 results = search.query(corpus_index, "coil OR gear", filters={"cpc_section": "H"})
                 assert results.total >= 2
-            except BaseException as exc:  # reported below
+            except BaseException as exc:  # noqa: BLE001 (reported below)
                 errors.append(exc)
                 return
 
@@ -73,10 +73,9 @@ def test_threads_query_the_shared_searcher_while_another_writes(corpus_index: Pa
 
 
 def test_a_held_lock_makes_writers_wait_then_times_out(index_dir: Path):
-    with store.write_lock(index_dir):
-        with pytest.raises(store.IndexBusyError):
-            with store.write_lock(index_dir, timeout=0.2):
-                pass
+    with (store.write_lock(index_dir), pytest.raises(store.IndexBusyError),
+          store.write_lock(index_dir, timeout=0.2)):
+        pass
 
 
 def test_cached_searcher_sees_new_commits(corpus_index: Path):
@@ -110,7 +109,7 @@ def run_rebuild(index_dir: Path, docs: PausingDocs) -> tuple[threading.Thread, l
     def target():
         try:
             outcome.append(search.rebuild(index_dir, docs))
-        except Exception as exc:  # reported by the assertion on outcome
+        except Exception as exc:  # noqa: BLE001 (reported by the assertion on outcome)
             outcome.append(exc)
 
     thread = threading.Thread(target=target)

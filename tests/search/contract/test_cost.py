@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 import search
 from search import cost
-
 from tests.search.conftest import CORPUS, make_doc
 
 COSTLY = ["?*", "a*", "b?", "title:*", "title:* OR claims:*", "a OR *", "battery *",

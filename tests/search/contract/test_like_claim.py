@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import search
-
 from tests.search.conftest import make_doc
 
 CLAIM = (

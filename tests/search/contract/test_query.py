@@ -7,7 +7,6 @@ import re
 import pytest
 
 import search
-
 from tests.search.conftest import CORPUS, make_doc
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 import search
 from search import store
 from search.backends.whoosh import reader
-
 from tests.search.conftest import CORPUS
 from tests.search.contract.test_concurrency import NEW_CORPUS
 from tests.search.contract.test_like_claim import CLAIM, DISTRACTORS, PRIOR_ART

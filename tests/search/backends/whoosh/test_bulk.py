@@ -12,12 +12,9 @@ import search
 from search import store
 from search.backends.whoosh import bulk, reader, writer
 from search.schema import build_schema, to_fields
-
 from tests.search.conftest import make_doc
 
-WORDS = ("gear shaft rotor battery cell anode cathode electrode signal antenna wireless "
-         "encoder decoder frame packet valve piston pump sensor heat fluid lens image "
-         "pixel charge voltage current layer substrate film coating polymer").split()
+WORDS = ["gear", "shaft", "rotor", "battery", "cell", "anode", "cathode", "electrode", "signal", "antenna", "wireless", "encoder", "decoder", "frame", "packet", "valve", "piston", "pump", "sensor", "heat", "fluid", "lens", "image", "pixel", "charge", "voltage", "current", "layer", "substrate", "film", "coating", "polymer"]
 
 
 def corpus(n: int, seed: int = 7) -> list[dict]:

@@ -8,12 +8,11 @@ import pytest
 import search
 from search.backends.whoosh import reader
 from search.backends.whoosh.docsets import matching_docs
-from search.parsing import parse
 from search.backends.whoosh.postings import Postings
-
+from search.parsing import parse
 from tests.search.conftest import make_doc
 
-WORDS = "gear shaft spring lever valve pump seal rotor".split()
+WORDS = ["gear", "shaft", "spring", "lever", "valve", "pump", "seal", "rotor"]
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import os
 import pickle
 
 import pytest
+from whoosh.filedb import compound
 
 import search  # noqa: F401 - installs the fix
 from search.backends.whoosh.patches import ViewBufferFile, ViewReader
-from whoosh.filedb import compound
 
 
 @pytest.mark.parametrize("ops", [

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import search
 from search.backends.whoosh import reader
-
 from tests.search.conftest import make_doc
 
 

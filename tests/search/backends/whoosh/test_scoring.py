@@ -9,12 +9,11 @@ from search import store
 from search.backends.whoosh import reader
 from search.backends.whoosh.docsets import matching_docs
 from search.backends.whoosh.docvalues import SegmentCache
-from search.parsing import parse
 from search.backends.whoosh.postings import Postings
 from search.backends.whoosh.ranking import rank, rankable
 from search.backends.whoosh.scoring import CachedLengthsBM25F
 from search.backends.whoosh.writer import open_index
-
+from search.parsing import parse
 from tests.search.conftest import make_doc
 
 
