@@ -58,7 +58,8 @@ def upgrade():
 
 def fill_keys():
     """Key the documents and references already stored, with the rule imports use."""
-    from reviewapp.priorart.identifiers import number_key, reference_key
+    from reviewapp.models.document import number_key
+    from reviewapp.priorart.identifiers import reference_key
 
     bind = op.get_bind()
     documents = sa.table('documents', sa.column('id', sa.Integer), sa.column('publication_number', sa.String),

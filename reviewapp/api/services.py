@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..applications.services import applications_query, get_application
+from ..applications.services import applications_query
 from ..classification import CPC_FILTER_TEXT, MAX_CPC_FILTER
 from ..community.votes import down_votes_of, net_votes_of, up_votes_of, vote_tallies
+from ..loaders import get_application, get_submission
 from ..models import (
     ApiToken,
     Application,
@@ -27,7 +28,6 @@ from ..models.application import STATUSES, as_utc
 from ..models.base import utcnow
 from ..models.feedback import VERDICTS
 from ..models.submission import ACTIVE, kind_label
-from ..priorart.queries import get_submission
 from ..ranking.model_store import describe_model
 from .auth import hash_token, new_token
 

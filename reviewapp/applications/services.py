@@ -117,19 +117,6 @@ def has_expertise(user: User | None) -> bool:
     return bool(user is not None and user.is_authenticated and expertise_prefixes(user.expertise))
 
 
-def get_application(session: Session, number: str) -> Application | None:
-    """Return the application with what its page shows loaded: document, claims, classes."""
-    document = contains_eager(Application.document)
-    return session.scalar(
-        select(Application)
-        .join(Application.document)
-        .where(Document.publication_number == number.strip().upper())
-        .options(document.undefer(Document.description),
-                 document.selectinload(Document.claims),
-                 document.selectinload(Document.classifications))
-    )
-
-
 @dataclass
 class ClaimNode:
     """A claim with the claims that depend on it."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from ..models import (
     Feedback,
@@ -15,7 +15,6 @@ from ..models import (
     User,
 )
 from ..models.feedback import VERDICTS
-from ..models.submission import ACTIVE
 from ..signals import verdict_recorded
 from .reputation import recount_track_record
 
@@ -39,12 +38,9 @@ def record_feedback(session: Session, submission: Submission, examiner: User, ve
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise FeedbackError(f"Keep the note under {MAX_NOTE:,} characters.", "note")
-    if not examiner.is_examiner:
-        raise FeedbackError("Only examiners give verdicts.")
-    if submission.status != ACTIVE:
-        raise FeedbackError(f"This submission is {submission.status}: it cannot be judged.")
-    if submission.submitter_id == examiner.id:
-        raise FeedbackError("You cannot judge your own submission.")
+    refusal = submission.judge_refusal(examiner)
+    if refusal:
+        raise FeedbackError(refusal)
     feedback = find_feedback(session, submission, examiner)
     if feedback is None:
         feedback = Feedback(submission=submission, examiner=examiner, verdict=verdict, note=note)
@@ -69,7 +65,3 @@ def find_feedback(session: Session, submission: Submission, examiner: User) -> F
                                                  Feedback.examiner_id == examiner.id))
 
 
-def get_submission(session: Session, submission_id: int) -> Submission | None:
-    """Return a submission with its application loaded."""
-    return session.scalar(select(Submission).where(Submission.id == submission_id)
-                          .options(joinedload(Submission.application)))

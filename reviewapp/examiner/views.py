@@ -14,10 +14,11 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from ..applications.services import active_submission_counts, get_application
+from ..applications.services import active_submission_counts
 from ..auth.decorators import role_required
 from ..extensions import db
-from ..models import Application, MachineLead
+from ..loaders import application_or_404, get_submission
+from ..models import MachineLead
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
 from ..ranking.model_store import describe_model
@@ -26,14 +27,9 @@ from .forwarding import ReportError, can_read_report, freeze_report, report_view
 from .pdf import find_font, report_pdf
 from .queue import frozen_report_ids, queue_query, verdict_counts
 from .review import ReviewItem, ranked_query, review_page
-from .verdicts import FeedbackError, get_submission, record_feedback
+from .verdicts import FeedbackError, record_feedback
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
-
-
-def application_or_404(number: str) -> Application:
-    """Return the application with this publication number, or abort with 404."""
-    return get_application(db.session, number) or abort(404)
 
 
 def site_name() -> str:

@@ -11,19 +11,20 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import BindParameter, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ..models import Application, Claim, Classification, Document, Reference
-from ..models.base import utcnow
-from ..priorart.identifiers import number_key, reference_key
+from ..models.base import table_of, utcnow
+from ..models.document import number_key
+from ..priorart.identifiers import reference_key
 from .records import PatentRecord
 
-DOCUMENTS = Document.__table__
-CLAIMS = Claim.__table__
-CLASSES = Classification.__table__
-REFERENCES = Reference.__table__
-APPLICATIONS = Application.__table__
+DOCUMENTS = table_of(Document)
+CLAIMS = table_of(Claim)
+CLASSES = table_of(Classification)
+REFERENCES = table_of(Reference)
+APPLICATIONS = table_of(Application)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 _FIELDS = ("doc_type", "country", "doc_number", "kind", "application_number", "title", "abstract",
@@ -156,7 +157,7 @@ def _update_documents(session: Session, changed: list[Written]) -> None:
     rows = [{**document_row(w.pending), "b_id": w.document_id, "updated_at": now} for w in changed]
     for row in rows:
         row.pop("publication_number")
-    columns = {name: bindparam(name) for name in rows[0] if name != "b_id"}
+    columns: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in rows[0] if name != "b_id"}
     session.execute(update(DOCUMENTS).where(DOCUMENTS.c.id == bindparam("b_id")).values(columns), rows,
                     execution_options={"synchronize_session": False})
 

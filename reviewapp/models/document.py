@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -17,10 +17,15 @@ if TYPE_CHECKING:
     from .reference import Reference
 
 
-def _number_key(context) -> str:
-    """Return the number key of a document being inserted without one."""
-    from ..priorart.identifiers import number_key  # identifiers imports the models
+def number_key(publication_number: str, kind: str) -> str:
+    """Return a library document's key: its publication number without the kind code."""
+    if kind and publication_number.endswith(kind):
+        return publication_number[:-len(kind)]
+    return publication_number
 
+
+def _number_key(context: Any) -> str:
+    """Return the number key of a document being inserted without one."""
     params = context.get_current_parameters()
     return number_key(params.get("publication_number") or "", params.get("kind") or "")
 
@@ -33,7 +38,7 @@ class Document(TimestampMixin, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     publication_number: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     # The number without its kind code (US7123456, US20180000016): what citations and
-    # submissions name it by (see priorart.identifiers.number_key).
+    # submissions name it by (see number_key above).
     number_key: Mapped[str] = mapped_column(String(32), default=lambda context: _number_key(context),
                                             index=True)
     doc_type: Mapped[str] = mapped_column(String(16), index=True)  # application | grant

@@ -218,13 +218,6 @@ def strip_kind_code(publication_number: str, key: str) -> str | None:
     return rest if rest == "" or KIND_CODE.fullmatch(rest) else None
 
 
-def number_key(publication_number: str, kind: str) -> str:
-    """Return a library document's key: its publication number without the kind code."""
-    if kind and publication_number.endswith(kind):
-        return publication_number[:-len(kind)]
-    return publication_number
-
-
 def reference_key(country: str, number: str, kind_code: str = "") -> str:
     """Return the key of a cited patent document, as a volunteer's identifier would be keyed.
 

@@ -1,22 +1,10 @@
-"""Loading submissions: by id with what their pages show, by document, and their history."""
+"""Finding submissions: by document on an application, and their history (by id: loaders)."""
 from __future__ import annotations
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
-from ..models import Application, Endorsement, Submission, SubmissionRevision
-
-
-def get_submission(session: Session, submission_id: int) -> Submission | None:
-    """Return a submission with its application, submitter, claims and endorsements loaded."""
-    return session.scalar(
-        select(Submission).where(Submission.id == submission_id).options(
-            joinedload(Submission.application),
-            joinedload(Submission.submitter),
-            selectinload(Submission.claims),
-            selectinload(Submission.endorsements).joinedload(Endorsement.user),
-        )
-    )
+from ..models import Application, Submission, SubmissionRevision
 
 
 def find_submission(session: Session, application: Application, key: str) -> Submission | None:

@@ -5,8 +5,8 @@ from flask import Blueprint, abort, jsonify, render_template, request
 
 import search
 
-from ..applications.services import get_application
 from ..extensions import db
+from ..loaders import get_application
 from ..priorart.citations import document_citations
 from .forms import SearchForm
 from .services import SearchUnavailable, find_similar, get_document, search_documents
@@ -59,7 +59,9 @@ def search_api():
 def similar(number: str, claim_number: int):
     """List library documents like one claim, published before the priority date."""
     application = get_application(db.session, number)
-    claim = next((c for c in application.document.claims if c.number == claim_number), None) if application else None
+    if application is None:
+        abort(404)
+    claim = next((c for c in application.document.claims if c.number == claim_number), None)
     if claim is None:
         abort(404)
     try:
