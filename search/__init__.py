@@ -13,11 +13,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Literal
 
 from . import backends
-from .backends import BACKENDS
+from .backends import BACKENDS, Backend
 from .common import Prepared
 from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Results
 from .store import IndexBusyError
@@ -53,7 +52,7 @@ Sort = Literal["relevance", "date", "date_asc"]
 default_backend = backends.DEFAULT
 
 
-def backend_module(backend: str | None = None) -> ModuleType:
+def backend_module(backend: str | None = None) -> Backend:
     """Return the module of ``backend`` (``default_backend`` when None)."""
     return backends.load(backend or default_backend)
 

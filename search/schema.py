@@ -164,7 +164,8 @@ class AnalysedText(str):
         self.postings = postings
         return self
 
-    def __reduce__(self):  # pickled as the plain text and the postings, nothing else
+    def __reduce__(self) -> tuple[type[AnalysedText], tuple[str, dict[str, tuple[int, bytes]]]]:
+        # Pickled as the plain text and the postings, nothing else.
         return AnalysedText, (str(self), self.postings)
 
 

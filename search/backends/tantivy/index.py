@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 
 import tantivy
 
@@ -29,7 +30,7 @@ META = "meta.json"
 WRITER_HEAP = 32 * 1024 * 1024
 
 
-def has_index(generation: Path | None) -> bool:
+def has_index(generation: Path | None) -> TypeGuard[Path]:
     """Return True when a generation directory holds a tantivy index."""
     return generation is not None and (generation / META).is_file()
 

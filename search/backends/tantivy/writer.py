@@ -17,8 +17,11 @@ import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import tantivy
 
 from ... import store
 from ...common import prepared_payloads, swap_in
@@ -42,7 +45,7 @@ AHEAD = 3
 REBUILD_COMMIT_EVERY = 10_000
 
 
-def _upsert(writer, batch: list[Prepared]) -> int:
+def _upsert(writer: tantivy.IndexWriter, batch: list[Prepared]) -> int:
     """Add or replace each document by id."""
     for doc_id, values in batch:
         writer.delete_documents_by_term("id", doc_id)
@@ -50,13 +53,14 @@ def _upsert(writer, batch: list[Prepared]) -> int:
     return len(batch)
 
 
-def _delete(writer, ids: list[str]) -> None:
+def _delete(writer: tantivy.IndexWriter, ids: list[str]) -> None:
     """Delete documents by id."""
     for doc_id in ids:
         writer.delete_documents_by_term("id", doc_id)
 
 
-_OPERATIONS: dict[str, Callable[[Any, Any], Any]] = {"upsert": _upsert, "delete": _delete}
+_OPERATIONS: dict[str, Callable[[tantivy.IndexWriter, Any], object]] = {
+    "upsert": _upsert, "delete": _delete}
 
 
 def _apply_locked(index_dir: Path, op: str, payload: list[Any]) -> None:
@@ -102,10 +106,16 @@ def remove_documents(index_dir: Path, ids: Iterable[str]) -> int:
         index = open_generation(ensure_locked(index_dir))
         index.reload()
         searcher = index.searcher()
-        present = sum(searcher.search(term("id", doc_id), 1, count=True).count
-                      for doc_id in wanted)
+        present = sum(_matches(searcher, term("id", doc_id)) for doc_id in wanted)
         _apply_locked(index_dir, "delete", wanted)
     return present
+
+
+def _matches(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
+    """Return how many documents match ``q``."""
+    found = searcher.search(q, 1, count=True)
+    # tantivy's stubs lack SearchResult.count (the number of matches when count=True).
+    return cast(int, found.count)  # type: ignore[attr-defined]
 
 
 # -- rebuild --------------------------------------------------------------------------------
@@ -150,7 +160,7 @@ def _prepared(docs: Iterable[Mapping[str, Any]]) -> Iterator[list[Prepared]]:
     # forkserver: a fork of this process would copy tantivy's running threads' locks.
     context = multiprocessing.get_context("forkserver")
     with context.Pool(REBUILD_PROCS) as pool:
-        pending: deque = deque()
+        pending: deque[AsyncResult[list[Prepared]]] = deque()
         for batch in chain([first], batches):
             pending.append(pool.map_async(prepare, batch, chunksize=50))
             if len(pending) > AHEAD:
@@ -159,7 +169,8 @@ def _prepared(docs: Iterable[Mapping[str, Any]]) -> Iterator[list[Prepared]]:
             yield pending.popleft().get()
 
 
-def _write_all(writer, docs: Iterable[Mapping[str, Any]], progress: Progress | None) -> int:
+def _write_all(writer: tantivy.IndexWriter, docs: Iterable[Mapping[str, Any]],
+               progress: Progress | None) -> int:
     """Add every document, refusing a repeated id; return the count."""
     seen: set[str] = set()
     count = 0

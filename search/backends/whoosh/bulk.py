@@ -19,7 +19,7 @@ import queue
 import traceback
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeAlias
 
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.fields import Schema
@@ -31,6 +31,8 @@ from ...schema import PatentText
 
 Fields = dict[str, Any]
 Progress = Callable[[int], None]
+# A term's postings as they arrive: document numbers, weights and encoded values (positions).
+TermLists: TypeAlias = "tuple[array[int], array[float], list[bytes]]"
 
 # A posting held in memory costs about 60 bytes (document number, weight, positions).
 BYTES_PER_POSTING = 60
@@ -59,8 +61,8 @@ class BulkSegmentWriter(SegmentWriter):
         super().__init__(ix, _lk=False, **kwargs)
         if schema is not None:  # the previous segment's: its analyzers' caches are warm
             self.schema = schema
-        self._terms: dict[str, dict[str | bytes, tuple[array, array, list[bytes]]]] = {}
-        self._lengths: dict[str, array] = {}
+        self._terms: dict[str, dict[str | bytes, TermLists]] = {}
+        self._lengths: dict[str, array[int]] = {}
         self.postings = 0
 
     def add_document(self, **fields: Any) -> None:
@@ -121,8 +123,8 @@ class BulkSegmentWriter(SegmentWriter):
         self.postings += len(items)
         return length if field.scorable else 0
 
-    def _add_positions(self, terms: dict, postings: dict[str, tuple[int, bytes]], docnum: int,
-                       boost: float) -> int:
+    def _add_positions(self, terms: dict[str | bytes, TermLists],
+                       postings: dict[str, tuple[int, bytes]], docnum: int, boost: float) -> int:
         """Append a text field's postings (the fast path); return the field length.
 
         Terms stay str until the flush: one encode per term, not per posting.
@@ -166,8 +168,8 @@ class BulkSegmentWriter(SegmentWriter):
         self._terms.clear()
 
 
-def _write_postings(postwriter: Any, ids: array, weights: array, values: list[bytes],
-                    lengths: array | None) -> None:
+def _write_postings(postwriter: Any, ids: array[int], weights: array[float], values: list[bytes],
+                    lengths: array[int] | None) -> None:
     """Fill Whoosh's postings writer a block at a time and let it write the blocks."""
     size, total = postwriter._blocklimit, len(ids)
     for start in range(0, total, size):
@@ -187,9 +189,9 @@ def _write_postings(postwriter: Any, ids: array, weights: array, values: list[by
     # The last block is written (or inlined in the term index) by finish_postings.
 
 
-def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int) -> list:
+def build_segments(ix: FileIndex, batches: Iterable[list[Fields]], limit_mb: int) -> list[Any]:
     """Add documents to new segments of ix, starting a new one past limit_mb; return them."""
-    segments = []
+    segments: list[Any] = []  # Whoosh's (untyped) segments
     writer = BulkSegmentWriter(ix)
     try:
         for batch in batches:
@@ -248,7 +250,7 @@ class _Pool:
                             args=(ix.storage, ix.indexname, self.jobs, self.results, limit_mb))
             for n in range(procs)]
         self.errors: list[str] = []
-        self.segments: list = []
+        self.segments: list[Any] = []
         for process in self.processes:
             process.start()
 
@@ -281,7 +283,7 @@ class _Pool:
             self.errors.append(payload)
         return True
 
-    def finish(self) -> list:
+    def finish(self) -> list[Any]:
         """Tell every worker to finish; return all their segments."""
         for _ in self.processes:
             self.put(None)
@@ -328,7 +330,7 @@ def bulk_write(ix: FileIndex, docs: Iterable[Fields], procs: int, limit_mb: int,
 
 
 def _write_all(ix: FileIndex, docs: Iterator[Fields], procs: int, limit_mb: int,
-               progress: Progress | None) -> tuple[int, list]:
+               progress: Progress | None) -> tuple[int, list[Any]]:
     """Index every document; return the count and the new segments."""
     first = _take(docs, IN_PROCESS_LIMIT)
     if len(first) < IN_PROCESS_LIMIT or procs < 2:

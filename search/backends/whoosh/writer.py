@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
@@ -108,7 +108,7 @@ def _upsert(writer: IndexWriter, batch: list[Fields]) -> None:
         builder._close_segment()
         raise
     # Committed with the writer's deletions, in one table of contents (see _merge_when_many).
-    writer._bulk_segments = [bulk.finalize(builder)]  # type: ignore[attr-defined]
+    writer._bulk_segments = [bulk.finalize(builder)]
 
 
 def _delete(writer: IndexWriter, ids: list[str]) -> int:
@@ -149,7 +149,7 @@ def _committing(writer: IndexWriter) -> Iterator[IndexWriter]:
     writer.commit(mergetype=_merge_when_many)
 
 
-def _merge_when_many(writer: IndexWriter, segments: list) -> list:
+def _merge_when_many(writer: IndexWriter, segments: list[Any]) -> list[Any]:
     """Leave segments alone until there are many, then merge the small ones (Whoosh's policy).
 
     Whoosh merges small segments at every commit: two thirds of the time of a one-document
@@ -159,7 +159,7 @@ def _merge_when_many(writer: IndexWriter, segments: list) -> list:
     segments = [*segments, *getattr(writer, "_bulk_segments", ())]
     if len(segments) < MERGE_AT_SEGMENTS:
         return segments
-    return MERGE_SMALL(writer, segments)
+    return cast(list[Any], MERGE_SMALL(writer, segments))
 
 
 def _cancel(writer: IndexWriter) -> None:
@@ -243,7 +243,7 @@ def remove_documents(index_dir: Path, ids: Iterable[str]) -> int:
     wanted = list(dict.fromkeys(str(doc_id) for doc_id in ids))
     if not wanted:
         return 0
-    return _apply(index_dir, "delete", wanted)
+    return cast(int, _apply(index_dir, "delete", wanted))
 
 
 # -- rebuild ----------------------------------------------------------------------------------
