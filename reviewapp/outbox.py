@@ -27,13 +27,24 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from redis.exceptions import RedisError
-from sqlalchemy import Connection, Row, case, delete, event, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    case,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from .extensions import db
 from .models import Job
-from .models.base import utcnow
+from .models.base import table_of, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +55,7 @@ MERGED = ("index",)
 CLAIM_BATCH = 50
 # In-process runs (HUEY_IMMEDIATE) after a commit also retry this many older due jobs.
 IMMEDIATE_BACKLOG = 20
-JOBS = Job.__table__
+JOBS = table_of(Job)
 # What putting a message on the queue raises when its store (Redis, or SQLite) is unreachable.
 QUEUE_ERRORS = (RedisError, sqlite3.Error, OSError)
 
@@ -210,7 +221,7 @@ class Claimed:
         self.token = token
 
     def _mine(self, rows: Iterable[Row]):
-        where = [JOBS.c.id.in_([row.id for row in rows])]
+        where: list[ColumnElement[bool]] = [JOBS.c.id.in_([row.id for row in rows])]
         if self.token is not None:  # a lease: unless it ran out and another drainer took the job
             where.append(JOBS.c.claimed_by == self.token)
         return where

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, g
 
@@ -104,10 +106,15 @@ def register_security(app: Flask) -> None:
     for name in ACCESS_LOGGERS:
         logging.getLogger(name).addFilter(_redact_reset_tokens)  # once: addFilter skips repeats
     for endpoint, rule in app.config.get("RATE_LIMITS", RATE_LIMITS).items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"])(view)
+        _rate_limit(app, endpoint, rule, "POST")
     for endpoint, rule in app.config.get("SEARCH_RATE_LIMITS", SEARCH_RATE_LIMITS).items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(rule, methods=["GET"])(view)
+        _rate_limit(app, endpoint, rule, "GET")
+
+
+def _rate_limit(app: Flask, endpoint: str, rule: str, method: str) -> None:
+    """Limit one method of an app's view, when the app has that view."""
+    # A plain callable: mypy cannot carry Flask's union of sync and async view types through
+    # the limiter's Callable[P, R] decorator, which keeps either kind as it is.
+    view: Callable[..., Any] | None = app.view_functions.get(endpoint)
+    if view is not None:
+        app.view_functions[endpoint] = limiter.limit(rule, methods=[method])(view)

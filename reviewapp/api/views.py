@@ -43,7 +43,8 @@ from .services import (
     submission_detail,
 )
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+API_PREFIX = "/api/v1"
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/api")
 
 
@@ -76,9 +77,10 @@ def answer_api_routing_errors():
     """Answer unknown API paths and wrong methods in JSON, before any HTML error page."""
     error = request.routing_exception
     if (isinstance(error, HTTPException) and (error.code or 500) >= 400
-            and (request.path + "/").startswith(bp.url_prefix + "/")):
+            and (request.path + "/").startswith(API_PREFIX + "/")):
         allow = getattr(error, "valid_methods", None)
-        return error_response(error.description, error.code, {"Allow": ", ".join(allow)} if allow else None)
+        return error_response(error.description or error.name, error.code or 500,
+                              {"Allow": ", ".join(allow)} if allow else None)
     return None
 
 

@@ -39,6 +39,6 @@ def role_required(*roles: str) -> Callable[[View], View]:
             return view(*args, **kwargs)
 
         # login_required runs first: anonymous users are sent to the login page with `next`.
-        return login_required(checked)  # type: ignore[return-value]
+        return login_required(checked)
 
     return decorator

@@ -1,6 +1,8 @@
 """Accounts: register, log in and out, reset a forgotten password, edit the profile."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -32,18 +34,26 @@ from .services import (
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 # Addresses people type: /login and /register lead to the account pages.
 shortcuts_bp = Blueprint("shortcuts", __name__)
+# Keyword arguments url_for takes as options rather than query arguments.
+URL_FOR_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})
+
+
+def forwarded_args() -> dict[str, Any]:
+    """Return the request's query arguments that url_for can pass on as a query."""
+    # `/login?_external=1` must not choose how the URL is built (absolute, on the request's Host).
+    return {key: value for key, value in request.args.items() if key not in URL_FOR_OPTIONS}
 
 
 @shortcuts_bp.route("/login")
 def login_shortcut():
     """Send /login to the login page, keeping its query (next)."""
-    return redirect(url_for("auth.login", **request.args))
+    return redirect(url_for("auth.login", **forwarded_args()))
 
 
 @shortcuts_bp.route("/register")
 def register_shortcut():
     """Send /register to the registration page."""
-    return redirect(url_for("auth.register", **request.args))
+    return redirect(url_for("auth.register", **forwarded_args()))
 
 RESET_SENT = ("If an account exists for that email, we have sent it a link to choose a new "
               "password. The link works once, within an hour.")
@@ -61,7 +71,7 @@ def home_for(user) -> str:
     return url_for("applications.index")
 
 
-def external_url(endpoint: str, **values: str) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """Return an absolute URL for a mail: on BASE_URL, never on the request's Host header."""
     base = current_app.config.get("BASE_URL")
     if base:

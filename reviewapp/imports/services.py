@@ -280,6 +280,7 @@ def run_import_job(run_id: int) -> str:
     run.status = RUNNING
     run.started_at = run.heartbeat_at = utcnow()
     path = Path(run.path)
+    uploaded = run.origin == UPLOAD
     session.commit()
     done = [0]
 
@@ -300,16 +301,16 @@ def run_import_job(run_id: int) -> str:
     else:
         finish_run(session, run_id, DONE, summary, "")
     finally:
-        if session.get(ImportRun, run_id).origin == UPLOAD:
+        if uploaded:
             path.unlink(missing_ok=True)
     session.commit()
-    return session.get(ImportRun, run_id).status
+    return session.get_one(ImportRun, run_id).status
 
 
 def finish_run(session: Session, run_id: int, status: str, summary: ImportSummary | None,
                message: str) -> None:
     """Record how a run ended, with its summary and every error (up to MAX_STORED_ERRORS)."""
-    run = session.get(ImportRun, run_id)
+    run = session.get_one(ImportRun, run_id)
     run.status, run.finished_at, run.message = status, utcnow(), message[:1024]
     if summary is not None:
         data = summary.as_json()

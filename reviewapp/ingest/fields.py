@@ -121,10 +121,11 @@ def uspc_text(text: str | None) -> str:
         main_class = main_class.lstrip("0") or "0"
     if subclass.isdigit():
         subclass = subclass.lstrip("0") or "0"
-    decimals = re.match(r"\d*", extension)[0]
-    rest = extension[len(decimals):]
-    decimals = decimals.rstrip("0")
-    return f"{main_class}/{subclass}{'.' + decimals if decimals else ''}{rest}"
+    digits = re.match(r"\d*", extension)
+    assert digits is not None  # \d* matches at least the empty string
+    suffix = extension[digits.end():]
+    decimals = digits[0].rstrip("0")
+    return f"{main_class}/{subclass}{'.' + decimals if decimals else ''}{suffix}"
 
 
 # --- people ------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from . import RawDocument, read_raw
 from .hashing import record_hash
 from .parse import quick_skip
 from .pool import PoolStats, Prepare, parse_in_order
-from .records import ParseError, PatentRecord, SkippedDocument
+from .records import DocType, ParseError, PatentRecord, SkippedDocument, is_doc_type
 from .writer import UNCHANGED, Pending, Written, unique_by, write_records
 
 __all__ = ["ImportSummary", "Progress", "import_files", "import_records", "record_hash", "unique_by"]
@@ -195,14 +195,17 @@ def import_records(
     return summary
 
 
-def _known_sources(session: Session, raws: list[RawDocument]) -> dict[str, tuple[str, str, int]]:
+def _known_sources(session: Session, raws: list[RawDocument]
+                   ) -> dict[str, tuple[str, DocType, int]]:
     """Return, by source hash, the (number, doc type, id) of documents stored from these bytes."""
     digests = [raw.digest for raw in raws if raw.data]
     if not digests:
         return {}
     rows = session.execute(select(Document.source_hash, Document.publication_number, Document.doc_type,
                                   Document.id).where(Document.source_hash.in_(digests)))
-    return {row.source_hash: (row.publication_number, row.doc_type, row.id) for row in rows}
+    # Only the importer sets source_hash, always with a record's DocType; the check narrows it.
+    return {row.source_hash: (row.publication_number, row.doc_type, row.id) for row in rows
+            if is_doc_type(row.doc_type)}
 
 
 def import_files(

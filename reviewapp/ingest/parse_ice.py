@@ -19,7 +19,7 @@ from .fields import (
     unique,
     uspc_text,
 )
-from .records import PatentRecord, ReferenceRecord
+from .records import DocType, PatentRecord, ReferenceRecord
 from .xmltext import block_text, inline_text
 
 # Dates an application can rely on besides its filing date: priority claims, the PCT filing
@@ -111,7 +111,7 @@ def read_ice(root: etree._Element, prolog: Prolog) -> PatentRecord:
     number = (publication.findtext("doc-number") or "").strip() if publication is not None else ""
     if publication is None or not number:
         raise DocumentError(f"<{root.tag}> has no publication number")
-    doc_type = "grant" if root.tag == "us-patent-grant" else "application"
+    doc_type: DocType = "grant" if root.tag == "us-patent-grant" else "application"
     country = (publication.findtext("country") or "US").strip()
     kind = (publication.findtext("kind") or "").strip()
     application = bib.find("application-reference/document-id")

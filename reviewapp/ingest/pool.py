@@ -59,7 +59,7 @@ def parse_chunk(chunk: list[RawDocument], prepare: Prepare | None = None
     """
     started = time.process_time()
     preparing = 0.0
-    results = []
+    results: list[tuple[Item, str, Any]] = []
     for raw in chunk:
         item = parse_raw(raw)
         if isinstance(item, PatentRecord):

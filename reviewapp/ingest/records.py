@@ -3,9 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeGuard, get_args
 
 DocType = Literal["application", "grant"]
+
+
+def is_doc_type(value: str) -> TypeGuard[DocType]:
+    """Return whether value is one of the DocType literals."""
+    return value in get_args(DocType)
+
+
 Category = Literal["cited by examiner", "cited by applicant", "cited by other", "cited by third party", ""]
 
 

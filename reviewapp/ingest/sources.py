@@ -1,6 +1,7 @@
 """Find the byte streams behind the paths given: XML files, directories and zip bulk archives."""
 from __future__ import annotations
 
+import functools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
@@ -99,7 +100,7 @@ def _zip_streams(path: Path) -> Iterator[Stream | ParseError]:
             if refusal:
                 yield ParseError(name, 0, refusal)
                 continue
-            yield Stream(name, lambda info=info: archive.open(info), info.file_size,
+            yield Stream(name, functools.partial(archive.open, info), info.file_size,
                          info.compress_size)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 CHUNK_BYTES = 1 << 20
 # A line longer than this is passed on in pieces, so a file without newlines stays bounded.
@@ -88,7 +88,7 @@ class _Splitter:
 
 
 def split_documents(
-    stream: BinaryIO, max_document_bytes: int | None = None
+    stream: IO[bytes], max_document_bytes: int | None = None
 ) -> Iterator[tuple[int, int, bytes]]:
     """Yield (1-based index, starting line, bytes) for each document of the stream.
 

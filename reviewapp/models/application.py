@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -25,6 +25,12 @@ CLOSING_SOON = dt.timedelta(days=14)
 LAST_WEEK = dt.timedelta(days=7)
 
 
+@overload
+def as_utc(moment: dt.datetime) -> dt.datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
+@overload
+def as_utc(moment: dt.datetime | None) -> dt.datetime | None: ...
 def as_utc(moment: dt.datetime | None) -> dt.datetime | None:
     """Return `moment` as an aware UTC time (SQLite hands back naive ones)."""
     if moment is None or moment.tzinfo is not None:

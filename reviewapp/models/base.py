@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, DateTime, Executable, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 def utcnow() -> dt.datetime:
@@ -23,6 +23,14 @@ class TimestampMixin:
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """Return the Table a model is mapped to."""
+    table = model.__table__
+    # SQLAlchemy types __table__ as any FromClause (a model may map a join); ours map one Table.
+    assert isinstance(table, Table), f"{model.__name__} is not mapped to a Table"
+    return table
 
 
 def execute_count(session: Session, statement: Executable) -> int:

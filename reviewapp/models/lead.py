@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from .base import utcnow
 
 if TYPE_CHECKING:
     from .document import Document
 
 
-class MachineLead(db.Model):
+class MachineLead(Model):
     """One proposed document of an application, ranked by the model; the rescoring job writes them.
 
     Pages read these rows and never search: the like-claim searches that find the documents run

@@ -301,6 +301,13 @@ def test_typed_shortcuts_lead_to_the_account_pages(client):
     assert client.get("/register").location == "/auth/register"
 
 
+def test_shortcuts_do_not_pass_url_for_options_from_the_query(client):
+    # These once reached url_for as options: an absolute URL on the request's Host, an anchor.
+    response = client.get("/login?_external=1&_scheme=http&_anchor=x&_method=GET&next=/tags")
+    assert response.status_code == 302 and response.location == "/auth/login?next=/tags"
+    assert client.get("/register?_anchor=x").location == "/auth/register"
+
+
 def test_welcome_has_one_full_stop_after_an_initial(client, db):
     response = client.post("/auth/register", follow_redirects=True, data={
         "email": "newbie@example.org", "display_name": "Newbie N.", "password": "a long enough password",

@@ -62,9 +62,6 @@ def test_submission_signals_queue_the_rescoring_of_its_application(app, db):
         pending_jobs(db.session)["rescore"].clear()
         signal.send(submission, session=db.session)
         assert pending_jobs(db.session)["rescore"] == {(application.id,)}
-    pending_jobs(db.session)["rescore"].clear()
-    submission_created.send(submission)  # no session given: the submission's own is used
-    assert pending_jobs(db.session)["rescore"] == {(application.id,)}
 
 
 def test_a_freezing_report_is_rescored_in_the_same_transaction(app, db):
