@@ -28,7 +28,7 @@ run: $(STAMP)
 	$(BIN)/reviewapp ranker train
 	REVIEWAPP_HUEY_IMMEDIATE=1 REVIEWAPP_MAIL_TO_LOG=1 $(BIN)/reviewapp run --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: lint
 	./scripts/ensure-chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
