@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ..community.votes import vote_tallies
 from ..models import (
     Application,
     ClaimMark,
@@ -21,7 +22,6 @@ from ..models import (
     Score,
     Submission,
     User,
-    Vote,
 )
 from ..models.application import as_utc
 from ..models.base import utcnow
@@ -118,18 +118,6 @@ class ReviewItem:
         return self.up - self.down
 
 
-def vote_counts(session: Session, submission_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """Return (up, down) votes of each submission, by id (absent when none)."""
-    ids = list(submission_ids)
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    if ids:
-        for submission_id, value, count in session.execute(
-                select(Vote.submission_id, Vote.value, func.count())
-                .where(Vote.submission_id.in_(ids)).group_by(Vote.submission_id, Vote.value)):
-            counts[submission_id][0 if value > 0 else 1] = count
-    return {submission_id: (up, down) for submission_id, (up, down) in counts.items()}
-
-
 def conflict_statements(session: Session, application: Application,
                         user_ids: Iterable[int]) -> dict[int, str]:
     """Return the statements of these people's declared conflicts on an application, by user id."""
@@ -175,7 +163,7 @@ def review_items(session: Session, application: Application, submissions: Sequen
     ids = [s.id for s in submissions]
     report = get_report(session, application)
     frozen = {item.get("submission_id") for item in report.items} if report is not None else None
-    scores, votes = scores_of(session, ids), vote_counts(session, ids)
+    scores, votes = scores_of(session, ids), vote_tallies(session, ids)
     people = {s.id: [s.submitter_id, *(e.user_id for e in s.endorsements)] for s in submissions}
     everyone = {user_id for users in people.values() for user_id in users}
     conflicts = conflict_statements(session, application, everyone)
@@ -183,7 +171,7 @@ def review_items(session: Session, application: Application, submissions: Sequen
     numbers = {claim.id: claim.number for claim in application.document.claims}
     items = []
     for position, submission in enumerate(submissions, offset + 1):
-        up, down = votes.get(submission.id, (0, 0))
+        up, down = votes[submission.id]
         score = scores.get(submission.id)
         feedback = verdicts.get(submission.id, [])
         items.append(ReviewItem(

@@ -19,6 +19,7 @@ from scoring import Candidate, QueryDoc
 from scoring.bootstrap import document_key
 from scoring.listwise import mentioned_keys
 
+from ..community.votes import vote_tallies
 from ..models import (
     Application,
     Claim,
@@ -29,7 +30,6 @@ from ..models import (
     Feedback,
     Submission,
     User,
-    Vote,
     submission_claims,
 )
 from ..models.feedback import POSITIVE_VERDICTS
@@ -113,9 +113,7 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
         .join(Claim, Claim.id == submission_claims.c.claim_id)
         .where(submission_claims.c.submission_id.in_(ids))
         .order_by(submission_claims.c.submission_id, Claim.number)))
-    votes = {sid: (int(up or 0), int(down or 0)) for sid, up, down in session.execute(
-        select(Vote.submission_id, _count_if(Vote.value > 0), _count_if(Vote.value < 0))
-        .where(Vote.submission_id.in_(ids)).group_by(Vote.submission_id))}
+    votes = vote_tallies(session, [row.id for row in rows])
     endorsements = _grouped(session.execute(
         select(Endorsement.submission_id, Endorsement.explanation)
         .where(Endorsement.submission_id.in_(ids)).order_by(Endorsement.id)))
