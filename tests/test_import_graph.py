@@ -16,11 +16,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reviewapp"
 ROOT = "reviewapp"
-# Edges that close cycles today and are being removed on other branches (issue #15). The cycle
-# test ignores them; the reminder test fails once one is gone: then delete it from this list.
-PENDING_EDGES: dict[tuple[str, str], str] = {}
-
-
 def node_of(path: Path) -> str:
     """Return the node a source file belongs to: its first name under reviewapp/."""
     first = path.relative_to(PACKAGE).parts[0]
@@ -125,16 +120,8 @@ def describe(graph: dict[str, dict[str, set[str]]], component: list[str]) -> str
 
 def test_no_import_cycle_between_features():
     graph = import_graph()
-    for source, target in PENDING_EDGES:
-        graph.get(source, {}).pop(target, None)
     found = cycles(graph)
     assert not found, "import cycles:\n" + "\n".join(describe(graph, c) for c in found)
-
-
-def test_the_pending_edges_are_still_there():
-    graph = import_graph()
-    gone = [edge for edge in PENDING_EDGES if edge[1] not in graph.get(edge[0], {})]
-    assert not gone, f"no longer imported, delete from PENDING_EDGES: {gone}"
 
 
 def test_the_graph_sees_function_level_and_relative_imports(tmp_path):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .base import TimestampMixin
-from .user import is_member, is_moderator, moderation_refusal
+from .user import content_flag_refusal, is_moderator, moderation_refusal
 
 if TYPE_CHECKING:
     from .claim import Claim
@@ -46,11 +46,7 @@ class Comment(TimestampMixin, Model):
 
     def flag_refusal(self, user: User | None) -> str | None:
         """Return why `user` may not flag it to the moderators, or None (never one's own)."""
-        if not is_member(user) or user is None:
-            return "Log in to flag content."
-        if user.id == self.author_id:
-            return "You cannot flag your own comment."
-        return None
+        return content_flag_refusal(user, self.author_id, "comment")
 
     def can_flag(self, user: User | None) -> bool:
         """Tell whether `user` may flag it (see `flag_refusal`)."""

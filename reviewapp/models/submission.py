@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
 from .base import TimestampMixin
-from .user import is_member, is_moderator, moderation_refusal
+from .user import content_flag_refusal, is_member, is_moderator, moderation_refusal
 
 if TYPE_CHECKING:
     from .application import Application
@@ -244,11 +244,7 @@ class Submission(TimestampMixin, Model):
 
     def flag_refusal(self, user: User | None) -> str | None:
         """Return why `user` may not flag it to the moderators, or None (never one's own)."""
-        if not is_member(user) or user is None:
-            return "Log in to flag content."
-        if user.id == self.submitter_id:
-            return "You cannot flag your own submission."
-        return None
+        return content_flag_refusal(user, self.submitter_id, "submission")
 
     def can_flag(self, user: User | None) -> bool:
         """Tell whether `user` may flag it (see `flag_refusal`)."""

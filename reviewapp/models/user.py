@@ -31,6 +31,15 @@ def is_moderator(user: User | None) -> bool:
     return bool(is_member(user) and user is not None and user.is_admin)
 
 
+def content_flag_refusal(user: User | None, owner_id: int | None, noun: str) -> str | None:
+    """Return why `user` may not flag someone's `noun` to the moderators, or None (never one's own)."""
+    if not is_member(user) or user is None:
+        return "Log in to flag content."
+    if user.id == owner_id:
+        return f"You cannot flag your own {noun}."
+    return None
+
+
 def moderation_refusal(user: User | None) -> str | None:
     """Return why `user` may not moderate (hide, restore, ban, resolve flags), or None."""
     return None if is_moderator(user) else "Only administrators moderate."
