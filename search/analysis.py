@@ -44,6 +44,61 @@ WHOLE = re.compile(r"\A.*\Z", re.DOTALL)
 _STEM_CACHE_LIMIT = 500_000
 
 
+# Bytes of lowercased UTF-8 text -> themselves for word bytes (ASCII letters, digits, "_" and
+# every byte of a non-ASCII character: those that are not word characters are made spaces
+# before), "." kept (it joins "802.11"), a space for every other ASCII byte.
+_WORD_BYTES = bytes(b if chr(b).isalnum() or b in b"_." or b >= 0x80 else 0x20
+                    for b in range(256))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_WORD_CHAR = re.compile(r"\w")
+# The words of a translated text when its dots need WORD's rule ("a..b", ".net", "end.").
+_DOTTED_WORD = re.compile(rb"[^ .]+(?:\.[^ .]+)*")
+_word_chars: dict[str, bool] = {}
+
+
+def _is_word_char(char: str) -> bool:
+    """Return True when WORD counts a (non-ASCII) character as part of a word."""
+    known = _word_chars.get(char)
+    if known is None:
+        known = _word_chars[char] = bool(_WORD_CHAR.match(char))
+    return known
+
+
+def _words(value: str) -> list[bytes]:
+    """Return WORD's matches of a text, lowercased, as UTF-8 bytes, in order."""
+    value = value.lower()
+    data = value.encode("utf-8")
+    if len(data) != len(value):  # not ASCII: its other characters are words or spaces
+        for char in set(_NON_ASCII.findall(value)):
+            if not _is_word_char(char):
+                data = data.replace(char.encode("utf-8"), b" ")
+    data = data.translate(_WORD_BYTES)
+    if b"." in data:
+        # A dot joins two words; elsewhere (ending a sentence, mostly) it separates.
+        data = data.replace(b". ", b" ").replace(b" .", b" ").strip(b".")
+        if b".." in data or b". " in data or b" ." in data:
+            return _DOTTED_WORD.findall(data)
+    return data.split()
+
+
+class _ByteStems(dict[bytes, "str | None"]):
+    """UTF-8 word -> stem (None for a stop word), learning a word the first time it is seen.
+
+    A hit is a plain dict lookup (C), so mapping a text's words through it costs no Python
+    call per word; a full cache is replaced for the next text, never cleared under a reader.
+    """
+
+    def __init__(self, analyzer: PatentAnalyzer) -> None:
+        super().__init__()
+        self.analyzer = analyzer
+
+    def __missing__(self, word: bytes) -> str | None:
+        stem = self[word] = self.analyzer.stem(word.decode("utf-8"))
+        if len(self) >= _STEM_CACHE_LIMIT:
+            self.analyzer._byte_stems = _ByteStems(self.analyzer)
+        return stem
+
+
 class PatentAnalyzer(Analyzer):
     """Tokenise, lowercase, drop stop words and Porter-stem, in one pass.
 
@@ -54,6 +109,7 @@ class PatentAnalyzer(Analyzer):
 
     def __init__(self) -> None:
         self._stems: dict[str, str | None] = {}
+        self._byte_stems = _ByteStems(self)
 
     def __getstate__(self) -> dict[str, Any]:
         # The schema (with its analyzers) is pickled into the index: leave the cache out.
@@ -61,6 +117,7 @@ class PatentAnalyzer(Analyzer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._stems = {}
+        self._byte_stems = _ByteStems(self)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -86,14 +143,13 @@ class PatentAnalyzer(Analyzer):
         return stems
 
     def terms(self, value: str) -> list[str]:
-        """Return the indexed terms of a text, in order: the indexing fast path."""
-        value = value.lower()
-        words = (WORD_ASCII if value.isascii() else WORD).findall(value)
-        stems = self._stems
-        missing = set(words).difference(stems)
-        if missing:
-            stems = self._learn(stems, missing)
-        return [t for t in map(stems.__getitem__, words) if t is not None]
+        """Return the indexed terms of a text, in order: the indexing fast path.
+
+        The same terms as WORD's matches lowercased, stemmed and stopped, found without the
+        regular expression (most of the time of indexing): the text's non-word characters
+        become spaces by a byte table, and the words are the runs between them.
+        """
+        return list(filter(None, map(self._byte_stems.__getitem__, _words(value))))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,

@@ -2,8 +2,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from search.analysis import class_code_analyzer, normalize_code, patent_analyzer
+from search import analysis
+from search.analysis import (
+    WORD,
+    PatentAnalyzer,
+    class_code_analyzer,
+    normalize_code,
+    patent_analyzer,
+)
 from search.schema import class_levels, to_fields
 
 
@@ -60,3 +69,38 @@ def test_to_fields_falls_back_to_ipc_for_classes_and_requires_an_id():
     assert fields["uspc"] == "429 429/7"
     with pytest.raises(ValueError):
         to_fields({"title": "no id"})
+
+
+# The characters where WORD's rule is subtle: dots (joining "802.11", ending sentences), the
+# underscore, non-ASCII letters and digits, non-ASCII punctuation and spaces, case pairs whose
+# lowercase is longer ("İ") or ASCII ("K", the Kelvin sign).
+_TRICKY = st.sampled_from(list("aZ9_. .,;-\n\t..éÉμΩ°—“”₂²×İK\u00a0\u0307αβ"))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_TRICKY, st.characters()), max_size=60).map("".join))
+def test_the_fast_path_finds_the_words_of_the_word_pattern(text):
+    analyzer = PatentAnalyzer()
+    expected = [stem for stem in map(analyzer.stem, WORD.findall(text.lower())) if stem]
+    assert analyzer.terms(text) == expected
+    if len(text.lower()) == len(text):  # the query path lowercases word by word: "İ" differs
+        assert analyzer.terms(text) == [token.text for token in analyzer(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "end.", ".net framework", "a..b c", "FIG. 1 shows 802.11 and e.g. IEEE",
+    "x. .y", "…more…", "CO₂ at 25°C—cooling", "ΑΒΓ μm", "İstanbul", "",
+])
+def test_the_fast_path_on_sentence_dots_and_unicode(text):
+    analyzer = PatentAnalyzer()
+    expected = [stem for stem in map(analyzer.stem, WORD.findall(text.lower())) if stem]
+    assert analyzer.terms(text) == expected
+
+
+def test_the_stem_cache_is_replaced_when_full(monkeypatch):
+    monkeypatch.setattr(analysis, "_STEM_CACHE_LIMIT", 3)
+    analyzer = PatentAnalyzer()
+    assert analyzer.terms("gears sprockets chains pulleys belts") == [
+        "gear", "sprocket", "chain", "pullei", "belt"]
+    assert len(analyzer._byte_stems) < 3
+    assert analyzer.terms("gears belts") == ["gear", "belt"]

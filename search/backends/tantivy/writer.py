@@ -35,6 +35,8 @@ Prepared = tuple[str, dict[str, Any]]
 BATCH = 500
 REBUILD_BATCH = 1_000
 REBUILD_HEAP = 256 * 1024 * 1024
+# tantivy's indexing threads in a rebuild (the heap is shared between them).
+REBUILD_THREADS = 2
 # Analysis processes of a rebuild; the parent feeds tantivy's indexing thread meanwhile.
 REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))
 # Batches analysed ahead of the writer: bounds a rebuild's memory.
@@ -131,7 +133,7 @@ def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
         build_lock = store.hold_build_lock(building)
     try:
         index = create(building)
-        with writing(index, REBUILD_HEAP, 1) as writer:
+        with writing(index, REBUILD_HEAP, REBUILD_THREADS) as writer:
             count = _write_all(writer, docs, progress)
         swap_in(index_dir, building, _replay)
     except BaseException:
