@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from lxml import etree
 
@@ -113,7 +114,12 @@ def _paragraph(el: etree._Element, out: _Builder) -> None:
     out.end_line(gap=True)
     if localname(el) == "p":
         _print_number(out, el.get("num", ""))
-    _children(el, out)
+    if next(el.iterdescendants(*_SPECIAL), None) is None:
+        # Only plain inline markup (<b>, <figref>...) below: its text in document order, as
+        # _children would collect it, gathered by lxml in C (most of a description).
+        out.parts.append("".join(el.itertext()))
+    else:
+        _children(el, out)
     out.end_line(gap=True)
 
 
@@ -256,6 +262,11 @@ _HANDLERS: dict[str, Handler] = {
     "pre": _preformatted,
     "number": _paragraph_number,
 }
+
+
+# What _children does not render as plain text: every element with a handler, in any
+# namespace (MathML), and unresolved entity references.
+_SPECIAL: tuple[Any, ...] = (*(f"{{*}}{name}" for name in _HANDLERS), etree.Entity)
 
 
 def _raw_inline(el: etree._Element) -> str:

@@ -79,3 +79,17 @@ def test_named_entities_become_characters_except_the_xml_five() -> None:
         b"<p>25&#xB0;C &#xB1;1 &#x2018;x&#x2019; &amp; &lt; &#x3BB;&#x394; &amp;bogus;</p>")
     assert inline_text(_el(replace_named_entities(data).decode())) == "25°C ±1 ‘x’ & < λΔ &bogus;"
     assert entity_text("OHgr") == "Ω" and entity_text("sfgr") == "ς" and entity_text("nogr") is None
+
+
+def test_plain_and_marked_up_paragraphs_render_alike() -> None:
+    """A paragraph of plain inline markup takes lxml's text; one with a subscript, a nested
+    formula goes element by element: the same rules either way; an entity stays visible."""
+    plain = _el('<description><p num="0003">The <b>valve</b> of <figref idref="f1">FIG. 1</figref>'
+                ' has a <i>bent <u>stem</u></i>\n   and a seat.</p></description>')
+    assert block_text(plain, numbered=True) == "[0003] The valve of FIG. 1 has a bent stem and a seat."
+    marked = _el('<description><p>Water is H<sub>2</sub>O, <b>about 10<sup>-3</sup></b> m'
+                 '<i><sub>x</sub></i>.</p></description>')
+    assert block_text(marked) == "Water is H₂O, about 10⁻³ m_{x}."
+    parser = etree.XMLParser(resolve_entities=False)
+    entity = etree.fromstring('<!DOCTYPE d [<!ENTITY odd "x">]><d><p>an &odd; one</p></d>', parser)
+    assert block_text(entity) == "an &odd; one"
