@@ -2,6 +2,7 @@
 index directory shared with Whoosh when a site switches backends."""
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,32 @@ def test_switching_backends_is_a_rebuild(index_dir):
 def test_an_unknown_backend_is_refused(index_dir):
     with pytest.raises(ValueError, match="unknown search backend"):
         search.query(index_dir, "coil", backend="lucene")
+
+
+def test_facets_are_counted_beside_the_page_and_their_failure_is_not_hidden(index_dir,
+                                                                           monkeypatch):
+    from search.backends.tantivy import querying
+
+    search.index_documents(index_dir, CORPUS, backend="tantivy")
+    counting_threads: list[str] = []
+    facets = querying._facets
+
+    def spy(searcher, q):
+        counting_threads.append(threading.current_thread().name)
+        return facets(searcher, q)
+
+    monkeypatch.setattr(querying, "_facets", spy)
+    results = search.query(index_dir, "coil", backend="tantivy")
+    assert counting_threads and counting_threads[0].startswith("facets")
+    assert sum(count for _, count in results.facets["doc_type"]) == results.total == 2
+
+    querying._forget_threads_after_fork()  # as in a forked web worker: a new pool is made
+    assert search.query(index_dir, "coil", backend="tantivy").facets == results.facets
+
+    def broken(searcher, q):
+        raise RuntimeError("facet counting failed")
+
+    monkeypatch.setattr(querying, "_facets", broken)
+    with pytest.raises(RuntimeError, match="facet counting failed"):
+        search.query(index_dir, "coil", backend="tantivy")
+    assert search.query(index_dir, "coil", backend="tantivy", facets=False).total == 2
