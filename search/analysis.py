@@ -14,7 +14,8 @@ Also kept: "first"/"second" (they distinguish elements: "first electrode") and n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 from whoosh.analysis import Analyzer, Token, Tokenizer
@@ -44,59 +45,35 @@ WHOLE = re.compile(r"\A.*\Z", re.DOTALL)
 _STEM_CACHE_LIMIT = 500_000
 
 
-# Bytes of lowercased UTF-8 text -> themselves for word bytes (ASCII letters, digits, "_" and
-# every byte of a non-ASCII character: those that are not word characters are made spaces
-# before), "." kept (it joins "802.11"), a space for every other ASCII byte.
-_WORD_BYTES = bytes(b if chr(b).isalnum() or b in b"_." or b >= 0x80 else 0x20
-                    for b in range(256))
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_WORD_CHAR = re.compile(r"\w")
-# The words of a translated text when its dots need WORD's rule ("a..b", ".net", "end.").
-_DOTTED_WORD = re.compile(rb"[^ .]+(?:\.[^ .]+)*")
-_word_chars: dict[str, bool] = {}
+# UTF-8 text -> pieces split on ASCII spaces: ASCII letters lowercased, digits, "_" and "."
+# kept, every byte of a non-ASCII character kept, a space for every other ASCII byte. WORD's
+# matches never cross those spaces, so a text's words are its pieces' words in order, and a
+# piece ("end.", "co₂", "25°c") is analysed once, then looked up (see _PieceTerms).
+_PIECE_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b in b"_." or
+                     b >= 0x80 else 0x20 for b in range(256))
+# str.lower() makes "Σ" final ("ς") by what follows it, across the pieces: such text goes
+# through the regular expression whole.
+_CONTEXTUAL_CASE = "\u03a3"
 
 
-def _is_word_char(char: str) -> bool:
-    """Return True when WORD counts a (non-ASCII) character as part of a word."""
-    known = _word_chars.get(char)
-    if known is None:
-        known = _word_chars[char] = bool(_WORD_CHAR.match(char))
-    return known
+class _PieceTerms(dict[bytes, tuple[str, ...]]):
+    """Piece of text (UTF-8) -> its indexed terms (none for a stop word).
 
-
-def _words(value: str) -> list[bytes]:
-    """Return WORD's matches of a text, lowercased, as UTF-8 bytes, in order."""
-    value = value.lower()
-    data = value.encode("utf-8")
-    if len(data) != len(value):  # not ASCII: its other characters are words or spaces
-        for char in set(_NON_ASCII.findall(value)):
-            if not _is_word_char(char):
-                data = data.replace(char.encode("utf-8"), b" ")
-    data = data.translate(_WORD_BYTES)
-    if b"." in data:
-        # A dot joins two words; elsewhere (ending a sentence, mostly) it separates.
-        data = data.replace(b". ", b" ").replace(b" .", b" ").strip(b".")
-        if b".." in data or b". " in data or b" ." in data:
-            return _DOTTED_WORD.findall(data)
-    return data.split()
-
-
-class _ByteStems(dict[bytes, "str | None"]):
-    """UTF-8 word -> stem (None for a stop word), learning a word the first time it is seen.
-
-    A hit is a plain dict lookup (C), so mapping a text's words through it costs no Python
-    call per word; a full cache is replaced for the next text, never cleared under a reader.
+    A hit is a plain dict lookup (C), so mapping a text's pieces costs no Python call per
+    word; a miss analyses the piece with WORD. A full cache is replaced for the next text,
+    never cleared under a reader.
     """
 
     def __init__(self, analyzer: PatentAnalyzer) -> None:
         super().__init__()
         self.analyzer = analyzer
 
-    def __missing__(self, word: bytes) -> str | None:
-        stem = self[word] = self.analyzer.stem(word.decode("utf-8"))
+    def __missing__(self, piece: bytes) -> tuple[str, ...]:
+        words = WORD.findall(piece.decode("utf-8", "surrogatepass").lower())
+        terms = self[piece] = tuple(filter(None, map(self.analyzer.stem, words)))
         if len(self) >= _STEM_CACHE_LIMIT:
-            self.analyzer._byte_stems = _ByteStems(self.analyzer)
-        return stem
+            self.analyzer._pieces = _PieceTerms(self.analyzer)
+        return terms
 
 
 class PatentAnalyzer(Analyzer):
@@ -109,7 +86,7 @@ class PatentAnalyzer(Analyzer):
 
     def __init__(self) -> None:
         self._stems: dict[str, str | None] = {}
-        self._byte_stems = _ByteStems(self)
+        self._pieces = _PieceTerms(self)
 
     def __getstate__(self) -> dict[str, Any]:
         # The schema (with its analyzers) is pickled into the index: leave the cache out.
@@ -117,7 +94,7 @@ class PatentAnalyzer(Analyzer):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._stems = {}
-        self._byte_stems = _ByteStems(self)
+        self._pieces = _PieceTerms(self)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -143,13 +120,25 @@ class PatentAnalyzer(Analyzer):
         return stems
 
     def terms(self, value: str) -> list[str]:
-        """Return the indexed terms of a text, in order: the indexing fast path.
+        """Return the indexed terms of a text, in order: the indexing fast path."""
+        return list(self._terms(value))
 
-        The same terms as WORD's matches lowercased, stemmed and stopped, found without the
-        regular expression (most of the time of indexing): the text's non-word characters
-        become spaces by a byte table, and the words are the runs between them.
+    def joined_terms(self, value: str) -> str:
+        """Return the indexed terms of a text joined by spaces, in order."""
+        return " ".join(self._terms(value))
+
+    def _terms(self, value: str) -> Iterable[str]:
+        """Return WORD's matches lowercased, stemmed and stopped, in order.
+
+        Found without running the regular expression over the text (most of the time of
+        indexing): a byte table splits it into pieces, and each piece's terms are looked up
+        (_PieceTerms); everything per word happens in C.
         """
-        return list(filter(None, map(self._byte_stems.__getitem__, _words(value))))
+        if _CONTEXTUAL_CASE in value:
+            return filter(None, map(self.stem, WORD.findall(value.lower())))
+        # surrogatepass: a lone surrogate (from a broken file) separates words, as in WORD.
+        pieces = value.encode("utf-8", "surrogatepass").translate(_PIECE_BYTES).split()
+        return chain.from_iterable(map(self._pieces.__getitem__, pieces))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,

@@ -19,6 +19,7 @@ from typing import Any
 import tantivy
 from whoosh.fields import Schema
 
+from ...analysis import PatentAnalyzer
 from ...schema import CLASS_LEVELS, DEFAULT_FIELDS, build_schema, to_fields
 
 # Fields searched by words, with positions (phrases) for the prose ones.
@@ -61,8 +62,8 @@ def _whoosh_schema() -> Schema:
 def analysed(field: str, value: str) -> str:
     """Return a field's text as the space-separated terms the Whoosh field would index."""
     analyzer = _whoosh_schema()[field].analyzer
-    if hasattr(analyzer, "terms"):
-        return " ".join(analyzer.terms(value))
+    if isinstance(analyzer, PatentAnalyzer):
+        return analyzer.joined_terms(value)
     return " ".join(token.text for token in analyzer(value))
 
 
