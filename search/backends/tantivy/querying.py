@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -99,18 +100,22 @@ def _facets(searcher: tantivy.Searcher, q: tantivy.Query) -> Facets:
 
 
 _threads: list[ThreadPoolExecutor] = []
+_threads_lock = threading.Lock()
 
 
 def _facet_threads() -> ThreadPoolExecutor:
     """Return this process's threads for facet counts (started on first use)."""
-    if not _threads:
-        _threads.append(ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="facets"))
-    return _threads[0]
+    with _threads_lock:
+        if not _threads:
+            _threads.append(ThreadPoolExecutor(FACET_THREADS, thread_name_prefix="facets"))
+        return _threads[0]
 
 
 def _forget_threads_after_fork() -> None:
-    """Drop an inherited pool: its threads did not survive the fork."""
+    """Drop an inherited pool: its threads (and its lock's holder) did not survive the fork."""
+    global _threads_lock
     _threads.clear()
+    _threads_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_threads_after_fork)
