@@ -35,10 +35,11 @@ Prepared = tuple[str, dict[str, Any]]
 BATCH = 500
 REBUILD_BATCH = 1_000
 REBUILD_HEAP = 256 * 1024 * 1024
-# tantivy's indexing threads in a rebuild (the heap is shared between them).
-REBUILD_THREADS = 2
-# Analysis processes of a rebuild; the parent feeds tantivy's indexing thread meanwhile.
+# Analysis processes of a rebuild; the parent feeds tantivy's indexing threads meanwhile.
 REBUILD_PROCS = max(1, min(4, os.cpu_count() or 1))
+# tantivy's indexing threads in a rebuild, one per core as the analysis processes (the heap
+# is shared between them).
+REBUILD_THREADS = REBUILD_PROCS
 # Batches analysed ahead of the writer: bounds a rebuild's memory.
 AHEAD = 3
 # A rebuild commits (into its own, not yet live, generation) every so many documents: tantivy
