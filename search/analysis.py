@@ -73,6 +73,24 @@ class _PieceTerms(dict[bytes, tuple[str, ...]]):
         return terms
 
 
+class _PieceJoined(dict[bytes, str]):
+    """Piece of text (UTF-8) -> its terms, each followed by a space ("" for a stop word).
+
+    Joining these with "" costs one C lookup per piece and no per-term iteration: a third
+    less time than joining the terms of _PieceTerms with spaces.
+    """
+
+    def __init__(self, analyzer: PatentAnalyzer) -> None:
+        super().__init__()
+        self.analyzer = analyzer
+
+    def __missing__(self, piece: bytes) -> str:
+        joined = self[piece] = "".join(f"{term} " for term in self.analyzer._pieces[piece])
+        if len(self) >= _STEM_CACHE_LIMIT:
+            self.analyzer._joined = _PieceJoined(self.analyzer)
+        return joined
+
+
 class PatentAnalyzer(Analyzer):
     """Tokenise, lowercase, drop stop words and Porter-stem, in one pass.
 
@@ -84,6 +102,7 @@ class PatentAnalyzer(Analyzer):
     def __init__(self) -> None:
         self._stems: dict[str, str | None] = {}
         self._pieces = _PieceTerms(self)
+        self._joined = _PieceJoined(self)
 
     def __getstate__(self) -> dict[str, Any]:
         # The schema (with its analyzers) is pickled into the index: leave the cache out.
@@ -92,6 +111,7 @@ class PatentAnalyzer(Analyzer):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._stems = {}
         self._pieces = _PieceTerms(self)
+        self._joined = _PieceJoined(self)
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
@@ -122,7 +142,10 @@ class PatentAnalyzer(Analyzer):
 
     def joined_terms(self, value: str) -> str:
         """Return the indexed terms of a text joined by spaces, in order."""
-        return " ".join(self._terms(value))
+        if _CONTEXTUAL_CASE in value:
+            return " ".join(self._terms(value))
+        # Each piece's terms come with a trailing space: drop the text's last one.
+        return "".join(map(self._joined.__getitem__, _pieces(value)))[:-1]
 
     def _terms(self, value: str) -> Iterable[str]:
         """Return WORD's matches lowercased, stemmed and stopped, in order.
@@ -133,9 +156,7 @@ class PatentAnalyzer(Analyzer):
         """
         if _CONTEXTUAL_CASE in value:
             return filter(None, map(self.stem, WORD.findall(value.lower())))
-        # surrogatepass: a lone surrogate (from a broken file) separates words, as in WORD.
-        pieces = value.encode("utf-8", "surrogatepass").translate(_PIECE_BYTES).split()
-        return chain.from_iterable(map(self._pieces.__getitem__, pieces))
+        return chain.from_iterable(map(self._pieces.__getitem__, _pieces(value)))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
                  keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
@@ -168,6 +189,12 @@ class PatentAnalyzer(Analyzer):
                 token.startchar = start_char + match.start()
                 token.endchar = start_char + match.end()
             yield token
+
+
+def _pieces(value: str) -> list[bytes]:
+    """Return a text's pieces (UTF-8, see _PIECE_BYTES) in order."""
+    # surrogatepass: a lone surrogate (from a broken file) separates words, as in WORD.
+    return value.encode("utf-8", "surrogatepass").translate(_PIECE_BYTES).split()
 
 
 def patent_analyzer() -> Analyzer:

@@ -83,6 +83,7 @@ def test_the_fast_path_finds_the_words_of_the_word_pattern(text):
     analyzer = PatentAnalyzer()
     expected = [stem for stem in map(analyzer.stem, WORD.findall(text.lower())) if stem]
     assert analyzer.terms(text) == expected
+    assert analyzer.joined_terms(text) == " ".join(expected)
     if len(text.lower()) == len(text):  # the query path lowercases word by word: "İ" differs
         assert analyzer.terms(text) == [token.text for token in analyzer(text)]
 
@@ -96,6 +97,7 @@ def test_the_fast_path_on_sentence_dots_and_unicode(text):
     analyzer = PatentAnalyzer()
     expected = [stem for stem in map(analyzer.stem, WORD.findall(text.lower())) if stem]
     assert analyzer.terms(text) == expected
+    assert analyzer.joined_terms(text) == " ".join(expected)
     if len(text.lower()) == len(text):  # queries analyse as documents ("aΣ'a": σ, not ς)
         assert [token.text for token in analyzer(text)] == expected
 
@@ -107,3 +109,7 @@ def test_the_stem_cache_is_replaced_when_full(monkeypatch):
         "gear", "sprocket", "chain", "pullei", "belt"]
     assert len(analyzer._pieces) < 3
     assert analyzer.terms("gears belts") == ["gear", "belt"]
+    assert analyzer.joined_terms("gears sprockets chains pulleys belts") == (
+        "gear sprocket chain pullei belt")
+    assert len(analyzer._joined) < 3
+    assert analyzer.joined_terms("the gears, said belts") == "gear belt"
