@@ -12,7 +12,7 @@ from .progress import progress_bar
 
 def make_app():
     """Build the app for the command line (FlaskGroup wants a zero-argument factory)."""
-    from . import create_app
+    from .factory import create_app
 
     return create_app()
 

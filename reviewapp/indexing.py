@@ -1,10 +1,7 @@
 """Keep the search index a faithful, rebuildable view of the database."""
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +12,8 @@ from sqlalchemy.orm import Session, selectinload, undefer
 import search
 
 from .extensions import db
-from .ingest.records import PatentRecord
-from .ingest.writer import class_rows, unique_by
+from .ingest.searchable import LIBRARY, SCHEMES, PreparedRecord, search_entry
 from .models import Application, Document
-from .models.application import PENDING
-
-LIBRARY = "library"
 
 
 def index_dir() -> str:
@@ -41,65 +34,11 @@ def library_index() -> search.Index:
 def search_record(document: Document) -> dict[str, Any]:
     """Return the plain dict the search package indexes for one document."""
     application = document.application
-    return _search_dict(
+    return search_entry(
         document, claims=[claim.text for claim in document.claims],
-        classes={scheme: document.classes(scheme) for scheme in ("cpc", "ipc", "uspc")},
+        classes={scheme: document.classes(scheme) for scheme in SCHEMES},
         tags=sorted(tag.name for tag in application.tags) if application else [],
         status=application.status if application else LIBRARY)
-
-
-def _search_dict(source: Any, *, claims: list[str], classes: dict[str, list[str]],
-                 tags: list[str], status: str) -> dict[str, Any]:
-    """Return the search dict of a document or a parsed record (the same attribute names)."""
-    record: dict[str, Any] = {
-        "id": source.publication_number,
-        "doc_type": source.doc_type,
-        "kind": source.kind,
-        "title": source.title,
-        "abstract": source.abstract,
-        "claims": "\n".join(claims),
-        "description": source.description,
-        **classes,
-        "applicants": list(source.applicants or []),
-        "inventors": list(source.inventors or []),
-        "tags": tags,
-        "status": status,
-        "publication_date": source.publication_date,
-        "priority_date": source.priority_date,
-    }
-    record["stamp"] = stamp_of(record)
-    return record
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedRecord:
-    """A parsed record analysed for the index ahead of its writing, and what that assumed."""
-
-    content_hash: str
-    status: str  # what a document stored from it has until someone reviews it
-    prepared: search.Prepared
-
-
-def parsed_search_record(record: PatentRecord) -> dict[str, Any]:
-    """Return the search dict a document newly stored from record will have (see writer)."""
-    claims = sorted(unique_by(record.claims, lambda c: c.number), key=lambda c: c.number)
-    classes = {scheme: [row["symbol"] for row in class_rows(0, record) if row["scheme"] == scheme]
-               for scheme in ("cpc", "ipc", "uspc")}
-    status = PENDING if record.doc_type == "application" else LIBRARY
-    return _search_dict(record, claims=[c.text for c in claims], classes=classes, tags=[],
-                        status=status)
-
-
-def prepare_parsed(record: PatentRecord, content_hash: str, backend: str) -> PreparedRecord:
-    """Analyse a parsed record for the index (pure: runs in an import's parser processes)."""
-    doc = parsed_search_record(record)
-    return PreparedRecord(content_hash, doc["status"], search.prepare(doc, backend=backend))
-
-
-def stamp_of(record: dict[str, Any]) -> str:
-    """Return a digest of everything indexed, so any change makes the entry stale."""
-    text = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def documents_query():

@@ -145,7 +145,8 @@ def parser_workers(paths: Iterable[str | Path]) -> int:
 def import_paths(session: Session, paths: list[str], progress: Progress | None = None,
                  stats: PoolStats | None = None) -> ImportSummary:
     """Import the files under paths; when this returns, everything it stored is searchable."""
-    from ..indexing import prepare_parsed, search_backend
+    from ..indexing import search_backend
+    from ..ingest.searchable import prepare_parsed
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The parser processes analyse each record for the index too: most of indexing's CPU.

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Literal, TypeGuard, get_args
+from typing import Any, Literal, TypeGuard, TypeVar, get_args
 
 DocType = Literal["application", "grant"]
+T = TypeVar("T")
 
 
 def is_doc_type(value: str) -> TypeGuard[DocType]:
@@ -95,3 +97,20 @@ class SkippedDocument:
     document: int
     reason: str
     label: str = ""  # what summaries count it as: "sequence listing"
+
+
+def unique_by(items: Iterable[T], key: Callable[[T], Any]) -> list[T]:
+    """Return `items` without later duplicates of the same key (XML sometimes repeats them)."""
+    seen: set[Any] = set()
+    kept = []
+    for item in items:
+        k = key(item)
+        if k not in seen:
+            seen.add(k)
+            kept.append(item)
+    return kept
+
+
+def class_symbols(record: PatentRecord, scheme: str) -> list[str]:
+    """Return a record's class symbols of one scheme as stored: each once, cut to 64 characters."""
+    return [symbol[:64] for symbol in unique_by(getattr(record, scheme), lambda s: s[:64])]

@@ -7,7 +7,7 @@ document keeps the ids of the claims it still has, so what volunteers linked to 
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,8 @@ from ..models import Application, Claim, Classification, Document, Reference
 from ..models.base import table_of, utcnow
 from ..models.document import number_key
 from ..priorart.identifiers import reference_key
-from .records import PatentRecord
+from .records import PatentRecord, class_symbols, unique_by
+from .searchable import IMPORTED_APPLICATION_STATUS
 
 DOCUMENTS = table_of(Document)
 CLAIMS = table_of(Claim)
@@ -50,18 +51,6 @@ class Written:
     document_id: int
 
 
-def unique_by(items: Iterable, key: Callable) -> list:
-    """Return `items` without later duplicates of the same key (XML sometimes repeats them)."""
-    seen: set = set()
-    kept = []
-    for item in items:
-        k = key(item)
-        if k not in seen:
-            seen.add(k)
-            kept.append(item)
-    return kept
-
-
 def document_row(pending: Pending) -> dict[str, Any]:
     """Return the documents row of a record."""
     record = pending.record
@@ -86,9 +75,9 @@ def claim_rows(document_id: int, record: PatentRecord) -> list[dict[str, Any]]:
 
 def class_rows(document_id: int, record: PatentRecord) -> list[dict[str, Any]]:
     """Return the classifications rows of a record."""
-    return [{"document_id": document_id, "scheme": scheme, "symbol": symbol[:64], "position": position}
+    return [{"document_id": document_id, "scheme": scheme, "symbol": symbol, "position": position}
             for scheme in ("cpc", "ipc", "uspc")
-            for position, symbol in enumerate(unique_by(getattr(record, scheme), lambda s: s[:64]))]
+            for position, symbol in enumerate(class_symbols(record, scheme))]
 
 
 def reference_rows(document_id: int, record: PatentRecord) -> list[dict[str, Any]]:
@@ -198,7 +187,7 @@ def _add_applications(session: Session, fresh: list[Written]) -> None:
         return
     have = set(session.scalars(select(APPLICATIONS.c.document_id).where(APPLICATIONS.c.document_id.in_(ids))))
     now = utcnow()
-    rows = [{"document_id": document_id, "status": "pending", "created_at": now, "updated_at": now}
+    rows = [{"document_id": document_id, "status": IMPORTED_APPLICATION_STATUS, "created_at": now, "updated_at": now}
             for document_id in ids if document_id not in have]
     if rows:
         session.execute(insert(APPLICATIONS), rows)

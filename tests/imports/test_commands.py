@@ -13,18 +13,16 @@ import search
 from reviewapp import indexing, tasks
 from reviewapp.imports.services import IndexPipeline
 from reviewapp.indexing import (
-    PreparedRecord,
     check_index,
     documents_query,
     index_dir,
-    parsed_search_record,
-    prepare_parsed,
     search_backend,
     search_record,
     sync_imported,
 )
 from reviewapp.ingest import PatentRecord, pool, read_documents
 from reviewapp.ingest.loader import import_files, record_hash
+from reviewapp.ingest.searchable import PreparedRecord, parsed_search_record, prepare_parsed
 from reviewapp.models import Claim, Document, Reference
 from reviewapp.models.submission import submission_claims
 from tests.factories import make_application, make_submission, make_user

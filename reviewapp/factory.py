@@ -1,0 +1,275 @@
+"""The application factory: `create_app` builds the site from its features."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+
+from . import PROJECT_ROOT
+from .config import build_config, instance_path_from_env, require_base_url
+from .extensions import csrf, db, login_manager, migrate
+from .inputs import register_inputs
+from .security import register_security
+from .tasks import register_job, register_tasks
+
+# The package's logger (as before the factory left reviewapp/__init__.py).
+log = logging.getLogger("reviewapp")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application from defaults, the environment and `config`."""
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or instance_path_from_env()
+    app = Flask(
+        "reviewapp",
+        instance_path=instance_path,
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(build_config(app.instance_path, config))
+    require_base_url(app.config, debug=app.debug, testing=app.testing)
+    if not app.testing:
+        # Notices such as mail written to the log (no SMTP configured) are INFO.
+        app.logger.setLevel(logging.INFO)  # also gives "reviewapp.*" loggers a handler
+    register_extensions(app)
+    register_inputs(app)
+    register_tasks(app)
+    register_jobs(app)
+    register_blueprints(app)
+    register_security(app)
+    register_transactions(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_context(app)
+    trust_proxies(app)
+    check_search_index(app)
+    return app
+
+
+def check_search_index(app: Flask) -> None:
+    """Log, never raise, when the search index is missing or unreadable: searches will say so."""
+    import search
+
+    index_dir = app.config["INDEX_DIR"]
+    try:
+        present = search.exists(index_dir, backend=app.config["SEARCH_BACKEND"])
+    except Exception as error:  # noqa: BLE001 - a damaged table of contents: Whoosh, pickle or OS errors
+        log.error(
+            "search index at %s is unreadable (%s: %s): searches are unavailable until "
+            "`reviewapp index rebuild`", index_dir, type(error).__name__, error)
+        return
+    if not present:
+        log.warning(
+            "no search index at %s: searches are unavailable until `reviewapp index rebuild`", index_dir)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from their headers.
+
+    Without this, every request seems to come from the proxy (127.0.0.1): the per-address
+    rate limits would then be shared by all users. Off by default: a client talking to the
+    app directly could forge the headers.
+    """
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to `app`."""
+    from . import models  # noqa: F401  (the schema must be known before migrations run)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(alternative_id: str):
+        from .models import User
+
+        # "<session token>.<login nonce>" (User.get_id): a replaced token ends the session.
+        token = alternative_id.partition(".")[0]
+        user = db.session.scalar(select(User).where(User.session_token == token)) if token else None
+        return user if user and user.is_active else None
+
+
+class BoundedIntConverter(IntegerConverter):
+    """An `int` URL part that fits a database integer: a larger one is a 404, not a 500."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every feature package."""
+    app.url_map.converters["int"] = BoundedIntConverter
+    from .admin.views import bp as admin_bp
+    from .api.views import bp as api_bp
+    from .api.views import tokens_bp as api_tokens_bp
+    from .applications.views import bp as applications_bp
+    from .auth.views import bp as auth_bp
+    from .auth.views import shortcuts_bp
+    from .community.views import bp as community_bp
+    from .examiner.views import bp as examiner_bp
+    from .export.views import bp as export_bp
+    from .priorart.views import bp as priorart_bp
+    from .ranking.views import bp as ranking_bp
+    from .searchpage.views import bp as searchpage_bp
+
+    for blueprint in (applications_bp, auth_bp, priorart_bp, community_bp, admin_bp, searchpage_bp,
+                      examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp, shortcuts_bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # read-only, token-authenticated JSON
+    from .community.notifications import register as register_notifications
+    from .imports.views import register as register_imports
+
+    register_imports(app)
+    register_notifications(app)
+
+
+def register_transactions(app: Flask) -> None:
+    """Commit once per successful request; roll back on any error."""
+
+    @app.after_request
+    def commit_session(response: Response) -> Response:
+        if response.status_code < 400:
+            try:
+                db.session.commit()
+            except OperationalError as error:  # the database went away after the view ran
+                return database_unavailable_response(error)
+        else:
+            rollback_quietly()
+        return response
+
+    @app.teardown_request
+    def rollback_on_error(error: BaseException | None) -> None:
+        if error is not None:
+            rollback_quietly()
+
+
+def rollback_quietly() -> None:
+    """Roll the session back; on a dead connection there is nothing to undo and no error to add."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError as error:
+        log.warning("rollback failed: %s", error)
+
+
+API_PREFIX = "/api/v1"
+
+
+def is_api_request() -> bool:
+    """Tell whether the request is for the JSON API, whose every answer is JSON."""
+    return (request.path + "/").startswith(API_PREFIX + "/")
+
+
+def api_error(message: str, status: int, headers: Any = None) -> Response:
+    """Return the API's error object `{"error": message}` with its status."""
+    response = jsonify(error=message)
+    response.status_code = status
+    for name, value in headers or ():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def database_unavailable_response(error: OperationalError) -> Response:
+    """Return the 503 page of an unreachable database, without touching the database again."""
+    rollback_quietly()
+    log.error("database unavailable: %s", error.orig)
+    if is_api_request():
+        return api_error("The database is unavailable; try again shortly.", 503, [("Retry-After", "5")])
+    # Rendered without the context processors: they load the user and count notifications,
+    # from the database that is down (and a failure here would become a bare 500).
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return Response(page, 503, {"Retry-After": "5"}, mimetype="text/html")
+
+
+PAGE_ERRORS = (400, 403, 404, 405, 413, 429)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render friendly pages for HTTP errors and an unreachable database; JSON under the API."""
+
+    @app.errorhandler(HTTPException)
+    def render_error(error: HTTPException):
+        if isinstance(error, SecurityError):
+            # An untrusted Host header (TRUSTED_HOSTS): no URL can be built, so no page either.
+            return Response("Bad request: this site does not answer to that host name.\n", 400,
+                            mimetype="text/plain")
+        if is_api_request():
+            return api_error(error.description or error.name, error.code or 500,
+                             error.get_headers())
+        if error.code in PAGE_ERRORS:
+            return render_template("errors/error.html", error=error), error.code
+        return error
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        return database_unavailable_response(error)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        rollback_quietly()
+        if is_api_request():
+            return api_error("Internal error: the request could not be answered.", 500)
+        return render_template("errors/error.html", error=None), 500
+
+
+def register_template_context(app: Flask) -> None:
+    """Give every template the navigation's data."""
+
+    from flask_login import current_user
+
+    from .community.notifications import unread_count
+    from .models.submission import kind_label
+
+    app.add_template_filter(kind_label, "kind_label")  # one naming of kinds for every page
+
+    @app.context_processor
+    def navigation() -> dict:
+        unread = unread_count(db.session, current_user) if current_user.is_authenticated else 0
+        return {"nav_endpoints": app.view_functions, "unread_notifications": unread}
+
+
+def register_jobs(app: Flask) -> None:
+    """Let each feature register its job handlers and connect its signal receivers."""
+    from .auth.jobs import register as register_auth_jobs
+    from .ranking.jobs import register as register_ranking_jobs
+
+    register_job(app, "index", run_index_job)
+    register_auth_jobs(app)
+    register_ranking_jobs(app)
+
+
+def run_index_job(document_ids: list[int]) -> int:
+    """Write these documents' current state (or their absence) to the search index."""
+    from . import indexing  # looked up at each run: the import benchmark times sync_documents
+
+    return indexing.sync_documents(document_ids)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the `reviewapp` command groups: the site's own, then each feature's."""
+    from .cli import register
+    from .export.commands import export_command
+    from .ranking.commands import ranker_group
+
+    register(app)
+    for command in (export_command, ranker_group):
+        app.cli.add_command(command)
