@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import signal
 import sys
 import tempfile
@@ -40,11 +39,6 @@ from weekly import build_weekly
 TARGETS = {"docs_per_s_postgresql": 300, "reimport_docs_per_s": 2000, "peak_rss_mb": 600}
 
 
-def peak_rss_mb() -> float:
-    """Return this process's peak resident set size in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _tree(pid: int) -> list[int]:
     """Return pid and every descendant's pid (Linux /proc)."""
     pids, todo = [], [pid]
@@ -60,24 +54,25 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def tree_memory_mb(pid: int) -> tuple[float, float]:
-    """Return the RSS and the PSS of a process and its descendants, summed, in MB.
+def tree_memory_mb(pid: int) -> tuple[float, float, float]:
+    """Return the RSS and the PSS of a process and its descendants, summed, and pid's own RSS, in MB.
 
     The RSS sum counts pages the processes share (libraries, the modules the parser processes
     inherit from the fork server) once per process; the PSS sum splits them: what they use.
     """
-    rss = pss = 0
+    rss = pss = own = 0
     for each in _tree(pid):
         try:
             with open(f"/proc/{each}/smaps_rollup") as handle:
                 for line in handle:
                     if line.startswith("Rss:"):
                         rss += int(line.split()[1])
+                        own = own if each != pid else int(line.split()[1])
                     elif line.startswith("Pss:"):
                         pss += int(line.split()[1])
         except OSError:
             continue
-    return rss / 1024, pss / 1024
+    return rss / 1024, pss / 1024, own / 1024
 
 
 class TreeMemory:
@@ -89,14 +84,15 @@ class TreeMemory:
 
     def __init__(self, interval: float = 0.25) -> None:
         self.interval, self.stop = interval, threading.Event()
-        self.peak = self.peak_pss = self.cpu = 0.0
+        self.peak = self.peak_pss = self.peak_main = self.cpu = 0.0
         self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         started = time.thread_time()
         while not self.stop.is_set():
-            rss, pss = tree_memory_mb(os.getpid())
+            rss, pss, own = tree_memory_mb(os.getpid())
             self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
+            self.peak_main = max(self.peak_main, own)
             self.cpu = time.thread_time() - started
             self.stop.wait(self.interval)
 
@@ -201,7 +197,7 @@ def run(database_url: str, path: Path, instance: Path, workers: int | None, back
                         "index writes (index thread)": spent["index_cpu"],
                     }.items()},
                     "peak_rss_mb": round(memory.peak), "peak_pss_mb": round(memory.peak_pss),
-                    "peak_rss_mb_main": round(peak_rss_mb()),
+                    "peak_rss_mb_main": round(memory.peak_main),
                     "peak_rss_mb_parser": round(stats.peak_rss_mb),
                     "load_average_before": before, "load_average_after": load_average(),
                 }
@@ -224,7 +220,7 @@ def show(figures: dict) -> None:
               f"CPU {f['cpu_seconds']} s ({f['cpu_ms_per_doc']} ms/doc, parsers {f['parser_cpu_seconds']} s); "
               f"indexing {f['index_seconds']} s (on its thread, overlapping); "
               f"peak RSS {f['peak_rss_mb']} MB process tree (PSS {f['peak_pss_mb']} MB; "
-              f"{f['peak_rss_mb_main']} MB main, "
+              f"{f['peak_rss_mb_main']} MB main process, "
               f"{f['peak_rss_mb_parser']} MB largest parser); load average {f['load_average_before']} "
               f"-> {f['load_average_after']}")
         print("        CPU ms/doc by stage: " + "; ".join(
