@@ -41,11 +41,10 @@ from scoring import (
     QueryDoc,
     RankingModel,
     cross_validate_grants,
-    evaluate,
     examples_from_grants,
 )
 from scoring.bootstrap import document_key, query_from_grant
-from scoring.evaluate import format_report
+from scoring.evaluate import evaluate, format_report
 
 GRANTS = ROOT.parent / "shared" / "data" / "uspto" / "grants"
 SUBMISSIONS = 200

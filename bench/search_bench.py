@@ -60,7 +60,10 @@ QUERY_TYPES = ("term", "phrase", "fielded", "class+date", "claim")
 STATUSES = ("library", "library", "library", "open", "pending", "closed")
 # Per backend, as issue 13 sets them: Whoosh at 20,000 documents, tantivy at 200,000.
 TARGET_P95_MS = {"whoosh": 100.0, "tantivy": 50.0}
-TARGET_DOCS_PER_S = {"whoosh": 300.0, "tantivy": 1000.0}
+# Issue 13 sets an indexing rate and "at or under FTS5" for tantivy only; for Whoosh, only its
+# latency. The other comparisons are printed as information.
+TARGET_DOCS_PER_S = {"tantivy": 1000.0}
+UNDER_FTS5 = frozenset({"tantivy"})
 
 Doc = dict[str, Any]
 
@@ -631,18 +634,21 @@ def run_queries(engine: BackendEngine, fts: Fts5Engine | None, queries: list[Que
 
 def print_verdict(backend: str, docs_per_s: float, measured: Measured) -> bool:
     """Print each target with the figure measured against it; return True when all are met."""
-    target_rate, target_ms = TARGET_DOCS_PER_S[backend], TARGET_P95_MS[backend]
-    checks = [(f"indexing {docs_per_s:.0f} docs/s >= {target_rate:.0f}",
-               docs_per_s >= target_rate)]
+    target_rate, target_ms = TARGET_DOCS_PER_S.get(backend), TARGET_P95_MS[backend]
+    checks: list[tuple[str, bool, bool]] = []  # (what, met, a target of the issue)
+    if target_rate is not None:
+        checks.append((f"indexing {docs_per_s:.0f} docs/s >= {target_rate:.0f}",
+                       docs_per_s >= target_rate, True))
     p95, ref = measured.figures("backend", 95), measured.figures("reference", 95)
-    checks += [(f"{kind} p95 {ms:.1f} ms < {target_ms:.0f}", ms < target_ms)
+    checks += [(f"{kind} p95 {ms:.1f} ms < {target_ms:.0f}", ms < target_ms, True)
                for kind, ms in p95.items()]
-    checks += [(f"{kind} p95 {p95[kind]:.1f} ms <= fts5 {ms:.1f} ms", p95[kind] <= ms)
-               for kind, ms in ref.items()]
-    print("\ntargets:")
-    for text, met in checks:
-        print(f"  {'met   ' if met else 'MISSED'} {text}")
-    passed = all(met for _, met in checks)
+    checks += [(f"{kind} p95 {p95[kind]:.1f} ms <= fts5 {ms:.1f} ms", p95[kind] <= ms,
+                backend in UNDER_FTS5) for kind, ms in ref.items()]
+    print("\ntargets (info: compared, not a target for this backend):")
+    for text, met, target in checks:
+        label = ("met   " if met else "MISSED") if target else "info  "
+        print(f"  {label} {text}")
+    passed = all(met for _, met, target in checks if target)
     print(f"RESULT: {'PASS' if passed else 'FAIL'}")
     return passed
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .features import Candidate, CandidateKind, Pair, QueryDoc
+from .inputs import Candidate, CandidateKind, Pair, QueryDoc
 from .listwise import mentioned_keys
 
 POSITIVE = "cited by examiner"

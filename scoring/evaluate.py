@@ -20,7 +20,8 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from .bootstrap import Library, examples_from_grants, label_of
-from .features import FEATURE_NAMES, Candidate, Pair, PairFeatures, QueryDoc, deepest_shared_class
+from .features import PairFeatures, deepest_shared_class
+from .inputs import FEATURE_NAMES, Candidate, Pair, QueryDoc
 from .metrics import METRICS, bootstrap_interval, per_query_metrics, rankable
 from .model import RankingModel
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .classes import IPC_LEVELS, USPC_LEVELS, shared_prefix
-from .features import FEATURE_NAMES, KINDS, Candidate, QueryDoc, independent_claims
+from .inputs import FEATURE_NAMES, KINDS, Candidate, QueryDoc, independent_claims
 from .signals import US_CODES
 
 # Columns that say one thing explain as one reason; every other feature stands alone.

@@ -1,16 +1,15 @@
-"""Plain input types and the pair feature transformer.
+"""The pair feature transformer.
 
 The web app and the USPTO bootstrap both describe an (application, prior-art candidate)
-pair with the two dataclasses below; `PairFeatures` turns a sequence of such pairs into a
-numeric matrix. Anything a source does not know is `None` here and `np.nan` in the matrix,
+pair with the two dataclasses of `scoring.inputs`; `PairFeatures` turns a sequence of such
+pairs into a numeric matrix. Anything a source does not know is `None` here and `np.nan` in the matrix,
 never a zero: the models handle missing values themselves.
 """
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -18,9 +17,9 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .classes import IPC_LEVELS, USPC_LEVELS, class_overlaps
+from .inputs import FEATURE_NAMES, KINDS, Candidate, Pair, QueryDoc, independent_claims
 from .listwise import LIST_FEATURES, list_features
 from .signals import (
-    US_CODES,
     days_before_priority,
     kind_code_family,
     log1p_or_nan,
@@ -43,117 +42,8 @@ from .text import (
     unique_texts,
 )
 
-CandidateKind = Literal["us", "foreign", "npl"]
-KINDS: tuple[CandidateKind, ...] = ("us", "foreign", "npl")
-
-
-@dataclass(slots=True)
-class QueryDoc:
-    """The application under review.
-
-    claims: (number, text, independent) triples; cpc/ipc like "H04L 9/32", uspc like
-    "713/168"; priority_date is the earliest date the application relies on. mentions
-    holds the kind-free keys of the patent documents the application's own text cites
-    (`scoring.listwise.mentioned_keys` of its description), None when unknown.
-    """
-
-    id: str
-    claims: list[tuple[int, str, bool]] = field(default_factory=list)
-    priority_date: dt.date | None = None
-    cpc: list[str] = field(default_factory=list)
-    ipc: list[str] = field(default_factory=list)
-    uspc: list[str] = field(default_factory=list)
-    title: str = ""
-    abstract: str = ""
-    countries: list[str] = field(default_factory=list)
-    parties: list[str] = field(default_factory=list)
-    mentions: list[str] | None = None
-
-
-@dataclass(slots=True)
-class Candidate:
-    """One prior-art candidate submitted against a `QueryDoc`.
-
-    text is the document's own text where known (abstract + claims), excerpt and
-    explanation are the volunteer's. claims_targeted: claim numbers the volunteer names,
-    [] for none named, None where the source has no such notion. Community signals are
-    None when unknown (not zero); submitter_used / submitter_judged count the submitter's
-    earlier examiner verdicts "used/relevant" and all verdicts.
-
-    country and kind_code name the document ("JP", "A1"; "" unknown); names are its
-    first-named patentees, applicants or authors ([] unknown). The library signals are
-    None until the app has a library to compute them from: bm25_best_claim and
-    bm25_independent score the library's full text of the candidate against the best
-    claim and the independent claims (through the search seam); cited_by counts the
-    library's other grants citing it, examiner_cited those where the examiner did;
-    cocited counts library grants citing it together with one of the application's
-    other candidates. key is the document's kind-free number ("US5117378", see
-    `scoring.bootstrap.document_key`), "" unknown or non-patent.
-    """
-
-    id: str
-    kind: CandidateKind
-    publication_date: dt.date | None = None
-    title: str = ""
-    text: str = ""
-    excerpt: str = ""
-    explanation: str = ""
-    cpc: list[str] = field(default_factory=list)
-    ipc: list[str] = field(default_factory=list)
-    uspc: list[str] = field(default_factory=list)
-    claims_targeted: list[int] | None = None
-    votes_up: int | None = None
-    votes_down: int | None = None
-    endorsements: int | None = None
-    claim_marks: int | None = None
-    submitter_used: int | None = None
-    submitter_judged: int | None = None
-    country: str = ""
-    kind_code: str = ""
-    names: list[str] = field(default_factory=list)
-    bm25_best_claim: float | None = None
-    bm25_independent: float | None = None
-    cited_by: int | None = None
-    examiner_cited: int | None = None
-    cocited: int | None = None
-    key: str = ""
-
-
-Pair = tuple[QueryDoc, Candidate]
-
-
-def independent_claims(query: QueryDoc) -> set[int]:
-    """Return the numbers of the query's independent claims."""
-    return {number for number, _, independent in query.claims if independent}
-
-
 # ---------------------------------------------------------------- the transformer
 
-FEATURE_NAMES: tuple[str, ...] = (
-    "sim_best_claim",
-    "sim_weighted_mean",
-    "sim_title_abstract",
-    "days_before_priority",
-    "after_priority",
-    *(f"kind_{kind}" for kind in KINDS),
-    *(f"ipc_{level}" for level in IPC_LEVELS),
-    *(f"uspc_{level}" for level in USPC_LEVELS),
-    "n_claims_targeted",
-    "targets_independent",
-    "net_votes",
-    "endorsements",
-    "claim_marks",
-    "submitter_track_record",
-    "log_age_years",
-    *(f"code_{code}" for code in US_CODES),
-    "same_country",
-    "bm25_best_claim",
-    "bm25_independent",
-    "cited_by",
-    "examiner_cited",
-    "cocited",
-    *LIST_FEATURES,
-)
 # The list features close the row: they need every candidate of an application at once.
 _LIST_START = len(FEATURE_NAMES) - len(LIST_FEATURES)
 # Each class feature's depth as a share of its scheme's depth (CPC/IPC 4 levels, USPC 2).

@@ -19,7 +19,7 @@ import numpy as np
 from .signals import name_key
 
 if TYPE_CHECKING:  # the input types import this module at run time
-    from .features import Candidate, QueryDoc
+    from .inputs import Candidate, QueryDoc
 
 LIST_FEATURES: tuple[str, ...] = ("name_repeats", "same_day_repeats", "mentioned_in_text")
 

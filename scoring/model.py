@@ -14,7 +14,6 @@ import io
 import json
 import platform
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +34,9 @@ from .explain import (
     replacement_contributions,
     top_reasons,
 )
-from .features import FEATURE_NAMES, NONNEGATIVE_FEATURES, Candidate, Pair, PairFeatures, QueryDoc
+from .features import NONNEGATIVE_FEATURES, PairFeatures
+from .inputs import FEATURE_NAMES, Candidate, Pair, QueryDoc
+from .integrity import ModelIntegrityError, training_data_sha256
 from .metrics import grouped_metrics
 from .pairwise import PairwiseLogisticRanker, sigmoid
 from .priors import PRIOR_WEIGHTS, NeutralFill, center_vector, prior_vector
@@ -51,10 +52,6 @@ PRIOR_C = 10.0
 Ranked = list[tuple[Candidate, float, Explanation]]
 Labels = Sequence[int] | np.ndarray  # 1: the examiner relied on it
 Groups = Sequence[Any] | np.ndarray | None  # one group per application
-
-
-class ModelIntegrityError(ValueError):
-    """A model file that this project did not save, or that changed since it was saved."""
 
 
 class RankingModel:
@@ -331,22 +328,6 @@ def load_ranker(path: str | Path | None, key: bytes) -> RankingModel | Heuristic
     if path is None or not Path(path).exists():
         return HeuristicRanker()
     return RankingModel.load(path, key)
-
-
-def training_data_sha256(pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray) -> str:
-    """Return a SHA-256 over every pair's content, label and group, in order."""
-    digest = hashlib.sha256()
-    query_digests: dict[int, str] = {}
-    for (query, candidate), label, group in zip(pairs, y, groups):
-        if id(query) not in query_digests:
-            query_digests[id(query)] = _json_sha256(asdict(query))
-        row = [query_digests[id(query)], asdict(candidate), int(label), str(group)]
-        digest.update(json.dumps(row, sort_keys=True, default=str).encode() + b"\n")
-    return digest.hexdigest()
-
-
-def _json_sha256(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _signature(meta: dict[str, Any], key: bytes) -> str:

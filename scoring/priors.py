@@ -39,7 +39,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .features import FEATURE_NAMES
+from .inputs import FEATURE_NAMES
 
 PRIOR_WEIGHTS: dict[str, float] = {
     # content [KYM], [CLS]: art close to the claims is what examiners rely on

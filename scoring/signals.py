@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # the input types import this module's helpers at run time
-    from .features import Candidate, QueryDoc
+    from .inputs import Candidate, QueryDoc
 
 # US kind-code families: "a" grants before 2001, "b1"/"b2" grants since (without / after an
 # earlier publication), "pub" published applications (A1, A2, A9), "s" designs.

@@ -12,7 +12,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 if TYPE_CHECKING:  # the input types import this module's helpers at run time
-    from .features import Candidate, Pair, QueryDoc
+    from .inputs import Candidate, Pair, QueryDoc
 
 # Independent claims define the invention; dependent ones only narrow it.
 INDEPENDENT_WEIGHT = 2.0

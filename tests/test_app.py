@@ -126,3 +126,34 @@ def test_the_factory_adds_each_features_commands(app):
     commands = set(app.cli.commands)
     assert {"ranker", "export"} <= commands  # registered from ranking/ and export/
     assert {"import", "demo", "user", "index", "worker", "jobs", "windows"} <= commands
+
+
+# Built in a fresh interpreter: the site, and a page that ranks nothing, load no scikit-learn
+# until something ranks (it was 100 MB of every process: the import command, each worker).
+LAZY_RANKER = """
+import json, sys
+from reviewapp import create_app
+app = create_app({"INSTANCE_PATH": sys.argv[1], "BASE_URL": "http://127.0.0.1",
+                  "SQLALCHEMY_DATABASE_URI": "sqlite:///" + sys.argv[1] + "/db.sqlite3"})
+from reviewapp.extensions import db
+with app.app_context():
+    db.create_all()
+page = app.test_client().get("/").status_code
+loaded = "sklearn" in sys.modules
+with app.app_context():
+    from reviewapp.ranking.model_store import current_ranker
+    ranker = current_ranker()
+print(json.dumps({"page": page, "before": loaded, "ranker": type(ranker).__name__,
+                  "after": "sklearn" in sys.modules}))
+"""
+
+
+def test_the_site_loads_scikit_learn_only_to_rank(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", LAZY_RANKER, str(tmp_path)],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout.splitlines()[-1]) == {
+        "page": 200, "before": False, "ranker": "HeuristicRanker", "after": True}

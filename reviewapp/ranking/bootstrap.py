@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from scoring import Candidate, ModelIntegrityError, QueryDoc
-from scoring.features import Pair
-from scoring.model import training_data_sha256
+from scoring.inputs import Pair
+from scoring.integrity import training_data_sha256
 
 from ..models.base import utcnow
 from .model_store import model_dir, secret_key, write_atomically

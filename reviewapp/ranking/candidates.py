@@ -15,17 +15,21 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from scoring import Candidate, Explanation, HeuristicRanker, RankingModel
+from scoring import Candidate, Explanation
 from scoring.bootstrap import document_key
 
 from ..indexing import library_index
 from ..models import Application, Document, MachineLead, Submission
 from . import feature_rows, model_store, scores
 from .library import split_identifier
+
+if TYPE_CHECKING:
+    from scoring import HeuristicRanker, RankingModel
 
 log = logging.getLogger(__name__)
 

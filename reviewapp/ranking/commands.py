@@ -91,8 +91,7 @@ def train_command(enqueue: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def evaluate_command(paths: tuple[str, ...], as_json: bool) -> None:
     """Rank each grant's references with the serving model; report MAP, NDCG@10, P@10."""
-    from scoring import evaluate
-    from scoring.evaluate import format_report
+    from scoring.evaluate import evaluate, format_report
 
     from ..extensions import db
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from scoring import QueryDoc
 from scoring.bootstrap import CitationNetwork, LibraryDoc, document_key, document_keys
-from scoring.features import Candidate, independent_claims
+from scoring.inputs import Candidate, independent_claims
 
 from ..indexing import library_index
 from ..models import Claim, Classification, Document, Reference

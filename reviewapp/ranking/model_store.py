@@ -9,6 +9,7 @@ training status (`training`) are kept in the same folder.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -19,13 +20,16 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
-from scoring import HeuristicRanker, ModelIntegrityError, RankingModel, load_ranker
+from scoring import ModelIntegrityError
 
 from ..models.base import utcnow
+
+if TYPE_CHECKING:  # the models load scikit-learn: a process loads it when it first ranks
+    from scoring import HeuristicRanker, RankingModel
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +58,17 @@ class ServedModel:
         return dict(self.ranker.metadata)
 
 
-# One heuristic per process: it caches the features it last fit (one application's texts).
-_HEURISTIC = HeuristicRanker()
 _served: OrderedDict[tuple[str, str], tuple[tuple, ServedModel]] = OrderedDict()
 _served_lock = threading.Lock()
+
+
+@functools.cache
+def _heuristic() -> HeuristicRanker:
+    """Return the process's one heuristic: it caches the features it last fit (one
+    application's texts)."""
+    from scoring import HeuristicRanker
+
+    return HeuristicRanker()
 
 
 def model_dir() -> Path:
@@ -141,20 +152,22 @@ def _read_pointer(pointer: Path) -> str | None:
 def _load_served(directory: Path, key: bytes) -> ServedModel:
     name = _read_pointer(directory / CURRENT_FILE)
     if name is None:
-        return ServedModel(_HEURISTIC, HEURISTIC_VERSION)
+        return ServedModel(_heuristic(), HEURISTIC_VERSION)
     path = directory / name
     if not _MODEL_NAME.fullmatch(name):
         error = f"{directory / CURRENT_FILE} names {name!r}, not a model file of this project"
-        return ServedModel(_HEURISTIC, HEURISTIC_VERSION, path, error)
+        return ServedModel(_heuristic(), HEURISTIC_VERSION, path, error)
     if not path.is_file():
-        return ServedModel(_HEURISTIC, HEURISTIC_VERSION, path,
+        return ServedModel(_heuristic(), HEURISTIC_VERSION, path,
                            f"{path} is named as the current model but is missing")
     try:
+        from scoring import load_ranker
+
         ranker = load_ranker(path, key=key)
     except ModelIntegrityError as error:
-        return ServedModel(_HEURISTIC, HEURISTIC_VERSION, path, str(error))
+        return ServedModel(_heuristic(), HEURISTIC_VERSION, path, str(error))
     except Exception as error:  # noqa: BLE001 - e.g. pickled by another scikit-learn
-        return ServedModel(_HEURISTIC, HEURISTIC_VERSION, path,
+        return ServedModel(_heuristic(), HEURISTIC_VERSION, path,
                            f"cannot load {path}: {type(error).__name__}: {error}")
     return ServedModel(ranker, model_version(ranker), path)
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from importlib.metadata import version as installed_version
 from typing import Any
 
 import numpy as np
-import sklearn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -53,8 +53,10 @@ def ranker_status(session: Session) -> RankerStatus:
     if served.heuristic and not served.error:
         notes.append("No trained model yet: the heuristic ranker serves (hand-set weights).")
     trained_with = meta.get("sklearn_version")
-    if trained_with and trained_with != sklearn.__version__:
-        notes.append(f"Trained with scikit-learn {trained_with}, running {sklearn.__version__}: "
+    # The installed version, read without importing scikit-learn (pages load it only to rank).
+    running = installed_version("scikit-learn")
+    if trained_with and trained_with != running:
+        notes.append(f"Trained with scikit-learn {trained_with}, running {running}: "
                      "retrain to be safe.")
     stale = sum(n for version, n in scores.items() if version != served.version)
     if stale:

@@ -18,10 +18,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from scoring import RankingModel
-from scoring.features import Pair
+from scoring.inputs import Pair
+from scoring.integrity import training_data_sha256
 from scoring.metrics import rankable
-from scoring.model import training_data_sha256
 
 from ..models import Application, Document, Feedback, Submission
 from ..models.base import utcnow
@@ -150,6 +149,8 @@ def _train(session: Session, directory: Path) -> dict[str, Any]:
                          f"of {sources['bootstrap']['groups']} grants")
     description = "; ".join(described)
     cv_splits = CV_SPLITS if rankable_groups >= MIN_CV_GROUPS else 0
+    from scoring import RankingModel  # scikit-learn: loaded by the process that trains
+
     try:
         ranker = RankingModel().fit(pairs, cast(Sequence[int], y), cast(Sequence[Any], groups),
                                     description=description, cv_splits=cv_splits)

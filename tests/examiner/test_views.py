@@ -164,7 +164,7 @@ def test_heuristic_scores_on_a_closed_application_name_the_trained_model_that_se
     # must not claim that there is no trained model.
     from reviewapp.ranking import model_store
 
-    trained = model_store.ServedModel(model_store._HEURISTIC, "ranker-20261206T120000Z-1a2b3c4d")
+    trained = model_store.ServedModel(model_store._heuristic(), "ranker-20261206T120000Z-1a2b3c4d")
     monkeypatch.setattr(model_store, "served_model", lambda strict=False: dataclasses.replace(
         trained, ranker=type("Trained", (), {"is_heuristic": False, "metadata": {}})()))
     application = make_application()

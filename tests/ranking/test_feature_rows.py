@@ -9,7 +9,7 @@ from reviewapp.models import ClaimMark, Classification, Endorsement, Vote
 from reviewapp.models.submission import WITHDRAWN
 from reviewapp.ranking.feature_rows import candidates_for, query_for
 from scoring import PairFeatures
-from scoring.features import FEATURE_NAMES
+from scoring.inputs import FEATURE_NAMES
 from tests.factories import make_application, make_document, make_submission
 from tests.ranking.helpers import GOOD_TEXT, judge, library_document, people, statements_during
 

@@ -11,7 +11,7 @@ from reviewapp.ranking.scores import rescore_application
 from reviewapp.ranking.status import ranker_status
 from reviewapp.ranking.training import CV_SPLITS, MIN_CV_GROUPS, train_model
 from scoring import ModelIntegrityError
-from scoring.features import FEATURE_NAMES
+from scoring.inputs import FEATURE_NAMES
 from tests.factories import make_application, make_submission
 from tests.ranking.helpers import flip_byte, judged_review, people, scores_of
 

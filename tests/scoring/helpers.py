@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from reviewapp.ingest.records import ClaimRecord, PatentRecord, ReferenceRecord
-from scoring.features import Candidate, QueryDoc
+from scoring.inputs import Candidate, QueryDoc
 
 CLAIM_1 = ("A method of encrypting a message comprising generating a session key, "
            "encrypting the message with the session key and signing the encrypted message.")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from reviewapp.ingest.records import ClaimRecord, ReferenceRecord
-from scoring import RankingModel, evaluate
+from scoring import RankingModel
 from scoring.bootstrap import (
     CitationNetwork,
     LibraryDoc,
@@ -20,7 +20,9 @@ from scoring.bootstrap import (
     network_from_grants,
     query_from_grant,
 )
-from scoring.features import FEATURE_NAMES, Candidate, PairFeatures
+from scoring.evaluate import evaluate
+from scoring.features import PairFeatures
+from scoring.inputs import FEATURE_NAMES, Candidate
 from scoring.priors import PRIOR_WEIGHTS
 
 from .helpers import CLAIM_1, OFF_TOPIC, grant, mixed_references, reference

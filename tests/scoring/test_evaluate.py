@@ -6,14 +6,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from scoring import (
-    HeuristicRanker,
-    RankingModel,
-    cross_validate_grants,
-    evaluate,
-    examples_from_grants,
-)
-from scoring.evaluate import BASELINES, LEAKY_BASELINES, format_report
+from scoring import HeuristicRanker, RankingModel, cross_validate_grants, examples_from_grants
+from scoring.evaluate import BASELINES, LEAKY_BASELINES, evaluate, format_report
 from scoring.metrics import bootstrap_interval
 
 from .helpers import grant, mixed_references, reference

@@ -13,7 +13,8 @@ from scoring.explain import (
     replacement_contributions,
     top_reasons,
 )
-from scoring.features import FEATURE_NAMES, PairFeatures
+from scoring.features import PairFeatures
+from scoring.inputs import FEATURE_NAMES
 
 from .helpers import CLAIM_3, candidate, query
 

@@ -10,7 +10,8 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import estimator_checks
 
-from scoring.features import FEATURE_NAMES, PairFeatures, deepest_shared_class
+from scoring.features import PairFeatures, deepest_shared_class
+from scoring.inputs import FEATURE_NAMES
 
 from .helpers import CLAIM_1, CLAIM_2, CLAIM_3, OFF_TOPIC, candidate, query
 

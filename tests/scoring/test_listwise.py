@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from scoring.explain import Context, describe
-from scoring.features import FEATURE_NAMES, PairFeatures
+from scoring.features import PairFeatures
+from scoring.inputs import FEATURE_NAMES
 from scoring.listwise import mentioned_in_text, mentioned_keys, name_repeats, same_day_repeats
 
 from .helpers import candidate, query

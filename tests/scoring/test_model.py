@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 
 from scoring import HeuristicRanker, ModelIntegrityError, RankingModel, load_ranker
 from scoring.bootstrap import examples_from_grants
-from scoring.features import Candidate, QueryDoc
+from scoring.inputs import Candidate, QueryDoc
 from scoring.model import _signature, metadata_path, training_data_sha256
 
 from .helpers import CLAIM_1, OFF_TOPIC, candidate, grant, mixed_references, query

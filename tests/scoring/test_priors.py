@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from scoring import HeuristicRanker, RankingModel, examples_from_grants
-from scoring.features import FEATURE_NAMES
+from scoring.inputs import FEATURE_NAMES
 from scoring.pairwise import PairwiseLogisticRanker
 from scoring.priors import CENTER, PRIOR_WEIGHTS, NeutralFill, prior_vector
 
