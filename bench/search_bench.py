@@ -16,7 +16,8 @@ generating the documents, which is reported apart; and per CPU second: this mach
 shared), size on disk, peak memory, and p50/p95 latency of five query types. The backend is
 called as the app calls it: search.query returns the total, one page of 20 hits with
 highlighted snippets and the facet counts; FTS5 returns the total and 20 hits with snippets
-(no facets). Query-by-claim in FTS5 ORs the key terms the backend extracted. ``--no-reference``
+(no facets). Latency is the steady state of a server whose index fits in memory: each engine's
+files are read into the page cache before its queries (the cold start is printed apart). Query-by-claim in FTS5 ORs the key terms the backend extracted. ``--no-reference``
 skips FTS5 (for sizes where it would take hours and tens of GB: say so when quoting).
 ``--json FILE`` writes one object: backend, docs, index {docs_per_s, size_mb, peak_rss_mb},
 p50_ms and p95_ms per query type, and the same for the reference (null when skipped).
