@@ -48,3 +48,11 @@ def test_class_symbols_are_each_stored_once_and_cut_to_the_column() -> None:
     assert entry["cpc"] == ["H04L 9/32", long[:64]]
     assert entry["status"] == "library" and entry["stamp"] == stamp_of(
         {key: value for key, value in entry.items() if key != "stamp"})
+
+
+def test_an_imported_application_starts_pending_as_the_model_says() -> None:
+    # The constant is repeated so that the parser processes need not import the models.
+    from reviewapp.ingest.searchable import IMPORTED_APPLICATION_STATUS
+    from reviewapp.models.application import PENDING
+
+    assert IMPORTED_APPLICATION_STATUS == PENDING
