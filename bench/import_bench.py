@@ -82,7 +82,7 @@ class TreeMemory:
     figures can leave them out.
     """
 
-    def __init__(self, interval: float = 0.25) -> None:
+    def __init__(self, interval: float = 1.0) -> None:
         self.interval, self.stop = interval, threading.Event()
         self.peak = self.peak_pss = self.peak_main = self.cpu = 0.0
         self.thread = threading.Thread(target=self._run, daemon=True)

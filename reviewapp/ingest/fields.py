@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from lxml import etree
 
@@ -31,10 +32,13 @@ class DocumentError(ValueError):
 
 # --- dates and numbers -------------------------------------------------------------------
 
+_DATE = re.compile(r"\d{8}")
+
+
 def parse_date(text: str | None) -> dt.date | None:
     """Return the date of a YYYYMMDD string; a 00 month or day (old citations) counts as 01."""
     digits = (text or "").strip()
-    if not re.fullmatch(r"\d{8}", digits):
+    if not _DATE.fullmatch(digits):
         return None
     year, month, day = int(digits[:4]), int(digits[4:6]) or 1, int(digits[6:]) or 1
     try:
@@ -105,6 +109,7 @@ def ipc_text(text: str | None) -> str:
     return f"{head[:4]} {group}/{subgroup.strip()}"
 
 
+@lru_cache(maxsize=4096)  # a weekly file repeats its cited classes: a few thousand distinct
 def uspc_text(text: str | None) -> str:
     """Return "24/30.5S" from a fixed-width USPC string: class (3), subclass (3), extension."""
     raw = (text or "").rstrip()
@@ -185,6 +190,7 @@ _CATEGORIES: tuple[tuple[str, Category], ...] = (
 )
 
 
+@lru_cache(maxsize=256)  # a handful of spellings, met 25 times per grant
 def category(text: str | None) -> Category:
     """Return the citation category in its canonical spelling, or "" when unknown."""
     words = " ".join((text or "").lower().replace("-", " ").split())

@@ -72,26 +72,41 @@ def _countries(bib: etree._Element) -> list[str]:
     return unique(code for code in found if len(code) == 2 and code.isalpha())
 
 
+def _first_children(el: etree._Element) -> dict[object, etree._Element]:
+    """Return el's children by tag, the first of each, as find(tag) would (one pass)."""
+    found: dict[object, etree._Element] = {}
+    for child in el:
+        found.setdefault(child.tag, child)
+    return found
+
+
+def _text(el: etree._Element | None) -> str:
+    """Return an element's own text stripped, "" for None (findtext's value, stripped)."""
+    return "" if el is None else (el.text or "").strip()
+
+
 def _reference(citation: etree._Element, sequence: int) -> ReferenceRecord | None:
     """Return one cited patent or non-patent document."""
-    label = category(citation.findtext("category"))
-    patent = citation.find("patcit")
+    # Children looked up by one pass, not by find(): a grant cites 25 documents on average.
+    parts = _first_children(citation)
+    label = category(_text(parts.get("category")))
+    patent = parts.get("patcit")
     if patent is not None:
         doc = patent.find("document-id")
-        if doc is None:
-            doc = patent
+        fields = _first_children(patent if doc is None else doc)
         return ReferenceRecord(
             kind="patent",
-            country=(doc.findtext("country") or "").strip(),
-            number=(doc.findtext("doc-number") or "").strip(),
-            kind_code=(doc.findtext("kind") or "").strip(),
-            date=parse_date(doc.findtext("date")),
-            name=inline_text(doc.find("name")),
-            us_class=uspc_text(citation.findtext("classification-national/main-classification")),
+            country=_text(fields.get("country")),
+            number=_text(fields.get("doc-number")),
+            kind_code=_text(fields.get("kind")),
+            date=parse_date(_text(fields.get("date"))),
+            name=inline_text(fields.get("name")),
+            us_class=uspc_text(citation.findtext("classification-national/main-classification")
+                               if "classification-national" in parts else None),
             category=label,
             sequence=sequence,
         )
-    other = citation.find("nplcit")
+    other = parts.get("nplcit")
     if other is not None:
         return ReferenceRecord(kind="npl", text=inline_text(other), category=label,
                                sequence=sequence)
