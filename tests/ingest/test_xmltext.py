@@ -93,3 +93,17 @@ def test_plain_and_marked_up_paragraphs_render_alike() -> None:
     parser = etree.XMLParser(resolve_entities=False)
     entity = etree.fromstring('<!DOCTYPE d [<!ENTITY odd "x">]><d><p>an &odd; one</p></d>', parser)
     assert block_text(entity) == "an &odd; one"
+
+
+def test_plain_paragraphs_collapse_blanks_as_python_does() -> None:
+    """A plain paragraph's blanks are collapsed in C (XPath) on ASCII text; with a no-break or
+    thin space, or an empty paragraph, the text is what the element-by-element path gives."""
+    cases = ["<p num='0001'>  a\n\tb  c  </p>", "<p num='0002'>a\u00a0 b\u2009c \u3000</p>",
+             "<p num='0003'> </p>", "<p>x <b> y </b>\r\n z</p>", "<p>caf\u00e9  <i>au</i>  lait</p>"]
+    for xml in cases:
+        paragraph = _el(f"<description>{xml}</description>")
+        # An empty <sub> (it renders as nothing) sends the same text element by element.
+        marked = _el(f"<description>{xml.replace('</p>', '<sub></sub></p>')}</description>")
+        assert block_text(paragraph, numbered=True) == block_text(marked, numbered=True)
+    assert block_text(_el("<d><p num='0007'>a\u00a0\u00a0b</p></d>"), numbered=True) == "[0007] a b"
+    assert block_text(_el("<d><p num='0008'> </p><p>next</p></d>"), numbered=True) == "[0008]\n\nnext"
