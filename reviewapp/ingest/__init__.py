@@ -14,7 +14,7 @@ import hashlib
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import split
@@ -78,11 +78,12 @@ class RawDocument:
     index: int  # 1-based position in the stream
     line: int  # line of the stream where it starts
     data: bytes  # empty when the document was too large to hold
+    # The SHA-256 of the bytes and the parser version: equal digests parse equally. Computed
+    # once, here: the import looks it up, compares it and stores it.
+    digest: str = field(init=False, compare=False)
 
-    @property
-    def digest(self) -> str:
-        """Return the SHA-256 of the bytes and the parser version: equal digests parse equally."""
-        return hashlib.sha256(PARSER_VERSION + self.data).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", hashlib.sha256(PARSER_VERSION + self.data).hexdigest())
 
 
 def parse_raw(raw: RawDocument) -> Item:

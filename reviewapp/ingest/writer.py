@@ -11,13 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import BindParameter, bindparam, delete, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from ..models import Application, Claim, Classification, Document, Reference
 from ..models.base import table_of, utcnow
 from ..models.document import number_key
 from ..priorart.identifiers import reference_key
+from .bulk import insert_returning_ids, insert_rows
 from .records import PatentRecord, class_symbols, unique_by
 from .searchable import IMPORTED_APPLICATION_STATUS
 
@@ -133,8 +134,7 @@ def _insert_documents(session: Session, new: list[Pending]) -> list[Written]:
         return []
     now = utcnow()
     rows = [{**document_row(pending), "created_at": now, "updated_at": now} for pending in new]
-    ids = session.execute(insert(DOCUMENTS).returning(DOCUMENTS.c.id, sort_by_parameter_order=True),
-                          rows).scalars().all()
+    ids = insert_returning_ids(session, DOCUMENTS, rows)
     return [Written(pending, CREATED, document_id) for pending, document_id in zip(new, ids)]
 
 
@@ -176,8 +176,7 @@ def _replace_children(session: Session, fresh: list[Written], changed: list[Writ
     for table, rows in ((CLAIMS, new_claims),
                         (CLASSES, [r for w in fresh for r in class_rows(w.document_id, w.pending.record)]),
                         (REFERENCES, [r for w in fresh for r in reference_rows(w.document_id, w.pending.record)])):
-        if rows:
-            session.execute(insert(table), rows)
+        insert_rows(session, table, rows)
 
 
 def _add_applications(session: Session, fresh: list[Written]) -> None:
@@ -189,5 +188,4 @@ def _add_applications(session: Session, fresh: list[Written]) -> None:
     now = utcnow()
     rows = [{"document_id": document_id, "status": IMPORTED_APPLICATION_STATUS, "created_at": now, "updated_at": now}
             for document_id in ids if document_id not in have]
-    if rows:
-        session.execute(insert(APPLICATIONS), rows)
+    insert_rows(session, APPLICATIONS, rows)
