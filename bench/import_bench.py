@@ -128,7 +128,7 @@ def scratch_postgres(admin_url: str) -> tuple[str, Callable[[], None]]:
 
 
 def run(database_url: str, path: Path, instance: Path, workers: int | None, backend: str,
-        index: bool = True) -> dict:
+        index: bool = True, batch_size: int | None = None) -> dict:
     """Import path twice into a fresh database; return the figures."""
     from flask_migrate import upgrade
 
@@ -143,6 +143,8 @@ def run(database_url: str, path: Path, instance: Path, workers: int | None, back
               "SEARCH_BACKEND": backend, "BASE_URL": "http://127.0.0.1"}
     if workers is not None:
         config["IMPORT_WORKERS"] = workers
+    if batch_size is not None:
+        config["IMPORT_BATCH_SIZE"] = batch_size
     app = create_app(config)
     # Seconds by stage: wall and CPU of the index thread, CPU of the database writes.
     spent = {"index_wall": 0.0, "index_cpu": 0.0, "write_cpu": 0.0}
@@ -240,6 +242,8 @@ def main() -> None:
         "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="an administrative URL used to create and drop the scratch database")
     parser.add_argument("--workers", type=int, default=None, help="parser processes (default: one per core)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="documents per database batch (default: the app's IMPORT_BATCH_SIZE)")
     parser.add_argument("--no-index", action="store_true",
                         help="skip the index writes, to measure parsing and database writes alone")
     parser.add_argument("--backend", choices=("whoosh", "tantivy"),
@@ -260,11 +264,11 @@ def main() -> None:
             instance = Path(tmp) / f"instance-{name}"
             if name == "sqlite":
                 figures = run(f"sqlite:///{instance}/bench.sqlite3", path, instance, args.workers,
-                              args.backend, not args.no_index)
+                              args.backend, not args.no_index, args.batch_size)
             else:
                 url, drop = scratch_postgres(args.postgres)
                 try:
-                    figures = run(url, path, instance, args.workers, args.backend, not args.no_index)
+                    figures = run(url, path, instance, args.workers, args.backend, not args.no_index, args.batch_size)
                 finally:
                     drop()
             show(figures)

@@ -5,6 +5,7 @@ import ctypes
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,6 +34,11 @@ log = logging.getLogger(__name__)
 
 # Committed batches that may wait for the index thread (bounds memory: ~50 KB a document).
 QUEUED_BATCHES = 2
+# The index thread writes at least this many documents at once (each write is a tantivy
+# segment or a Whoosh segment: fewer, larger ones mean less merging)...
+INDEX_MIN_DOCUMENTS = 1000
+# ...unless the first of them has waited this long (a slow import still shows its progress).
+INDEX_MAX_WAIT = 5.0
 # Below this many bytes a pool of parser processes costs more than it saves.
 POOL_MIN_BYTES = 8 << 20
 
@@ -41,14 +47,16 @@ class IndexPipeline:
     """Index committed batches on a thread while the next ones are written.
 
     Each batch goes through the search seam under the index's write lock (reading the committed
-    rows there), so the import needs no queue worker. Up to QUEUED_BATCHES wait; when the index
-    falls behind, the thread takes every batch waiting in one write (fewer, larger segments:
-    what a Whoosh index needs). close() waits for the last batch and raises what any batch
-    raised, so a command never returns with documents left unindexed.
+    rows there), so the import needs no queue worker. Up to QUEUED_BATCHES wait; the thread
+    gathers batches until it holds min_documents, or the first has waited max_wait seconds, and
+    writes them at once (fewer, larger segments). close() waits for the last batch and raises
+    what any batch raised, so a command never returns with documents left unindexed.
     """
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, min_documents: int = INDEX_MIN_DOCUMENTS,
+                 max_wait: float = INDEX_MAX_WAIT) -> None:
         self.app = app
+        self.min_documents, self.max_wait = min_documents, max_wait
         self.batches: queue.Queue[dict[int, Any] | None] = queue.Queue(maxsize=QUEUED_BATCHES)
         self.failure: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="reviewapp-import-index", daemon=True)
@@ -70,18 +78,24 @@ class IndexPipeline:
                 release_memory()
 
     def _take(self) -> tuple[dict[int, Any], bool]:
-        """Wait for a batch; add every other one already waiting. Return it and whether to stop."""
+        """Wait for a batch; add the ones that follow until there are enough or it waited
+        long enough, then any others already waiting. Return them and whether to stop."""
         batch = self.batches.get()
         if batch is None:
             return {}, True
+        deadline = time.monotonic() + self.max_wait
         while True:
             try:
-                more = self.batches.get_nowait()
+                if len(batch) >= self.min_documents:
+                    more = self.batches.get_nowait()
+                else:
+                    more = self.batches.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                return batch, False
+                break
             if more is None:
                 return batch, True
             batch.update(more)
+        return batch, False
 
     def __call__(self, batch: dict[int, Any]) -> None:
         """Hand a committed batch (id -> prepared record) over; waits while one is indexed."""

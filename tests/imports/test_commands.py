@@ -180,7 +180,7 @@ def test_the_index_thread_takes_the_batches_waiting_in_one_write(app, monkeypatc
         return len(batch)
 
     monkeypatch.setattr(indexing, "sync_imported", slow_sync)
-    with IndexPipeline(app) as pipeline:
+    with IndexPipeline(app, min_documents=1) as pipeline:
         pipeline({1: None})
         while not calls:
             time.sleep(0.01)
@@ -188,3 +188,24 @@ def test_the_index_thread_takes_the_batches_waiting_in_one_write(app, monkeypatc
         pipeline({3: None, 2: "later"})
         release.set()
     assert calls == [[1], [2, 3]]
+
+
+def test_the_index_thread_gathers_batches_into_larger_writes_but_never_waits_long(app, monkeypatch):
+    """Small batches are written together (fewer segments); one that waited max_wait is
+    written alone; what is left at the end is written before close() returns."""
+    calls: list[tuple[list[int], float]] = []
+    started = time.monotonic()
+    monkeypatch.setattr(indexing, "sync_imported",
+                        lambda batch: calls.append((sorted(batch), time.monotonic() - started)))
+    with IndexPipeline(app, min_documents=4, max_wait=0.5) as pipeline:
+        for number in range(1, 5):
+            pipeline({number: None})  # 1-4 make one write, at once
+        while not calls:
+            time.sleep(0.01)
+        put = time.monotonic() - started
+        pipeline({5: None})  # alone: written when it has waited max_wait
+        while len(calls) < 2:
+            time.sleep(0.01)
+        pipeline({6: None})
+    assert [ids for ids, _ in calls] == [[1, 2, 3, 4], [5], [6]]
+    assert calls[0][1] < 0.5 and calls[1][1] - put >= 0.5
