@@ -165,7 +165,8 @@ def _replace_children(session: Session, fresh: list[Written], changed: list[Writ
     new_claims = [row for row in claims if (row["document_id"], row["number"]) not in kept_claims]
     same_claims = [{**row, "b_id": kept_claims[(row["document_id"], row["number"])]}
                    for row in claims if (row["document_id"], row["number"]) in kept_claims]
-    gone = set(kept_claims) - {(row["document_id"], row["number"]) for row in claims}
+    gone = (set(kept_claims) - {(row["document_id"], row["number"]) for row in claims}
+            if kept_claims else set())
     if gone:
         session.execute(delete(CLAIMS).where(tuple_(CLAIMS.c.document_id, CLAIMS.c.number).in_(sorted(gone))))
     if same_claims:
