@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import logging
 import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -34,6 +36,8 @@ log = logging.getLogger(__name__)
 
 # Committed batches that may wait for the index thread (bounds memory: ~50 KB a document).
 QUEUED_BATCHES = 2
+# Allocations between two runs of the young generation's collector during an import.
+GC_YOUNG_THRESHOLD = 50_000
 # The index thread writes at least this many documents at once (each write is a tantivy
 # segment or a Whoosh segment: fewer, larger ones mean less merging)...
 INDEX_MIN_DOCUMENTS = 1000
@@ -165,10 +169,27 @@ def import_paths(session: Session, paths: list[str], progress: Progress | None =
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The parser processes analyse each record for the index too: most of indexing's CPU.
     prepare = partial(prepare_parsed, backend=search_backend())
-    with IndexPipeline(app) as index:
+    with fewer_collections(), IndexPipeline(app) as index:
         return import_files(session, paths, batch_size=int(app.config["IMPORT_BATCH_SIZE"]),
                             workers=parser_workers(paths), on_batch=index, progress=progress,
                             prepare=prepare, stats=stats)
+
+
+@contextmanager
+def fewer_collections(young: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
+    """Run the cyclic garbage collector less often while the block runs.
+
+    An import holds a thousand documents' records and analyses at a time, and creates
+    millions of short-lived lists and strings: at the default threshold (700 allocations)
+    the collector ran thousands of times, re-walking those objects, for 3 % of the CPU.
+    Objects are still freed by their reference counts at once; cyclic garbage, later.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 # --- import runs started from the admin page ----------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -55,14 +56,19 @@ def insert_returning_ids(session: Session, table: Table, rows: Sequence[Row]) ->
 def _copy(session: Session, table: Table, rows: Sequence[Row]) -> None:
     """COPY rows into table over the session's connection (in its transaction)."""
     columns = list(rows[0])
-    as_json = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    as_json = [at for at, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver = session.connection().connection.driver_connection
     assert isinstance(driver, psycopg.Connection)
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([json.dumps(row[name]) if name in as_json else row[name]
-                                for name in columns])
+                line = values(row)  # a tuple, in C: this loop runs ~50 times per document
+                if as_json:
+                    line = list(line)
+                    for at in as_json:
+                        line[at] = json.dumps(line[at])
+                copy.write_row(line)
     except psycopg.Error as error:
         raise DBAPIError.instance(statement, None, error, psycopg.Error) from None
