@@ -61,6 +61,9 @@ class _Builder:
         if self.single_line:
             self.parts.append(" ")
             return
+        if not self.parts:  # nothing on the line (every paragraph starts so): no text to join
+            self.gap = self.gap or gap
+            return
         self._finish(" ".join("".join(self.parts).split()), gap)
 
     def end_line_with(self, normalized: str, gap: bool = False) -> None:
