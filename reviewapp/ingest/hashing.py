@@ -9,7 +9,8 @@ from .records import ClaimRecord, PatentRecord, ReferenceRecord
 
 # Where the document was read from is not part of its content.
 _FIELDS = tuple(f.name for f in dataclasses.fields(PatentRecord) if f.name not in ("source", "position"))
-_NESTED = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (ClaimRecord, ReferenceRecord)}
+_NESTED: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (ClaimRecord, ReferenceRecord)}
 
 
 def _parts(value: object, out: list[str]) -> None:

@@ -1,6 +1,7 @@
 """`reviewapp import` end to end: summaries, searchable without a worker, re-imports, inputs."""
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import threading
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 
 import search
 from reviewapp import indexing, tasks
+from reviewapp.imports import services
 from reviewapp.imports.services import IndexPipeline
 from reviewapp.indexing import (
     check_index,
@@ -209,3 +211,20 @@ def test_the_index_thread_gathers_batches_into_larger_writes_but_never_waits_lon
         pipeline({6: None})
     assert [ids for ids, _ in calls] == [[1, 2, 3, 4], [5], [6]]
     assert calls[0][1] < 0.5 and calls[1][1] - put >= 0.5
+
+
+def test_an_import_runs_the_collector_less_often_and_puts_the_threshold_back(db, tmp_path, monkeypatch):
+    """The young generation's threshold is raised while the import runs, restored after,
+    even when the import fails."""
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    def failing(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(services, "import_files", failing)
+    with pytest.raises(RuntimeError, match="the disk went away"):
+        services.import_paths(db.session, [str(tmp_path)])
+    assert seen == [(services.GC_YOUNG_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before
