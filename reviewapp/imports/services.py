@@ -169,9 +169,17 @@ def import_paths(session: Session, paths: list[str], progress: Progress | None =
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The parser processes analyse each record for the index too: most of indexing's CPU.
     prepare = partial(prepare_parsed, backend=search_backend())
+    def batch_done(read: int, summary: ImportSummary) -> None:
+        # The batch's records and rows are freed by now: hand the memory back before the
+        # next batch (and the index thread's merges) grow the process again. Measured on a
+        # 1 GB file: the parent's peak 435-450 -> 376-394 MB.
+        release_memory()
+        if progress is not None:
+            progress(read, summary)
+
     with fewer_collections(), IndexPipeline(app) as index:
         return import_files(session, paths, batch_size=int(app.config["IMPORT_BATCH_SIZE"]),
-                            workers=parser_workers(paths), on_batch=index, progress=progress,
+                            workers=parser_workers(paths), on_batch=index, progress=batch_done,
                             prepare=prepare, stats=stats)
 
 
