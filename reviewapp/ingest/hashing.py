@@ -13,7 +13,7 @@ _NESTED: dict[type, tuple[str, ...]] = {
     cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (ClaimRecord, ReferenceRecord)}
 
 
-def _parts(value: object, out: list[str]) -> None:
+def canonical_parts(value: object, out: list[str]) -> None:
     """Append value's canonical text: each string or list led by its type and length."""
     if isinstance(value, str):
         out.append(f"s{len(value)}:")
@@ -27,10 +27,10 @@ def _parts(value: object, out: list[str]) -> None:
     elif isinstance(value, list):
         out.append(f"l{len(value)}:")
         for item in value:
-            _parts(item, out)
+            canonical_parts(item, out)
     elif type(value) in _NESTED:
         for name in _NESTED[type(value)]:
-            _parts(getattr(value, name), out)
+            canonical_parts(getattr(value, name), out)
     else:
         raise TypeError(f"cannot hash a {type(value).__name__}")
 
@@ -42,5 +42,5 @@ def record_hash(record: PatentRecord) -> str:
     out: list[str] = []
     for name in _FIELDS:
         out.append(name)
-        _parts(getattr(record, name), out)
+        canonical_parts(getattr(record, name), out)
     return hashlib.sha256("".join(out).encode("utf-8", "surrogatepass")).hexdigest()

@@ -7,12 +7,12 @@ entry of a record about to be stored is built here from the record, the same way
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import search
 
+from .hashing import canonical_parts
 from .records import PatentRecord, class_symbols, unique_by
 
 # The status a document no application reviews has in the index.
@@ -47,8 +47,11 @@ def search_entry(source: Any, *, claims: list[str], classes: dict[str, list[str]
 
 def stamp_of(record: dict[str, Any]) -> str:
     """Return a digest of everything indexed, so any change makes the entry stale."""
-    text = json.dumps(record, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    out: list[str] = []
+    for key in sorted(record):
+        out.append(key)
+        canonical_parts(record[key], out)
+    return hashlib.sha1("".join(out).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """The parser processes' side of an import: parse and analyse without Flask or a database."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -56,3 +57,15 @@ def test_an_imported_application_starts_pending_as_the_model_says() -> None:
     from reviewapp.models.application import PENDING
 
     assert IMPORTED_APPLICATION_STATUS == PENDING
+
+
+def test_the_stamp_changes_with_every_indexed_value_and_not_with_key_order():
+    """The stamp digests each value after its type and length: text moved between fields,
+    a date, a tag or a status changes it; the order the keys were added in does not."""
+    entry = {"id": "US1B2", "title": "ab", "abstract": "c", "tags": ["x"], "status": "library",
+             "publication_date": dt.date(2011, 8, 16), "priority_date": None}
+    stamp = stamp_of(entry)
+    assert stamp_of(dict(reversed(list(entry.items())))) == stamp
+    for change in ({"title": "a", "abstract": "bc"}, {"tags": ["x", ""]}, {"status": "open"},
+                   {"publication_date": dt.date(2011, 8, 17)}, {"priority_date": dt.date(2011, 8, 16)}):
+        assert stamp_of(entry | change) != stamp, change
