@@ -228,3 +228,17 @@ def test_an_import_runs_the_collector_less_often_and_puts_the_threshold_back(db,
         services.import_paths(db.session, [str(tmp_path)])
     assert seen == [(services.GC_YOUNG_THRESHOLD, *before[1:])]
     assert gc.get_threshold() == before
+
+
+def test_memory_is_handed_back_after_every_batch_and_progress_still_reported(db, app, tmp_path, monkeypatch):
+    trims: list[int] = []
+    reports: list[int] = []
+    monkeypatch.setattr(services, "release_memory", lambda: trims.append(1))
+    app.config["IMPORT_BATCH_SIZE"] = 1
+    path = write(tmp_path / "three.xml", *(grant(f"0700000{n}") for n in (1, 2, 3)))
+    summary = services.import_paths(db.session, [str(path)],
+                                    progress=lambda read, so_far: reports.append(so_far.documents))
+    assert summary.documents == 3
+    assert reports[-1] == 3 and len(reports) >= 3
+    # One per batch written, besides the index thread's own after each of its writes.
+    assert len(trims) >= len(reports)
