@@ -277,6 +277,10 @@ _HANDLERS: dict[str, Handler] = {
 
 
 _STRING_VALUE = etree.XPath("normalize-space()", smart_strings=False)
+# Elements that _children renders as a line of their own, and only that, when directly below
+# the element rendered (a nested claim-text would be indented instead).
+_SINGLE_LINES = frozenset({"claim-text", "dt", "chemistry", "chemistry-cwu", "math-cwu", "figure",
+                           "table-cwu", "tables"})
 
 
 def _is_plain(el: etree._Element) -> bool:
@@ -325,6 +329,14 @@ def block_text(el: etree._Element | None, numbered: bool = False) -> str:
     """
     if el is None:
         return ""
+    if len(el) == 1 and not numbered and el.tag != "claim-text":
+        # One line only (most dependent claims: <claim><claim-text>... claim 1, wherein ...):
+        # what _line would collect, taken in C. Blanks around the child make no line; below
+        # a claim-text the child would be indented, so that one takes the long way.
+        child = el[0]
+        if (child.tag in _SINGLE_LINES and not (el.text or "").strip()
+                and not (child.tail or "").strip() and _is_plain(child)):
+            return _plain_text(child)
     out = _Builder(numbered=numbered)
     _children(el, out)
     return out.text()
