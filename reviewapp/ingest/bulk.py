@@ -25,7 +25,10 @@ Row = dict[str, Any]
 
 
 def _uses_copy(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    """Return whether the session talks to PostgreSQL through psycopg 3 (the configured driver;
+    another one, named in the URL, gets the portable executemany)."""
+    dialect = session.get_bind().dialect
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
@@ -60,7 +63,7 @@ def _copy(session: Session, table: Table, rows: Sequence[Row]) -> None:
     as_json = [at for at, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
     statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
     driver = session.connection().connection.driver_connection
-    assert isinstance(driver, psycopg.Connection)
+    assert isinstance(driver, psycopg.Connection)  # _uses_copy checked the driver
     try:
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
