@@ -242,3 +242,20 @@ def test_memory_is_handed_back_after_every_batch_and_progress_still_reported(db,
     assert reports[-1] == 3 and len(reports) >= 3
     # One per batch written, besides the index thread's own after each of its writes.
     assert len(trims) >= len(reports)
+
+
+def test_the_import_hands_over_a_whole_index_write_of_batches_without_waiting(app, monkeypatch):
+    """While the index thread writes (and merges), the import can hand it the batches of a
+    whole next write: the import and its parser processes go on meanwhile."""
+    one_write = -(-services.INDEX_MIN_DOCUMENTS // app.config["IMPORT_BATCH_SIZE"])
+    release = threading.Event()
+    monkeypatch.setattr(indexing, "sync_imported", lambda batch: release.wait(10))
+    with IndexPipeline(app, min_documents=1) as pipeline:
+        pipeline({0: None})
+        time.sleep(0.1)  # the index thread took it and is busy writing
+        started = time.monotonic()
+        for number in range(1, one_write + 1):
+            pipeline({number: None})
+        waited = time.monotonic() - started
+        release.set()
+    assert waited < 1
