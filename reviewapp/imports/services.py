@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -172,6 +172,7 @@ def import_paths(session: Session, paths: list[str], progress: Progress | None =
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # The parser processes analyse each record for the index too: most of indexing's CPU.
     prepare = partial(prepare_parsed, backend=search_backend())
+
     def batch_done(read: int, summary: ImportSummary) -> None:
         # The batch's records and rows are freed by now: hand the memory back before the
         # next batch (and the index thread's merges) grow the process again. Measured on a
@@ -193,14 +194,33 @@ def fewer_collections(young: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
     An import holds a thousand documents' records and analyses at a time, and creates
     millions of short-lived lists and strings: at the default threshold (700 allocations)
     the collector ran thousands of times, re-walking those objects, for 3 % of the CPU.
-    Objects are still freed by their reference counts at once; cyclic garbage, later.
+    Objects are still freed by their reference counts at once; cyclic garbage, later. Imports
+    running at once (threads of a web process) share it: the last to end puts it back.
     """
-    before = gc.get_threshold()
-    gc.set_threshold(max(young, before[0]), *before[1:])
+    with _collections.lock:
+        if _collections.running == 0:
+            _collections.before = gc.get_threshold()
+            gc.set_threshold(max(young, _collections.before[0]), *_collections.before[1:])
+        _collections.running += 1
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        with _collections.lock:
+            _collections.running -= 1
+            if _collections.running == 0:
+                gc.set_threshold(*_collections.before)
+
+
+@dataclass
+class _Collections:
+    """How many imports run with fewer collections, and the threshold from before them."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    running: int = 0
+    before: tuple[int, ...] = ()
+
+
+_collections = _Collections()
 
 
 # --- import runs started from the admin page ----------------------------------------------

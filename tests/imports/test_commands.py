@@ -259,3 +259,14 @@ def test_the_import_hands_over_a_whole_index_write_of_batches_without_waiting(ap
         waited = time.monotonic() - started
         release.set()
     assert waited < 1
+
+
+def test_imports_running_at_once_put_the_collector_back_when_the_last_ends():
+    before = gc.get_threshold()
+    first, second = services.fewer_collections(), services.fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == services.GC_YOUNG_THRESHOLD  # the second still runs
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
