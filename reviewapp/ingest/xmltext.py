@@ -278,9 +278,9 @@ _HANDLERS: dict[str, Handler] = {
 
 _STRING_VALUE = etree.XPath("normalize-space()", smart_strings=False)
 # Elements that _children renders as a line of their own, and only that, when directly below
-# the element rendered (a nested claim-text would be indented instead).
-_SINGLE_LINES = frozenset({"claim-text", "dt", "chemistry", "chemistry-cwu", "math-cwu", "figure",
-                           "table-cwu", "tables"})
+# the element rendered (a claim-text below a claim-text would be indented instead).
+_SINGLE_LINES = frozenset({tag for tag, handler in _HANDLERS.items() if handler is _line}
+                          | {"claim-text"})
 
 
 def _is_plain(el: etree._Element) -> bool:
