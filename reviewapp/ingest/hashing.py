@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 from .records import ClaimRecord, PatentRecord, ReferenceRecord
 
@@ -35,12 +36,17 @@ def canonical_parts(value: object, out: list[str]) -> None:
         raise TypeError(f"cannot hash a {type(value).__name__}")
 
 
-def record_hash(record: PatentRecord) -> str:
-    """Return a SHA-256 of the record's content, stable across runs."""
-    # Strings are taken as they are, each after its length, so no two records read alike;
+def canonical_bytes(fields: Iterable[tuple[str, object]]) -> bytes:
+    """Return named values as one canonical text (UTF-8): what the digests are taken of."""
+    # Strings are taken as they are, each after its length, so no two inputs read alike;
     # JSON would escape every character of a 40 KB description first, twice the time.
     out: list[str] = []
-    for name in _FIELDS:
+    for name, value in fields:
         out.append(name)
-        canonical_parts(getattr(record, name), out)
-    return hashlib.sha256("".join(out).encode("utf-8", "surrogatepass")).hexdigest()
+        canonical_parts(value, out)
+    return "".join(out).encode("utf-8", "surrogatepass")
+
+
+def record_hash(record: PatentRecord) -> str:
+    """Return a SHA-256 of the record's content, stable across runs."""
+    return hashlib.sha256(canonical_bytes((name, getattr(record, name)) for name in _FIELDS)).hexdigest()

@@ -12,7 +12,7 @@ from typing import Any
 
 import search
 
-from .hashing import canonical_parts
+from .hashing import canonical_bytes
 from .records import PatentRecord, class_symbols, unique_by
 
 # The status a document no application reviews has in the index.
@@ -47,11 +47,7 @@ def search_entry(source: Any, *, claims: list[str], classes: dict[str, list[str]
 
 def stamp_of(record: dict[str, Any]) -> str:
     """Return a digest of everything indexed, so any change makes the entry stale."""
-    out: list[str] = []
-    for key in sorted(record):
-        out.append(key)
-        canonical_parts(record[key], out)
-    return hashlib.sha1("".join(out).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha1(canonical_bytes((key, record[key]) for key in sorted(record))).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
