@@ -3,11 +3,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Literal, TypeGuard, TypeVar, get_args
 
 DocType = Literal["application", "grant"]
 T = TypeVar("T")
+C = TypeVar("C", bound=type)
+
+
+def pickled_as_fields(cls: C) -> C:
+    """Pickle a dataclass's instances as its constructor called with the field values.
+
+    Records cross from the parser processes to the importing one by the ten thousand: a tuple
+    of values, read in C by attrgetter, loads in two thirds of the time of the slots' state.
+    """
+    values = attrgetter(*(f.name for f in fields(cls)))
+
+    def __reduce__(self: object) -> tuple[type, tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment]
+    return cls
 
 
 def is_doc_type(value: str) -> TypeGuard[DocType]:
@@ -18,6 +35,7 @@ def is_doc_type(value: str) -> TypeGuard[DocType]:
 Category = Literal["cited by examiner", "cited by applicant", "cited by other", "cited by third party", ""]
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class ClaimRecord:
     """One claim as printed: its number, readable text and the claims it refers to."""
@@ -31,6 +49,7 @@ class ClaimRecord:
         return not self.depends_on
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class ReferenceRecord:
     """One cited reference of a grant (a patent document or non-patent literature)."""
@@ -49,6 +68,7 @@ class ReferenceRecord:
     sequence: int = 0  # order in the document, for stable storage only
 
 
+@pickled_as_fields
 @dataclass(slots=True)
 class PatentRecord:
     """One patent document (published application or grant) read from USPTO XML."""
