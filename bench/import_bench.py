@@ -118,6 +118,47 @@ def high_water_mb() -> float:
     return 0.0
 
 
+def machine_ticks() -> tuple[int, int, int]:
+    """Return the machine's CPU time so far, in clock ticks: busy, idle (with I/O wait), stolen.
+
+    Busy counts every process (the database server, tantivy's threads, anything else running);
+    stolen is time the hypervisor gave to other guests, which slows a run on a shared host.
+    """
+    with open("/proc/stat") as handle:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, handle.readline().split()[1:9])
+    return user + nice + system + irq + softirq, idle + iowait, steal
+
+
+def machine_share(before: tuple[int, int, int], documents: int) -> dict:
+    """Return the machine's CPU since before: ms per document, % busy and % stolen."""
+    busy, idle, steal = (now - then for now, then in zip(machine_ticks(), before))
+    total = max(busy + idle + steal, 1)
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    return {"machine_cpu_ms_per_doc": round(busy * tick_ms / max(documents, 1), 2),
+            "machine_busy_percent": round(100 * busy / total), "machine_stolen_percent": round(100 * steal / total)}
+
+
+def server_cpu_seconds(session) -> float:
+    """Return the CPU seconds spent so far by the PostgreSQL server processes of this database.
+
+    Read from /proc: the server must run on this machine. 0.0 on SQLite (no server).
+    """
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return 0.0
+    pids = session.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).scalars()
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> str:
     """Return the 1, 5 and 15 minute load averages as uptime prints them."""
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
@@ -190,12 +231,15 @@ def run(database_url: str, path: Path, instance: Path, workers: int | None, back
                 spent.update(dict.fromkeys(spent, 0.0))
                 before = load_average()
                 wall, cpu, main = time.perf_counter(), time.process_time(), time.thread_time()
+                ticks, server = machine_ticks(), server_cpu_seconds(db.session)
                 with TreeMemory() as memory:
                     summary = services.import_paths(db.session, [str(path)], stats=stats)
                 wall = time.perf_counter() - wall
                 main = time.thread_time() - main
                 cpu = time.process_time() - cpu - memory.cpu + stats.cpu_seconds
                 documents = summary.documents
+                machine = machine_share(ticks, documents)
+                server = server_cpu_seconds(db.session) - server
                 figures[label] = {
                     "documents": documents, "created": summary.created, "updated": summary.updated,
                     "unchanged": summary.unchanged, "errors": len(summary.errors),
@@ -210,6 +254,7 @@ def run(database_url: str, path: Path, instance: Path, workers: int | None, back
                         "database writes (main thread)": spent["write_cpu"],
                         "split, hash look-up, hand-over (main thread)": main - spent["write_cpu"],
                         "index writes (index thread)": spent["index_cpu"],
+                        "database server (PostgreSQL's processes)": server,
                     }.items()},
                     "peak_rss_mb": round(memory.peak), "peak_pss_mb": round(memory.peak_pss),
                     "peak_rss_mb_main": round(memory.peak_main),
@@ -217,6 +262,7 @@ def run(database_url: str, path: Path, instance: Path, workers: int | None, back
                     "high_water_mb_main": round(high_water_mb()),
                     "peak_rss_mb_parser": round(stats.peak_rss_mb),
                     "load_average_before": before, "load_average_after": load_average(),
+                    **machine,
                 }
                 if label == "first" and index:
                     report = indexing.check_index()
@@ -241,6 +287,9 @@ def show(figures: dict) -> None:
               f"{f['high_water_mb_main']} MB), "
               f"{f['peak_rss_mb_parser']} MB largest parser); load average {f['load_average_before']} "
               f"-> {f['load_average_after']}")
+        print(f"        whole machine: {f['machine_cpu_ms_per_doc']} CPU ms/doc (the database server and "
+              f"tantivy's threads included), busy {f['machine_busy_percent']} %, stolen by the host "
+              f"{f['machine_stolen_percent']} %")
         print("        CPU ms/doc by stage: " + "; ".join(
             f"{name} {value}" for name, value in f["stages_cpu_ms_per_doc"].items()))
     if figures["indexed"]:

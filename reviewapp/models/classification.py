@@ -21,7 +21,8 @@ class Classification(Model):
     __table_args__ = (UniqueConstraint("document_id", "scheme", "symbol"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    # Found by document through the unique constraint, which starts with it: no index of its own.
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     scheme: Mapped[str] = mapped_column(String(8))
     symbol: Mapped[str] = mapped_column(String(64), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)

@@ -34,6 +34,7 @@ class Reference(Model):
     name: Mapped[str] = mapped_column(Text, default="")
     us_class: Mapped[str] = mapped_column(String(64), default="")
     text: Mapped[str] = mapped_column(Text, default="")
-    category: Mapped[str] = mapped_column(String(32), default="", index=True)
+    # Read with its row, never searched by: not indexed (an import writes ~27 rows a grant).
+    category: Mapped[str] = mapped_column(String(32), default="")
 
     document: Mapped[Document] = relationship(back_populates="references")
