@@ -45,12 +45,12 @@ _STEM_CACHE_LIMIT = 500_000
 # UTF-8 text -> pieces split on ASCII spaces: ASCII letters lowercased, digits, "_" and "."
 # kept, every byte of a non-ASCII character kept, a space for every other ASCII byte. WORD's
 # matches never cross those spaces, so a text's words are its pieces' words in order, and a
-# piece ("end.", "co₂", "25°c") is analysed once, then looked up (see _PieceTerms).
+# piece ("end.", "co₂", "25°c") is analysed once, then looked up (see _PieceTerms). Words are
+# lowercased one by one after they are found, as Whoosh's LowercaseFilter does ("İ" lowercases
+# to "i" and a combining dot, which would split the word if the text were lowercased first;
+# "Σ" is final at a word's end); lowercasing ASCII letters first changes neither.
 _PIECE_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b in b"_." or
                      b >= 0x80 else 0x20 for b in range(256))
-# str.lower() makes "Σ" final ("ς") by what follows it, across the pieces: such text goes
-# through the regular expression whole.
-_CONTEXTUAL_CASE = "\u03a3"
 
 
 class _PieceTerms(dict[bytes, tuple[str, ...]]):
@@ -66,7 +66,7 @@ class _PieceTerms(dict[bytes, tuple[str, ...]]):
         self.analyzer = analyzer
 
     def __missing__(self, piece: bytes) -> tuple[str, ...]:
-        words = WORD.findall(piece.decode("utf-8", "surrogatepass").lower())
+        words = map(str.lower, WORD.findall(piece.decode("utf-8", "surrogatepass")))
         terms = self[piece] = tuple(filter(None, map(self.analyzer.stem, words)))
         if len(self) >= _STEM_CACHE_LIMIT:
             self.analyzer._pieces = _PieceTerms(self.analyzer)
@@ -142,8 +142,6 @@ class PatentAnalyzer(Analyzer):
 
     def joined_terms(self, value: str) -> str:
         """Return the indexed terms of a text joined by spaces, in order."""
-        if _CONTEXTUAL_CASE in value:
-            return " ".join(self._terms(value))
         # Each piece's terms come with a trailing space: drop the text's last one.
         return "".join(map(self._joined.__getitem__, _pieces(value)))[:-1]
 
@@ -154,8 +152,6 @@ class PatentAnalyzer(Analyzer):
         indexing): a byte table splits it into pieces, and each piece's terms are looked up
         (_PieceTerms); everything per word happens in C.
         """
-        if _CONTEXTUAL_CASE in value:
-            return filter(None, map(self.stem, WORD.findall(value.lower())))
         return chain.from_iterable(map(self._pieces.__getitem__, _pieces(value)))
 
     def __call__(self, value: str, positions: bool = False, chars: bool = False,
@@ -165,12 +161,10 @@ class PatentAnalyzer(Analyzer):
         """Yield Whoosh tokens (one reused Token object, as Whoosh's tokenizers do)."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
-        # Lowercase the whole text, as the indexing path does ("Σ" is final or not by what
-        # follows it); word by word only where lowercasing changes lengths ("İ"), which would
-        # move the characters' offsets.
-        lowered = value.lower()
-        whole = len(lowered) == len(value)
-        source = lowered if whole else value
+        # Each word lowercased once found, as the indexing path does; ASCII text (no letter
+        # whose lowercase depends on its neighbours or is longer) all at once.
+        whole = value.isascii()
+        source = value.lower() if whole else value
         matches = WORD.finditer(source) if tokenize else WHOLE.finditer(source)
         pos = start_pos
         for match in matches:

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
 from search import analysis
 from search.analysis import (
+    MIN_LENGTH,
+    STOP_WORDS,
     WORD,
     PatentAnalyzer,
     class_code_analyzer,
@@ -81,25 +84,36 @@ _TRICKY = st.sampled_from(list("aZ9_. .,;-\n\t..éÉμΩ°—“”₂²×İK\u0
 @given(st.lists(st.one_of(_TRICKY, st.characters()), max_size=60).map("".join))
 def test_the_fast_path_finds_the_words_of_the_word_pattern(text):
     analyzer = PatentAnalyzer()
-    expected = [stem for stem in map(analyzer.stem, WORD.findall(text.lower())) if stem]
+    expected = whoosh_terms(text)
     assert analyzer.terms(text) == expected
     assert analyzer.joined_terms(text) == " ".join(expected)
-    if len(text.lower()) == len(text):  # the query path lowercases word by word: "İ" differs
-        assert analyzer.terms(text) == [token.text for token in analyzer(text)]
+    assert [token.text for token in analyzer(text)] == expected  # queries analyse as documents
 
 
 @pytest.mark.parametrize("text", [
     "end.", ".net framework", "a..b c", "FIG. 1 shows 802.11 and e.g. IEEE",
     "x. .y", "…more…", "CO₂ at 25°C—cooling", "ΑΒΓ μm", "İstanbul", "",
-    "ΟΔΟΣ'Α and ΟΣ.Α", "aΣ'a", "Kelvin K and ǅ", "end..", "..", "a\ud800b",
+    "ΟΔΟΣ'Α and ΟΣ.Α", "aΣ'a", "Kelvin K and ǅ", "end..", "..", "a\ud800b", "DİSK drive",
 ])
 def test_the_fast_path_on_sentence_dots_and_unicode(text):
     analyzer = PatentAnalyzer()
-    expected = [stem for stem in map(analyzer.stem, WORD.findall(text.lower())) if stem]
+    expected = whoosh_terms(text)
     assert analyzer.terms(text) == expected
     assert analyzer.joined_terms(text) == " ".join(expected)
-    if len(text.lower()) == len(text):  # queries analyse as documents ("aΣ'a": σ, not ς)
-        assert [token.text for token in analyzer(text)] == expected
+    assert [token.text for token in analyzer(text)] == expected  # queries analyse as documents
+
+
+def whoosh_terms(text):
+    """Return the terms of Whoosh's own chain: RegexTokenizer | LowercaseFilter | StopFilter | StemFilter."""
+    chain = RegexTokenizer(WORD) | LowercaseFilter() | StopFilter(STOP_WORDS, minsize=MIN_LENGTH) | StemFilter()
+    return [token.text for token in chain(text)]
+
+
+def test_a_word_is_lowercased_after_it_is_found():
+    """"İ" lowercases to "i" and a combining dot: the word stays whole, in documents and queries."""
+    analyzer = PatentAnalyzer()
+    assert analyzer.terms("DİSK drive in İstanbul") == ["di\u0307sk", "drive", "i\u0307stanbul"]
+    assert analyzer.terms("ΟΣ'Α") == ["ος"]  # "Σ" ends its word: final, whatever follows the word
 
 
 def test_the_stem_cache_is_replaced_when_full(monkeypatch):

@@ -99,3 +99,12 @@ def test_a_document_prepared_for_another_backend_is_refused(index_dir, backend):
     item = search.prepare(make_doc("US0000001B2"), backend=other)
     with pytest.raises(ValueError, match=f"prepared for {other}"):
         search.index_latest(index_dir, lambda: [item])
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_words_lowercasing_to_longer_text_are_found_as_typed(index_dir, prepared):
+    """"İ" lowercases to two characters: documents, prepared or not, and queries agree on it."""
+    doc = make_doc("US0000002B2", title="DİSK brake for İstanbul trams", stamp="1")
+    search.index_latest(index_dir, lambda: [search.prepare(doc) if prepared else doc])
+    for query in ("DİSK", "title:İstanbul", '"DİSK brake"', "İSTANBUL trams"):
+        assert ids(search.query(index_dir, query)) == ["US0000002B2"], query
