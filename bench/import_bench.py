@@ -12,7 +12,8 @@ analyse each record for the index, bulk writes, each batch indexed before the co
 returns) with the search backend chosen (--backend, default REVIEWAPP_SEARCH_BACKEND or
 whoosh), checks the index, then imports the same file again. It prints documents/s (wall), CPU
 seconds (this process with its index thread, plus the parser processes) and per document,
-the peak memory of the whole process tree (sampled) and the main process's exact high-water
+by stage, PostgreSQL's server processes' CPU per document (the server on this machine), the
+whole machine's CPU per document with how busy it was and what the host stole, the peak memory of the whole process tree (sampled) and the main process's exact high-water
 mark, the time spent indexing and the load average; --json FILE writes the figures. With two
 databases, each runs in a fresh process of this script (the second would inherit the first's
 heap). The machine's load changes wall times, hardly CPU.
