@@ -24,9 +24,13 @@ submission_withdrawn = _signals.signal("submission-withdrawn")
 #: A submission's community signals changed: a vote, a claim mark, an endorsement
 #: (sender: the Submission).
 submission_rated = _signals.signal("submission-rated")
+#: A submission's content or visibility changed: edited, handed over to an endorser, hidden or
+#: restored by a moderator (sender: the Submission).
+submission_changed = _signals.signal("submission-changed")
 #: A comment was posted in an application's discussion (sender: the Comment).
 comment_posted = _signals.signal("comment-posted")
-#: A volunteer cast or removed a vote (sender: the Submission; `user`, `value`).
+#: A volunteer cast or removed a vote (sender: the Submission; `user`, `value`: 1, -1, or 0
+#: for a vote removed).
 vote_cast = _signals.signal("vote-cast")
 #: An examiner recorded or changed a verdict (sender: the Feedback).
 verdict_recorded = _signals.signal("verdict-recorded")

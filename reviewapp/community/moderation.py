@@ -15,7 +15,7 @@ from ..models.comment import HIDDEN as COMMENT_HIDDEN
 from ..models.comment import VISIBLE
 from ..models.submission import ACTIVE, HIDDEN, WITHDRAWN
 from ..models.user import moderation_refusal
-from ..tasks import rescore_after_commit
+from ..signals import submission_changed
 from .common import CommunityError, get_by_id, site_path
 
 MAX_FLAG_REASON = 1000
@@ -170,7 +170,7 @@ def hide_submission(session: Session, submission: Submission, actor: User, reaso
     _revise(session, submission, actor, "hide", previous)
     flags = _resolve_flags_on(session, "submission", submission.id, "hidden")
     session.flush()
-    rescore_after_commit(session, submission.application_id)
+    submission_changed.send(submission, session=session)
     record_action(session, actor, "hide", "submission", submission.id, reason=reason.strip(),
                   previous=previous, flags_resolved=flags)
 
@@ -188,7 +188,7 @@ def restore_submission(session: Session, submission: Submission, actor: User, re
     submission.status = restored if restored in (ACTIVE, WITHDRAWN) else ACTIVE
     _revise(session, submission, actor, "restore", HIDDEN)
     session.flush()
-    rescore_after_commit(session, submission.application_id)
+    submission_changed.send(submission, session=session)
     record_action(session, actor, "restore", "submission", submission.id, reason=reason.strip(),
                   status=submission.status)
 

@@ -13,7 +13,7 @@ from ..models import Claim, ClaimMark, Submission, User, Vote
 from ..models.base import execute_count, insert_missing
 from ..models.submission import HIDDEN
 from ..models.user import is_member
-from ..tasks import rescore_after_commit
+from ..signals import submission_rated, vote_cast
 from .common import CommunityError, get_by_id, insert_once
 from .tags import submission_tag_names
 
@@ -98,12 +98,12 @@ def cast_vote(session: Session, submission: Submission, user: User, value: int) 
             session, Vote(submission_id=submission.id, user_id=user.id, value=value),
             partial(_find_vote, session, submission.id, user.id))
         if created:
-            rescore_after_commit(session, submission.application_id)
+            vote_cast.send(submission, session=session, user=user, value=value)
             return new
         vote = new  # a twin request voted first: this vote replaces its value
     vote.value = value
     session.flush()
-    rescore_after_commit(session, submission.application_id)
+    vote_cast.send(submission, session=session, user=user, value=value)
     return vote
 
 
@@ -112,7 +112,8 @@ def remove_vote(session: Session, submission: Submission, user: User) -> bool:
     _ensure_can(submission.vote_refusal(user))
     removed = execute_count(session, delete(Vote).where(Vote.submission_id == submission.id,
                                                         Vote.user_id == user.id))
-    rescore_after_commit(session, submission.application_id)
+    if removed:
+        vote_cast.send(submission, session=session, user=user, value=0)
     return bool(removed)
 
 
@@ -125,7 +126,7 @@ def toggle_claim_mark(session: Session, submission: Submission, user: User, clai
     removed = execute_count(session, delete(ClaimMark).where(
         ClaimMark.submission_id == submission.id, ClaimMark.user_id == user.id,
         ClaimMark.claim_id == claim.id))
-    rescore_after_commit(session, submission.application_id)
+    submission_rated.send(submission, session=session)
     if removed:
         return False
     # A twin request may insert the same mark meanwhile: then it is marked, as asked.

@@ -9,8 +9,7 @@ from sqlalchemy.orm import Session
 from ..models import Claim, ClaimMark, Endorsement, Submission, User
 from ..models.base import utcnow
 from ..models.submission import NPL, WITHDRAWN
-from ..signals import submission_withdrawn
-from ..tasks import rescore_after_commit
+from ..signals import submission_changed, submission_withdrawn
 from .checks import SubmissionDetails, SubmissionError, check_details
 from .citations import cited_details
 from .endorsing import drop_own_vote
@@ -38,7 +37,7 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
     record_revision(session, submission, user, "edit", now)
     apply_values(submission, values)
     session.flush()
-    rescore_after_commit(session, submission.application_id)
+    submission_changed.send(submission, session=session)
     return True
 
 
@@ -65,10 +64,10 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
         record_revision(session, submission, user, "handover", now)
         hand_over(session, submission, successor)
     session.flush()
-    rescore_after_commit(session, submission.application_id)
     if successor is None:
         submission_withdrawn.send(submission, session=session)
         return None
+    submission_changed.send(submission, session=session)
     return successor.user
 
 

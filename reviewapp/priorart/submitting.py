@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import Application, Document, Endorsement, Submission, User
 from ..models.base import utcnow
 from ..models.submission import US, WITHDRAWN
-from ..signals import submission_created
-from ..tasks import rescore_after_commit
+from ..signals import submission_created, submission_rated
 from .checks import SubmissionData, SubmissionError, check_conflict, check_details, parse
 from .citations import cited_details
 from .conflicts import declare_conflict, needs_conflict_declaration
@@ -61,12 +60,11 @@ def submit_prior_art(session: Session, application: Application, user: User, dat
                      now: dt.datetime | None = None) -> SubmissionOutcome:
     """Put a document forward on `application`; a document already there gets an endorsement instead.
 
-    A new (or resubmitted) item sends `submission_created`.
+    A new (or resubmitted) item sends `submission_created`, an endorsement `submission_rated`.
     """
     outcome = store_prior_art(session, application, user, data, now)
-    if outcome.status == CREATED:
-        submission_created.send(outcome.submission, session=session)
-    rescore_after_commit(session, application.id)
+    signal = submission_created if outcome.status == CREATED else submission_rated
+    signal.send(outcome.submission, session=session)
     return outcome
 
 

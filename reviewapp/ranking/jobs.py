@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Application, Feedback, Submission
 from ..signals import (
     report_freezing,
+    submission_changed,
     submission_created,
     submission_rated,
     submission_withdrawn,
@@ -37,7 +38,8 @@ def register(app: Flask) -> None:
 
 def connect_receivers() -> None:
     """Connect the ranking's receivers (once: connecting again changes nothing)."""
-    for signal in (submission_created, submission_withdrawn, submission_rated, vote_cast):
+    for signal in (submission_created, submission_withdrawn, submission_rated, vote_cast,
+                   submission_changed):
         signal.connect(rescore_submission_application)
     verdict_recorded.connect(rescore_judged_application)
     report_freezing.connect(rescore_before_freeze)

@@ -1,20 +1,33 @@
 """The ranking's jobs and receivers: rescoring follows changes through signals, never imports."""
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import pytest
 import sqlalchemy as sa
 
+from reviewapp.community.moderation import hide_submission, restore_submission
+from reviewapp.community.votes import cast_vote, remove_vote, toggle_claim_mark
 from reviewapp.examiner.forwarding import close_and_freeze
 from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.models import Score
 from reviewapp.outbox import pending_jobs
+from reviewapp.priorart.checks import SubmissionDetails
+from reviewapp.priorart.editing import edit_submission, withdraw_submission
+from reviewapp.priorart.submitting import submit_prior_art
 from reviewapp.ranking.jobs import (
+    connect_receivers,
     rescore_before_freeze,
     rescore_judged_application,
+    rescore_submission_application,
     run_rescore_job,
     run_train_job,
 )
 from reviewapp.signals import (
     report_freezing,
+    submission_changed,
     submission_created,
     submission_rated,
     submission_withdrawn,
@@ -22,6 +35,7 @@ from reviewapp.signals import (
     vote_cast,
 )
 from tests.factories import make_application, make_submission, make_user
+from tests.priorart.helpers import data
 
 
 def test_the_ranking_registers_its_jobs(app):
@@ -54,11 +68,15 @@ def test_a_verdict_queues_the_rescoring_through_its_signal(app, db):
     assert pending_jobs(db.session)["rescore"] == {(application.id,)}
 
 
+SUBMISSION_SIGNALS = (submission_created, submission_withdrawn, submission_rated, vote_cast,
+                      submission_changed)
+
+
 def test_submission_signals_queue_the_rescoring_of_its_application(app, db):
     application = make_application()
     submission = make_submission(application, make_user())
     db.session.flush()
-    for signal in (submission_created, submission_withdrawn, submission_rated, vote_cast):
+    for signal in SUBMISSION_SIGNALS:
         pending_jobs(db.session)["rescore"].clear()
         signal.send(submission, session=db.session)
         assert pending_jobs(db.session)["rescore"] == {(application.id,)}
@@ -83,3 +101,51 @@ def test_without_the_receiver_the_freeze_copies_no_fresh_scores(app, db):
     finally:
         report_freezing.connect(rescore_before_freeze)
     assert [item["score"] for item in report.items] == [None]  # what ranking's receiver adds
+
+
+# What volunteers and moderators do to a submission, each after what it needs done first.
+CHANGES: dict[str, tuple[Callable | None, Callable]] = {
+    "vote": (None, lambda s, r: cast_vote(s, r.submission, r.dave, 1)),
+    "vote changed": (lambda s, r: cast_vote(s, r.submission, r.dave, 1),
+                     lambda s, r: cast_vote(s, r.submission, r.dave, -1)),
+    "vote removed": (lambda s, r: cast_vote(s, r.submission, r.dave, 1),
+                     lambda s, r: remove_vote(s, r.submission, r.dave)),
+    "claim marked": (None, lambda s, r: toggle_claim_mark(s, r.submission, r.dave, r.claim_id)),
+    "submitted": (None, lambda s, r: submit_prior_art(s, r.application, r.dave, data(
+        identifier="US 5,000,001", title="Pump", explanation="Dave: the pump."))),
+    "endorsed": (None, lambda s, r: submit_prior_art(s, r.application, r.dave, data(
+        explanation="Dave agrees."))),
+    "edited": (None, lambda s, r: edit_submission(s, r.submission, r.alice, SubmissionDetails(
+        title="Battery cooler", publication_date=dt.date(2012, 4, 3), pinpoint="col. 4",
+        claim_numbers=[1], explanation="Discloses the coolant loop of claim 1."))),
+    "withdrawn": (None, lambda s, r: withdraw_submission(s, r.submission, r.alice)),
+    "handed over": (lambda s, r: submit_prior_art(s, r.application, r.dave, data(explanation="Dave agrees.")),
+                    lambda s, r: withdraw_submission(s, r.submission, r.alice)),
+    "hidden": (None, lambda s, r: hide_submission(s, r.submission, r.moderator)),
+    "restored": (lambda s, r: hide_submission(s, r.submission, r.moderator),
+                 lambda s, r: restore_submission(s, r.submission, r.moderator)),
+}
+
+
+@pytest.mark.parametrize("receiving", [True, False], ids=["ranking connected", "ranking disconnected"])
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_to_a_submission_reaches_the_ranking_by_a_signal(app, db, change, receiving):
+    """Each change queues its application's rescoring once, through the ranking's receiver alone."""
+    application = make_application(priority_date=dt.date(2019, 6, 1))
+    alice = make_user(name="Alice")
+    review = SimpleNamespace(application=application, alice=alice, dave=make_user(name="Dave"),
+                             moderator=make_user("admin"),
+                             claim_id=application.document.claims[0].id,
+                             submission=submit_prior_art(db.session, application, alice, data()).submission)
+    before, act = CHANGES[change]
+    if before:
+        before(db.session, review)
+    pending_jobs(db.session)["rescore"].clear()
+    if not receiving:
+        for signal in SUBMISSION_SIGNALS:
+            signal.disconnect(rescore_submission_application)
+    try:
+        act(db.session, review)
+    finally:
+        connect_receivers()
+    assert pending_jobs(db.session)["rescore"] == ({(application.id,)} if receiving else set())
