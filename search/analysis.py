@@ -49,6 +49,7 @@ _STEM_CACHE_LIMIT = 500_000
 # lowercased one by one after they are found, as Whoosh's LowercaseFilter does ("İ" lowercases
 # to "i" and a combining dot, which would split the word if the text were lowercased first;
 # "Σ" is final at a word's end); lowercasing ASCII letters first changes neither.
+_CONTEXTUAL = "\u03a3"  # the one letter whose lowercase depends on its neighbours
 _PIECE_BYTES = bytes(b + 32 if 65 <= b <= 90 else b if chr(b).isalnum() or b in b"_." or
                      b >= 0x80 else 0x20 for b in range(256))
 
@@ -161,10 +162,13 @@ class PatentAnalyzer(Analyzer):
         """Yield Whoosh tokens (one reused Token object, as Whoosh's tokenizers do)."""
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         token.boost = 1.0
-        # Each word lowercased once found, as the indexing path does; ASCII text (no letter
-        # whose lowercase depends on its neighbours or is longer) all at once.
-        whole = value.isascii()
-        source = value.lower() if whole else value
+        # Each word lowercased once found, as the indexing path does. Lowercasing the whole
+        # text gives the same words, faster, unless a letter's lowercase is longer ("İ": its
+        # combining dot would split the word, and offsets would move) or depends on what
+        # follows it ("Σ", final at a word's end).
+        lowered = value.lower()
+        whole = len(lowered) == len(value) and _CONTEXTUAL not in value
+        source = lowered if whole else value
         matches = WORD.finditer(source) if tokenize else WHOLE.finditer(source)
         pos = start_pos
         for match in matches:
