@@ -173,3 +173,21 @@ def test_index_commands(runner, db, library):
     assert result.exit_code == 1 and json.loads(result.output)["missing"] == ["US7000123B2"]
     assert runner.invoke(args=["index", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["index", "check"]).exit_code == 0
+
+
+def test_a_library_document_and_an_application_show_the_same_bibliographic_rows(client, db):
+    """Both pages render the one partial: every row, in order, with the document's own values."""
+    application = make_application(application_number="16/123,456")
+    grant = make_document(number="US7000003B2", priority_date=dt.date(2008, 2, 1), cpc=["F28D 15/00"])
+    db.session.commit()
+    for url, document, cpc in ((f"/documents/{grant.publication_number}", grant, "F28D 15/00"),
+                               (f"/applications/{application.number}", application.document,
+                                "H01M 10/613, H01M 10/625")):
+        page = client.get(url).get_data(as_text=True)
+        rows = re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page)
+        assert [name for name, _ in rows][:8] == ["Publication", "Application", "Earliest priority",
+                                                   "CPC", "IPC", "USPC", "Applicants", "Inventors"]
+        values = dict(rows)
+        assert values["Publication"] == f"{document.publication_number} ({document.publication_date})"
+        assert values["Earliest priority"] == str(document.priority_date)
+        assert values["CPC"] == cpc
