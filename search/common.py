@@ -1,10 +1,12 @@
-"""What both backends compute the same way: filter values, pages, key terms of a claim, the
-index check's comparison and the rebuild's swap."""
+"""What both backends compute the same way: filter values, sorts, pages, key terms of a claim,
+the index check's comparison and the rebuild's generation and swap."""
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from . import store
 from .results import CheckReport
 from .schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
 
+SORTS = ("relevance", "date", "date_asc")
 KEY_TERMS = 12
 # Query-by-claim: reading and scoring costs about a microsecond per posting.
 CLAIM_POSTINGS_BUDGET = 30_000
@@ -59,6 +62,12 @@ def _filter_value(name: str, value: Any) -> str:
     if name in CLASS_LEVELS:
         return canonical_class_value(name, text)
     return text.lower() if name == "tags" else text
+
+
+def check_sort(sort: str) -> None:
+    """Refuse a sort order no backend knows."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}: use {', '.join(SORTS[:-1])} or {SORTS[-1]}")
 
 
 def page_bounds(total: int, page: int, pagelen: int) -> tuple[int, int]:
@@ -124,6 +133,26 @@ def compare(indexed: Mapping[str, str], expected: Mapping[str, str]) -> CheckRep
                      if i in expected and str(expected[i]) != stamp),
         extra=sorted(set(indexed) - set(expected)),
     )
+
+
+@contextmanager
+def building_generation(index_dir: Path) -> Iterator[Path]:
+    """Lend a new generation directory beside the live one for a rebuild to fill and swap in;
+    remove it if the rebuild fails."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with store.write_lock(index_dir):
+        store.live_builds(index_dir)  # clears rebuilds whose process died
+        building = Path(f"{store.new_generation(index_dir)}{store.BUILDING_SUFFIX}")
+        building.mkdir()
+        build_lock = store.hold_build_lock(building)
+    try:
+        yield building
+    except BaseException:
+        with store.write_lock(index_dir):
+            shutil.rmtree(building, ignore_errors=True)
+        raise
+    finally:
+        build_lock.close()
 
 
 def swap_in(index_dir: Path, building: Path, replay: Callable[[Path], None]) -> None:

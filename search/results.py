@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 Facets = dict[str, list[tuple[str, int]]]
 
@@ -32,6 +34,22 @@ class Hit:
     snippet: str
     status: str
     cpc: list[str]
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any], score: float | None, snippet: str) -> Hit:
+        """Return the Hit of a document's stored fields (a stored datetime counts as its date)."""
+        published = stored.get("publication_date")
+        return cls(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            score=float(score or 0.0),
+            doc_type=stored.get("doc_type", ""),
+            kind=stored.get("kind", ""),
+            publication_date=published.date() if isinstance(published, dt.datetime) else published,
+            snippet=snippet,
+            status=stored.get("status", ""),
+            cpc=list(stored.get("cpc_codes") or []),
+        )
 
 
 @dataclass(slots=True)

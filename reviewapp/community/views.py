@@ -111,15 +111,22 @@ def tag_application(number: str):
     """Add a tag to an application."""
     application = application_or_404(number)
     form = TagForm()
-    if form.validate_on_submit():
-        try:
-            tag = tag_service.add_tag(db.session, application, form.name.data, current_user)
-        except CommunityError as error:
-            show_error(form, error)
-        else:
-            flash(f"Tagged {tag.name}.", "success")
-            return back(url_for(".discussion", number=application.number))
+    if _tagged(application, form):
+        return back(url_for(".discussion", number=application.number))
     return render_discussion(application, tag_form=form)
+
+
+def _tagged(target: Application | Submission, form: TagForm) -> bool:
+    """Add the form's tag to target and say so; False (the refusal on the form) when not."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        tag = tag_service.add_tag(db.session, target, form.name.data, current_user)
+    except CommunityError as error:
+        show_error(form, error)
+        return False
+    flash(f"Tagged {tag.name}.", "success")
+    return True
 
 
 @bp.route("/applications/<number>/tags/<name>/remove", methods=["POST"])
@@ -137,14 +144,8 @@ def submission_tags(submission_id: int):
     """Show and add the tags of a submission."""
     submission = submission_or_404(submission_id)
     form = TagForm()
-    if form.validate_on_submit():
-        try:
-            tag = tag_service.add_tag(db.session, submission, form.name.data, current_user)
-        except CommunityError as error:
-            show_error(form, error)
-        else:
-            flash(f"Tagged {tag.name}.", "success")
-            return back(url_for(".submission_tags", submission_id=submission.id))
+    if _tagged(submission, form):
+        return back(url_for(".submission_tags", submission_id=submission.id))
     tags = tag_service.submission_tag_names(db.session, [submission.id]).get(submission.id, [])
     return render_template("community/submission_tags.html", submission=submission, tags=tags, form=form)
 

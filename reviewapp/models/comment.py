@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
 from .base import TimestampMixin
-from .user import content_flag_refusal, is_moderator, moderation_refusal
+from .moderation import ModeratedContent
+from .user import is_moderator
 
 if TYPE_CHECKING:
     from .claim import Claim
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 VISIBLE, HIDDEN = "visible", "hidden"
 
 
-class Comment(TimestampMixin, Model):
+class Comment(ModeratedContent, TimestampMixin, Model):
     """A Markdown comment; replies point at their parent."""
 
     __tablename__ = "comments"
@@ -32,6 +33,13 @@ class Comment(TimestampMixin, Model):
 
     author: Mapped[User] = relationship()
     claim: Mapped[Claim | None] = relationship()
+
+    flag_target = "comment"
+
+    @property
+    def owner_id(self) -> int | None:
+        """Return the id of its author."""
+        return self.author_id
     parent: Mapped[Comment | None] = relationship(remote_side="Comment.id")
 
     def view_refusal(self, user: User | None) -> str | None:
@@ -43,19 +51,3 @@ class Comment(TimestampMixin, Model):
     def can_view(self, user: User | None) -> bool:
         """Tell whether `user` may read it (see `view_refusal`)."""
         return self.view_refusal(user) is None
-
-    def flag_refusal(self, user: User | None) -> str | None:
-        """Return why `user` may not flag it to the moderators, or None (never one's own)."""
-        return content_flag_refusal(user, self.author_id, "comment")
-
-    def can_flag(self, user: User | None) -> bool:
-        """Tell whether `user` may flag it (see `flag_refusal`)."""
-        return self.flag_refusal(user) is None
-
-    def moderation_refusal(self, user: User | None) -> str | None:
-        """Return why `user` may not hide or restore it, or None."""
-        return moderation_refusal(user)
-
-    def can_moderate(self, user: User | None) -> bool:
-        """Tell whether `user` may hide or restore it (see `moderation_refusal`)."""
-        return self.moderation_refusal(user) is None

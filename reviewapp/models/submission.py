@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
 from .base import TimestampMixin
-from .user import content_flag_refusal, is_member, is_moderator, moderation_refusal
+from .moderation import ModeratedContent
+from .user import is_member, is_moderator
 
 if TYPE_CHECKING:
     from .application import Application
@@ -55,7 +56,7 @@ submission_claims = Table(
 )
 
 
-class Submission(TimestampMixin, Model):
+class Submission(ModeratedContent, TimestampMixin, Model):
     """One prior-art document put forward for one application; one per document."""
 
     __tablename__ = "submissions"
@@ -90,6 +91,13 @@ class Submission(TimestampMixin, Model):
     revisions: Mapped[list[SubmissionRevision]] = relationship(
         back_populates="submission", cascade="all, delete-orphan", order_by="SubmissionRevision.id"
     )
+
+    flag_target = "submission"
+
+    @property
+    def owner_id(self) -> int | None:
+        """Return the id of its submitter."""
+        return self.submitter_id
 
     @property
     def is_active(self) -> bool:
@@ -241,22 +249,6 @@ class Submission(TimestampMixin, Model):
     def can_judge(self, user: User | None) -> bool:
         """Tell whether `user` may give it an examiner's verdict (see `judge_refusal`)."""
         return self.judge_refusal(user) is None
-
-    def flag_refusal(self, user: User | None) -> str | None:
-        """Return why `user` may not flag it to the moderators, or None (never one's own)."""
-        return content_flag_refusal(user, self.submitter_id, "submission")
-
-    def can_flag(self, user: User | None) -> bool:
-        """Tell whether `user` may flag it (see `flag_refusal`)."""
-        return self.flag_refusal(user) is None
-
-    def moderation_refusal(self, user: User | None) -> str | None:
-        """Return why `user` may not hide or restore it, or None."""
-        return moderation_refusal(user)
-
-    def can_moderate(self, user: User | None) -> bool:
-        """Tell whether `user` may hide or restore it (see `moderation_refusal`)."""
-        return self.moderation_refusal(user) is None
 
     def __repr__(self) -> str:
         return f"<Submission {self.identifier} on {self.application_id}>"

@@ -20,7 +20,7 @@ import tantivy
 from whoosh import query as wq
 
 from ...analysis import WORD
-from ...common import claim_pairs, compare, filter_values, key_terms, page_bounds
+from ...common import check_sort, claim_pairs, compare, filter_values, key_terms, page_bounds
 from ...cost import Budget
 from ...parsing import parse
 from ...results import CheckReport, Facets, Hit, Results
@@ -167,17 +167,7 @@ def _hit(searcher: tantivy.Searcher, address: tantivy.DocAddress, score: float, 
     """Return the plain Hit of a document."""
     stored = stored_fields(searcher.doc(address))
     terms = _with_wildcards(stored, terms, patterns)
-    return Hit(
-        id=stored["id"],
-        title=stored.get("title", ""),
-        score=float(score or 0.0),
-        doc_type=stored.get("doc_type", ""),
-        kind=stored.get("kind", ""),
-        publication_date=stored.get("publication_date"),
-        snippet=snippet(stored, fields, terms, _stem),
-        status=stored.get("status", ""),
-        cpc=list(stored.get("cpc_codes") or []),
-    )
+    return Hit.from_stored(stored, score, snippet(stored, fields, terms, _stem))
 
 
 def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
@@ -186,8 +176,7 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
     """Search with the user query language; see ``search.query``."""
     budget = Budget()
     parsed = parse(q)
-    if sort not in ("relevance", "date", "date_asc"):
-        raise ValueError(f"unknown sort {sort!r}: use relevance, date or date_asc")
+    check_sort(sort)
     page_bounds(0, page, pagelen)  # refuses a bad pagelen before searching
     full = _restricted(to_tantivy(parsed), filters, before)
     searcher = open_searcher(index_dir)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import shutil
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import chain, islice
@@ -24,7 +23,7 @@ from typing import Any, cast
 import tantivy
 
 from ... import store
-from ...common import prepared_payloads, swap_in
+from ...common import building_generation, prepared_payloads, swap_in
 from .documents import prepare, to_document
 from .index import create, ensure_locked, open_generation, writing
 from .translate import term
@@ -126,23 +125,11 @@ def _matches(searcher: tantivy.Searcher, q: tantivy.Query) -> int:
 def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
             progress: Progress | None = None) -> int:
     """Build a fresh index from ``docs`` beside the live one, then swap it in atomically."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with store.write_lock(index_dir):
-        store.live_builds(index_dir)  # clears rebuilds whose process died
-        building = Path(f"{store.new_generation(index_dir)}{store.BUILDING_SUFFIX}")
-        building.mkdir()
-        build_lock = store.hold_build_lock(building)
-    try:
+    with building_generation(index_dir) as building:
         index = create(building)
         with writing(index, REBUILD_HEAP, REBUILD_THREADS) as writer:
             count = _write_all(writer, docs, progress)
         swap_in(index_dir, building, _replay)
-    except BaseException:
-        with store.write_lock(index_dir):
-            shutil.rmtree(building, ignore_errors=True)
-        raise
-    finally:
-        build_lock.close()
     return count
 
 

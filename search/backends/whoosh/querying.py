@@ -14,7 +14,7 @@ from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
-from ...common import claim_pairs, compare, filter_values, key_terms, page_bounds
+from ...common import check_sort, claim_pairs, compare, filter_values, key_terms, page_bounds
 from ...cost import Budget, check_expansion
 from ...parsing import parse
 from ...results import CheckReport, Hit, Results
@@ -116,27 +116,12 @@ def _matched_terms(q: wq.Query, reader: IndexReader) -> Terms:
     return {field: frozenset(texts) for field, texts in found.items()}
 
 
-def _as_date(value: dt.datetime | None) -> dt.date | None:
-    """Return the date part of a stored datetime."""
-    return value.date() if value else None
-
-
 def _hit(view: View, docnum: int, score: float, terms: Terms,
          fields: tuple[str, ...]) -> Hit:
     """Return the plain Hit of a document."""
     stored = view.searcher.stored_fields(docnum)
     stem = view.searcher.schema["claims"].analyzer.stem
-    return Hit(
-        id=stored["id"],
-        title=stored.get("title", ""),
-        score=float(score or 0.0),
-        doc_type=stored.get("doc_type", ""),
-        kind=stored.get("kind", ""),
-        publication_date=_as_date(stored.get("publication_date")),
-        snippet=snippet(stored, fields, terms, stem),
-        status=stored.get("status", ""),
-        cpc=list(stored.get("cpc_codes") or []),
-    )
+    return Hit.from_stored(stored, score, snippet(stored, fields, terms, stem))
 
 
 def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
@@ -145,8 +130,7 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
     """Search with the user query language; see ``search.query``."""
     budget = Budget()
     parsed = parse(q)
-    if sort not in ("relevance", "date", "date_asc"):
-        raise ValueError(f"unknown sort {sort!r}: use relevance, date or date_asc")
+    check_sort(sort)
     with searching(Path(index_dir)) as view:
         check_expansion(parsed, partial(_expansions, view.searcher.reader()))
         postings = Postings(view.searcher, view.postings)

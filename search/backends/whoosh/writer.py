@@ -11,7 +11,6 @@ replays the journal under the lock just before it swaps generations, so no updat
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import islice
@@ -23,7 +22,7 @@ from whoosh.index import FileIndex
 from whoosh.writing import MERGE_SMALL, IndexWriter
 
 from ... import store
-from ...common import prepared_payloads, swap_in
+from ...common import building_generation, prepared_payloads, swap_in
 from ...schema import AnalysedText, PatentText, build_schema, to_fields
 from . import bulk
 
@@ -251,23 +250,11 @@ def remove_documents(index_dir: Path, ids: Iterable[str]) -> int:
 def rebuild(index_dir: Path, docs: Iterable[Mapping[str, Any]],
             progress: Progress | None = None) -> int:
     """Build a fresh index from ``docs`` beside the live one, then swap it in atomically."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with store.write_lock(index_dir):
-        store.live_builds(index_dir)  # clears rebuilds whose process died
-        building = Path(f"{store.new_generation(index_dir)}{store.BUILDING_SUFFIX}")
-        building.mkdir()
-        build_lock = store.hold_build_lock(building)
-    try:
+    with building_generation(index_dir) as building:
         ix = _create_index(building)
         count = _bulk_write(ix, docs, progress)
         swap_in(index_dir, building, lambda built: _replay(ix, built))
         ix.close()
-    except BaseException:
-        with store.write_lock(index_dir):
-            shutil.rmtree(building, ignore_errors=True)
-        raise
-    finally:
-        build_lock.close()
     return count
 
 
