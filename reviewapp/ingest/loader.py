@@ -59,14 +59,14 @@ class ImportSummary:
     def headline(self) -> str:
         """Return one sentence saying what was imported and what was skipped, and why."""
         kinds = [plural(self.grants, "grant"), plural(self.applications, "application")]
-        text = (f"Imported {' and '.join(kinds)} ({self.created} new, {self.updated} updated, "
-                f"{self.unchanged} unchanged)")
+        text = (f"Imported {' and '.join(kinds)} ({self.created:,} new, {self.updated:,} updated, "
+                f"{self.unchanged:,} unchanged)")
         if self.first_numbers:
             more = ", ..." if self.documents > len(self.first_numbers) else ""
             text += f": {', '.join(self.first_numbers)}{more}"
         if self.skipped:
             why = ", ".join(plural(n, label) for label, n in sorted(self.skipped_kinds.items()))
-            text += f"; skipped {self.skipped} ({why})"
+            text += f"; skipped {self.skipped:,} ({why})"
         else:
             text += "; skipped 0"
         return f"{text}; {plural(len(self.errors), 'error')}."
@@ -93,8 +93,8 @@ class ImportSummary:
 
 
 def plural(count: int, noun: str) -> str:
-    """Return "1 grant", "2 grants", "3 sequence listings"."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    """Return "1 grant", "2 grants", "3 sequence listings", "10,000 grants"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 # Called after each batch is committed with the ids of the documents it created or changed,

@@ -38,7 +38,7 @@ def pages_for(world, app) -> dict[str, list[str]]:
     """Return the main pages of each role, by role."""
     n, closed, sub = world.number, world.closed_number, world.submission_id
     admin = ["/admin/", "/admin/users", "/admin/applications", f"/admin/applications/{world.application_id}",
-             "/admin/audit", "/moderation"]
+             "/admin/audit", "/moderation", "/admin/imports/", f"/admin/imports/{world.import_run_id}"]
     if "ranking.admin" in app.view_functions:
         admin.append("/admin/ranker")
     return {

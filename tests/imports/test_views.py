@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from reviewapp import create_app
 from reviewapp.imports import services
-from reviewapp.imports.services import IMPORT_THREAD
+from reviewapp.imports.services import IMPORT_THREAD, finish_run
 from reviewapp.indexing import check_index
+from reviewapp.ingest.loader import ImportSummary
 from reviewapp.models import AuditEntry, Document, ImportRun
 from reviewapp.models.import_run import STALE_AFTER
 from tests.conftest import base_config
@@ -154,6 +155,24 @@ def test_history_and_progress_show_runs_as_they_stand(client, admin, db):
     assert "40 documents, 3 errors" in text and "<script>" not in text
     history = page(client.get("/admin/imports/"))
     assert "ipg130416.xml (folder)" in history and "running" in history and "Boss" in history
+
+
+def test_a_finished_run_shows_its_counts_and_each_error_as_a_labelled_card(client, admin, db):
+    run = ImportRun(user_id=admin.id, origin="folder", source="ipg130416.zip", path="/x",
+                    status="running", total_bytes=1000, summary={})
+    db.session.add(run)
+    db.session.flush()
+    summary = ImportSummary(grants=12_345, created=12_340, unchanged=5)
+    summary.error("ipg130416.zip/ipg130416.xml", 4_711, 1_317, "malformed XML: tag mismatch")
+    finish_run(db.session, run.id, "done", summary, "")
+    db.session.commit()
+    text = page(client.get(f"/admin/imports/{run.id}"))
+    assert "Imported 12,345 grants" in text and "<dd>12,340, 0, 5</dd>" in text
+    assert '<table class="list cards">' in text
+    assert ('<td data-label="File">ipg130416.zip/ipg130416.xml</td><td data-label="Document">4711</td>'
+            '<td data-label="Line">1317</td><td data-label="Reason">malformed XML: tag mismatch</td>') in text
+    history = page(client.get("/admin/imports/"))
+    assert '<td data-label="Summary">Imported 12,345 grants' in history
 
 
 def test_a_run_whose_worker_died_shows_as_interrupted_once_its_heartbeat_stops(client, admin, db):

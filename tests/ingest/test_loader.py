@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from reviewapp.ingest.loader import import_records, record_hash
+from reviewapp.ingest.loader import ImportSummary, import_records, record_hash
 from reviewapp.ingest.records import (
     ClaimRecord,
     ParseError,
@@ -130,3 +130,11 @@ def test_batches_commit_and_call_back_with_changed_ids(db):
     seen.clear()
     import_records(db.session, records, batch_size=2, on_batch=seen.append)
     assert seen == []  # nothing changed, nothing to re-index
+
+
+def test_the_headline_groups_the_thousands_of_a_weekly_file():
+    summary = ImportSummary(grants=10_000, applications=1, created=9_998, updated=2, unchanged=1,
+                            skipped=1_200, skipped_kinds={"sequence listing": 1_200})
+    assert summary.headline() == (
+        "Imported 10,000 grants and 1 application (9,998 new, 2 updated, 1 unchanged); "
+        "skipped 1,200 (1,200 sequence listings); 0 errors.")

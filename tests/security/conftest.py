@@ -16,9 +16,12 @@ from reviewapp.community.tags import add_tag
 from reviewapp.examiner.forwarding import freeze_report
 from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.extensions import db as _db
-from reviewapp.models import ConflictDeclaration, Notification, Watch
+from reviewapp.imports.services import finish_run
+from reviewapp.ingest.loader import ImportSummary
+from reviewapp.models import ConflictDeclaration, ImportRun, Notification, Watch
 from reviewapp.models.application import CLOSED
 from reviewapp.models.base import utcnow
+from reviewapp.models.import_run import DONE, FOLDER, RUNNING, UPLOAD
 from tests.conftest import empty_tables
 from tests.factories import make_application, make_document, make_submission, make_user
 
@@ -57,6 +60,8 @@ class World:
     user_id: int
     target_id: int
     banned_id: int
+    import_run_id: int  # a finished import, with a summary and errors
+    running_import_id: int
 
     def user(self, role: str):
         """Return the account playing `role` (None for anonymous)."""
@@ -106,6 +111,7 @@ def build_world() -> World:
                                 dedupe_key="security-test")
     session.add(notification)
     token, secret = create_token(session, examiner, "laptop script")
+    finished, running = import_runs(admin)
     session.flush()
     world = World(
         volunteer=volunteer, other=other, examiner=examiner, admin=admin, target=target, banned=banned,
@@ -115,10 +121,35 @@ def build_world() -> World:
         claim_id=application.document.claims[0].id, comment_id=comment.id, tag=tag.name,
         notification_id=notification.id, flag_id=flag.id, token_id=token.id, token_secret=secret,
         token_hash=token.token_hash, reset_token=create_reset_token(volunteer), user_id=other.id,
-        target_id=target.id, banned_id=banned.id,
+        target_id=target.id, banned_id=banned.id, import_run_id=finished.id,
+        running_import_id=running.id,
     )
     session.commit()
     return world
+
+
+def import_runs(admin) -> tuple[ImportRun, ImportRun]:
+    """Add a weekly file's finished import (its summary and errors as the job records them)
+    and an upload still being imported."""
+    session = _db.session
+    finished = ImportRun(user_id=admin.id, origin=FOLDER, source="ipg130416-weekly-grants.zip",
+                         path="/srv/reviewapp/imports/ipg130416-weekly-grants.zip", status=RUNNING,
+                         total_bytes=713_000_000, started_at=utcnow())
+    running = ImportRun(user_id=admin.id, origin=UPLOAD, source="ipa130418.xml",
+                        path="/srv/reviewapp/uploads/ipa130418.xml", status=RUNNING,
+                        total_bytes=41_000_000, bytes_done=12_000_000, documents_done=1_234,
+                        error_count=1, started_at=utcnow(), heartbeat_at=utcnow())
+    session.add_all([finished, running])
+    session.flush()
+    summary = ImportSummary(grants=9_997, created=9_990, updated=4, unchanged=3, skipped=2,
+                            skipped_kinds={"sequence listing": 2},
+                            first_numbers=["US08424001B2", "US08424002B2", "US08424003B1"])
+    summary.error("ipg130416-weekly-grants.zip/ipg130416.xml", 4_711, 1_317,
+                  "malformed XML: Opening and ending tag mismatch: claim-text line 1312 and claim")
+    summary.error("ipg130416-weekly-grants.zip/ipg130416.xml", 9_002, 0,
+                  "no publication number: <publication-reference><document-id><doc-number> is empty")
+    finish_run(session, finished.id, DONE, summary, "")
+    return finished, running
 
 
 @pytest.fixture

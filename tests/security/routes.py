@@ -137,13 +137,13 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("admin.audit", "GET"): Route(ADMINS),
     ("ranking.admin", "GET"): Route(ADMINS),
     ("ranking.retrain", "POST"): Route(ADMINS_MOVED),
-    # This world has no import run, no import folder, and a table form posts no file: an admin's
-    # request is refused for that (tests/imports covers accepted ones, CSRF included).
+    # This world has no import folder, and a table form posts no file: an admin's request is
+    # refused for that (tests/imports covers accepted ones, CSRF included).
     ("imports.index", "GET"): Route(ADMINS),
     ("imports.upload", "POST"): Route((LOGIN, FORBIDDEN, FORBIDDEN, 400)),
     ("imports.folder", "POST"): Route((LOGIN, FORBIDDEN, FORBIDDEN, 400), data={"folder-name": "ipg.xml"}),
-    ("imports.detail", "GET"): Route((LOGIN, FORBIDDEN, FORBIDDEN, MISSING), {"run_id": "=1"}),
-    ("imports.status", "GET"): Route((LOGIN, FORBIDDEN, FORBIDDEN, MISSING), {"run_id": "=1"}),
+    ("imports.detail", "GET"): Route(ADMINS, {"run_id": "import_run_id"}),
+    ("imports.status", "GET"): Route(ADMINS, {"run_id": "running_import_id"}),
     # --- examiners
     ("examiner.queue", "GET"): Route(EXAMINERS),
     ("examiner.application", "GET"): Route(EXAMINERS, APP),
