@@ -55,7 +55,8 @@ def pages_for(world, app) -> dict[str, list[str]]:
         world.examiner.email: ["/examiner/", f"/examiner/applications/{n}",
                                f"/examiner/applications/{closed}", f"/examiner/applications/{n}/report",
                                f"/examiner/applications/{closed}/report",
-                               f"/examiner/submissions/{sub}/feedback", "/api/tokens", "/export/"],
+                               f"/examiner/submissions/{sub}/feedback", "/api/tokens",
+                               f"/api/tokens/{world.token_id}/revoke", "/export/"],
         world.admin.email: admin,
     }
 
