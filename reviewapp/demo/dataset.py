@@ -15,9 +15,10 @@ import datetime as dt
 import random
 from functools import lru_cache
 
+from ..ingest.records import Category
 from ..models.application import CLOSED, OPEN, PENDING
 from .data import area_reviewers, areas, story, vocabulary
-from .documents import make_document, topic_kind
+from .documents import make_document, people, topic_kind
 from .numbers import PROVISIONAL_SERIES, THURSDAY, TUESDAY, Numbers, on_weekday, serial_in
 from .specs import (
     ANTICIPATES,
@@ -25,6 +26,7 @@ from .specs import (
     SEED,
     TOO_LATE,
     UNRELATED,
+    CitationSpec,
     DemoDataset,
     DocSpec,
     PriorArtHint,
@@ -158,7 +160,29 @@ def build_dataset(seed: int = SEED) -> DemoDataset:
                          if doc.area != review.document.area and doc.role != "late")
             hints.append(unrelated_hint(review.document, other,
                                         reviewers_of[review.document.area][-1]))
+    add_citations(library, random.Random(f"{seed}:citations"))
     return DemoDataset(reviews, library, hints)
+
+
+# Who put a reference on a grant: examiners cite most of what a library holds.
+CITERS: tuple[Category, ...] = ("cited by examiner", "cited by examiner", "cited by applicant")
+
+
+def add_citations(library: list[DocSpec], rng: random.Random) -> None:
+    """Let each library grant cite one to three library documents of its area published before
+    it was filed, and an older patent the library does not hold, as a grant's XML lists them."""
+    for doc in library:
+        if doc.doc_type != "grant":
+            continue
+        earlier = [other for other in library
+                   if other.area == doc.area and other.publication_date < doc.filing_date]
+        for cited in rng.sample(earlier, min(len(earlier), rng.randint(1, 3))):
+            doc.cites.append(CitationSpec(cited.doc_number, cited.kind, cited.publication_date,
+                                          cited.applicants[0], rng.choice(CITERS)))
+        outside = dt.date(1991, 1, 1) + dt.timedelta(days=rng.randint(0, 3000))
+        doc.cites.append(CitationSpec(f"{rng.randint(5_000_000, 5_999_999):08d}", "A", outside,
+                                      people(rng, 1)[0], rng.choice(CITERS)))
+        doc.cites.sort(key=lambda citation: citation.date)
 
 
 def pick_type(rng: random.Random) -> tuple[str, str]:

@@ -10,7 +10,7 @@ from typing import cast
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..ingest.records import ClaimRecord, DocType, PatentRecord
+from ..ingest.records import ClaimRecord, DocType, PatentRecord, ReferenceRecord
 from ..ingest.writer import CREATED, UNCHANGED, Pending, write_records
 from ..models import Application, Document
 from ..models.application import PENDING
@@ -30,7 +30,10 @@ def record_of(spec: DocSpec) -> Pending:
         priority_date=spec.priority_date, abstract=spec.abstract, description=spec.description,
         claims=[ClaimRecord(c.number, c.text, list(c.depends_on)) for c in spec.claims],
         cpc=list(spec.cpc), ipc=list(spec.ipc), applicants=list(spec.applicants),
-        inventors=list(spec.inventors), schema="demo", source=SOURCE)
+        inventors=list(spec.inventors), schema="demo", source=SOURCE,
+        references=[ReferenceRecord("patent", "US", c.number, c.kind, c.date, c.name,
+                                    category=c.category, sequence=position)
+                    for position, c in enumerate(spec.cites)])
     return Pending(record, digest)
 
 

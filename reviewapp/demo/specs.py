@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ..ingest.records import Category
 
 SOURCE = "demo"  # Document.source of every demo document
 SEED = 20250731
@@ -24,6 +26,17 @@ class ClaimSpec:
     @property
     def independent(self) -> bool:
         return not self.depends_on
+
+
+@dataclass(frozen=True)
+class CitationSpec:
+    """A patent document a grant cites, as its XML prints it: in the library or not."""
+
+    number: str  # <doc-number>: "09876543" or "20190123456"
+    kind: str
+    date: dt.date
+    name: str  # the first named patentee
+    category: Category
 
 
 @dataclass
@@ -51,6 +64,7 @@ class DocSpec:
     role: str
     pinpoint: str = ""  # the paragraphs describing the method, e.g. "[0014]-[0015]"
     excerpt: str = ""  # one sentence of those paragraphs
+    cites: list[CitationSpec] = field(default_factory=list)  # a grant's references
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from reviewapp import demo
 
@@ -101,6 +102,29 @@ def test_library_is_dated_around_the_applications():
         shared = words & set(re.findall(r"[a-z]{6,}", library[good[0].document].claims[0].text))
         assert len(shared) >= len(words) // 2
     assert sum(h.relation == demo.TOO_LATE for h in data.prior_art) >= 6
+
+
+def test_library_grants_cite_earlier_documents_of_their_area_and_an_older_patent():
+    data = demo.dataset()
+    library = {doc.doc_number: doc for doc in data.library}
+    cited: Counter[str] = Counter()
+    for doc in data.library:
+        if doc.doc_type != "grant":
+            assert doc.cites == []
+            continue
+        outside = [citation for citation in doc.cites if citation.number not in library]
+        assert len(outside) == 1 and outside[0].date.year < 2000 and outside[0].name
+        for citation in doc.cites:
+            if citation.number in library:
+                source = library[citation.number]
+                assert source.area == doc.area and source.publication_date < doc.filing_date
+                assert (citation.kind, citation.date) == (source.kind, source.publication_date)
+                assert citation.name == source.applicants[0]
+                cited[citation.number] += 1
+        assert [c.date for c in doc.cites] == sorted(c.date for c in doc.cites)
+    assert len(cited) >= 10 and max(cited.values()) >= 2
+    assert {c.category for doc in data.library for c in doc.cites} == {
+        "cited by examiner", "cited by applicant"}
 
 
 def test_the_same_data_set_every_time():

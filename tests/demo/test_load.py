@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from html import unescape
 
 import pytest
 from sqlalchemy import select
@@ -247,3 +249,23 @@ def test_demo_has_a_discussion_once(session, loaded, now):
     demo.load_demo(session, now=now)
     session.flush()
     assert session.scalar(select(func.count(Comment.id))) == count
+
+
+def test_the_demo_library_shows_its_citation_network(loaded, client):
+    data = demo.dataset()
+    library = {doc.doc_number: doc for doc in data.library}
+    citations = [(doc, citation) for doc in data.library for citation in doc.cites]
+    counts = Counter(citation.number for _doc, citation in citations if citation.number in library)
+    number, times = counts.most_common(1)[0]
+    by_examiners = sum(citation.category == "cited by examiner"
+                       for _doc, citation in citations if citation.number == number)
+    cited = library[number]
+    page = unescape(client.get(f"/documents/{cited.publication_number}").get_data(as_text=True))
+    assert f"Cited by {times} documents in the library, {by_examiners} of them by examiners." in page
+    citing = next(doc for doc, citation in citations if citation.number == number)
+    assert f'href="/documents/{citing.publication_number}"' in page
+    # The citing grant links what it cites in the library, and lists the older patent too.
+    page = unescape(client.get(f"/documents/{citing.publication_number}").get_data(as_text=True))
+    assert f'href="/documents/{cited.publication_number}"' in page
+    outside = next(c for c in citing.cites if c.number not in library)
+    assert outside.name in page
