@@ -218,6 +218,25 @@ def strip_kind_code(publication_number: str, key: str) -> str | None:
     return rest if rest == "" or KIND_CODE.fullmatch(rest) else None
 
 
+def printed_number(country: str, number: str, kind_code: str = "") -> str:
+    """Return a cited patent's number as readers write it (US 5,745,511 A, US D512,345 S,
+    US 2014/0074147 A1); as the XML gives it (EP 1234567 A1) when no US rule reads it."""
+    given = " ".join(part for part in (country.strip(), number.strip(), kind_code.strip()) if part)
+    if country.strip().upper() not in ("", "US"):
+        return given
+    try:
+        parsed = parse_us(f"{number} {kind_code}")
+    except IdentifierError:
+        return given
+    digits = parsed.number
+    if parsed.publication_type == PUBLICATION:
+        shown = f"{digits[:4]}/{digits[4:]}"
+    else:
+        series = digits.rstrip("0123456789")  # D, RE, PP, T...
+        shown = f"{series}{int(digits[len(series):]):,}"
+    return " ".join(part for part in ("US", shown, parsed.kind_code) if part)
+
+
 def reference_key(country: str, number: str, kind_code: str = "") -> str:
     """Return the key of a cited patent document, as a volunteer's identifier would be keyed.
 

@@ -7,11 +7,19 @@ import search
 
 from ..extensions import db
 from ..loaders import get_application
+from ..models import Reference
 from ..priorart.citations import document_citations
+from ..priorart.identifiers import printed_number
 from .forms import SearchForm
 from .services import SearchUnavailable, find_similar, get_document, search_documents
 
 bp = Blueprint("searchpage", __name__)
+
+
+@bp.app_template_filter("printed_number")
+def printed_reference_number(reference: Reference) -> str:
+    """Return a cited patent's number as readers write it: US 5,745,511 A."""
+    return printed_number(reference.country, reference.number, reference.kind_code)
 
 
 def run_search(form: SearchForm):

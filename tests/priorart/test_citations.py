@@ -62,7 +62,9 @@ def test_the_document_page_shows_both_directions_linked(client, network):
     assert "Cited by 2 documents in the library, 1 of them by examiners." in cited
     assert 'href="/documents/US8000001B2"' in cited and 'href="/documents/US8000002B2"' in cited
     citing = unescape(client.get("/documents/US8000001B2").get_data(as_text=True))
-    assert 'href="/documents/US7123456B2">US 07123456 B2</a>' in citing
+    assert 'href="/documents/US7123456B2">US 7,123,456 B2</a>' in citing
+    assert '<td class="card-head">US 5,000,000 A</td>' in citing  # not in the library: no link
+    assert '<td data-label="Cited by">applicant</td>' in citing  # under "Cited by", not twice
     assert "No document in the library cites it." in citing
 
 

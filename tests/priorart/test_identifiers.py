@@ -13,6 +13,7 @@ from reviewapp.priorart.identifiers import (
     normalise_title,
     normalise_url,
     parse_identifier,
+    printed_number,
     strip_kind_code,
 )
 
@@ -230,3 +231,17 @@ def test_strip_kind_code_matches_only_the_same_number():
     assert strip_kind_code("US71234567B2", "US7123456") is None
     assert strip_kind_code("US20180000016A1", "US20180000016") == "A1"
     assert strip_kind_code("US7123456", "US7123456") == ""
+
+
+@pytest.mark.parametrize("country, number, kind_code, printed", [
+    ("US", "05745511", "A", "US 5,745,511 A"),
+    ("US", "09073328", "B2", "US 9,073,328 B2"),
+    ("", "7,123,456", "", "US 7,123,456"),
+    ("US", "20140074147", "A1", "US 2014/0074147 A1"),
+    ("US", "D0512345", "S", "US D512,345 S"),
+    ("US", "RE045678", "E", "US RE45,678 E"),
+    ("EP", "1234567", "A1", "EP 1234567 A1"),
+    ("US", "not a number", "", "US not a number"),
+])
+def test_cited_numbers_are_printed_as_readers_write_them(country, number, kind_code, printed):
+    assert printed_number(country, number, kind_code) == printed

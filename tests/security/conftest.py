@@ -1,6 +1,7 @@
 """Fixtures of the security tests: a small site holding one of everything, and its secrets."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.extensions import db as _db
 from reviewapp.imports.services import finish_run
 from reviewapp.ingest.loader import ImportSummary
-from reviewapp.models import ConflictDeclaration, ImportRun, Notification, Watch
+from reviewapp.models import ConflictDeclaration, ImportRun, Notification, Reference, Watch
 from reviewapp.models.application import CLOSED
 from reviewapp.models.base import utcnow
 from reviewapp.models.import_run import DONE, FOLDER, RUNNING, UPLOAD
@@ -88,6 +89,13 @@ def build_world() -> World:
     application = make_application(title="Liquid cooled battery pack")
     closed = make_application(title="Heat pipe for a laptop", status=CLOSED, days_left=-2)
     library = make_document(title="Prior widget in the library")
+    library.references = [
+        Reference(position=0, kind="patent", country="US", number="05745511", kind_code="A",
+                  normalised_number="US5745511", date=dt.date(1998, 4, 28), name="Nakashima",
+                  category="cited by examiner"),
+        Reference(position=1, kind="npl", text="J. Smith, \"Cold plates for battery packs\", "
+                  "Journal of Heat Transfer 121 (1999), pp. 1-9", category="cited by applicant"),
+    ]
     theirs = make_submission(application, other, title="Coolant manifold", claim_numbers=(1, 2))
     mine = make_submission(application, volunteer, title="Cold plate", claim_numbers=(1,))
     on_closed = make_submission(closed, other, title="Heat spreader", claim_numbers=(1,))
