@@ -5,9 +5,10 @@ and two or three library documents that share its vocabulary: an older document 
 every step of its first claim, for most topics an older one disclosing only part of it, and
 for one topic per area a *later* document (filed and published after the application's
 priority date: similar, but not prior art). The hints record which library document is meant
-as prior art for which application, with a pinpoint, an excerpt and an explanation. The
-documents are the same on every run and on every day; only the windows depend on the moment
-of loading.
+as prior art for which application, with a pinpoint, an excerpt and an explanation. Library
+grants cite earlier library documents of their area (by date and area only, never by hint),
+so the library has a citation network. The documents are the same on every run and on every
+day; only the windows depend on the moment of loading.
 """
 from __future__ import annotations
 
