@@ -13,11 +13,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from . import backends
 from .backends import BACKENDS, Backend
-from .common import Prepared
+from .common import Prepared, Sort
 from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Results
 from .store import IndexBusyError
 
@@ -46,7 +46,6 @@ __all__ = [
 ]
 
 PathLike = str | Path
-Sort = Literal["relevance", "date", "date_asc"]
 
 # The backend of calls that name none; the app always names its configured one.
 default_backend = backends.DEFAULT

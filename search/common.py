@@ -9,13 +9,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from . import store
 from .results import CheckReport
 from .schema import CLASS_LEVELS, FIELD_BOOSTS, FILTERS, canonical_class_value
 
-SORTS = ("relevance", "date", "date_asc")
+Sort = Literal["relevance", "date", "date_asc"]
+SORTS: tuple[str, ...] = get_args(Sort)
 KEY_TERMS = 12
 # Query-by-claim: reading and scoring costs about a microsecond per posting.
 CLAIM_POSTINGS_BUDGET = 30_000

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from whoosh import collectors
 from whoosh import query as wq
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
-from ...common import check_sort, claim_pairs, compare, filter_values, key_terms, page_bounds
+from ...common import Sort, check_sort, claim_pairs, compare, filter_values, key_terms, page_bounds
 from ...cost import Budget, check_expansion
 from ...parsing import parse
 from ...results import CheckReport, Hit, Results
@@ -27,7 +27,6 @@ from .postings import Postings
 from .ranking import rank, rankable
 from .reader import View, searching
 
-Sort = Literal["relevance", "date", "date_asc"]  # as search.Sort
 Terms = dict[str, frozenset[str]]
 
 # Where a snippet comes from, in order of preference.
