@@ -33,6 +33,7 @@ class Comment(ModeratedContent, TimestampMixin, Model):
 
     author: Mapped[User] = relationship()
     claim: Mapped[Claim | None] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side="Comment.id")
 
     flag_target = "comment"
 
@@ -40,7 +41,6 @@ class Comment(ModeratedContent, TimestampMixin, Model):
     def owner_id(self) -> int | None:
         """Return the id of its author."""
         return self.author_id
-    parent: Mapped[Comment | None] = relationship(remote_side="Comment.id")
 
     def view_refusal(self, user: User | None) -> str | None:
         """Return why `user` may not read it, or None: hidden comments are for moderators only."""
