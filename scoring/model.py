@@ -1,4 +1,4 @@
-"""The learned ranker, its heuristic stand-in, and signed save/load.
+"""The learned ranker, its heuristic stand-in, and their save/load (signed: see integrity).
 
 Typical use by the app:
 
@@ -36,13 +36,20 @@ from .explain import (
 )
 from .features import NONNEGATIVE_FEATURES, PairFeatures
 from .inputs import FEATURE_NAMES, Candidate, Pair, QueryDoc
-from .integrity import ModelIntegrityError, training_data_sha256
+from .integrity import (
+    FORMAT,
+    ModelIntegrityError,
+    check_key,
+    metadata_path,
+    sign_metadata,
+    training_data_sha256,
+    verified_metadata,
+)
 from .metrics import grouped_metrics
 from .pairwise import PairwiseLogisticRanker, sigmoid
 from .priors import PRIOR_WEIGHTS, NeutralFill, center_vector, prior_vector
 from .text import unique_texts
 
-FORMAT = "reviewapp-ranker/1"
 # Inverse strength of the pull toward the prior weights (standardized units). Each
 # application or grant weighs 1 in the pairwise loss, so the prior counts about as much as
 # 1 / (2 x PRIOR_C) applications: it decides alone only where there is no data (a signal
@@ -143,7 +150,7 @@ class RankingModel:
 
     def save(self, path: str | Path, key: bytes) -> Path:
         """Write the model to `path` (joblib) and its signed metadata beside it (.json)."""
-        _check_key(key)
+        check_key(key)
         if not hasattr(self, "medians_"):
             raise ValueError("this RankingModel is not fitted: nothing to save")
         path = Path(path)
@@ -153,7 +160,7 @@ class RankingModel:
         meta = {**self.metadata, "format": FORMAT, "model_sha256": hashlib.sha256(blob).hexdigest()}
         # Sign exactly what load will read back: the JSON form, not the Python objects.
         meta = json.loads(json.dumps(meta, default=str))
-        meta["hmac_sha256"] = _signature(meta, key)
+        meta["hmac_sha256"] = sign_metadata(meta, key)
         path.write_bytes(blob)
         meta_path = metadata_path(path)
         meta_path.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
@@ -162,9 +169,9 @@ class RankingModel:
     @classmethod
     def load(cls, path: str | Path, key: bytes) -> RankingModel:
         """Load a model this project saved, after checking its HMAC and SHA-256."""
-        _check_key(key)
+        check_key(key)
         path = Path(path)
-        meta = _verified_metadata(path, key)
+        meta = verified_metadata(path, key)
         if meta.get("feature_names") != list(FEATURE_NAMES):
             raise ModelIntegrityError(
                 f"{path} was trained on another feature set "
@@ -312,12 +319,7 @@ class HeuristicRanker:
         return features
 
 
-# ---------------------------------------------------------------- persistence helpers
-
-def metadata_path(path: str | Path) -> Path:
-    """Return the metadata JSON path that belongs beside a model file."""
-    return Path(path).with_suffix(".json")
-
+# ---------------------------------------------------------------- loading
 
 def load_ranker(path: str | Path | None, key: bytes) -> RankingModel | HeuristicRanker:
     """Return the saved model at `path`, or the heuristic when there is no model file yet.
@@ -328,38 +330,6 @@ def load_ranker(path: str | Path | None, key: bytes) -> RankingModel | Heuristic
     if path is None or not Path(path).exists():
         return HeuristicRanker()
     return RankingModel.load(path, key)
-
-
-def _signature(meta: dict[str, Any], key: bytes) -> str:
-    """Return the HMAC-SHA256 of the metadata (which holds the model's SHA-256)."""
-    unsigned = {k: v for k, v in meta.items() if k != "hmac_sha256"}
-    message = json.dumps(unsigned, sort_keys=True, default=str).encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
-def _verified_metadata(path: Path, key: bytes) -> dict[str, Any]:
-    """Return the model's metadata after checking its format and HMAC, or refuse."""
-    meta_path = metadata_path(path)
-    if not path.is_file() or not meta_path.is_file():
-        raise ModelIntegrityError(
-            f"{path} or its metadata {meta_path.name} is missing: refusing to load")
-    try:
-        meta = json.loads(meta_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ModelIntegrityError(
-            f"{meta_path} is not valid JSON: refusing to load {path}") from error
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "model_sha256" not in meta:
-        raise ModelIntegrityError(f"{meta_path} is not {FORMAT} metadata: refusing to load {path}")
-    if not hmac.compare_digest(str(meta.get("hmac_sha256", "")), _signature(meta, key)):
-        raise ModelIntegrityError(
-            f"{meta_path} is not signed with this key (changed, or saved by someone else): "
-            f"refusing to load {path}")
-    return meta
-
-
-def _check_key(key: bytes) -> None:
-    if not isinstance(key, (bytes, bytearray)) or not key:
-        raise ValueError("key must be non-empty bytes (pass the app's secret key)")
 
 
 # ---------------------------------------------------------------- model helpers
@@ -430,10 +400,3 @@ def _ranked(pairs: Sequence[Pair], scores: np.ndarray, X: np.ndarray,
         out.append((candidate, float(scores[i]), explanation))
     return out
 
-
-def _vote_share(candidate: Candidate) -> float:
-    """Return the Laplace-smoothed share of up votes, 0.5 when votes are unknown."""
-    up, down = candidate.votes_up, candidate.votes_down
-    if up is None or down is None:
-        return 0.5
-    return (up + 1) / (up + down + 2)

@@ -14,7 +14,7 @@ from sklearn.exceptions import NotFittedError
 from scoring import HeuristicRanker, ModelIntegrityError, RankingModel, load_ranker
 from scoring.bootstrap import examples_from_grants
 from scoring.inputs import Candidate, QueryDoc
-from scoring.model import _signature, metadata_path, training_data_sha256
+from scoring.integrity import metadata_path, sign_metadata, training_data_sha256
 
 from .helpers import CLAIM_1, OFF_TOPIC, candidate, grant, mixed_references, query
 
@@ -203,7 +203,7 @@ def test_load_refuses_a_model_trained_on_another_feature_set(trained, tmp_path):
     meta_file = trained.save(path, KEY)
     meta = json.loads(meta_file.read_text())
     meta["feature_names"] = meta["feature_names"][:-3]  # as saved before the list features
-    meta["hmac_sha256"] = _signature(meta, KEY)  # a genuine, older model of this site
+    meta["hmac_sha256"] = sign_metadata(meta, KEY)  # a genuine, older model of this site
     meta_file.write_text(json.dumps(meta))
     with pytest.raises(ModelIntegrityError, match="another feature set"):
         RankingModel.load(path, KEY)
