@@ -40,5 +40,3 @@ window_closed = _signals.signal("window-closed")
 #: A closed window's report is about to be frozen (sender: the Application). Receivers bring
 #: what the report copies up to date, synchronously: ranking rescores the application.
 report_freezing = _signals.signal("report-freezing")
-#: A batch of library documents was written by an import (sender: the list of document ids).
-documents_imported = _signals.signal("documents-imported")

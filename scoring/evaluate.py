@@ -51,12 +51,6 @@ def evaluate(ranker: Scorer, grants: Iterable[Any], seed: int = 0,
                      seed)
 
 
-def evaluate_examples(ranker: Scorer, pairs: Sequence[Pair], y: np.ndarray, groups: np.ndarray,
-                      seed: int = 0) -> dict[str, Any]:
-    """Return the report of `evaluate` for ready-made labelled pairs (no leaky baseline)."""
-    return report_of(_evaluate_parts(ranker, pairs, y, groups, seed), seed)
-
-
 def cross_validate_grants(grants: Iterable[Any], n_splits: int = 5, seed: int = 0,
                           make_ranker: Callable[[], Any] = RankingModel,
                           library: Library | None = None, **signals: Any) -> dict[str, Any]:

@@ -51,11 +51,6 @@ from whoosh.system import pack_uint
 
 from .analysis import PatentAnalyzer, class_code_analyzer, normalize_code, patent_analyzer
 
-SCHEMA_VERSION = 1
-
-DOC_TYPES = ("application", "grant", "npl")
-STATUSES = ("pending", "open", "closed", "library")
-
 CLASS_LEVELS = ("cpc_section", "cpc_class", "cpc_subclass", "cpc_group")
 FACETS = (*CLASS_LEVELS, "status", "year", "kind", "doc_type")
 FILTERS = (*FACETS, "tags")

@@ -20,10 +20,9 @@ KIND_CODE = re.compile(r"[A-Z]\d?")
 SEPARATORS = re.compile(r"[\s,./\-\u2010-\u2015]+")
 # A US publication written year/serial, with the serial's leading zeros sometimes left out.
 US_PUBLICATION_SLASH = re.compile(r"^(?:US)?\s*((?:19|20)\d\d)\s*/\s*(\d{1,7})(?!\d)", re.IGNORECASE)
-US_NUMBER = re.compile(r"^(?:US)?(?P<series>RE|PP|D|H|T)?(?P<number>\d+)(?P<kind>[A-Z]\d?)?$")
+US_NUMBER = re.compile(rf"^(?:US)?(?P<series>{'|'.join(US_SERIES)})?(?P<number>\d+)(?P<kind>[A-Z]\d?)?$")
 FOREIGN_NUMBER = re.compile(r"^(?P<country>[A-Z]{2})(?P<number>[A-Z]?\d+)(?P<kind>[A-Z]\d?)?$")
 DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
-DOI_HOSTS = ("doi.org", "dx.doi.org")
 # Query parameters that track the reader and say nothing about the document.
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|source)$", re.IGNORECASE)
 MAX_URL = 2048

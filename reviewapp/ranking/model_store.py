@@ -110,11 +110,6 @@ def served_model(strict: bool = False) -> ServedModel:
     return served
 
 
-def served_version() -> str:
-    """Return the version of the model that serves now."""
-    return served_model().version
-
-
 def model_version(ranker: RankingModel | HeuristicRanker) -> str:
     """Return the version stored with scores: the model's, or "heuristic"."""
     if ranker.is_heuristic:
