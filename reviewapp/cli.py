@@ -348,6 +348,11 @@ def windows_notify() -> None:
 
     created = notify_closing_windows(db.session)
     db.session.commit()
-    mailed = mail_pending_notifications(db.session)
-    db.session.commit()
-    click.echo(f"{created} closing-soon notification(s); {mailed} mail(s) sent.")
+    mailed = failed = 0
+    after: int | None = 0
+    while after is not None:
+        batch = mail_pending_notifications(db.session, after_id=after)
+        db.session.commit()  # marked before the next batch goes out: a crash re-mails one batch
+        mailed, failed, after = mailed + batch.sent, failed + batch.failed, batch.after_id
+    retry = f"; {failed} not sent (tried again next run, see the log)" if failed else ""
+    click.echo(f"{created} closing-soon notification(s); {mailed} mail(s) sent{retry}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from sqlalchemy import Select, func, select, update
@@ -18,6 +18,9 @@ from ..signals import comment_posted, submission_created
 from .common import CommunityError, insert_once, site_path
 
 logger = logging.getLogger(__name__)
+
+# Notifications mailed per batch (and per commit) by `reviewapp windows notify`.
+MAIL_BATCH = 50
 
 
 def _watcher_ids(session: Session, application_id: int, exclude: int | None = None) -> list[int]:
@@ -128,17 +131,31 @@ def mark_all_read(session: Session, user: User) -> int:
         .values(read_at=utcnow()).execution_options(synchronize_session="fetch"))
 
 
-def mail_pending_notifications(session: Session, *, limit: int = 200) -> int:
-    """Mail unread, unmailed notifications when SMTP is configured; mark them mailed."""
+class MailBatch(NamedTuple):
+    """What one call of mail_pending_notifications did, and where the next one starts."""
+
+    sent: int
+    failed: int  # left unmailed: the next run tries them again
+    after_id: int | None  # the last notification looked at; None when none are left after it
+
+
+def mail_pending_notifications(session: Session, *, after_id: int = 0,
+                               limit: int | None = None) -> MailBatch:
+    """Mail one batch of unread, unmailed notifications (ids after `after_id`); mark them mailed.
+
+    Nothing is mailed unless SMTP is configured. The caller commits after each batch, so a
+    run that dies mid-way mails again at most the batch it was in.
+    """
     if not current_app.config.get("MAIL_SERVER"):
-        return 0
+        return MailBatch(0, 0, None)
     from ..mail import send_mail
 
+    limit = limit or MAIL_BATCH
     base = (current_app.config.get("BASE_URL") or "").rstrip("/")
     rows = session.execute(
         select(Notification, User).join(User, User.id == Notification.user_id)
-        .where(Notification.mailed.is_(False), Notification.read_at.is_(None),
-               User.active.is_(True), User.banned_at.is_(None))
+        .where(Notification.id > after_id, Notification.mailed.is_(False),
+               Notification.read_at.is_(None), User.active.is_(True), User.banned_at.is_(None))
         .order_by(Notification.id).limit(limit)).all()
     sent = 0
     for notification, user in rows:
@@ -152,7 +169,8 @@ def mail_pending_notifications(session: Session, *, limit: int = 200) -> int:
         notification.mailed = True
         sent += 1
     session.flush()
-    return sent
+    last = rows[-1][0].id if len(rows) == limit else None
+    return MailBatch(sent, len(rows) - sent, last)
 
 
 # --- receivers of other features' signals ------------------------------------------------------

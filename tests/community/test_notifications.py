@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.notifications import (
@@ -131,11 +132,11 @@ def test_mail_is_sent_when_configured_and_marked(app, db, people, application, m
     submission = make_submission(application, people.submitter, title="Pump patent")
     notify_new_submission(db.session, submission)
 
-    assert mail_pending_notifications(db.session) == 2
+    assert mail_pending_notifications(db.session) == (2, 0, None)
     assert sorted(to for to, _, _ in sent) == sorted([people.voter.email, people.other.email])
     assert f"https://review.example/applications/{application.number}#submission-{submission.id}" in sent[0][2]
     assert all(n.mailed for n in db.session.scalars(select(Notification)))
-    assert mail_pending_notifications(db.session) == 0  # never twice
+    assert mail_pending_notifications(db.session).sent == 0  # never twice
 
 
 def test_no_mail_when_not_configured_and_failures_are_retried(app, db, people, application, monkeypatch):
@@ -149,7 +150,69 @@ def test_no_mail_when_not_configured_and_failures_are_retried(app, db, people, a
     watch(application, people.voter)
     notify_new_submission(db.session, make_submission(application, people.submitter))
     app.config["MAIL_SERVER"] = None
-    assert mail_pending_notifications(db.session) == 0 and calls == []
+    assert mail_pending_notifications(db.session).sent == 0 and calls == []
     app.config["MAIL_SERVER"] = "smtp.example.test"
-    assert mail_pending_notifications(db.session) == 0 and calls == [people.voter.email]
+    assert mail_pending_notifications(db.session) == (0, 1, None) and calls == [people.voter.email]
     assert db.session.scalar(select(Notification.mailed)) is False
+
+
+def pending_mail(db, application, people, count: int):
+    """Make `count` unmailed notifications: one per submission, to the one watcher."""
+    watch(application, people.voter)
+    for n in range(count):
+        notify_new_submission(db.session, make_submission(application, people.submitter,
+                                                          title=f"Pump patent {n}"))
+    db.session.commit()
+
+
+def test_notify_command_mails_every_batch_and_says_what_failed(app, db, runner, people, application,
+                                                               monkeypatch):
+    sent = []
+
+    def send(to, subject, body):
+        if "Pump patent 3" in body:
+            raise OSError("mailbox unavailable")
+        sent.append(subject)
+
+    monkeypatch.setattr("reviewapp.mail.send_mail", send)
+    monkeypatch.setattr("reviewapp.community.notifications.MAIL_BATCH", 2)
+    app.config["MAIL_SERVER"] = "smtp.example.test"
+    pending_mail(db, application, people, 5)
+
+    result = runner.invoke(args=["windows", "notify"])
+
+    assert result.exit_code == 0, result.output
+    assert len(sent) == 4 and len(set(sent)) == 4  # three batches, each mail once
+    assert "4 mail(s) sent; 1 not sent (tried again next run" in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).where(Notification.mailed.is_(False))) == 1
+
+
+class Killed(BaseException):
+    """The process dying mid-run (not an error the mail loop catches)."""
+
+
+def test_notify_command_killed_mid_run_re_mails_at_most_its_batch(app, db, runner, people, application,
+                                                                  monkeypatch):
+    sent = []
+
+    def send(to, subject, body):
+        if len(sent) == 3:
+            raise Killed
+        sent.append(body)
+
+    monkeypatch.setattr("reviewapp.mail.send_mail", send)
+    monkeypatch.setattr("reviewapp.community.notifications.MAIL_BATCH", 2)
+    app.config["MAIL_SERVER"] = "smtp.example.test"
+    pending_mail(db, application, people, 5)
+
+    with pytest.raises(Killed):
+        runner.invoke(args=["windows", "notify"], catch_exceptions=False)
+    db.session.rollback()  # what the dead process had not committed is gone
+
+    mailed = db.session.scalar(select(func.count()).where(Notification.mailed.is_(True)))
+    assert mailed == 2  # the first batch was committed: only the third mail goes out again
+    sent.clear()
+    monkeypatch.setattr("reviewapp.mail.send_mail", lambda to, subject, body: sent.append(body))
+    assert "3 mail(s) sent." in runner.invoke(args=["windows", "notify"]).output
+    assert len(sent) == 3
