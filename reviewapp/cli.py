@@ -335,9 +335,15 @@ def windows_close_due() -> None:
     from .examiner.forwarding import close_due_windows
     from .extensions import db
 
-    closed = close_due_windows(db.session)
+    due = close_due_windows(db.session)
+    closed = [application.number for application in due.closed]
+    failed = [f"{application.number} ({why})" for application, why in due.failed]
     db.session.commit()
-    click.echo(f"Closed {len(closed)} window(s)" + (": " + ", ".join(a.number for a in closed) if closed else "."))
+    click.echo(f"Closed {len(closed)} window(s)" + (": " + ", ".join(closed) if closed else "."))
+    if failed:
+        click.echo(f"Could not close {len(failed)} (they stay open; tried again next run, "
+                   f"see the log): {', '.join(failed)}", err=True)
+        raise SystemExit(1)
 
 
 @windows_group.command("notify")

@@ -7,6 +7,7 @@ the window's last vote or submission); `close_and_freeze` sends `signals.window_
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ from ..models.base import utcnow
 from ..signals import report_freezing, window_closed
 from .report import Section, get_report, report_item, report_model_version, sections
 from .review import ranked_query, scores_of
+
+logger = logging.getLogger(__name__)
 
 
 class ReportError(ValueError):
@@ -83,19 +86,39 @@ def close_and_freeze(session: Session, application: Application, now: dt.datetim
     return report
 
 
+@dataclass
+class DueWindows:
+    """What close_due_windows did: the windows it closed, and those it could not, with why."""
+
+    closed: list[Application]
+    failed: list[tuple[Application, str]]
+
+
 def close_due_windows(session: Session, now: dt.datetime | None = None,
-                      top_n: int | None = None) -> list[Application]:
-    """Close every open window whose closing time has passed and freeze its report."""
+                      top_n: int | None = None) -> DueWindows:
+    """Close every open window whose closing time has passed and freeze its report.
+
+    Each window closes in a savepoint: one that fails (its rescoring, say) stays open, is
+    reported and logged, and the others still close.
+    """
     now = now or utcnow()
     due = session.scalars(
         select(Application).where(Application.status == OPEN, Application.closes_at.is_not(None),
                                   Application.closes_at <= now)
         .order_by(Application.closes_at, Application.id)
     ).all()
+    result = DueWindows([], [])
     for application in due:
-        # The window closed when it was due, not when this command happened to run.
-        close_and_freeze(session, application, as_utc(application.closes_at), top_n)
-    return list(due)
+        try:
+            with session.begin_nested():
+                # The window closed when it was due, not when this command happened to run.
+                close_and_freeze(session, application, as_utc(application.closes_at), top_n)
+        except Exception as error:  # one application must not keep all the others open
+            logger.exception("the review window of %s could not be closed", application.number)
+            result.failed.append((application, f"{type(error).__name__}: {error}"))
+        else:
+            result.closed.append(application)
+    return result
 
 
 @dataclass

@@ -15,6 +15,7 @@ from reviewapp.examiner.forwarding import (
     report_view,
 )
 from reviewapp.models import (
+    Application,
     ForwardedReport,
     Vote,
 )
@@ -76,12 +77,40 @@ def test_close_due_windows_closes_at_the_due_time_and_freezes(db):
     now = utcnow()
     due, later = make_application(days_left=1), make_application(days_left=30)
     make_submission(due, make_user())
-    closed = close_due_windows(db.session, now + dt.timedelta(days=2))
-    assert closed == [due]
+    result = close_due_windows(db.session, now + dt.timedelta(days=2))
+    assert result.closed == [due] and result.failed == []
     assert due.status == "closed" and later.status == "open"
     assert abs(due.closes_at.replace(tzinfo=dt.UTC) - (now + dt.timedelta(days=1))) < dt.timedelta(minutes=1)
     assert len(report_view(db.session, due).items) == 1 and report_view(db.session, due).frozen
-    assert close_due_windows(db.session, now + dt.timedelta(days=2)) == []
+    assert close_due_windows(db.session, now + dt.timedelta(days=2)).closed == []
+
+
+def test_a_window_that_fails_to_close_stays_open_and_the_others_close(app, db, runner, monkeypatch):
+    broken, fine = make_application(days_left=1), make_application(days_left=1)
+    for application in (broken, fine):
+        make_submission(application, make_user())
+    broken_id, numbers = broken.id, (broken.number, fine.number)
+    real_freeze = freeze_report
+
+    def freeze(session, application, top_n=None):
+        if application.id == broken_id:
+            raise RuntimeError("ranker unavailable")
+        return real_freeze(session, application, top_n)
+
+    monkeypatch.setattr("reviewapp.examiner.forwarding.freeze_report", freeze)
+    db.session.commit()
+    monkeypatch.setattr("reviewapp.examiner.forwarding.utcnow",
+                        lambda: utcnow() + dt.timedelta(days=2))
+
+    result = runner.invoke(args=["windows", "close-due"])
+
+    assert result.exit_code == 1
+    assert f"Closed 1 window(s): {numbers[1]}" in result.output
+    assert f"Could not close 1 (they stay open; tried again next run, see the log): {numbers[0]} (RuntimeError: ranker unavailable)" in result.output
+    db.session.rollback()
+    statuses = {a.number: a.status for a in db.session.scalars(select(Application))}
+    assert statuses == {numbers[0]: "open", numbers[1]: "closed"}  # the broken one's close was undone
+    assert db.session.scalar(select(func.count(ForwardedReport.id))) == 1
 
 
 def test_report_view_previews_an_open_window(db):
