@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 
 from flask import current_app
@@ -22,20 +22,25 @@ class MailError(RuntimeError):
     """The SMTP server refused the message or could not be reached."""
 
 
-def build_message(to: str | Sequence[str], subject: str, body: str, sender: str) -> EmailMessage:
+def build_message(to: str | Sequence[str], subject: str, body: str, sender: str,
+                  headers: Mapping[str, str] | None = None) -> EmailMessage:
     """Return a plain-text message; header values with line breaks raise ValueError."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to if isinstance(to, str) else ", ".join(to)
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
 
-def send_mail(to: str | Sequence[str], subject: str, body: str) -> None:
-    """Send a plain-text message to `to` (one address or several) now."""
+def send_mail(to: str | Sequence[str], subject: str, body: str,
+              headers: Mapping[str, str] | None = None) -> None:
+    """Send a plain-text message to `to` (one address or several) now, with extra headers."""
     config = current_app.config
-    message = build_message(to, subject, body, config.get("MAIL_SENDER") or "reviewapp@localhost")
+    message = build_message(to, subject, body, config.get("MAIL_SENDER") or "reviewapp@localhost",
+                            headers)
     server = config.get("MAIL_SERVER")
     if not server:
         if config.get("MAIL_TO_LOG") or current_app.debug:

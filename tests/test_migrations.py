@@ -1,12 +1,19 @@
 """The Alembic migrations build exactly the schema the models describe."""
 from __future__ import annotations
 
+import datetime as dt
+import os
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from reviewapp import create_app
 from reviewapp.extensions import db as _db
+from reviewapp.models import User
+from tests.conftest import base_config
 from tests.factories import make_document
 
 
@@ -31,3 +38,47 @@ def test_long_texts_are_compressed_with_lz4_on_postgresql(app):
     stored = _db.session.execute(text("SELECT pg_column_compression(description) FROM documents"
                                       " WHERE id = :id"), {"id": document.id}).scalar()
     assert stored == "lz4"
+
+
+@pytest.fixture
+def scratch_database(database_url, tmp_path):
+    """Return an empty database of the test run's kind, dropped afterwards."""
+    if not database_url.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    name = f"reviewapp_migration_{os.getpid()}"
+    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield database_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def test_accounts_that_existed_keep_their_mail_when_mail_became_a_setting(scratch_database, tmp_path):
+    """Accounts from before the setting get every notification mailed, the ones waiting too."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app(base_config(tmp_path, scratch_database))
+    with app.app_context():
+        upgrade(revision="d8a4c6e2f153")
+        _db.session.execute(text(
+            "INSERT INTO users (email, display_name, password_hash, role, active, affiliation,"
+            " expertise, bio, failed_logins, session_token, verdicts_total, verdicts_positive,"
+            " reputation) VALUES ('old@example.test', 'Old', '', 'volunteer', :yes, '', '[]', '',"
+            " 0, 'token', 0, 0, 0)"), {"yes": True})
+        _db.session.commit()
+        upgrade()
+        user = _db.session.scalar(sa.select(User))
+        assert user.mails_notifications
+        assert user.mail_notifications_since.replace(tzinfo=dt.UTC) == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        _db.session.rollback()
+        downgrade(revision="d8a4c6e2f153")
+        assert "mail_notifications_since" not in {
+            column["name"] for column in sa.inspect(_db.engine).get_columns("users")}
+        _db.session.remove()
+        _db.engine.dispose()

@@ -88,3 +88,4 @@ class ProfileForm(FlaskForm):
     expertise = StringField("Areas of expertise (CPC)",
                             validators=[Length(max=1000), valid_expertise])
     bio = TextAreaField("About you", validators=[Optional(), Length(max=5000)])
+    mail_notifications = BooleanField("Email me about the applications I watch")

@@ -254,14 +254,15 @@ def parse_expertise(text: str) -> list[str]:
 
 
 def update_profile(session: Session, user: User, *, display_name: str, affiliation: str,
-                   expertise: str, bio: str) -> None:
-    """Save the public profile; `expertise` is the comma-separated CPC symbols as typed."""
+                   expertise: str, bio: str, mail_notifications: bool) -> None:
+    """Save the profile; `expertise` is the comma-separated CPC symbols as typed."""
     if not display_name.strip():
         raise AccountError("Choose a display name (a pseudonym is fine).", "display_name")
     user.expertise = parse_expertise(expertise)
     user.display_name = display_name.strip()
     user.affiliation = affiliation.strip()
     user.bio = bio.strip()
+    user.set_mail_notifications(mail_notifications)
     session.flush()
 
 

@@ -179,12 +179,14 @@ def profile():
     """Show and edit one's own profile."""
     user = current_user
     form = ProfileForm(display_name=user.display_name, affiliation=user.affiliation,
-                       expertise=", ".join(user.expertise or []), bio=user.bio)
+                       expertise=", ".join(user.expertise or []), bio=user.bio,
+                       mail_notifications=user.mails_notifications)
     if form.validate_on_submit():
         try:
             update_profile(db.session, current_user, display_name=form.display_name.data,
                            affiliation=form.affiliation.data or "",
-                           expertise=form.expertise.data or "", bio=form.bio.data or "")
+                           expertise=form.expertise.data or "", bio=form.bio.data or "",
+                           mail_notifications=form.mail_notifications.data)
         except AccountError as error:
             show_error(form, error)
         else:

@@ -7,6 +7,7 @@ from functools import partial
 from typing import Any, NamedTuple
 
 from flask import Flask, current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,8 @@ from .common import CommunityError, insert_once, site_path
 
 logger = logging.getLogger(__name__)
 
+# Signs the links that stop notification mail (a salt of their own: no other token fits).
+UNSUBSCRIBE_SALT = "mail-unsubscribe"
 # Notifications mailed per batch (and per commit) by `reviewapp windows notify`.
 MAIL_BATCH = 50
 
@@ -131,6 +134,30 @@ def mark_all_read(session: Session, user: User) -> int:
         .values(read_at=utcnow()).execution_options(synchronize_session="fetch"))
 
 
+def unsubscribe_token(user: User) -> str:
+    """Return the token of the link that stops `user`'s notification mail (it never expires)."""
+    return _unsubscribe_serializer().dumps(user.id)
+
+
+def user_of_unsubscribe_token(session: Session, token: str) -> User | None:
+    """Return the account an unsubscribe token names, or None for a token this site did not make."""
+    try:
+        user_id = _unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    return session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def stop_mail(session: Session, user: User) -> None:
+    """Stop mailing `user`'s notifications (they stay on the site)."""
+    user.set_mail_notifications(False)
+    session.flush()
+
+
 class MailBatch(NamedTuple):
     """What one call of mail_pending_notifications did, and where the next one starts."""
 
@@ -143,7 +170,9 @@ def mail_pending_notifications(session: Session, *, after_id: int = 0,
                                limit: int | None = None) -> MailBatch:
     """Mail one batch of unread, unmailed notifications (ids after `after_id`); mark them mailed.
 
-    Nothing is mailed unless SMTP is configured. The caller commits after each batch, so a
+    Only to accounts that want mail, and only what was made since they asked for it; each
+    mail links to a page that stops them (and says so in List-Unsubscribe). Nothing is mailed
+    unless SMTP is configured. The caller commits after each batch, so a
     run that dies mid-way mails again at most the batch it was in.
     """
     if not current_app.config.get("MAIL_SERVER"):
@@ -155,14 +184,18 @@ def mail_pending_notifications(session: Session, *, after_id: int = 0,
     rows = session.execute(
         select(Notification, User).join(User, User.id == Notification.user_id)
         .where(Notification.id > after_id, Notification.mailed.is_(False),
-               Notification.read_at.is_(None), User.active.is_(True), User.banned_at.is_(None))
+               Notification.read_at.is_(None), User.active.is_(True), User.banned_at.is_(None),
+               Notification.created_at >= User.mail_notifications_since)
         .order_by(Notification.id).limit(limit)).all()
     sent = 0
     for notification, user in rows:
+        stop = base + site_path("community.unsubscribe", token=unsubscribe_token(user))
         body = (f"{notification.message}\n\n{base}{notification.url}\n\n"
-                "You receive this because you watch this application on Open Prior Art.")
+                "You receive this because you watch this application on Open Prior Art.\n"
+                f"Stop these emails: {stop}\n")
         try:
-            send_mail(user.email, notification.message[:150], body)
+            send_mail(user.email, notification.message[:150], body,
+                      headers={"List-Unsubscribe": f"<{stop}>"})
         except Exception:  # one bad address or a server hiccup must not stop the others
             logger.exception("notification %s not mailed", notification.id)
             continue

@@ -309,6 +309,23 @@ def read_notification(notification_id: int):
     return back(url_for(".notifications"))
 
 
+@bp.route("/notifications/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """Stop the notification mail of the account a mail's link names, once confirmed; no login."""
+    user = notification_service.user_of_unsubscribe_token(db.session, token)
+    if user is None:
+        abort(404)
+    if not confirmed():
+        return confirm_page(
+            title="Stop notification emails?",
+            message="No more emails about the applications this account watches. The "
+                    "notifications stay on the site, and your profile can turn the emails back on.",
+            button="Stop the emails", cancel_url=url_for("applications.index"))
+    notification_service.stop_mail(db.session, user)
+    flash("No more notification emails. Turn them back on in your profile.", "success")
+    return redirect(url_for("applications.index"))
+
+
 @bp.route("/notifications/read-all", methods=["POST"])
 @login_required
 def read_all_notifications():

@@ -29,6 +29,7 @@ def create_accounts(session: Session) -> dict[str, User]:
                                   password=account.password, role=account.role)
         auth.update_profile(session, user, display_name=account.name,
                             affiliation=account.affiliation,
-                            expertise=", ".join(account.expertise), bio=account.bio)
+                            expertise=", ".join(account.expertise), bio=account.bio,
+                            mail_notifications=True)
         existing[account.email] = user
     return existing

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import Model
-from .base import TimestampMixin
+from .base import TimestampMixin, utcnow
 
 VOLUNTEER, EXAMINER, ADMIN = "volunteer", "examiner", "admin"
 ROLES = (VOLUNTEER, EXAMINER, ADMIN)
@@ -70,6 +70,10 @@ class User(TimestampMixin, Model):
     verdicts_total: Mapped[int] = mapped_column(Integer, default=0)
     verdicts_positive: Mapped[int] = mapped_column(Integer, default=0)
     reputation: Mapped[float] = mapped_column(Float, default=0.0)
+    # Notifications are mailed while this is set: those made since then (turning mail back on
+    # does not mail what piled up while it was off). None: the site only, no mail.
+    mail_notifications_since: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=utcnow)
 
     # Flask-Login's interface.
     is_anonymous = False
@@ -91,6 +95,18 @@ class User(TimestampMixin, Model):
     def end_sessions(self) -> None:
         """Replace the session token: every session and remember cookie of this account stops working."""
         self.session_token = new_session_token()
+
+    @property
+    def mails_notifications(self) -> bool:
+        """Tell whether the account's notifications are mailed, not only shown on the site."""
+        return self.mail_notifications_since is not None
+
+    def set_mail_notifications(self, on: bool) -> None:
+        """Turn mailed notifications on (from now) or off."""
+        if on and self.mail_notifications_since is None:
+            self.mail_notifications_since = utcnow()
+        elif not on:
+            self.mail_notifications_since = None
 
     @property
     def is_admin(self) -> bool:

@@ -230,18 +230,34 @@ def test_parse_expertise_drops_blanks_and_duplicates():
 def test_update_profile_stores_normalised_expertise(db):
     user = make_user()
     update_profile(db.session, user, display_name=" Ada L. ", affiliation=" Analytical Engines ",
-                   expertise="h04l, H01M10/613", bio=" Retired examiner. ")
+                   expertise="h04l, H01M10/613", bio=" Retired examiner. ", mail_notifications=True)
     db.session.expire_all()
     user = db.session.get(User, user.id)
     assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Analytical Engines", "Retired examiner.")
     assert user.expertise == ["H04L", "H01M 10/613"]
 
 
+def test_update_profile_turns_mail_off_and_back_on_from_now(db):
+    user = make_user()
+    joined = user.mail_notifications_since
+    assert user.mails_notifications and joined is not None  # a new account gets mail
+    update_profile(db.session, user, display_name="Ada", affiliation="", expertise="", bio="",
+                   mail_notifications=True)
+    assert user.mail_notifications_since == joined  # saving the profile again changes nothing
+    update_profile(db.session, user, display_name="Ada", affiliation="", expertise="", bio="",
+                   mail_notifications=False)
+    assert not user.mails_notifications and user.mail_notifications_since is None
+    update_profile(db.session, user, display_name="Ada", affiliation="", expertise="", bio="",
+                   mail_notifications=True)
+    assert user.mail_notifications_since > joined
+
+
 def test_update_profile_with_a_bad_symbol_changes_nothing(db):
     user = make_user(name="Ada", expertise=["H04L"])
     with pytest.raises(AccountError):
-        update_profile(db.session, user, display_name="Changed", affiliation="", expertise="H04L, nonsense", bio="")
-    assert user.display_name == "Ada" and user.expertise == ["H04L"]
+        update_profile(db.session, user, display_name="Changed", affiliation="", expertise="H04L, nonsense", bio="",
+                       mail_notifications=False)
+    assert user.display_name == "Ada" and user.expertise == ["H04L"] and user.mails_notifications
 
 
 # --- roles ------------------------------------------------------------------------------------

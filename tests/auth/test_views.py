@@ -245,6 +245,24 @@ def test_profile_shows_and_saves(client, auth, db):
     assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Engines Ltd", "Batteries.")
 
 
+def test_profile_turns_notification_mail_off_and_on(client, auth, db):
+    user = make_user(name="Ada")
+    db.session.commit()
+    auth.login(user)
+    box = re.compile(r'<input[^>]* id="mail_notifications"[^>]*>')
+    assert " checked " in box.search(page(client.get("/auth/profile")))[0]
+    assert "They are also emailed to you" in page(client.get("/notifications"))
+    profile = {"display_name": "Ada", "affiliation": "", "expertise": "", "bio": ""}
+    assert client.post("/auth/profile", data=profile).status_code == 302  # the box unticked
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).mails_notifications
+    assert " checked " not in box.search(page(client.get("/auth/profile")))[0]
+    assert "They are not emailed to you" in page(client.get("/notifications"))
+    assert client.post("/auth/profile", data=profile | {"mail_notifications": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).mails_notifications
+
+
 def test_profile_rejects_a_bad_cpc_symbol_next_to_the_field(client, auth, db):
     user = make_user(name="Ada", expertise=["H04L"])
     db.session.commit()

@@ -2,21 +2,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.notifications import (
+    UNSUBSCRIBE_SALT,
     mail_pending_notifications,
     mark_all_read,
     notify_closing_windows,
     notify_new_comment,
     notify_new_submission,
     unread_count,
+    unsubscribe_token,
+    user_of_unsubscribe_token,
 )
 from reviewapp.extensions import db as _db
-from reviewapp.models import Notification, Watch
+from reviewapp.models import Notification, User, Watch
 from reviewapp.models.base import utcnow
 from tests.factories import make_application, make_submission, make_user
 
@@ -126,7 +131,8 @@ def test_notifications_need_login(client):
 
 def test_mail_is_sent_when_configured_and_marked(app, db, people, application, monkeypatch):
     sent = []
-    monkeypatch.setattr("reviewapp.mail.send_mail", lambda to, subject, body: sent.append((to, subject, body)))
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: sent.append((to, subject, body)))
     app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
     watch(application, people.voter, people.other)
     submission = make_submission(application, people.submitter, title="Pump patent")
@@ -142,7 +148,7 @@ def test_mail_is_sent_when_configured_and_marked(app, db, people, application, m
 def test_no_mail_when_not_configured_and_failures_are_retried(app, db, people, application, monkeypatch):
     calls = []
 
-    def failing(to, subject, body):
+    def failing(to, subject, body, headers):
         calls.append(to)
         raise OSError("connection refused")
 
@@ -169,7 +175,7 @@ def test_notify_command_mails_every_batch_and_says_what_failed(app, db, runner, 
                                                                monkeypatch):
     sent = []
 
-    def send(to, subject, body):
+    def send(to, subject, body, headers):
         if "Pump patent 3" in body:
             raise OSError("mailbox unavailable")
         sent.append(subject)
@@ -196,7 +202,7 @@ def test_notify_command_killed_mid_run_re_mails_at_most_its_batch(app, db, runne
                                                                   monkeypatch):
     sent = []
 
-    def send(to, subject, body):
+    def send(to, subject, body, headers):
         if len(sent) == 3:
             raise Killed
         sent.append(body)
@@ -213,6 +219,60 @@ def test_notify_command_killed_mid_run_re_mails_at_most_its_batch(app, db, runne
     mailed = db.session.scalar(select(func.count()).where(Notification.mailed.is_(True)))
     assert mailed == 2  # the first batch was committed: only the third mail goes out again
     sent.clear()
-    monkeypatch.setattr("reviewapp.mail.send_mail", lambda to, subject, body: sent.append(body))
+    monkeypatch.setattr("reviewapp.mail.send_mail", lambda to, subject, body, headers: sent.append(body))
     assert "3 mail(s) sent." in runner.invoke(args=["windows", "notify"]).output
     assert len(sent) == 3
+
+
+def test_each_mail_links_to_a_page_that_stops_the_mail(app, db, client, people, application, monkeypatch):
+    sent = []
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: sent.append((to, body, headers)))
+    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
+    pending_mail(db, application, people, 1)
+    assert mail_pending_notifications(db.session).sent == 1
+    db.session.commit()
+    [(to, body, headers)] = sent
+    link = re.search(r"Stop these emails: (https://review\.example(/notifications/unsubscribe/\S+))", body)
+    assert to == people.voter.email and headers == {"List-Unsubscribe": f"<{link[1]}>"}
+
+    # Anyone holding the link, logged in or not, sees a confirmation first: a GET changes nothing.
+    confirm = client.get(link[2])
+    assert confirm.status_code == 200 and "Stop notification emails?" in confirm.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, people.voter.id).mails_notifications
+    assert client.post(link[2], data={"confirm": "yes"}).status_code == 302
+    db.session.expire_all()
+    assert not db.session.get(User, people.voter.id).mails_notifications
+
+    # Nothing more is mailed to that account; its notifications still show on the site.
+    notify_new_submission(db.session, make_submission(application, people.submitter, title="Later"))
+    assert mail_pending_notifications(db.session).sent == 0 and len(sent) == 1
+    assert unread_count(db.session, people.voter) == 2
+
+
+def test_an_unsubscribe_link_this_site_did_not_sign_is_not_found(app, db, client, people):
+    token = unsubscribe_token(people.voter)
+    assert user_of_unsubscribe_token(db.session, token) == people.voter
+    for forged in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "1", "x" * 300,
+                   URLSafeSerializer(app.config["SECRET_KEY"], salt="password-reset").dumps(people.voter.id),
+                   URLSafeSerializer(app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT).dumps("1")):
+        assert user_of_unsubscribe_token(db.session, forged) is None
+        assert client.get(f"/notifications/unsubscribe/{forged}").status_code == 404
+        assert client.post(f"/notifications/unsubscribe/{forged}", data={"confirm": "yes"}).status_code == 404
+
+
+def test_turning_mail_back_on_does_not_mail_what_piled_up(app, db, people, application, monkeypatch):
+    sent = []
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: sent.append(body))
+    app.config["MAIL_SERVER"] = "smtp.example.test"
+    people.voter.set_mail_notifications(False)
+    pending_mail(db, application, people, 2)  # made while the mail was off
+    for notification in db.session.scalars(select(Notification)):
+        notification.created_at = utcnow() - dt.timedelta(hours=1)
+    assert mail_pending_notifications(db.session).sent == 0
+    people.voter.set_mail_notifications(True)
+    notify_new_submission(db.session, make_submission(application, people.submitter, title="Fresh"))
+    assert mail_pending_notifications(db.session).sent == 1
+    assert len(sent) == 1 and "Fresh" in sent[0]

@@ -13,6 +13,7 @@ from reviewapp.api.services import create_token
 from reviewapp.auth.services import create_reset_token
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.moderation import flag_content
+from reviewapp.community.notifications import unsubscribe_token
 from reviewapp.community.tags import add_tag
 from reviewapp.examiner.forwarding import freeze_report
 from reviewapp.examiner.verdicts import record_feedback
@@ -58,6 +59,7 @@ class World:
     token_secret: str
     token_hash: str
     reset_token: str
+    unsubscribe_token: str
     user_id: int
     target_id: int
     banned_id: int
@@ -128,7 +130,8 @@ def build_world() -> World:
         closed_application_id=closed.id, submission_id=theirs.id, own_submission_id=mine.id,
         claim_id=application.document.claims[0].id, comment_id=comment.id, tag=tag.name,
         notification_id=notification.id, flag_id=flag.id, token_id=token.id, token_secret=secret,
-        token_hash=token.token_hash, reset_token=create_reset_token(volunteer), user_id=other.id,
+        token_hash=token.token_hash, reset_token=create_reset_token(volunteer),
+        unsubscribe_token=unsubscribe_token(volunteer), user_id=other.id,
         target_id=target.id, banned_id=banned.id, import_run_id=finished.id,
         running_import_id=running.id,
     )

@@ -95,6 +95,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("community.read_notification", "POST"): Route((LOGIN, MOVED, MISSING, MISSING),
                                                    {"notification_id": "notification_id"}),
     ("community.read_all_notifications", "POST"): Route(MEMBERS_MOVED),
+    # The link of a notification mail: its token says whose mail stops, whoever follows it.
+    ("community.unsubscribe", "GET"): Route(EVERYONE, {"token": "unsubscribe_token"}),
+    ("community.unsubscribe", "POST"): Route((MOVED,) * 4, {"token": "unsubscribe_token"},
+                                             {"confirm": "yes"}),
     ("community.reviewer", "GET"): Route(EVERYONE, {"user_id": "user_id"}),
     ("community.me", "GET"): Route(MEMBERS_MOVED),
     # --- accounts
