@@ -31,7 +31,7 @@ from werkzeug.serving import make_server
 
 from reviewapp import create_app
 from reviewapp.extensions import db as _db
-from reviewapp.imports.services import IMPORT_THREAD
+from reviewapp.imports.runs import IMPORT_THREAD
 from reviewapp.ranking.training import TRAIN_THREAD
 
 TEST_DATABASE_URL = os.environ.get("REVIEWAPP_TEST_DATABASE_URL", "")

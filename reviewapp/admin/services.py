@@ -14,7 +14,6 @@ from ..examiner.forwarding import close_and_freeze
 from ..models import Application, AuditEntry, Document, Flag, ImportRun, User
 from ..models.application import LAST_WEEK, OPEN, PENDING, STATUSES
 from ..models.base import utcnow
-from ..models.import_run import QUEUED, RUNNING
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def dashboard_counts(session: Session) -> Dashboard:
             .where(Application.status == OPEN, Application.closes_at > now,
                    Application.closes_at <= now + LAST_WEEK)),
         running_imports=count(
-            select(func.count(ImportRun.id)).where(ImportRun.status.in_((QUEUED, RUNNING)))),
+            select(func.count(ImportRun.id)).where(ImportRun.unfinished())),
     )
 
 

@@ -19,11 +19,12 @@ from ..models import ImportRun
 from ..models.import_run import FOLDER, UPLOAD
 from ..models.user import ADMIN
 from .forms import FolderImportForm, UploadImportForm
-from .services import (
+from .runs import (
     ImportRequestError,
     folder_files,
     folder_path,
     import_folder,
+    remove_stale_uploads,
     runs_query,
     save_upload,
     start_import,
@@ -75,6 +76,7 @@ def upload():
     upload_form, folder_form = forms()
     if not upload_form.validate_on_submit():
         return render_index(upload_form, folder_form, 400)
+    remove_stale_uploads(db.session)  # room on the disk before this one is stored
     try:
         source, path = save_upload(upload_form.file.data)
     except ImportRequestError as error:
@@ -116,7 +118,7 @@ def status(run_id: int):
 
 def register(app) -> None:
     """Mount the page and its size rule; add the import job to the queue."""
-    from .services import register_import_task
+    from .runs import register_import_task
 
     app.register_blueprint(bp)
     app.before_request_funcs.setdefault(None, []).insert(0, allow_upload_size)

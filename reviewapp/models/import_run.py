@@ -4,7 +4,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    and_,
+    func,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
@@ -45,6 +56,13 @@ class ImportRun(Model):
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # last batch
 
     user: Mapped[User | None] = relationship()
+
+    @classmethod
+    def unfinished(cls, now: dt.datetime | None = None) -> ColumnElement[bool]:
+        """Return the SQL condition of runs still to end: queued, or running and not interrupted."""
+        last = func.coalesce(cls.heartbeat_at, cls.started_at)
+        return or_(cls.status == QUEUED,
+                   and_(cls.status == RUNNING, last >= (now or utcnow()) - STALE_AFTER))
 
     @property
     def interrupted(self) -> bool:

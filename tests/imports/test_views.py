@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import io
+import os
 import threading
 from html import unescape
 from pathlib import Path
@@ -11,8 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from reviewapp import create_app
-from reviewapp.imports import services
-from reviewapp.imports.services import IMPORT_THREAD, finish_run
+from reviewapp.admin.services import dashboard_counts
+from reviewapp.imports import runs
+from reviewapp.imports.runs import IMPORT_THREAD, finish_run
 from reviewapp.indexing import check_index
 from reviewapp.ingest.loader import ImportSummary
 from reviewapp.models import AuditEntry, Document, ImportRun
@@ -201,12 +204,12 @@ def test_each_committed_batch_beats_the_heartbeat(client, admin, db, app, tmp_pa
     db.session.add(run)
     db.session.commit()
     beats = []
-    original = services.utcnow
-    services.utcnow = lambda: beats.append(1) or original()
+    original = runs.utcnow
+    runs.utcnow = lambda: beats.append(1) or original()
     try:
-        assert services.run_import_job(run.id) == "done"
+        assert runs.run_import_job(run.id) == "done"
     finally:
-        services.utcnow = original
+        runs.utcnow = original
     db.session.expire_all()
     run = db.session.get(ImportRun, run.id)
     assert run.heartbeat_at is not None and run.heartbeat_at >= run.started_at
@@ -226,3 +229,90 @@ def test_posts_without_a_csrf_token_are_refused(migrated_database, tmp_path, db)
         response = client.post(url, data=data, content_type="multipart/form-data")
         assert response.status_code == 400
     assert db.session.scalar(select(ImportRun)) is None
+
+
+def test_an_upload_the_disk_cannot_hold_leaves_nothing_and_says_why(client, admin, db, app, monkeypatch):
+    from werkzeug.datastructures import FileStorage
+
+    def full_disk(self, destination, buffer_size=16384):
+        Path(destination).write_bytes(b"x" * 1000)  # part of the file got written
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(FileStorage, "save", full_disk)
+    response = upload(client, grant("07000001").encode())
+    assert response.status_code == 400
+    assert "could not be stored on the server: No space left on device" in page(response)
+    assert list((Path(app.instance_path) / "imports").glob("*")) == []
+    assert db.session.scalar(select(ImportRun)) is None
+
+
+def test_an_upload_with_a_very_long_name_is_imported_under_a_shorter_one(client, admin, db, app):
+    response = upload(client, grant("07000001").encode(), "weekly-" + "a" * 300 + ".xml")
+    assert response.status_code == 302
+    wait_for_imports()
+    run = db.session.scalar(select(ImportRun))
+    assert run.status == "done" and run.source.startswith("weekly-aaa") and run.source.endswith(".xml")
+    assert len(run.source) <= runs.MAX_NAME
+
+
+def test_a_run_that_fails_part_way_keeps_the_errors_it_found(client, admin, db, app, monkeypatch):
+    app.config["IMPORT_BATCH_SIZE"] = 1
+
+    def index_down(batch):
+        raise RuntimeError("index down")
+
+    monkeypatch.setattr("reviewapp.indexing.sync_imported", index_down)
+    content = "<?xml version='1.0'?>\n<nonsense/>\n" + grant("07000001") + grant("07000002")
+    response = upload(client, content.encode(), "bad.xml")
+    wait_for_imports()
+    db.session.expire_all()
+    run = db.session.scalar(select(ImportRun))
+    assert (run.status, run.error_count) == ("failed", 1)
+    detail = page(client.get(response.headers["Location"]))
+    assert "The import stopped: RuntimeError: index down" in detail
+    assert "Errors (1)" in detail and "unknown root element <nonsense>" in detail
+    assert "Summary" not in detail  # no counts that a rolled-back batch could have inflated
+
+
+def old_file(path: Path, content: bytes = b"<xml/>") -> Path:
+    """Write a file last changed a day ago."""
+    path.write_bytes(content)
+    day_ago = (dt.datetime.now() - dt.timedelta(days=1)).timestamp()
+    os.utime(path, (day_ago, day_ago))
+    return path
+
+
+def test_a_new_upload_first_removes_the_files_no_import_will_read(client, admin, db, app):
+    folder = runs.upload_folder()
+    folder.mkdir(parents=True)
+    now = dt.datetime.now(dt.UTC)
+    dead = old_file(folder / "dead.xml")
+    alive = old_file(folder / "alive.xml")
+    queued = old_file(folder / "queued.xml")
+    orphan = old_file(folder / "orphan.xml")  # its run was never committed
+    fresh = folder / "fresh.xml"  # just saved by another request, its run not committed yet
+    fresh.write_bytes(b"<xml/>")
+    db.session.add_all([
+        ImportRun(user_id=admin.id, origin="upload", source="dead.xml", path=str(dead), status="running",
+                  summary={}, started_at=now - dt.timedelta(days=1), heartbeat_at=now - dt.timedelta(hours=5)),
+        ImportRun(user_id=admin.id, origin="upload", source="alive.xml", path=str(alive), status="running",
+                  summary={}, started_at=now - dt.timedelta(hours=1), heartbeat_at=now),
+        ImportRun(user_id=admin.id, origin="upload", source="queued.xml", path=str(queued), status="queued",
+                  summary={})])
+    db.session.commit()
+    assert upload(client, grant("07000001").encode()).status_code == 302
+    wait_for_imports()
+    assert sorted(path.name for path in folder.iterdir()) == ["alive.xml", "fresh.xml", "queued.xml"]
+
+
+def test_the_dashboard_counts_queued_and_live_runs_not_dead_ones(client, admin, db):
+    now = dt.datetime.now(dt.UTC)
+    db.session.add_all([
+        ImportRun(user_id=admin.id, origin="folder", source=name, path="/x", status=status, summary={},
+                  started_at=now - dt.timedelta(days=3), heartbeat_at=now - beat)
+        for name, status, beat in (("dead.xml", "running", dt.timedelta(days=3)),
+                                   ("alive.xml", "running", dt.timedelta(minutes=1)),
+                                   ("next.xml", "queued", dt.timedelta(0)),
+                                   ("old.xml", "done", dt.timedelta(days=3)))])
+    db.session.commit()
+    assert dashboard_counts(db.session).running_imports == 2

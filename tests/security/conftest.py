@@ -18,7 +18,7 @@ from reviewapp.community.tags import add_tag
 from reviewapp.examiner.forwarding import freeze_report
 from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.extensions import db as _db
-from reviewapp.imports.services import finish_run
+from reviewapp.imports.runs import finish_run
 from reviewapp.ingest.loader import ImportSummary
 from reviewapp.models import ConflictDeclaration, ImportRun, Notification, Reference, Watch
 from reviewapp.models.application import CLOSED
