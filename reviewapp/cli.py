@@ -94,7 +94,8 @@ def user_group() -> None:
 @click.option("--role", type=click.Choice(["volunteer", "examiner", "admin"]), default="volunteer")
 @click.password_option(help="The password (asked for when not given).")
 def user_create(email: str, name: str, role: str, password: str) -> None:
-    """Create an account."""
+    """Create an account (audit-logged, by "the command line")."""
+    from .audit import record_action
     from .auth.services import AccountError, register_user
     from .extensions import db
 
@@ -103,6 +104,7 @@ def user_create(email: str, name: str, role: str, password: str) -> None:
                              password=password, role=role)
     except AccountError as error:
         raise click.ClickException(str(error)) from error
+    record_action(db.session, None, "create-account", "user", user.id, role=role)
     db.session.commit()
     click.echo(f"Created {user.email} ({user.role}).")
 
@@ -111,15 +113,16 @@ def user_create(email: str, name: str, role: str, password: str) -> None:
 @click.argument("email")
 @click.argument("role", type=click.Choice(["volunteer", "examiner", "admin"]))
 def user_role(email: str, role: str) -> None:
-    """Give an account another role."""
-    from .auth.services import AccountError, find_user, set_role
+    """Give an account another role (audit-logged, by "the command line")."""
+    from .admin.services import change_role
+    from .auth.services import AccountError, find_user
     from .extensions import db
 
     user = find_user(db.session, email)
     if user is None:
         raise click.ClickException(f"No account with the email {email!r}.")
     try:
-        set_role(db.session, user, role, actor=None)
+        change_role(db.session, None, user, role)
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     db.session.commit()

@@ -71,8 +71,8 @@ def users_query(search: str = "") -> Select:
     return stmt
 
 
-def change_role(session: Session, actor: User, user: User, role: str) -> None:
-    """Give `user` another role and record it in the audit log."""
+def change_role(session: Session, actor: User | None, user: User, role: str) -> None:
+    """Give `user` another role and record it in the audit log (`actor` None: the command line)."""
     previous = user.role
     if previous == role:
         raise AccountError(f"{user.display_name} is already {role}.", "role")
@@ -128,7 +128,7 @@ def audit_labels(session: Session, entries: list[AuditEntry]) -> dict[tuple[str,
     user_ids = {e.actor_id for e in entries if e.actor_id} | {
         e.target_id for e in entries if e.target_type == "user"}
     application_ids = {e.target_id for e in entries if e.target_type == "application"}
-    labels: dict[tuple[str, int], str] = {}
+    labels: dict[tuple[str, int], str] = {("ranker", 0): "the ranking model"}
     if user_ids:
         for user in session.scalars(select(User).where(User.id.in_(user_ids))):
             labels[("user", user.id)] = f"{user.display_name} <{user.email}>"

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
 
+from ..audit import record_action
 from ..auth.decorators import role_required
 from ..extensions import db
 from ..models.user import ADMIN
@@ -39,6 +41,7 @@ def retrain():
     if not RetrainForm().validate_on_submit():
         flash("The form expired: reload the page and try again.", "error")
     else:
+        record_action(db.session, current_user, "retrain", "ranker", 0)
         start_training()
         flash("Retraining started. Scores are replaced application by application once the "
               "new model is saved.", "success")

@@ -18,7 +18,7 @@ from reviewapp.admin.services import (
 )
 from reviewapp.applications.services import WindowError
 from reviewapp.auth.services import AccountError, ban_user
-from reviewapp.models import AuditEntry
+from reviewapp.models import AuditEntry, User
 from reviewapp.models.application import as_utc
 from reviewapp.models.base import utcnow
 from tests.factories import make_application, make_user
@@ -112,3 +112,20 @@ def test_dashboard_counts(db):
     make_application(status="pending")
     counts = dashboard_counts(db.session)
     assert (counts.users, counts.banned, counts.open_applications, counts.pending_applications) == (2, 1, 1, 1)
+
+
+def test_role_changes_and_accounts_made_on_the_command_line_are_audited(app, db, runner):
+    admin = make_user("admin")
+    db.session.commit()
+    created = runner.invoke(args=["user", "create", "ed@example.test", "--role", "examiner",
+                                  "--password", "a long enough password"])
+    assert created.exit_code == 0, created.output
+    changed = runner.invoke(args=["user", "role", "ed@example.test", "admin"])
+    assert changed.exit_code == 0 and "ed@example.test is now admin." in changed.output
+    again = runner.invoke(args=["user", "role", "ed@example.test", "admin"])
+    assert again.exit_code == 1 and "is already admin" in again.output
+    db.session.rollback()
+    ed = db.session.scalar(select(User).where(User.email == "ed@example.test"))
+    assert audit(db) == [(None, "create-account", "user", ed.id, {"role": "examiner"}),
+                         (None, "grant-role", "user", ed.id, {"role": "admin", "previous": "examiner"})]
+    assert admin.is_admin

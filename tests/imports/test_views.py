@@ -289,7 +289,7 @@ def test_a_new_upload_first_removes_the_files_no_import_will_read(client, admin,
     dead = old_file(folder / "dead.xml")
     alive = old_file(folder / "alive.xml")
     queued = old_file(folder / "queued.xml")
-    orphan = old_file(folder / "orphan.xml")  # its run was never committed
+    old_file(folder / "orphan.xml")  # its run was never committed
     fresh = folder / "fresh.xml"  # just saved by another request, its run not committed yet
     fresh.write_bytes(b"<xml/>")
     db.session.add_all([

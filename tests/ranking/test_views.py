@@ -6,7 +6,9 @@ import threading
 from html import unescape
 
 import pytest
+from sqlalchemy import select
 
+from reviewapp.models import AuditEntry
 from reviewapp.ranking import model_store, training
 from tests.factories import make_user
 from tests.ranking.helpers import flip_byte, judged_review, people
@@ -68,20 +70,24 @@ def test_page_says_the_heuristic_serves(client, admin):
     assert "none (run reviewapp ranker bootstrap PATH... with USPTO grant XML)" in text
 
 
-def test_retrain_queues_the_job_and_flashes(client, admin, queued):
+def test_retrain_queues_the_job_flashes_and_is_audited(client, admin, db, queued):
     response = client.post("/admin/ranker/retrain")
     assert response.status_code == 302 and response.location == "/admin/ranker"
     wait_for_training()
     assert queued == [()]
     assert "Retraining started" in page(client.get("/admin/ranker"))
+    entry = db.session.scalar(select(AuditEntry))
+    assert (entry.actor_id, entry.action, entry.target_type) == (admin.id, "retrain", "ranker")
+    audit = page(client.get("/admin/audit"))
+    assert admin.display_name in audit and "retrain ranker the ranking model" in audit
 
 
-def test_retrain_needs_the_form_token(app, client, admin, queued):
+def test_retrain_needs_the_form_token(app, client, admin, db, queued):
     app.config["WTF_CSRF_ENABLED"] = True
     response = client.post("/admin/ranker/retrain")
     assert response.status_code in (302, 400)
     wait_for_training()
-    assert queued == []
+    assert queued == [] and db.session.scalar(select(AuditEntry)) is None
 
 
 def test_retrain_button_really_trains_in_the_background(client, admin, db, model_dir):
