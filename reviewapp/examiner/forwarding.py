@@ -53,9 +53,13 @@ def current_items(session: Session, application: Application, top_n: int) -> lis
 
 def freeze_report(session: Session, application: Application,
                   top_n: int | None = None) -> ForwardedReport:
-    """Freeze the ranked top of a closed review as copies; a second call returns the first."""
+    """Freeze the ranked top of a closed review as copies; a second call returns the first.
+
+    A window reopened after its report froze gets a new one when it closes again: the report
+    forwards what the whole review found, not what it had found at the first closing.
+    """
     existing = get_report(session, application)
-    if existing is not None:
+    if existing is not None and not _reopened_since(application, existing):
         return existing
     if application.status != CLOSED:
         raise ReportError("The report is frozen when the review window closes.")
@@ -64,6 +68,11 @@ def freeze_report(session: Session, application: Application,
     # rescore now, synchronously, in this transaction.
     report_freezing.send(application, session=session)
     items = current_items(session, application, forwarded_top_n(top_n))
+    if existing is not None:
+        existing.items, existing.model_version = items, report_model_version(items)
+        existing.frozen_at = utcnow()
+        session.flush()
+        return existing
     report = ForwardedReport(application_id=application.id, items=items,
                              model_version=report_model_version(items))
     try:
@@ -75,6 +84,12 @@ def freeze_report(session: Session, application: Application,
             raise
         return existing
     return report
+
+
+def _reopened_since(application: Application, report: ForwardedReport) -> bool:
+    """Tell whether the application's window opened again after `report` froze."""
+    opened, frozen = as_utc(application.opens_at), as_utc(report.frozen_at)
+    return opened is not None and frozen is not None and opened > frozen
 
 
 def close_and_freeze(session: Session, application: Application, now: dt.datetime | None = None,

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from reviewapp.applications.services import WindowError
+from reviewapp.applications.services import WindowError, open_window
 from reviewapp.examiner.forwarding import (
     ReportError,
     close_and_freeze,
@@ -111,6 +111,24 @@ def test_a_window_that_fails_to_close_stays_open_and_the_others_close(app, db, r
     statuses = {a.number: a.status for a in db.session.scalars(select(Application))}
     assert statuses == {numbers[0]: "open", numbers[1]: "closed"}  # the broken one's close was undone
     assert db.session.scalar(select(func.count(ForwardedReport.id))) == 1
+
+
+def test_a_window_reopened_after_its_report_froze_forwards_a_new_one_when_it_closes(db, monkeypatch):
+    monkeypatch.setattr("reviewapp.ranking.jobs.rescore_application", lambda session, application_id: 0)
+    application, volunteer = make_application(), make_user()
+    make_submission(application, volunteer, title="First find")
+    first = close_and_freeze(db.session, application)
+    assert [item["title"] for item in first.items] == ["First find"]
+    frozen_at = first.frozen_at
+    assert freeze_report(db.session, application) is first  # closed, not reopened: the same report
+
+    open_window(db.session, application, days=5)
+    make_submission(application, make_user(), title="Found after reopening")
+    second = close_and_freeze(db.session, application)
+
+    assert second.id == first.id and db.session.scalar(select(func.count(ForwardedReport.id))) == 1
+    assert sorted(item["title"] for item in second.items) == ["First find", "Found after reopening"]
+    assert second.frozen_at > frozen_at
 
 
 def test_report_view_previews_an_open_window(db):
