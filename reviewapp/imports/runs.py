@@ -140,6 +140,19 @@ def _short_name(name: str) -> str:
     return name[:MAX_NAME - len(suffix)] + suffix
 
 
+def refuse_while_importing(session: Session) -> None:
+    """Raise ImportRequestError while another import is queued or running.
+
+    Two imports at once would compete for the same two cores and, on overlapping files,
+    report each other's documents as refused duplicates.
+    """
+    busy = session.scalar(select(ImportRun).where(ImportRun.unfinished())
+                          .order_by(ImportRun.id).limit(1))
+    if busy is not None:
+        raise ImportRequestError(f"The import of {busy.source} (#{busy.id}) has not finished: "
+                                 "start this one once it has.")
+
+
 def start_import(session: Session, user: User, origin: str, source: str, path: Path) -> ImportRun:
     """Record a queued import run (audit-logged); it starts once the transaction commits."""
     run = ImportRun(user_id=user.id, origin=origin, source=source[-255:], path=str(path),

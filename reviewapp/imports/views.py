@@ -24,6 +24,7 @@ from .runs import (
     folder_files,
     folder_path,
     import_folder,
+    refuse_while_importing,
     remove_stale_uploads,
     runs_query,
     save_upload,
@@ -78,6 +79,7 @@ def upload():
         return render_index(upload_form, folder_form, 400)
     remove_stale_uploads(db.session)  # room on the disk before this one is stored
     try:
+        refuse_while_importing(db.session)
         source, path = save_upload(upload_form.file.data)
     except ImportRequestError as error:
         upload_form.file.errors.append(str(error))
@@ -95,6 +97,7 @@ def folder():
         if not folder_form.validate_on_submit():
             raise ImportRequestError("The form expired: try again.")
         path = folder_path(folder_form.name.data or "")
+        refuse_while_importing(db.session)
     except ImportRequestError as error:
         folder_form.name.errors = [str(error)]
         return render_index(upload_form, folder_form, 400)

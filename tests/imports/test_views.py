@@ -10,7 +10,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reviewapp import create_app
 from reviewapp.admin.services import dashboard_counts
@@ -300,8 +300,7 @@ def test_a_new_upload_first_removes_the_files_no_import_will_read(client, admin,
         ImportRun(user_id=admin.id, origin="upload", source="queued.xml", path=str(queued), status="queued",
                   summary={})])
     db.session.commit()
-    assert upload(client, grant("07000001").encode()).status_code == 302
-    wait_for_imports()
+    assert upload(client, grant("07000001").encode()).status_code == 400  # one is still running
     assert sorted(path.name for path in folder.iterdir()) == ["alive.xml", "fresh.xml", "queued.xml"]
 
 
@@ -316,3 +315,21 @@ def test_the_dashboard_counts_queued_and_live_runs_not_dead_ones(client, admin, 
                                    ("old.xml", "done", dt.timedelta(days=3)))])
     db.session.commit()
     assert dashboard_counts(db.session).running_imports == 2
+
+
+def test_a_second_import_waits_until_the_first_has_finished(client, admin, db, app, folder):
+    now = dt.datetime.now(dt.UTC)
+    running = ImportRun(user_id=admin.id, origin="folder", source="ipg130416.XML", path="/x",
+                        status="running", summary={}, started_at=now, heartbeat_at=now)
+    db.session.add(running)
+    db.session.commit()
+    for response in (upload(client, grant("07000001").encode()),
+                     client.post("/admin/imports/folder", data={"folder-name": "ipg130416.XML"})):
+        assert response.status_code == 400
+        assert f"The import of ipg130416.XML (#{running.id}) has not finished" in page(response)
+    assert db.session.scalar(select(func.count(ImportRun.id))) == 1
+    assert list(runs.upload_folder().glob("*")) == []  # the refused upload was not kept
+    running.heartbeat_at = now - STALE_AFTER - dt.timedelta(minutes=1)  # its worker died
+    db.session.commit()
+    assert client.post("/admin/imports/folder", data={"folder-name": "ipg130416.XML"}).status_code == 302
+    wait_for_imports()
