@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..applications.services import applications_query
-from ..classification import CPC_FILTER_TEXT, MAX_CPC_FILTER
+from ..classification import CPC_FILTER_TEXT, MAX_CPC_FILTER, normalise_cpc_prefix
 from ..community.votes import down_votes_of, net_votes_of, up_votes_of, vote_tallies
 from ..loaders import get_application, get_submission
 from ..models import (
@@ -82,10 +82,17 @@ def parse_filters(args: Mapping[str, str]) -> dict[str, str | None]:
     status, cpc = args.get("status"), args.get("cpc")
     if status is not None and status not in STATUSES:
         raise ApiError(f"status must be one of {', '.join(STATUSES)}; got {status[:20]!r}.")
-    if cpc is not None and not CPC_FILTER_TEXT.fullmatch(cpc):
+    if cpc is not None and not CPC_FILTER_TEXT.fullmatch(cpc):  # first: never echo junk
         raise ApiError(f"cpc must be the start of a CPC symbol: up to {MAX_CPC_FILTER} letters, "
                        "digits, spaces and '/', e.g. H04L 9/32.")
-    return {"status": status, "cpc": (cpc or "").strip().upper() or None}
+    cpc = (cpc or "").strip().upper() or None
+    if cpc is not None:
+        try:
+            normalise_cpc_prefix(cpc)  # the export's rule: "banana" or "H4L" is no class at all
+        except ValueError:
+            raise ApiError(f"cpc must be the start of a CPC symbol, such as H04, H04L, H04L 9/ or "
+                           f"H04L 9/32; {cpc!r} is not one.") from None
+    return {"status": status, "cpc": cpc}
 
 
 # --------------------------------------------------------------------------- serialisers
@@ -101,14 +108,14 @@ def _day(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def application_summary(application: Application) -> dict[str, Any]:
+def application_summary(application: Application, now: dt.datetime | None = None) -> dict[str, Any]:
     """Return the public fields of an application for a list."""
     document = application.document
     return {
         "number": document.publication_number,
         "title": document.title,
         "kind": document.kind,
-        "status": application.status,
+        "status": application.window_status(now),
         "publication_date": _day(document.publication_date),
         "priority_date": _day(document.priority_date),
         "opens_at": _moment(application.opens_at),
@@ -147,13 +154,14 @@ def _count(session: Session, stmt: Select) -> int:
 def list_applications(session: Session, *, status: str | None, cpc: str | None,
                       paging: Paging) -> tuple[list[dict[str, Any]], int]:
     """Return one page of applications, newest publication first, and the total."""
-    stmt = applications_query(status=status, cpc=cpc, sort="newest")
+    now = utcnow()
+    # The site's own query: the same filters and matching, classes loaded with each page.
+    stmt = applications_query(status=status, cpc=cpc, sort="newest", now=now)
     total = _count(session, stmt)
     if paging.offset >= total:
         return [], total
-    # The site's own query: the same filters and matching, classes loaded with each page.
     rows = session.scalars(stmt.limit(paging.per_page).offset(paging.offset)).unique()
-    return [application_summary(application) for application in rows], total
+    return [application_summary(application, now) for application in rows], total
 
 
 def find_application(session: Session, number: str) -> Application | None:

@@ -23,7 +23,7 @@ from ..models import (
     Watch,
     application_tags,
 )
-from ..models.application import CLOSED, CLOSING_SOON, LAST_WEEK, OPEN, as_utc
+from ..models.application import CLOSED, CLOSING_SOON, LAST_WEEK, OPEN, PENDING, as_utc
 from ..models.base import execute_count, utcnow
 from ..models.submission import ACTIVE, submission_claims
 from ..tasks import mark_for_index
@@ -61,11 +61,26 @@ def window_open(now: dt.datetime) -> ColumnElement[bool]:
     )
 
 
+def window_status_is(status: str, now: dt.datetime) -> ColumnElement[bool]:
+    """Return a condition: the application's `window_status` at `now` is `status`."""
+    # Pending is the rest, spelt out: NOT of a comparison with a NULL time would drop rows.
+    if status == OPEN:
+        return window_open(now)
+    if status == CLOSED:
+        return or_(Application.status == CLOSED,
+                   and_(Application.status == OPEN, Application.closes_at <= now))
+    return or_(Application.status == PENDING, and_(
+        Application.status == OPEN,
+        or_(Application.opens_at.is_(None), Application.opens_at > now),
+        or_(Application.closes_at.is_(None), Application.closes_at > now),
+    ))
+
+
 def applications_query(*, status: str | None = None, cpc: str | None = None, tag: str | None = None,
                        expertise: Iterable[str] | None = None, closing_within: dt.timedelta | None = None,
-                       open_now: bool = False, sort: str = "closing",
-                       now: dt.datetime | None = None) -> Select:
-    """Return a select of applications filtered by status, CPC prefix, tag, expertise and closing time."""
+                       sort: str = "closing", now: dt.datetime | None = None) -> Select:
+    """Return a select of applications filtered by the status in force, CPC prefix, tag,
+    expertise and closing time."""
     now = now or utcnow()
     stmt = (
         select(Application)
@@ -73,11 +88,9 @@ def applications_query(*, status: str | None = None, cpc: str | None = None, tag
         .options(contains_eager(Application.document).selectinload(Document.classifications))
     )
     if status:
-        stmt = stmt.where(Application.status == status)
-    if open_now or closing_within is not None:
-        stmt = stmt.where(window_open(now))
+        stmt = stmt.where(window_status_is(status, now))
     if closing_within is not None:
-        stmt = stmt.where(Application.closes_at <= now + closing_within)
+        stmt = stmt.where(window_open(now), Application.closes_at <= now + closing_within)
     if cpc:
         stmt = stmt.where(cpc_matches([cpc_prefix_or_literal(cpc)]))
     if expertise is not None:
@@ -103,12 +116,12 @@ def browse_query(view: str = ALL, *, status: str | None = OPEN, cpc: str | None 
     if view == CLOSING:
         options |= {"status": OPEN, "closing_within": CLOSING_SOON}
     elif view == NEEDS_REVIEWERS:
-        options |= {"status": OPEN, "open_now": True, "sort": "fewest-submissions"}
+        options |= {"status": OPEN, "sort": "fewest-submissions"}
     elif view == EXPERTISE:
         expertise = user.expertise if user is not None and user.is_authenticated else []
-        options |= {"status": OPEN, "open_now": True, "expertise": expertise or []}
+        options |= {"status": OPEN, "expertise": expertise or []}
     else:
-        options |= {"status": status or None, "open_now": status == OPEN}
+        options |= {"status": status or None}
     return applications_query(**options)
 
 

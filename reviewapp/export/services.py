@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, cast, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ..classification import (
@@ -102,6 +102,19 @@ def changed_since(model, moment: dt.datetime):
     return or_(model.created_at >= moment, model.updated_at >= moment)
 
 
+def any_changed_since(model, moment: dt.datetime, *where) -> ColumnElement[bool]:
+    """Return a clause: some `model` row under `where` was created or updated on or after `moment`."""
+    return exists().where(*where, changed_since(model, moment))
+
+
+def readable(column, viewer: User | None) -> Any:
+    """Return a submission's text `column`, blank where `viewer` may not see it (`can_view`)."""
+    if viewer is None:  # the command line: whoever runs it holds the database itself
+        return column
+    # The row stays, its status "hidden" says why it is blank; only its words are withheld.
+    return case((Submission.visible_to(viewer), column), else_=None)
+
+
 def _count(column, *where) -> Any:
     """Return a correlated count of `column` under `where`, for one column of an export."""
     return select(func.count(column)).where(*where).scalar_subquery()
@@ -109,7 +122,7 @@ def _count(column, *where) -> Any:
 
 # --------------------------------------------------------------------------- kinds
 
-def applications_export(filters: ExportFilters) -> tuple[list[str], Select]:
+def applications_export(filters: ExportFilters, viewer: User | None) -> tuple[list[str], Select]:
     """Return the columns and query of the applications export."""
     active = and_(Submission.application_id == Application.id, Submission.status == ACTIVE)
     cpc_main = (
@@ -142,14 +155,26 @@ def applications_export(filters: ExportFilters) -> tuple[list[str], Select]:
         "updated_at": Application.updated_at,
     }
     stmt = select(*columns.values()).join(Document, Application.document_id == Document.id)
-    if filters.since_moment is not None:
-        stmt = stmt.where(changed_since(Application, filters.since_moment))
+    moment = filters.since_moment
+    if moment is not None:
+        # The counts and the document's text change without the application's own row: a new
+        # submission, endorsement, vote, comment or verdict, or a re-import, is an update too.
+        mine = Submission.application_id == Application.id
+        stmt = stmt.where(or_(
+            changed_since(Application, moment),
+            changed_since(Document, moment),
+            any_changed_since(Submission, moment, mine),
+            any_changed_since(Endorsement, moment, Endorsement.submission_id == Submission.id, mine),
+            any_changed_since(Vote, moment, Vote.submission_id == Submission.id, mine),
+            any_changed_since(Feedback, moment, Feedback.submission_id == Submission.id, mine),
+            any_changed_since(Comment, moment, Comment.application_id == Application.id),
+        ))
     if filters.cpc:
         stmt = stmt.where(classed_under(Application.id, filters.cpc))
     return list(columns), stmt.order_by(Application.id)
 
 
-def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
+def submissions_export(filters: ExportFilters, viewer: User | None) -> tuple[list[str], Select]:
     """Return the columns and query of the submissions export: votes, score, rank, verdict."""
     latest_feedback = (
         select(Feedback).where(Feedback.submission_id == Submission.id)
@@ -165,16 +190,16 @@ def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
     columns = {
         "id": Submission.id,
         "application": Document.publication_number,
-        "identifier": Submission.cited_identifier,
+        "identifier": readable(Submission.cited_identifier, viewer),
         "kind": Submission.kind,
         "kind_label": case(KIND_LABELS, value=Submission.kind, else_=Submission.kind),
-        "title": Submission.title,
-        "authors": Submission.authors,
+        "title": readable(Submission.title, viewer),
+        "authors": readable(Submission.authors, viewer),
         "publication_date": Submission.publication_date,
-        "url": Submission.url,
-        "pinpoint": Submission.pinpoint,
-        "excerpt": Submission.excerpt,
-        "explanation": Submission.explanation,
+        "url": readable(Submission.url, viewer),
+        "pinpoint": readable(Submission.pinpoint, viewer),
+        "excerpt": readable(Submission.excerpt, viewer),
+        "explanation": readable(Submission.explanation, viewer),
         "status": Submission.status,
         "submitter_id": Submission.submitter_id,
         "submitted_at": Submission.created_at,
@@ -199,24 +224,26 @@ def submissions_export(filters: ExportFilters) -> tuple[list[str], Select]:
     )
     moment = filters.since_moment
     if moment is not None:
-        # A new score or verdict changes the exported row, so it counts as an update.
+        # A new score, verdict, vote or endorsement changes the exported row: an update too.
         stmt = stmt.where(or_(
             changed_since(Submission, moment),
             Score.computed_at >= moment,
             exists().where(Feedback.submission_id == Submission.id, Feedback.updated_at >= moment),
+            any_changed_since(Vote, moment, Vote.submission_id == Submission.id),
+            any_changed_since(Endorsement, moment, Endorsement.submission_id == Submission.id),
         ))
     if filters.cpc:
         stmt = stmt.where(classed_under(Submission.application_id, filters.cpc))
     return list(columns), stmt.order_by(Submission.id)
 
 
-def feedback_export(filters: ExportFilters) -> tuple[list[str], Select]:
+def feedback_export(filters: ExportFilters, viewer: User | None) -> tuple[list[str], Select]:
     """Return the columns and query of the examiner feedback export, notes included."""
     columns = {
         "id": Feedback.id,
         "submission_id": Feedback.submission_id,
         "application": Document.publication_number,
-        "identifier": Submission.cited_identifier,
+        "identifier": readable(Submission.cited_identifier, viewer),
         "examiner_id": Feedback.examiner_id,
         "verdict": Feedback.verdict,
         "note": Feedback.note,
@@ -236,7 +263,7 @@ def feedback_export(filters: ExportFilters) -> tuple[list[str], Select]:
     return list(columns), stmt.order_by(Feedback.id)
 
 
-def reviewers_export(filters: ExportFilters) -> tuple[list[str], Select]:
+def reviewers_export(filters: ExportFilters, viewer: User | None) -> tuple[list[str], Select]:
     """Return the columns and query of the reviewers export: never an email address."""
     columns = {
         "id": User.id,
@@ -254,8 +281,16 @@ def reviewers_export(filters: ExportFilters) -> tuple[list[str], Select]:
         "reputation": User.reputation,
     }
     stmt = select(*columns.values())
-    if filters.since_moment is not None:
-        stmt = stmt.where(changed_since(User, filters.since_moment))
+    moment = filters.since_moment
+    if moment is not None:
+        # A reviewer's counts change with rows of their own, not with the account's row.
+        stmt = stmt.where(or_(
+            changed_since(User, moment),
+            any_changed_since(Submission, moment, Submission.submitter_id == User.id),
+            any_changed_since(Endorsement, moment, Endorsement.user_id == User.id),
+            any_changed_since(Vote, moment, Vote.user_id == User.id),
+            any_changed_since(Comment, moment, Comment.author_id == User.id),
+        ))
     if filters.cpc:
         # A reviewer "in" a class is one who put prior art forward on an application of it.
         stmt = stmt.where(exists().where(
@@ -264,7 +299,7 @@ def reviewers_export(filters: ExportFilters) -> tuple[list[str], Select]:
     return list(columns), stmt.order_by(User.id)
 
 
-BUILDERS: dict[str, Callable[[ExportFilters], tuple[list[str], Select]]] = {
+BUILDERS: dict[str, Callable[[ExportFilters, User | None], tuple[list[str], Select]]] = {
     "applications": applications_export,
     "submissions": submissions_export,
     "feedback": feedback_export,
@@ -272,16 +307,21 @@ BUILDERS: dict[str, Callable[[ExportFilters], tuple[list[str], Select]]] = {
 }
 
 
-def export_query(kind: str, filters: ExportFilters) -> tuple[list[str], Select]:
-    """Return the header and the query of one export kind."""
+def export_query(kind: str, filters: ExportFilters,
+                 viewer: User | None = None) -> tuple[list[str], Select]:
+    """Return the header and the query of one export kind, as `viewer` may read it."""
     if kind not in BUILDERS:
         raise ExportError(f"Unknown export {kind!r}: choose one of {', '.join(KINDS)}.")
-    return BUILDERS[kind](filters)
+    return BUILDERS[kind](filters, viewer)
 
 
-def iter_export(session: Session, kind: str, filters: ExportFilters) -> tuple[list[str], Iterator[tuple]]:
-    """Return the header and a lazy iterator over the rows of one export."""
-    header, stmt = export_query(kind, filters)
+def iter_export(session: Session, kind: str, filters: ExportFilters,
+                viewer: User | None = None) -> tuple[list[str], Iterator[tuple]]:
+    """Return the header and a lazy iterator over the rows of one export, as `viewer` may read it.
+
+    A download passes the account asking; None is the command line, which sees everything.
+    """
+    header, stmt = export_query(kind, filters, viewer)
     claims_at = header.index("claims") if kind == "submissions" else None
 
     def rows() -> Iterator[tuple]:

@@ -89,6 +89,13 @@ class Application(TimestampMixin, Model):
         return self.status == CLOSED or (self.status == OPEN and closes is not None
                                          and (now or utcnow()) >= closes)
 
+    def window_status(self, now: dt.datetime | None = None) -> str:
+        """Return the review's status in force at `now`: a window past its end is closed,
+        whether or not the closing job (`reviewapp windows close-due`) has run yet."""
+        if self.is_open(now):
+            return OPEN
+        return CLOSED if self.is_closed(now) else PENDING
+
     def window_refusal(self, now: dt.datetime | None = None) -> str | None:
         """Return why prior art cannot be submitted or changed now, or None while the window is open."""
         if self.is_open(now):

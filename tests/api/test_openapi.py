@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
 
+from reviewapp.api.services import ApiError, parse_filters
+from reviewapp.api.views import openapi_document
 from reviewapp.extensions import db
 from reviewapp.indexing import rebuild_index
 from tests.export.helpers import make_conflict
@@ -89,3 +93,44 @@ def test_real_answers_match_the_schema(app, corpus, token):
         assert response.status_code == 200
         if headers:
             assert all("feedback" in item for item in response.json()["items"])
+
+
+def _schemas_with_siblings_of_ref(node, path="#"):
+    """Yield where a `$ref` has sibling keys: 3.1 reads them, 3.0 silently ignores them."""
+    if isinstance(node, dict):
+        if "$ref" in node and len(node) > 1:
+            yield path
+        for key, value in node.items():
+            yield from _schemas_with_siblings_of_ref(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _schemas_with_siblings_of_ref(value, f"{path}/{index}")
+
+
+def test_the_document_is_valid_openapi_3_0(client):
+    """Validate the whole document against the OpenAPI 3.0 schema: no 3.1-only construct."""
+    document = json.loads(openapi_document())
+    assert document["openapi"] == "3.0.3"
+    assert client.get("/api/v1/openapi.json").get_json() == document
+    # The 3.0 schema refuses 3.1's type lists ("null" among them), const, examples, $schema...
+    errors = [f"{'/'.join(map(str, error.instance_path))}: {error}"[:300]
+              for error in OPENAPI_30_VALIDATOR.iter_errors(document)]
+    assert errors == []
+    assert list(_schemas_with_siblings_of_ref(document)) == []
+
+
+@pytest.mark.parametrize("cpc", [
+    "", " ", "H", "h", "Y", "H04", "h04l", "H04L", "H04L 9", "H04L9/", "H 04 L 9 / 32", "H04L9/32",
+    "H04L 1234/123456", "Z", "I", "H4L", "banana", "/", "H04L9/32/1", "H04L 12345", "H04L9/1234567",
+    "H04L 9x", " H04L ",
+])
+def test_the_documented_cpc_pattern_is_the_apis_own_rule(cpc):
+    """The document promises what the API accepts: schemathesis holds it to both sides."""
+    schema = json.loads(openapi_document())["components"]["parameters"]["cpc"]["schema"]
+    documented = len(cpc) <= schema["maxLength"] and re.search(schema["pattern"], cpc) is not None
+    try:
+        parse_filters({"cpc": cpc})
+        accepted = True
+    except ApiError:
+        accepted = False
+    assert documented == accepted

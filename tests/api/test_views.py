@@ -6,8 +6,11 @@ import datetime as dt
 import pytest
 
 from reviewapp.api.services import create_token
+from reviewapp.applications.services import browse_query
+from reviewapp.export.services import ExportError, parse_cpc
 from reviewapp.extensions import db
 from reviewapp.models import ApiToken
+from reviewapp.models.application import STATUSES
 from reviewapp.models.base import utcnow
 from tests.export.helpers import make_conflict, make_score, make_votes
 from tests.factories import make_application, make_submission, make_user
@@ -78,7 +81,7 @@ def test_filters(client, app):
     assert numbers("cpc=H04L") == [network.number]
     assert numbers("cpc=h04l%209") == [network.number]
     assert numbers("cpc=H04L&status=closed") == []
-    assert numbers("cpc=Z") == []
+    assert numbers("cpc=Y02E") == []
 
 
 @pytest.mark.parametrize("query, message", [
@@ -99,6 +102,49 @@ def test_bad_parameters_are_400_with_a_message(client, app, query, message):
     body = get_json(client, f"/api/v1/applications?{query}", status=400)
     assert set(body) == {"error"}
     assert message in body["error"]
+
+
+@pytest.mark.parametrize("cpc", ["banana", "H4L", "/", "Z", "H04L9/32/1", "H04L 12345", "h04l%20x"])
+def test_a_cpc_filter_that_is_no_class_is_400_as_in_the_export(client, app, cpc):
+    make_application(cpc=["H04L 9/32"])
+    body = get_json(client, f"/api/v1/applications?cpc={cpc}", status=400)
+    assert set(body) == {"error"}
+    assert body["error"].startswith("cpc must be the start of a CPC symbol, such as H04, H04L")
+    with pytest.raises(ExportError):  # the export refuses the same text
+        parse_cpc(cpc.replace("%20", " "))
+
+
+@pytest.mark.parametrize("cpc", ["H", "h04", "H04L", "h04l 9", "H04L 9/", "H04L9/32", " H04L "])
+def test_every_level_of_a_cpc_prefix_is_a_filter(client, app, cpc):
+    network = make_application(cpc=["H04L 9/32"])
+    body = get_json(client, "/api/v1/applications", query_string={"cpc": cpc})
+    assert [item["number"] for item in body["items"]] == [network.number]
+
+
+def test_status_is_the_review_window_in_force_as_on_the_site(client, app):
+    now = utcnow()
+    running = make_application()
+    ended = make_application()  # its window ended an hour ago; the closing cron has not run yet
+    ended.closes_at = now - dt.timedelta(hours=1)
+    early = make_application()  # opened by an admin for a window that starts tomorrow
+    early.opens_at = now + dt.timedelta(days=1)
+    pending = make_application(status="pending")
+    closed = make_application(status="closed")
+    db.session.flush()
+    statuses = {item["number"]: item["status"]
+                for item in get_json(client, "/api/v1/applications")["items"]}
+    assert statuses == {running.number: "open", ended.number: "closed", early.number: "pending",
+                        pending.number: "pending", closed.number: "closed"}
+    for status in STATUSES:
+        body = get_json(client, f"/api/v1/applications?status={status}")
+        assert {item["number"] for item in body["items"]} == {
+            number for number, shown in statuses.items() if shown == status}, status
+        assert body["total"] == len(body["items"])
+        assert {item["status"] for item in body["items"]} <= {status}
+    site_open = {a.number for a in db.session.scalars(browse_query(status="open")).unique()}
+    assert site_open == {running.number}
+    assert get_json(client, f"/api/v1/applications/{ended.number}")["status"] == "closed"
+    assert get_json(client, f"/api/v1/applications/{early.number}")["status"] == "pending"
 
 
 def test_detail_has_bibliographic_data_and_claims(client, corpus):

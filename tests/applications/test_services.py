@@ -52,11 +52,13 @@ def test_status_filter_and_default_order(db):
     assert set(numbers(db, applications_query())) == {late.number, soon.number, closed.number, pending.number}
 
 
-def test_open_now_excludes_windows_past_their_end(db):
+def test_the_status_filter_is_the_window_in_force(db):
     current = make_application(days_left=3)
     expired = make_application(days_left=-1)  # status still "open": the closing job has not run yet
-    assert set(numbers(db, applications_query(status="open"))) == {current.number, expired.number}
-    assert numbers(db, applications_query(status="open", open_now=True)) == [current.number]
+    assert numbers(db, applications_query(status="open")) == [current.number]
+    assert numbers(db, applications_query(status="closed")) == [expired.number]
+    assert numbers(db, applications_query(status="pending")) == []
+    assert (current.window_status(), expired.window_status()) == ("open", "closed")
 
 
 @pytest.mark.parametrize("prefix, expected", [

@@ -178,6 +178,16 @@ def test_application_page_of_a_closed_review(client, db):
     assert "Closed" in html and "Submit prior art" not in html and "data-closes-at" not in html
 
 
+def test_a_window_past_its_end_reads_as_closed_before_the_closing_job_runs(client, db):
+    expired = make_application(days_left=-1)  # status still "open": the closing job has not run yet
+    db.session.commit()
+    html = page_of(client, f"/applications/{expired.number}")
+    assert "Closed</span> on" in html and "being forwarded to the examiner" in html
+    assert "Not yet open" not in html and "Submit prior art" not in html
+    assert listed(page_of(client, "/?status=closed")) == [expired.number]
+    assert listed(page_of(client, "/")) == []
+
+
 def test_unknown_application_is_404(client):
     assert client.get("/applications/US0000000000A1").status_code == 404
 

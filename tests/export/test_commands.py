@@ -4,9 +4,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
 from reviewapp.export.commands import export_command
 from reviewapp.extensions import db
+from reviewapp.models import Vote
 from tests.export.helpers import (
     HOSTILE_EXPLANATION,
     HOSTILE_NOTE,
@@ -108,8 +110,12 @@ def test_since_keeps_rows_created_updated_scored_or_judged_since(runner, tmp_pat
 
 
 def test_since_on_applications_and_reviewers(runner, tmp_path, corpus):
-    corpus.database.created_at = corpus.database.updated_at = OLD
-    corpus.carol.created_at = corpus.carol.updated_at = OLD
+    # The database application and Carol, with every row their counts come from, are old.
+    for row in (corpus.database, corpus.database.document, corpus.other_class, corpus.carol,
+                corpus.unscored):
+        row.created_at = row.updated_at = OLD
+    db.session.execute(update(Vote).where(Vote.user_id == corpus.carol.id)
+                       .values(created_at=OLD, updated_at=OLD))
     db.session.flush()
     numbers = {row["number"] for row in export(runner, tmp_path, "applications", "--since", "2021-01-01")}
     assert numbers == {"US20180000016A1"}

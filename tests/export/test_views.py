@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from reviewapp.export.services import KINDS
+from reviewapp.extensions import db
 from tests.export.helpers import HOSTILE_EXPLANATION, read_csv
 from tests.factories import make_user
 
@@ -84,3 +85,21 @@ def test_bad_filters_are_400_with_a_message(client, auth, corpus, query, message
 def test_unknown_kind_is_404(client, auth, corpus):
     auth.login(corpus.examiner)
     assert client.get("/export/passwords.csv").status_code == 404
+
+
+@pytest.mark.parametrize("role, sees", [("examiner", False), ("admin", True)])
+def test_a_hidden_submissions_text_is_blank_for_non_moderators(client, auth, corpus, role, sees):
+    """Hidden is a 404 on every page for non-moderators: the download keeps only its row."""
+    corpus.runner_up.status = "hidden"
+    corpus.runner_up.explanation = "spam: call +1 555 0100, jane@example.org"
+    db.session.commit()
+    auth.login(corpus.examiner if role == "examiner" else make_user("admin"))
+    body = client.get("/export/submissions.csv").get_data(as_text=True)
+    assert ("555 0100" in body) == sees
+    rows = {row["id"]: row for row in read_csv(body)}
+    hidden = rows[str(corpus.runner_up.id)]
+    assert (hidden["status"], hidden["votes_down"], hidden["rank"]) == ("hidden", "1", "2")
+    text = (hidden["identifier"], hidden["title"], hidden["explanation"])
+    assert text == (("US7000002B2", corpus.runner_up.title, corpus.runner_up.explanation)
+                    if sees else ("", "", ""))
+    assert rows[str(corpus.ranked.id)]["explanation"] == HOSTILE_EXPLANATION
