@@ -136,10 +136,12 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
     from .community.notifications import register as register_notifications
+    from .examiner.reputation import register as register_reputation
     from .imports.views import register as register_imports
 
     register_imports(app)
     register_notifications(app)
+    register_reputation(app)
 
 
 def register_transactions(app: Flask) -> None:

@@ -27,6 +27,10 @@ submission_rated = _signals.signal("submission-rated")
 #: A submission's content or visibility changed: edited, handed over to an endorser, hidden or
 #: restored by a moderator (sender: the Submission).
 submission_changed = _signals.signal("submission-changed")
+#: A submission's submitter of record changed: handed over to an endorser, or a withdrawn one
+#: resubmitted by someone (sender: the Submission; `previous_submitter_id`). Its verdicts now
+#: count for the new submitter: examiner recounts both track records.
+submitter_changed = _signals.signal("submitter-changed")
 #: A comment was posted in an application's discussion (sender: the Comment).
 comment_posted = _signals.signal("comment-posted")
 #: A volunteer cast or removed a vote (sender: the Submission; `user`, `value`: 1, -1, or 0

@@ -13,7 +13,7 @@ from ..models import Application, Comment, Flag, Submission, SubmissionRevision,
 from ..models.base import execute_count, utcnow
 from ..models.comment import HIDDEN as COMMENT_HIDDEN
 from ..models.comment import VISIBLE
-from ..models.submission import ACTIVE, HIDDEN, WITHDRAWN
+from ..models.submission import ACTIVE, HIDDEN, WITHDRAWN, lock_submission
 from ..models.user import moderation_refusal
 from ..signals import submission_changed
 from .common import CommunityError, get_by_id, site_path
@@ -164,6 +164,9 @@ def _revise(session: Session, submission: Submission, actor: User, action: str, 
 def hide_submission(session: Session, submission: Submission, actor: User, reason: str = "") -> None:
     """Hide a submission from everyone but its submitter and moderators; resolve its flags; audit it."""
     _ensure_moderator(actor)
+    # Locked and read again, as a withdrawal locks it: the status the page showed may be stale,
+    # and the one kept here is the one a restore brings back (a withdrawn item stays withdrawn).
+    lock_submission(session, submission)
     if submission.status == HIDDEN:
         raise ModerationError("This submission is already hidden.")
     previous, submission.status = submission.status, HIDDEN
@@ -178,6 +181,7 @@ def hide_submission(session: Session, submission: Submission, actor: User, reaso
 def restore_submission(session: Session, submission: Submission, actor: User, reason: str = "") -> None:
     """Show a hidden submission again, in the status it had before; audit it."""
     _ensure_moderator(actor)
+    lock_submission(session, submission)  # as hiding does: act on the status it has now
     if submission.status != HIDDEN:
         raise ModerationError("This submission is not hidden.")
     last_hide = session.scalar(

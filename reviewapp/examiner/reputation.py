@@ -1,11 +1,16 @@
 """The submitter's track record: verdict counters and reputation, recounted from the verdicts."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask
 from sqlalchemy import case, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..models import Feedback, Submission, User
 from ..models.feedback import POSITIVE_VERDICTS
+from ..signals import submitter_changed
 
 
 def recount_track_record(session: Session, submitter: User) -> None:
@@ -29,3 +34,27 @@ def recount_track_record(session: Session, submitter: User) -> None:
             reputation=(positive + 1) / (total + 2) if total else 0.0,
         ).execution_options(synchronize_session=False))
     session.expire(submitter, ["verdicts_total", "verdicts_positive", "reputation"])
+
+
+def recount_track_records(session: Session, submitters: Iterable[User]) -> None:
+    """Recount several submitters' track records, locking their rows in id order."""
+    # Always in id order: two transactions recounting the same two people (two handovers
+    # between them) then wait for each other instead of deadlocking.
+    for submitter in sorted(set(submitters), key=lambda user: user.id):
+        recount_track_record(session, submitter)
+
+
+def recount_after_handover(submission: Submission, session: Session | None = None,
+                           previous_submitter_id: int | None = None, **_: Any) -> None:
+    """Recount the track records of a submission's previous and new submitter."""
+    # Verdicts count for whoever is the submitter of record: they moved with the submission.
+    session = session or object_session(submission)
+    if session is None:
+        return
+    ids = {submission.submitter_id, previous_submitter_id} - {None}
+    recount_track_records(session, session.scalars(select(User).where(User.id.in_(ids))).all())
+
+
+def register(app: Flask) -> None:
+    """Connect the track record's receivers (once whatever the number of apps: blinker dedupes)."""
+    submitter_changed.connect(recount_after_handover)

@@ -2,6 +2,7 @@
 
 `record_feedback` recounts the submitter's track record (`reputation`) in the same
 transaction and sends `signals.verdict_recorded`: ranking queues the application's rescoring.
+When a submission changes hands, `reputation` recounts both submitters (`submitter_changed`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ..models import (
     User,
 )
 from ..models.feedback import VERDICTS
+from ..models.submission import lock_submission
 from ..signals import verdict_recorded
 from .reputation import recount_track_record
 
@@ -38,6 +40,9 @@ def record_feedback(session: Session, submission: Submission, examiner: User, ve
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise FeedbackError(f"Keep the note under {MAX_NOTE:,} characters.", "note")
+    # Read again under a shared lock: a handover or withdrawal at the same time waits for this
+    # verdict, or this one sees its result (the submitter whose record it counts in, the status).
+    lock_submission(session, submission, shared=True)
     refusal = submission.judge_refusal(examiner)
     if refusal:
         raise FeedbackError(refusal)

@@ -18,10 +18,11 @@ from sqlalchemy import (
     and_,
     case,
     or_,
+    select,
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from ..extensions import Model, db
 from .base import TimestampMixin
@@ -244,6 +245,11 @@ class Submission(ModeratedContent, TimestampMixin, Model):
             return f"This submission is {self.status}: it cannot be judged."
         if self.submitter_id == user.id:
             return "You cannot judge your own submission."
+        # As with votes: an examiner who put the document forward, or once did, is not impartial.
+        if user.id in self.endorser_ids():
+            return "You endorsed this document: you cannot judge it."
+        if user.id in self.past_submitter_ids():
+            return "You submitted this document earlier: you cannot judge it."
         return None
 
     def can_judge(self, user: User | None) -> bool:
@@ -252,6 +258,20 @@ class Submission(ModeratedContent, TimestampMixin, Model):
 
     def __repr__(self) -> str:
         return f"<Submission {self.identifier} on {self.application_id}>"
+
+
+def lock_submission(session: Session, submission: Submission, *, shared: bool = False) -> None:
+    """Lock a submission's row until the transaction ends, then read it again.
+
+    Whoever changes its status or submitter (withdraw, hand over, endorse, resubmit, hide,
+    restore) locks it first, so a change made at the same time waits, then sees the other's
+    result instead of overwriting it (PostgreSQL; SQLite serialises writers and ignores the
+    lock). `shared` (FOR SHARE) is for those who only read them, such as a verdict: they do
+    not wait for each other, only for a change.
+    """
+    session.execute(select(Submission.id).where(Submission.id == submission.id)
+                    .with_for_update(read=shared))
+    session.refresh(submission)
 
 
 class SubmissionRevision(Model):

@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..models import Claim, ClaimMark, Endorsement, Submission, User
 from ..models.base import utcnow
-from ..models.submission import NPL, WITHDRAWN
-from ..signals import submission_changed, submission_withdrawn
+from ..models.submission import ACTIVE, NPL, WITHDRAWN, lock_submission
+from ..signals import submission_changed, submission_withdrawn, submitter_changed
 from .checks import SubmissionDetails, SubmissionError, check_details
 from .citations import cited_details
 from .endorsing import drop_own_vote
+from .identifiers import Identifier, rekey_npl
 from .revisions import apply_values, record_revision
 
 
@@ -32,13 +35,54 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
     cited = (cited_details(session, submission.identifier)
              if library is None and submission.kind != NPL else None)
     values = check_details(submission.application, details, submission.kind, library, now, cited)
+    rekeyed = npl_rekeyed(submission, values)
+    if rekeyed is not None:
+        identifier, field = rekeyed
+        values.update(identifier=identifier.key, identifier_raw=identifier.display[:255])
+        ensure_key_free(session, submission, identifier.key, field)
     if all(getattr(submission, name) == value for name, value in values.items()):
         return False
-    record_revision(session, submission, user, "edit", now)
-    apply_values(submission, values)
-    session.flush()
+    try:
+        # A savepoint: a refused edit leaves nothing for the re-shown form's request to commit.
+        with session.begin_nested():
+            record_revision(session, submission, user, "edit", now)
+            apply_values(submission, values)
+    except IntegrityError:
+        if rekeyed is None:
+            raise
+        # The same document was put forward on the application a moment ago, under the new key.
+        ensure_key_free(session, submission, rekeyed[0].key, rekeyed[1])
+        raise
     submission_changed.send(submission, session=session)
     return True
+
+
+def npl_rekeyed(submission: Submission, values: dict[str, Any]) -> tuple[Identifier, str] | None:
+    """Return the identifier edited non-patent literature gets, and the field it comes from."""
+    # Its key (duplicate detection) came from the address or the title: it follows them.
+    if submission.kind != NPL:
+        return None
+    return rekey_npl(submission.identifier, submission.identifier_raw,
+                     (submission.url, submission.title), (values["url"], values["title"]))
+
+
+def ensure_key_free(session: Session, submission: Submission, key: str, field: str) -> None:
+    """Refuse to give `submission` a key another item of its application has."""
+    other = session.scalar(select(Submission).where(
+        Submission.application_id == submission.application_id, Submission.identifier == key,
+        Submission.id != submission.id))
+    if other is None:
+        return
+    what = "web address" if field == "url" else "title"
+    if other.status == ACTIVE:
+        message = (f"Another submission on this application has this {what}: endorse it "
+                   "instead of changing yours into the same document.")
+    elif other.status == WITHDRAWN:
+        message = (f"A withdrawn submission on this application has this {what}: submit the "
+                   "document again instead of changing yours into it.")
+    else:
+        message = f"A submission with this {what} was removed from this review by the moderators."
+    raise SubmissionError(message, field)
 
 
 def withdraw_submission(session: Session, submission: Submission, user: User,
@@ -51,11 +95,11 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
     `submission_withdrawn` is sent.
     """
     now = now or utcnow()
-    # Locked and read again (PostgreSQL): a second withdrawal at once (a double click) waits,
-    # then finds the item handed over or withdrawn and is refused.
-    session.execute(select(Submission.id).where(Submission.id == submission.id).with_for_update())
-    session.refresh(submission)
+    # Locked and read again: a second withdrawal at once (a double click) waits, then finds the
+    # item handed over or withdrawn and is refused.
+    lock_submission(session, submission)
     ensure_can_edit(submission, user)
+    previous_submitter_id = submission.submitter_id
     successor = earliest_endorsement(session, submission)
     if successor is None:
         record_revision(session, submission, user, "withdraw", now)
@@ -68,6 +112,7 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
         submission_withdrawn.send(submission, session=session)
         return None
     submission_changed.send(submission, session=session)
+    submitter_changed.send(submission, session=session, previous_submitter_id=previous_submitter_id)
     return successor.user
 
 

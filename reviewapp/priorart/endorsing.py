@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..models import ClaimMark, Document, Endorsement, Submission, User, Vote
 from ..models.base import insert_missing
 from ..models.submission import ACTIVE, ALREADY_ENDORSED
+from ..signals import submitter_changed
 from .checks import SubmissionError
 from .identifiers import Identifier
 from .revisions import apply_values, record_revision
@@ -57,7 +58,11 @@ def endorse(session: Session, submission: Submission, user: User, values: dict[s
 
 def resubmit(session: Session, submission: Submission, user: User, identifier: Identifier,
              library: Document | None, values: dict[str, Any], now: dt.datetime) -> Submission:
-    """Bring a withdrawn submission back as `user`'s, keeping its history and endorsements."""
+    """Bring a withdrawn submission back as `user`'s, keeping its history and endorsements.
+
+    Sends `submitter_changed`: the verdicts it got count for `user` from now on.
+    """
+    previous_submitter_id = submission.submitter_id
     record_revision(session, submission, user, "restore", now)
     for endorsement in list(submission.endorsements):
         if endorsement.user_id == user.id:  # the new submitter no longer endorses their own item
@@ -69,4 +74,5 @@ def resubmit(session: Session, submission: Submission, user: User, identifier: I
     apply_values(submission, values)
     submission.status = ACTIVE
     session.flush()
+    submitter_changed.send(submission, session=session, previous_submitter_id=previous_submitter_id)
     return submission

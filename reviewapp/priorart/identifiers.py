@@ -129,22 +129,50 @@ def parse_foreign(text: str) -> Identifier:
 
 def parse_npl(text: str, *, url: str = "", title: str = "") -> Identifier:
     """Key non-patent literature by its DOI, else its normalised URL, else its normalised title."""
+    return npl_identifier(text, url=url, title=title)[0]
+
+
+def npl_identifier(text: str, *, url: str = "", title: str = "") -> tuple[Identifier, str]:
+    """Return `parse_npl`'s identifier and the field its key comes from: identifier, url or title."""
     text, url, title = (text or "").strip(), (url or "").strip(), (title or "").strip()
-    doi = find_doi(text) or find_doi(url)
+    typed_doi = find_doi(text)
+    doi = typed_doi or find_doi(url)
     if doi:
         key = f"doi:{doi}"
         if len(key) > 255:  # longer than the column: keep it unique all the same
             key = "npl:" + digest("doi", doi)
-        return Identifier(NPL, key, display=f"doi:{doi}")
+        return Identifier(NPL, key, display=f"doi:{doi}"), "identifier" if typed_doi else "url"
     if looks_like_url(text):
-        url = text
+        return Identifier(NPL, "npl:" + digest("url", normalise_url(text)), display=text), "identifier"
     if url:
-        return Identifier(NPL, "npl:" + digest("url", normalise_url(url)), display=url)
+        return Identifier(NPL, "npl:" + digest("url", normalise_url(url)), display=url), "url"
     # Without a title, a citation typed as the identifier (an ISBN, a report number) will do.
-    normalised = normalise_title(title) or normalise_title(text)
-    if normalised:
-        return Identifier(NPL, "npl:" + digest("title", normalised), display=text)
+    for normalised, source in ((normalise_title(title), "title"), (normalise_title(text), "identifier")):
+        if normalised:
+            return Identifier(NPL, "npl:" + digest("title", normalised), display=text), source
     raise IdentifierError("Give the title of this non-patent literature, or its DOI or web address.")
+
+
+def rekey_npl(key: str, shown: str, before: tuple[str, str],
+              after: tuple[str, str]) -> tuple[Identifier, str] | None:
+    """Return edited non-patent literature's identifier and its field (url, title), if it follows them.
+
+    `key` and `shown` are the stored key and identifier as shown; `before` and `after` the
+    (url, title) before and after the edit. None when the key does not come from the address
+    or title (a DOI or address typed as the identifier, which an edit does not change).
+    """
+    # The identifier field is not stored as typed: `shown` is what the key was made of. A
+    # citation typed there (an ISBN) stays; an address or DOI shown there came from the fields
+    # when the fields alone give the stored key.
+    typed = "" if looks_like_url(shown) or find_doi(shown) else shown
+    try:
+        was, source = npl_identifier(typed, url=before[0], title=before[1])
+    except IdentifierError:
+        return None
+    if was.key != key or source == "identifier":
+        return None
+    identifier, source = npl_identifier(typed, url=after[0], title=after[1])
+    return identifier, "url" if source == "url" else "title"
 
 
 def digest(namespace: str, value: str) -> str:

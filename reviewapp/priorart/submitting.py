@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..models import Application, Document, Endorsement, Submission, User
 from ..models.base import utcnow
-from ..models.submission import US, WITHDRAWN
+from ..models.submission import US, WITHDRAWN, lock_submission
 from ..signals import submission_created, submission_rated
 from .checks import SubmissionData, SubmissionError, check_conflict, check_details, parse
 from .citations import cited_details
@@ -84,6 +84,10 @@ def store_prior_art(session: Session, application: Application, user: User, data
         check_conflict(data)
     existing = find_submission(session, application, identifier.key)
     if existing is not None:
+        # Locked and read again, as a withdrawal locks it: one at the same time waits for this
+        # endorsement (and hands the item over to it), or this sees the item withdrawn and
+        # resubmits it; never an endorsement of a withdrawn item.
+        lock_submission(session, existing)
         ensure_can_endorse(existing, user)
     # Every check passed: from here on, writes.
     if first:
@@ -104,6 +108,7 @@ def store_prior_art(session: Session, application: Application, user: User, data
             existing = find_submission(session, application, identifier.key)
             if existing is None:
                 raise
+            lock_submission(session, existing)
             ensure_can_endorse(existing, user)
     if existing.status == WITHDRAWN:
         return SubmissionOutcome(CREATED, resubmit(session, existing, user, identifier, library, values, now))

@@ -1,8 +1,11 @@
 """Flags, the moderation queue, hiding and restoring, bans: all audited."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reviewapp.community.discussion import application_panel, post_comment
 from reviewapp.community.moderation import (
@@ -16,7 +19,9 @@ from reviewapp.community.moderation import (
     restore_comment,
     restore_submission,
 )
-from reviewapp.models import AuditEntry, Flag, SubmissionRevision
+from reviewapp.models import AuditEntry, Flag, Submission, SubmissionRevision, User
+from reviewapp.priorart.editing import withdraw_submission
+from tests.conftest import wait_until_blocked
 
 from .helpers import flash_texts
 
@@ -250,3 +255,55 @@ def test_queue_links_to_the_flagged_things(client, auth, db, people, application
     assert f'href="/submissions/{submission.id}"' in page
     assert f'href="/applications/{application.number}/discussion#comment-{comment.id}"' in page
     assert f'href="/reviewers/{people.voter.id}"' in page
+
+
+def test_hiding_an_item_withdrawn_since_it_was_read_keeps_it_withdrawn(app, db, people, submission):
+    """The moderator's page showed it active; the submitter withdrew it since: restoring it must
+    not bring it back."""
+    db.session.commit()
+    assert submission.status == "active"  # read now, before the withdrawal
+    with Session(db.engine) as elsewhere:
+        withdraw_submission(elsewhere, elsewhere.get(Submission, submission.id),
+                            elsewhere.get(User, people.submitter.id))
+        elsewhere.commit()
+    hide_submission(db.session, submission, people.admin, "spam")
+    assert db.session.scalars(select(SubmissionRevision.data).where(
+        SubmissionRevision.action == "hide")).one() == {"status": "withdrawn"}
+    restore_submission(db.session, submission, people.admin)
+    assert submission.status == "withdrawn"
+
+
+def test_a_hide_during_a_withdrawal_waits_and_keeps_it_withdrawn(app, db, people, submission,
+                                                                 monkeypatch):
+    """PostgreSQL: the moderator's hide waits for the submitter's withdrawal, then sees it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
+    # Each commit below runs the rescoring it wrote (HUEY_IMMEDIATE), the worker's in its thread:
+    # slow, and not this test's matter; one still running at teardown would block it.
+    monkeypatch.setitem(app.extensions["tasks"], "rescore", lambda *_: None)
+    db.session.commit()
+    ids = (submission.id, people.submitter.id, people.admin.id)
+    errors: list[BaseException] = []
+    with Session(db.engine) as one, Session(db.engine) as two:
+        seen = two.get(Submission, ids[0])
+        assert seen.status == "active"  # the moderator's page
+        withdraw_submission(one, one.get(Submission, ids[0]), one.get(User, ids[1]))
+
+        def hide_now() -> None:
+            with app.app_context():
+                try:
+                    hide_submission(two, seen, two.get(User, ids[2]), "spam")
+                    two.commit()
+                except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                    two.rollback()
+                    errors.append(error)
+
+        worker = threading.Thread(target=hide_now)
+        worker.start()
+        wait_until_blocked(db.engine)
+        one.commit()
+        worker.join(timeout=20)
+    assert errors == []
+    db.session.expire_all()
+    restore_submission(db.session, db.session.get(Submission, ids[0]), people.admin)
+    assert db.session.get(Submission, ids[0]).status == "withdrawn"

@@ -13,7 +13,10 @@ from reviewapp.models import (
     Submission,
     User,
 )
+from reviewapp.priorart.editing import withdraw_submission
+from reviewapp.priorart.submitting import submit_prior_art
 from tests.factories import make_application, make_submission, make_user
+from tests.priorart.helpers import data
 
 
 def test_feedback_updates_reputation_at_once_and_a_changed_verdict_counts_once(db, rescores):
@@ -120,3 +123,21 @@ def test_feedback_refused_on_own_or_withdrawn_items_and_from_volunteers(db):
         with pytest.raises(FeedbackError):
             record_feedback(db.session, submission, judge, "used")
     assert db.session.scalar(select(func.count(Feedback.id))) == 0
+
+
+def test_feedback_refused_from_examiners_who_put_the_document_forward(db):
+    """Erin endorsed it, Eve handed it over: neither judges it, and no track record moves."""
+    application, alice = make_application(), make_user(name="Alice")
+    erin, eve = make_user("examiner", name="Erin"), make_user("examiner", name="Eve")
+    endorsed = submit_prior_art(db.session, application, alice, data()).submission
+    submit_prior_art(db.session, application, erin, data(explanation="Erin endorses."))
+    handed = submit_prior_art(db.session, application, eve, data(identifier="US 7,222,333 B2")).submission
+    submit_prior_art(db.session, application, alice, data(identifier="US 7,222,333 B2"))
+    assert withdraw_submission(db.session, handed, eve) == alice
+    with pytest.raises(FeedbackError, match="You endorsed this document"):
+        record_feedback(db.session, endorsed, erin, "used")
+    with pytest.raises(FeedbackError, match="You submitted this document earlier"):
+        record_feedback(db.session, handed, eve, "relevant")
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0
+    db.session.refresh(alice)
+    assert (alice.verdicts_total, alice.verdicts_positive) == (0, 0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from reviewapp.models import Comment, Notification
+from reviewapp.models import Comment, Endorsement, Notification, SubmissionRevision
 from reviewapp.models.base import utcnow
 from reviewapp.models.comment import HIDDEN as COMMENT_HIDDEN
 from reviewapp.models.submission import ALREADY_ENDORSED, HIDDEN, WITHDRAWN
@@ -100,6 +100,22 @@ def test_only_examiners_judge_and_never_their_own(db, cast):
     assert own.judge_refusal(examiner) == "You cannot judge your own submission."
     theirs.status = WITHDRAWN
     assert theirs.judge_refusal(examiner) == "This submission is withdrawn: it cannot be judged."
+
+
+def test_examiners_do_not_judge_what_they_endorsed_or_once_submitted(db, cast):
+    """As with votes: putting the document forward, now or before, rules out judging it."""
+    examiner, admin = cast["examiner"], cast["admin"]
+    submission = make_submission(make_application(), cast["submitter"])
+    db.session.add(Endorsement(submission_id=submission.id, user_id=examiner.id, explanation="Mine too."))
+    db.session.add(SubmissionRevision(submission_id=submission.id, editor_id=admin.id, version=1,
+                                      action="handover", data={"submitter_id": admin.id},
+                                      created_at=utcnow()))
+    db.session.flush()
+    db.session.expire(submission, ["endorsements", "revisions"])
+    assert submission.judge_refusal(examiner) == "You endorsed this document: you cannot judge it."
+    assert submission.judge_refusal(admin) == "You submitted this document earlier: you cannot judge it."
+    assert not submission.can_judge(examiner) and not submission.can_judge(admin)
+    assert submission.can_judge(make_user("examiner"))
 
 
 def test_tags_on_hidden_submissions_are_for_moderators(db, cast):

@@ -6,10 +6,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from reviewapp.models import SubmissionRevision
-from reviewapp.priorart.checks import SubmissionDetails, SubmissionError
+from reviewapp.models import Submission, SubmissionRevision
+from reviewapp.priorart.checks import SubmissionData, SubmissionDetails, SubmissionError
 from reviewapp.priorart.editing import edit_submission, withdraw_submission
-from reviewapp.priorart.submitting import submit_prior_art
+from reviewapp.priorart.identifiers import parse_identifier
+from reviewapp.priorart.submitting import CREATED, ENDORSED, submit_prior_art
 from tests.priorart.helpers import count, data
 
 
@@ -72,3 +73,76 @@ def test_withdraw_keeps_history(db, application, alice):
     assert revisions[1].data["status"] == "active"
     with pytest.raises(SubmissionError, match="is withdrawn"):
         withdraw_submission(db.session, submission, alice)
+
+
+def npl(**fields) -> SubmissionData:
+    """Return a valid submission of a paper known by its address."""
+    values = {"kind": "npl", "identifier": "", "url": "https://example.org/a.pdf", "title": "Paper A"}
+    values.update(fields)
+    return data(**values)
+
+
+def npl_details(**fields) -> SubmissionDetails:
+    """Return edited details of that paper: another address and title."""
+    return details(**{"url": "https://example.org/b.pdf", "title": "Paper B", **fields})
+
+
+@pytest.mark.parametrize("before, after", [
+    ({}, {}),  # keyed by its address
+    ({"url": ""}, {"url": ""}),  # keyed by its title
+    ({"url": ""}, {}),  # an address added: keyed by it from now on
+])
+def test_an_npl_edit_moves_its_duplicate_key_with_its_address_or_title(db, application, alice, bob,
+                                                                      before, after):
+    """Paper B submitted again endorses Alice's edited item; Paper A is new again."""
+    submission = submit_prior_art(db.session, application, alice, npl(**before)).submission
+    assert edit_submission(db.session, submission, alice, npl_details(**after)) is True
+    assert submission.identifier == parse_identifier(
+        "npl", "", url=submission.url, title="Paper B").key
+    again = submit_prior_art(db.session, application, bob, npl(url=submission.url, title="Paper B"))
+    assert (again.status, again.submission.id) == (ENDORSED, submission.id)
+    old = submit_prior_art(db.session, application, bob, npl(**before))
+    assert old.status == CREATED and old.submission.id != submission.id
+
+
+def test_an_npl_edit_into_another_items_document_is_refused_on_the_field(db, application, alice, bob):
+    submission = submit_prior_art(db.session, application, alice, npl()).submission
+    submit_prior_art(db.session, application, bob, npl(url="https://example.org/b.pdf"))
+    with pytest.raises(SubmissionError, match="Another submission on this application has this "
+                                              "web address: endorse it") as refused:
+        edit_submission(db.session, submission, alice, npl_details())
+    assert refused.value.field == "url"
+    titled = submit_prior_art(db.session, application, alice, npl(url="", title="Paper C")).submission
+    submit_prior_art(db.session, application, bob, npl(url="", title="Paper D"))
+    with pytest.raises(SubmissionError, match="has this title") as refused:
+        edit_submission(db.session, titled, alice, npl_details(url="", title="paper  d"))
+    assert refused.value.field == "title"
+    assert (submission.url, titled.title, submission.version) == ("https://example.org/a.pdf", "Paper C", 1)
+    assert count(db, SubmissionRevision) == 0
+
+
+def test_an_npl_edit_onto_a_withdrawn_items_key_is_refused_and_the_page_says_why(
+        client, auth, db, application, alice, bob):
+    withdrawn = submit_prior_art(db.session, application, bob, npl(url="https://example.org/b.pdf"))
+    withdraw_submission(db.session, withdrawn.submission, bob)
+    submission = submit_prior_art(db.session, application, alice, npl()).submission
+    db.session.commit()
+    auth.login(alice)
+    page = client.post(f"/submissions/{submission.id}/edit", data={
+        "title": "Paper B", "url": "https://example.org/b.pdf", "publication_date": "2012-04-03",
+        "claims": ["1"], "explanation": "Same paper, better copy."}).get_data(as_text=True)
+    assert "A withdrawn submission on this application has this web address" in page
+    db.session.expire_all()
+    assert (db.session.get(Submission, submission.id).url, count(db, SubmissionRevision)) == (
+        "https://example.org/a.pdf", 1)  # Bob's withdrawal only
+
+
+def test_an_npl_key_typed_as_its_identifier_stays_on_edit(db, application, alice, bob):
+    """A DOI or an address given as the identifier names the document; the edit does not change it."""
+    for identifier in ("doi:10.1000/xyz", "https://example.org/paper"):
+        submission = submit_prior_art(db.session, application, alice, npl(identifier=identifier)).submission
+        key = submission.identifier
+        assert edit_submission(db.session, submission, alice, npl_details()) is True
+        assert submission.identifier == key
+        again = submit_prior_art(db.session, application, bob, npl(identifier=identifier, url=""))
+        assert (again.status, again.submission.id) == (ENDORSED, submission.id)

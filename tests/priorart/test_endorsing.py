@@ -1,14 +1,25 @@
 """The same document again: endorsements, resubmissions, races."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from reviewapp.models import ClaimMark, ConflictDeclaration, Endorsement, Submission
+from reviewapp.models import (
+    Application,
+    ClaimMark,
+    ConflictDeclaration,
+    Endorsement,
+    Submission,
+    User,
+)
 from reviewapp.priorart import submitting
 from reviewapp.priorart.checks import SubmissionError
 from reviewapp.priorart.editing import withdraw_submission
 from reviewapp.priorart.submitting import CREATED, ENDORSED, submit_prior_art
+from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_submission
 from tests.priorart.helpers import count, data
 
@@ -114,3 +125,55 @@ def test_hidden_document_cannot_be_submitted_again(db, application, alice, bob):
     with pytest.raises(SubmissionError, match="removed from this review by the moderators"):
         submit_prior_art(db.session, application, bob, data())
     assert count(db, Endorsement) == 0
+
+
+def test_an_item_withdrawn_since_it_was_read_is_resubmitted_not_endorsed(app, db, application, alice, bob):
+    """This session read Alice's item while active; she withdrew it in another: Bob's brings it back."""
+    submission = submit_prior_art(db.session, application, alice, data()).submission
+    db.session.commit()
+    assert submission.status == "active"  # read now, before the withdrawal
+    with Session(db.engine) as elsewhere:
+        withdraw_submission(elsewhere, elsewhere.get(Submission, submission.id),
+                            elsewhere.get(User, alice.id))
+        elsewhere.commit()
+    outcome = submit_prior_art(db.session, application, bob, data(explanation="Bob's reading."))
+    assert (outcome.status, outcome.submission.id) == (CREATED, submission.id)
+    assert (submission.status, submission.submitter_id) == ("active", bob.id)
+    assert count(db, Endorsement) == 0
+
+
+def test_an_endorsement_during_a_withdrawal_waits_and_becomes_a_resubmission(app, db, application,
+                                                                            alice, bob, monkeypatch):
+    """PostgreSQL: Bob's endorsement waits for Alice's withdrawal, then brings the item back."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
+    # Each commit below runs the rescoring it wrote (HUEY_IMMEDIATE), the worker's in its thread:
+    # slow, and not this test's matter; one still running at teardown would block it.
+    monkeypatch.setitem(app.extensions["tasks"], "rescore", lambda *_: None)
+    submission = submit_prior_art(db.session, application, alice, data()).submission
+    db.session.commit()
+    ids = (application.id, submission.id, alice.id, bob.id)
+    outcome: dict[str, object] = {}
+    with Session(db.engine) as one, Session(db.engine) as two:
+        withdraw_submission(one, one.get(Submission, ids[1]), one.get(User, ids[2]))
+
+        def endorse_now() -> None:
+            with app.app_context():
+                try:
+                    result = submit_prior_art(two, two.get(Application, ids[0]), two.get(User, ids[3]),
+                                              data(explanation="Bob's reading."))
+                    two.commit()
+                    outcome["status"] = result.status
+                except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                    two.rollback()
+                    outcome["error"] = error
+
+        worker = threading.Thread(target=endorse_now)
+        worker.start()
+        wait_until_blocked(db.engine)
+        one.commit()
+        worker.join(timeout=20)
+    assert outcome == {"status": CREATED}
+    db.session.expire_all()
+    stored = db.session.get(Submission, ids[1])
+    assert (stored.status, stored.submitter_id, stored.endorsements) == ("active", bob.id, [])

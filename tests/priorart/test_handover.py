@@ -13,6 +13,7 @@ from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevis
 from reviewapp.priorart.checks import SubmissionData
 from reviewapp.priorart.editing import withdraw_submission
 from reviewapp.priorart.submitting import submit_prior_art
+from reviewapp.signals import submitter_changed
 from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_user
 
@@ -168,3 +169,23 @@ def test_two_withdrawals_at_once_hand_over_once(app, db, review):
     submission = db.session.get(Submission, review.submission.id)
     assert (submission.status, submission.submitter_id) == ("active", review.bob.id)
     assert [e.user_id for e in submission.endorsements] == [review.carol.id]
+
+
+def test_a_handover_and_a_resubmission_announce_the_new_submitter(db, review):
+    """`submitter_changed` tells examiner whose track record the item's verdicts now count in."""
+    seen: list[tuple[int, int, int]] = []
+
+    def receiver(submission, session, previous_submitter_id, **_):
+        assert session is db.session
+        seen.append((submission.id, previous_submitter_id, submission.submitter_id))
+
+    submitter_changed.connect(receiver)
+    try:
+        for person in (review.alice, review.bob, review.carol):  # two handovers, then withdrawn
+            withdraw_submission(db.session, review.submission, person)
+        submit_prior_art(db.session, review.application, review.dave, data(explanation="Dave's."))
+    finally:
+        submitter_changed.disconnect(receiver)
+    item = review.submission.id
+    assert seen == [(item, review.alice.id, review.bob.id), (item, review.bob.id, review.carol.id),
+                    (item, review.carol.id, review.dave.id)]

@@ -14,6 +14,7 @@ from reviewapp.priorart.identifiers import (
     normalise_url,
     parse_identifier,
     printed_number,
+    rekey_npl,
     strip_kind_code,
 )
 
@@ -165,6 +166,29 @@ def test_npl_without_doi_or_url_keys_on_the_normalised_title():
 def test_npl_title_and_url_never_collide():
     assert (parse_identifier("npl", "", title="example.org/x").key
             != parse_identifier("npl", "", url="https://example.org/x").key)
+
+
+def test_an_npl_key_follows_an_edited_address_or_title():
+    def rekey(text: str, url: str, title: str, new_url: str, new_title: str):
+        stored = parse_identifier("npl", text, url=url, title=title)
+        return rekey_npl(stored.key, stored.display, (url, title), (new_url, new_title))
+
+    by_url = rekey("", "https://example.org/a", "A", "https://example.org/b", "A")
+    assert by_url == (parse_identifier("npl", "", url="https://example.org/b"), "url")
+    by_doi_link = rekey("", "https://doi.org/10.1000/x", "A", "https://doi.org/10.1000/y", "A")
+    assert (by_doi_link[0].key, by_doi_link[1]) == ("doi:10.1000/y", "url")
+    to_title = rekey("", "https://example.org/a", "A", "", "B")
+    assert (to_title[0].key, to_title[1]) == (parse_identifier("npl", "", title="B").key, "title")
+    cited = rekey("ISBN 978-3-16", "", "A", "", "B")  # the citation typed stays as shown
+    assert cited == (parse_identifier("npl", "ISBN 978-3-16", title="B"), "title")
+    assert cited[0].display == "ISBN 978-3-16"
+
+
+@pytest.mark.parametrize("text", ["doi:10.1000/x", "https://example.org/paper"])
+def test_an_npl_key_typed_as_the_identifier_does_not_follow_an_edit(text):
+    stored = parse_identifier("npl", text, url="https://example.org/a", title="A")
+    assert rekey_npl(stored.key, stored.display, ("https://example.org/a", "A"),
+                     ("https://example.org/b", "B")) is None
 
 
 def test_npl_with_nothing_to_key_on_is_refused():
