@@ -30,6 +30,9 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
                     now: dt.datetime | None = None) -> bool:
     """Change one's own submission while the window is open; return False when nothing changed."""
     now = now or utcnow()
+    # Locked and read again, as a withdrawal or hand-over locks it: an edit at the same time
+    # as one of those (or another edit) waits, then sees who the submitter is now.
+    lock_submission(session, submission)
     ensure_can_edit(submission, user)
     library = submission.library_document
     cited = (cited_details(session, submission.identifier)

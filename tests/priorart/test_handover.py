@@ -189,3 +189,23 @@ def test_a_handover_and_a_resubmission_announce_the_new_submitter(db, review):
     item = review.submission.id
     assert seen == [(item, review.alice.id, review.bob.id), (item, review.bob.id, review.carol.id),
                     (item, review.carol.id, review.dave.id)]
+
+
+def test_an_edit_by_the_submitter_who_withdrew_since_the_page_loaded_is_refused(app, db, review):
+    """Alice's edit form was loaded while the item was hers; she withdrew it elsewhere since."""
+    from sqlalchemy.orm import Session
+
+    from reviewapp.priorart.checks import SubmissionDetails, SubmissionError
+    from reviewapp.priorart.editing import edit_submission
+
+    assert review.submission.submitter_id == review.alice.id  # read before the withdrawal
+    with Session(db.engine) as elsewhere:
+        withdraw_submission(elsewhere, elsewhere.get(Submission, review.submission.id),
+                            elsewhere.get(type(review.alice), review.alice.id))
+        elsewhere.commit()
+    edited = SubmissionDetails(title="Battery cooler", publication_date=dt.date(2012, 4, 3),
+                               pinpoint="col. 9", claim_numbers=[1], explanation="Alice, again.")
+    with pytest.raises(SubmissionError):
+        edit_submission(db.session, review.submission, review.alice, edited)
+    assert review.submission.submitter_id == review.bob.id
+    assert review.submission.explanation == "Bob: the pump of claim 3 too."  # Bob's, not Alice's edit
