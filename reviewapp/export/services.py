@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from ..applications.services import window_status_is
 from ..classification import (
     CPC_FILTER_TEXT,
     MAX_CPC_FILTER,
@@ -31,6 +32,8 @@ from ..models import (
     Vote,
     submission_claims,
 )
+from ..models.application import CLOSED, OPEN, PENDING
+from ..models.base import utcnow
 from ..models.comment import VISIBLE
 from ..models.submission import ACTIVE, KIND_LABELS
 
@@ -124,6 +127,7 @@ def _count(column, *where) -> Any:
 
 def applications_export(filters: ExportFilters, viewer: User | None) -> tuple[list[str], Select]:
     """Return the columns and query of the applications export."""
+    now = utcnow()
     active = and_(Submission.application_id == Application.id, Submission.status == ACTIVE)
     cpc_main = (
         select(Classification.symbol)
@@ -134,7 +138,10 @@ def applications_export(filters: ExportFilters, viewer: User | None) -> tuple[li
         "number": Document.publication_number,
         "kind": Document.kind,
         "title": Document.title,
-        "status": Application.status,
+        # In force at the export, as the site and the API show it: a window past its end is
+        # closed even before the closing job has run.
+        "status": case((window_status_is(OPEN, now), OPEN), (window_status_is(CLOSED, now), CLOSED),
+                       else_=PENDING),
         "publication_date": Document.publication_date,
         "filing_date": Document.filing_date,
         "priority_date": Document.priority_date,

@@ -120,6 +120,19 @@ def test_identifiers_carry_their_kind_codes(app, db):
     assert [row[header.index("identifier")] for row in rows] == ["US7123456B2"]
 
 
+def test_the_status_is_the_one_in_force_when_exported(app, db):
+    apps = {"open": make_application(days_left=3), "pending": make_application(status="pending"),
+            "closed": make_application(status="closed"),
+            "expired": make_application(days_left=-1)}  # "open" until the closing job runs
+    db.session.commit()
+    header, rows = iter_export(db.session, "applications", ExportFilters())
+    status = {row[header.index("number")]: row[header.index("status")] for row in rows}
+    assert status == {apps["open"].number: "open", apps["pending"].number: "pending",
+                      apps["closed"].number: "closed", apps["expired"].number: "closed"}
+    assert {name: application.window_status() for name, application in apps.items()} == {
+        "open": "open", "pending": "pending", "closed": "closed", "expired": "closed"}
+
+
 # --------------------------------------------------------------------------- since: counts
 
 def backdate_everything(when: dt.datetime) -> None:
