@@ -169,7 +169,26 @@ def _launch_after_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     for run_id in session.info.pop(LAUNCH_KEY, []):
-        launch_import(run_id)
+        try:
+            launch_import(run_id)
+        except Exception as error:  # the queue is down: say so on the run, never a 500 after it
+            log.exception("import run %s could not be queued", run_id)
+            _fail_unqueued(session, run_id, error)
+
+
+def _fail_unqueued(session: Session, run_id: int, error: Exception) -> None:
+    """Record that a committed run never reached the queue, and drop its upload."""
+    # In a transaction of its own: this one has just committed, and nothing else will start
+    # the run (a queued run that never runs would hold back every later import).
+    with Session(session.get_bind()) as own:
+        run = own.get(ImportRun, run_id)
+        if run is None or run.status != QUEUED:
+            return
+        run.status, run.finished_at = FAILED, utcnow()
+        run.message = f"could not be queued ({type(error).__name__}: {error}); start it again"[:1024]
+        own.commit()
+        if run.origin == UPLOAD:
+            Path(run.path).unlink(missing_ok=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")

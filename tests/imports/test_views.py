@@ -333,3 +333,21 @@ def test_a_second_import_waits_until_the_first_has_finished(client, admin, db, a
     db.session.commit()
     assert client.post("/admin/imports/folder", data={"folder-name": "ipg130416.XML"}).status_code == 302
     wait_for_imports()
+
+
+def test_a_run_the_queue_refuses_is_failed_with_the_reason_not_a_500(client, admin, db, app, monkeypatch):
+    def queue_down(name, *args):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(app.extensions["huey"], "immediate", False)
+    monkeypatch.setattr("reviewapp.tasks.enqueue", queue_down)
+    response = upload(client, grant("07000001").encode())
+    assert response.status_code == 302
+    db.session.expire_all()
+    run = db.session.scalar(select(ImportRun))
+    assert run.status == "failed" and "could not be queued (ConnectionError: Error 111" in run.message
+    assert "The import stopped: could not be queued" in page(client.get(response.headers["Location"]))
+    assert list(runs.upload_folder().glob("*")) == []
+    monkeypatch.setattr(app.extensions["huey"], "immediate", True)
+    assert upload(client, grant("07000001").encode()).status_code == 302  # nothing holds the next back
+    wait_for_imports()
