@@ -69,8 +69,9 @@ def render_discussion(application: Application, form: CommentForm | None = None,
                                        per_page=per_page())
     form = (form or CommentForm()).set_claims(panel.claim_choices)
     parent = get_by_id(db.session, Comment, form.parent_id.data)
-    if parent is not None and parent.application_id != application.id:
-        parent = None
+    if parent is not None and (parent.application_id != application.id
+                               or not parent.can_view(current_user)):
+        parent = None  # another application's, or hidden: its author is not to be named
     return render_template("community/discussion.html", application=application, panel=panel,
                            form=form, tag_form=tag_form or TagForm(), parent=parent)
 

@@ -144,6 +144,19 @@ def test_bad_comments_keep_the_text_and_show_the_message(client, auth, db, peopl
     assert comments_on(db, application) == []
 
 
+def test_a_refused_reply_to_a_hidden_comment_does_not_name_its_author(client, auth, db, people, application):
+    from reviewapp.community.moderation import hide_comment
+
+    hidden = post_comment(db.session, application, people.other, "Spam.")
+    hide_comment(db.session, hidden, people.admin, "spam")
+    db.session.commit()
+    auth.login(people.voter)
+    page = client.post(f"/applications/{application.number}/comments",
+                       data={"body": "", "parent_id": hidden.id}).get_data(as_text=True)
+    assert "Write something first." in page
+    assert people.other.display_name not in page and "Add a comment" in page
+
+
 def test_closed_window_discussion_is_read_only(client, auth, db, people):
     closed = make_application(days_left=-3)
     auth.login(people.voter)
