@@ -121,8 +121,8 @@ def remove_stale_uploads(session: Session) -> int:
     folder = upload_folder()
     if not folder.is_dir():
         return 0
-    waiting = {run.path for run in session.scalars(select(ImportRun).where(
-        ImportRun.origin == UPLOAD, ImportRun.status.in_((QUEUED, RUNNING)))) if not run.interrupted}
+    waiting = set(session.scalars(select(ImportRun.path).where(
+        ImportRun.origin == UPLOAD, ImportRun.unfinished())))
     recent = time.time() - STALE_AFTER.total_seconds()
     removed = 0
     for path in folder.iterdir():
@@ -184,8 +184,8 @@ def _fail_unqueued(session: Session, run_id: int, error: Exception) -> None:
         run = own.get(ImportRun, run_id)
         if run is None or run.status != QUEUED:
             return
-        run.status, run.finished_at = FAILED, utcnow()
-        run.message = f"could not be queued ({type(error).__name__}: {error}); start it again"[:1024]
+        finish_run(own, run_id, FAILED, None,
+                   f"could not be queued ({type(error).__name__}: {error}); start it again")
         own.commit()
         if run.origin == UPLOAD:
             Path(run.path).unlink(missing_ok=True)
