@@ -12,9 +12,11 @@ from sqlalchemy import text
 
 from reviewapp import create_app
 from reviewapp.extensions import db as _db
-from reviewapp.models import User
+from reviewapp.models import SubmissionRevision, User
+from reviewapp.models.base import utcnow
+from reviewapp.priorart.revisions import snapshot
 from tests.conftest import base_config
-from tests.factories import make_document
+from tests.factories import make_application, make_document, make_submission, make_user
 
 
 def test_migrations_match_the_models(app):
@@ -80,5 +82,39 @@ def test_accounts_that_existed_keep_their_mail_when_mail_became_a_setting(scratc
         downgrade(revision="d8a4c6e2f153")
         assert "mail_notifications_since" not in {
             column["name"] for column in sa.inspect(_db.engine).get_columns("users")}
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+
+def test_resubmissions_stored_as_restores_are_told_from_a_moderators_restore(scratch_database,
+                                                                             tmp_path):
+    """Resubmissions recorded before "resubmit" existed become one; moderators' restores stay."""
+    from flask_migrate import downgrade, upgrade
+
+    app = create_app(base_config(tmp_path, scratch_database))
+    with app.app_context():
+        upgrade()
+        submission = make_submission(make_application(), make_user())
+        _db.session.flush()
+        # As the code before this migration stored them: both actions were "restore".
+        resubmitted = SubmissionRevision(submission_id=submission.id, version=2, action="restore",
+                                         data=snapshot(submission), created_at=utcnow())
+        restored = SubmissionRevision(submission_id=submission.id, version=2, action="restore",
+                                      data={"status": "hidden"}, created_at=utcnow())
+        _db.session.add_all([resubmitted, restored])
+        _db.session.commit()
+        ids = resubmitted.id, restored.id
+
+        def actions() -> list[str]:
+            _db.session.expire_all()
+            return [_db.session.get(SubmissionRevision, id_).action for id_ in ids]
+
+        downgrade(revision="e2f4a6c8b091")
+        assert actions() == ["restore", "restore"]
+        upgrade()
+        assert actions() == ["resubmit", "restore"]
+        downgrade(revision="e2f4a6c8b091")
+        assert actions() == ["restore", "restore"]
         _db.session.remove()
         _db.engine.dispose()

@@ -274,8 +274,16 @@ def lock_submission(session: Session, submission: Submission, *, shared: bool = 
     session.refresh(submission)
 
 
+# What a submission's history says each change was; hide and restore are a moderator's and keep
+# only the status before (the content did not change).
+REVISION_ACTIONS = {"edit": "an edit", "withdraw": "withdrawal",
+                    "handover": "withdrawal (the earliest endorser took over)",
+                    "resubmit": "resubmission", "hide": "hiding by the moderators",
+                    "restore": "restoring by the moderators"}
+
+
 class SubmissionRevision(Model):
-    """A snapshot of a submission before an edit or withdrawal."""
+    """A snapshot of a submission before an edit, a withdrawal, a resubmission or moderation."""
 
     __tablename__ = "submission_revisions"
 
@@ -283,12 +291,22 @@ class SubmissionRevision(Model):
     submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
     editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(16))  # edit | withdraw | hide | restore
+    action: Mapped[str] = mapped_column(String(16))  # a key of REVISION_ACTIONS
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(db.DateTime(timezone=True))
 
     submission: Mapped[Submission] = relationship(back_populates="revisions")
     editor: Mapped[User | None] = relationship()
+
+    @property
+    def description(self) -> str:
+        """Return what the history calls the change this version came before."""
+        return REVISION_ACTIONS.get(self.action, self.action)
+
+    @property
+    def moderation(self) -> bool:
+        """Return whether a moderator hid or restored the item (its content did not change)."""
+        return self.action in ("hide", "restore")
 
 
 class Endorsement(TimestampMixin, Model):

@@ -63,7 +63,7 @@ def resubmit(session: Session, submission: Submission, user: User, identifier: I
     Sends `submitter_changed`: the verdicts it got count for `user` from now on.
     """
     previous_submitter_id = submission.submitter_id
-    record_revision(session, submission, user, "restore", now)
+    record_revision(session, submission, user, "resubmit", now)
     for endorsement in list(submission.endorsements):
         if endorsement.user_id == user.id:  # the new submitter no longer endorses their own item
             submission.endorsements.remove(endorsement)

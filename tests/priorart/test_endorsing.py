@@ -116,7 +116,7 @@ def test_withdrawn_document_submitted_again_comes_back(db, application, alice, b
     assert outcome.status == CREATED and submission.id == first.submission.id
     assert (submission.submitter_id, submission.status, submission.explanation) == (bob.id, "active",
                                                                                    "Bob's reading.")
-    assert [r.action for r in submission.revisions] == ["withdraw", "restore"]
+    assert [r.action for r in submission.revisions] == ["withdraw", "resubmit"]
     assert submission.version == 3
 
 

@@ -362,3 +362,27 @@ def test_a_mistyped_date_stays_as_typed_in_a_text_field(client, auth, db, applic
     assert 'value="2015-13-45"' in field and 'type="text"' in field and 'placeholder="YYYY-MM-DD"' in field
     assert 'aria-invalid="true"' in field
     assert count(db, Submission) == 0
+
+
+def test_history_tells_a_moderators_restore_from_a_resubmission(client, auth, db, application, alice, bob):
+    from reviewapp.community.moderation import hide_submission, restore_submission
+    from reviewapp.priorart.editing import withdraw_submission
+
+    moderator = make_user("admin", name="Mod")
+    details = {"identifier": "US7123456", "title": "Battery cooler", "claim_numbers": [1],
+               "publication_date": dt.date(2001, 1, 1), "has_conflict": False}
+    submission = submit_prior_art(db.session, application, alice, SubmissionData(
+        pinpoint="col. 3", explanation="Alice's reading.", **details)).submission
+    hide_submission(db.session, submission, moderator, "spam?")
+    restore_submission(db.session, submission, moderator, "not spam")
+    withdraw_submission(db.session, submission, alice)
+    submit_prior_art(db.session, application, bob, SubmissionData(
+        pinpoint="col. 4", explanation="Bob's reading.", **details))
+    db.session.commit()
+    html = unescape(client.get(f"/submissions/{submission.id}").get_data(as_text=True))
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split())
+            for row in re.findall(r"<tr>(.*?)</tr>", html, re.DOTALL) if "before" in row]
+    assert [row.split(" by ")[0] for row in rows] == [
+        "2 before resubmission", "1 before withdrawal", "1 before restoring", "1 before hiding"]
+    assert "Bob" in rows[0] and "Alice's reading." in rows[1]
+    assert all("(the content did not change)" in row for row in rows[2:])
