@@ -14,7 +14,7 @@ from ..models.submission import ACTIVE, NPL, WITHDRAWN, lock_submission
 from ..signals import submission_changed, submission_withdrawn, submitter_changed
 from .checks import SubmissionDetails, SubmissionError, check_details
 from .citations import cited_details
-from .endorsing import drop_own_vote
+from .endorsing import drop_own_marks, drop_own_vote
 from .identifiers import Identifier, rekey_npl
 from .revisions import apply_values, record_revision
 
@@ -139,3 +139,4 @@ def hand_over(session: Session, submission: Submission, endorsement: Endorsement
         submission.claims = list(claims)
     submission.endorsements.remove(endorsement)
     drop_own_vote(session, submission, endorsement.user_id)
+    drop_own_marks(session, submission, endorsement.user_id)

@@ -36,6 +36,16 @@ def drop_own_vote(session: Session, submission: Submission, user_id: int) -> Non
     session.execute(delete(Vote).where(Vote.submission_id == submission.id, Vote.user_id == user_id))
 
 
+def drop_own_marks(session: Session, submission: Submission, user_id: int) -> None:
+    """Delete `user_id`'s claim marks on `submission`, now theirs: its claims say what they read.
+
+    A submitter can't mark (or unmark) claims on their own item, and their marks would count
+    twice beside the claims the item targets.
+    """
+    session.execute(delete(ClaimMark).where(ClaimMark.submission_id == submission.id,
+                                            ClaimMark.user_id == user_id))
+
+
 def endorse(session: Session, submission: Submission, user: User, values: dict[str, Any]) -> Endorsement:
     """Add `user`'s explanation and pinpoint to `submission`, and mark the claims they chose."""
     # By id, not relationship: a refused insert must not linger in the loaded collection.
@@ -69,6 +79,7 @@ def resubmit(session: Session, submission: Submission, user: User, identifier: I
             submission.endorsements.remove(endorsement)
     submission.submitter_id = user.id
     drop_own_vote(session, submission, user.id)  # a vote cast before resubmitting would be on one's own
+    drop_own_marks(session, submission, user.id)
     submission.identifier_raw = display_identifier(identifier, library)
     submission.library_document_id = library.id if library else None
     apply_values(submission, values)

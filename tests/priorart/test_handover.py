@@ -57,7 +57,9 @@ def test_the_earliest_endorser_takes_over_and_nothing_is_lost(db, review):
     assert db.session.scalars(select(Vote.user_id).where(Vote.submission_id == submission.id)).all() == [
         review.dave.id]
     marks = db.session.scalars(select(ClaimMark.user_id).where(ClaimMark.submission_id == submission.id)).all()
-    assert review.dave.id in marks
+    # Bob's marks became the item's claims: kept as marks they would count twice, and as its
+    # submitter he could no longer unmark them. Carol's and Dave's stay.
+    assert sorted(marks) == sorted([review.carol.id, review.dave.id])
     revision = db.session.scalars(select(SubmissionRevision)).one()
     assert (revision.action, revision.editor_id, revision.data["submitter_id"]) == (
         "handover", review.alice.id, review.alice.id)
@@ -108,6 +110,8 @@ def test_a_vote_on_ones_own_item_through_withdraw_and_resubmit_is_refused(db, re
     submit_prior_art(db.session, review.application, review.dave, data(explanation="Dave's reading."))
     assert review.submission.submitter_id == review.dave.id
     assert db.session.scalar(select(Vote.id).where(Vote.submission_id == review.submission.id)) is None
+    assert review.dave.id not in db.session.scalars(select(ClaimMark.user_id).where(
+        ClaimMark.submission_id == review.submission.id)).all()  # his claims are the item's now
     with pytest.raises(VoteError, match="own submission"):
         cast_vote(db.session, review.submission, review.dave, 1)
     for former in (review.alice, review.bob):
