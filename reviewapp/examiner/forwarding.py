@@ -22,11 +22,22 @@ from ..applications.services import (
 from ..models import (
     Application,
     ForwardedReport,
+    Submission,
 )
 from ..models.application import CLOSED, OPEN, as_utc
 from ..models.base import utcnow
+from ..models.submission import HIDDEN
+from ..models.user import is_moderator
 from ..signals import report_freezing, window_closed
-from .report import Section, get_report, report_item, report_model_version, sections
+from .report import (
+    Section,
+    get_report,
+    reopened_since,
+    report_item,
+    report_model_version,
+    sections,
+    stored_report,
+)
 from .review import ranked_query, scores_of
 
 logger = logging.getLogger(__name__)
@@ -58,8 +69,8 @@ def freeze_report(session: Session, application: Application,
     A window reopened after its report froze gets a new one when it closes again: the report
     forwards what the whole review found, not what it had found at the first closing.
     """
-    existing = get_report(session, application)
-    if existing is not None and not _reopened_since(application, existing):
+    existing = stored_report(session, application)
+    if existing is not None and not reopened_since(application, existing):
         return existing
     if application.status != CLOSED:
         raise ReportError("The report is frozen when the review window closes.")
@@ -79,17 +90,24 @@ def freeze_report(session: Session, application: Application,
         with session.begin_nested():
             session.add(report)
     except IntegrityError:  # frozen at the same moment elsewhere: theirs stands
-        existing = get_report(session, application)
+        existing = stored_report(session, application)
         if existing is None:
             raise
         return existing
     return report
 
 
-def _reopened_since(application: Application, report: ForwardedReport) -> bool:
-    """Tell whether the application's window opened again after `report` froze."""
-    opened, frozen = as_utc(application.opens_at), as_utc(report.frozen_at)
-    return opened is not None and frozen is not None and opened > frozen
+def freeze_closed_report(session: Session, application: Application,
+                         now: dt.datetime | None = None) -> ForwardedReport:
+    """Freeze the report of a closed review, closing first a window past its end.
+
+    `reviewapp windows close-due` closes such windows from cron; until it runs, the site already
+    treats them as closed, and so does the examiner who asks for the report.
+    """
+    if application.status == OPEN and application.is_closed(now):
+        # The window closed when it was due, as close-due would record it.
+        return close_and_freeze(session, application, as_utc(application.closes_at))
+    return freeze_report(session, application)
 
 
 def close_and_freeze(session: Session, application: Application, now: dt.datetime | None = None,
@@ -154,13 +172,22 @@ class ReportView:
         return sections(self.items)
 
 
-def report_view(session: Session, application: Application,
+def report_view(session: Session, application: Application, viewer: Any = None,
                 top_n: int | None = None) -> ReportView:
-    """Return the frozen report of an application, else a preview of the current top `top_n`."""
+    """Return the frozen report of an application, else a preview of the current top `top_n`.
+
+    Items the moderators hid since the report froze are left out, but for moderators: the
+    frozen copy keeps them (it is what was forwarded), the site no longer shows their text.
+    """
     report = get_report(session, application)
     if report is not None:
-        return ReportView(application, list(report.items), as_utc(report.frozen_at),
-                          report.model_version)
+        items = list(report.items)
+        if not is_moderator(viewer):
+            hidden = set(session.scalars(select(Submission.id).where(
+                Submission.id.in_([item.get("submission_id") for item in items]),
+                Submission.status == HIDDEN)))
+            items = [item for item in items if item.get("submission_id") not in hidden]
+        return ReportView(application, items, as_utc(report.frozen_at), report.model_version)
     items = current_items(session, application, forwarded_top_n(top_n))
     return ReportView(application, items, None, report_model_version(items))
 

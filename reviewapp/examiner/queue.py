@@ -1,16 +1,19 @@
 """The examiner's queue: applications under review or closed, filtered and sorted."""
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ..applications.services import active_submissions_count
+from ..applications.services import active_submissions_count, window_status_is
 from ..classification import cpc_matches, cpc_prefix_or_literal
 from ..models import Application, Document, Feedback, ForwardedReport, Submission
 from ..models.application import CLOSED, OPEN
+from ..models.base import utcnow
 from ..models.submission import ACTIVE
+from .report import report_in_force
 
 # Queue filters: window state and sort orders.
 WINDOWS = {"": "Open or closed", OPEN: "Under review (open)", CLOSED: "Closed"}
@@ -37,14 +40,20 @@ def awaiting_verdicts_count() -> ColumnElement[int]:
 
 
 def queue_query(*, cpc: str | None = None, window: str = "", min_submissions: int | None = None,
-                sort: str = "needs-verdicts") -> Select:
-    """Return a select of applications under review or closed, filtered and sorted for examiners."""
+                sort: str = "needs-verdicts", now: dt.datetime | None = None) -> Select:
+    """Return a select of applications under review or closed, filtered and sorted for examiners.
+
+    A window past its end counts as closed, as on the rest of the site, before the closing job
+    has run.
+    """
     count = active_submissions_count()
     stmt = (
         select(Application).join(Application.document)
         .options(selectinload(Application.document).selectinload(Document.classifications))
-        .where(Application.status.in_([window] if window in (OPEN, CLOSED) else [OPEN, CLOSED]))
+        .where(Application.status.in_([OPEN, CLOSED]))
     )
+    if window in (OPEN, CLOSED):
+        stmt = stmt.where(window_status_is(window, now or utcnow()))
     if cpc:
         stmt = stmt.where(cpc_matches([cpc_prefix_or_literal(cpc)]))
     if min_submissions:
@@ -74,9 +83,11 @@ def verdict_counts(session: Session, application_ids: Iterable[int]) -> dict[int
 
 
 def frozen_report_ids(session: Session, application_ids: Iterable[int]) -> set[int]:
-    """Return the ids of the applications whose report is frozen."""
+    """Return the ids of the applications whose report is frozen (and not reopened since)."""
     ids = list(application_ids)
     if not ids:
         return set()
-    return set(session.scalars(select(ForwardedReport.application_id)
-                               .where(ForwardedReport.application_id.in_(ids))))
+    return set(session.scalars(
+        select(ForwardedReport.application_id)
+        .join(Application, Application.id == ForwardedReport.application_id)
+        .where(ForwardedReport.application_id.in_(ids), report_in_force())))

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import Application, ForwardedReport, Score, Submission
+from ..models.application import as_utc
 from ..models.submission import FOREIGN, MAX_EXPLANATION, NPL, US
 from ..priorart.identifiers import GRANT, IdentifierError, parse_foreign, parse_us
 
@@ -124,7 +125,24 @@ def sections(items: Sequence[dict[str, Any]]) -> list[Section]:
     return result
 
 
-def get_report(session: Session, application: Application) -> ForwardedReport | None:
-    """Return the frozen report of an application, if any."""
+def stored_report(session: Session, application: Application) -> ForwardedReport | None:
+    """Return the report row of an application, if any, even one its reopened window replaced."""
     return session.scalar(
         select(ForwardedReport).where(ForwardedReport.application_id == application.id))
+
+
+def get_report(session: Session, application: Application) -> ForwardedReport | None:
+    """Return the frozen report in force: none while a window reopened after it froze runs."""
+    report = stored_report(session, application)
+    return None if report is None or reopened_since(application, report) else report
+
+
+def reopened_since(application: Application, report: ForwardedReport) -> bool:
+    """Tell whether the application's window opened again after `report` froze."""
+    opened, frozen = as_utc(application.opens_at), as_utc(report.frozen_at)
+    return opened is not None and frozen is not None and opened > frozen
+
+
+def report_in_force() -> ColumnElement[bool]:
+    """Return a condition on a report joined to its application: `get_report` would return it."""
+    return or_(Application.opens_at.is_(None), Application.opens_at <= ForwardedReport.frozen_at)

@@ -50,6 +50,12 @@ def ranked_query(application: Application) -> Select:
     )
 
 
+def ranked_position(session: Session, application: Application, submission_id: int) -> int | None:
+    """Return where a submission stands in the ranked review (1 first), None when not in it."""
+    ids = session.scalars(ranked_query(application).with_only_columns(Submission.id)).all()
+    return ids.index(submission_id) + 1 if submission_id in ids else None
+
+
 def scores_of(session: Session, submission_ids: Iterable[int]) -> dict[int, Score]:
     """Return the stored score of each submission that has one, by submission id."""
     ids = list(submission_ids)

@@ -17,16 +17,16 @@ from flask_login import current_user, login_required
 from ..applications.services import active_submission_counts
 from ..auth.decorators import role_required
 from ..extensions import db
-from ..loaders import application_or_404, get_submission
-from ..models import MachineLead
+from ..loaders import application_or_404, submission_or_404
+from ..models import MachineLead, Submission
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
 from ..ranking.model_store import describe_model
 from .forms import FeedbackForm, QueueForm
-from .forwarding import ReportError, can_read_report, freeze_report, report_view
+from .forwarding import ReportError, can_read_report, freeze_closed_report, report_view
 from .pdf import find_font, report_pdf
 from .queue import frozen_report_ids, queue_query, verdict_counts
-from .review import ReviewItem, ranked_query, review_page
+from .review import ReviewItem, ranked_position, ranked_query, review_page
 from .verdicts import FeedbackError, record_feedback
 
 bp = Blueprint("examiner", __name__, url_prefix="/examiner")
@@ -84,7 +84,7 @@ def feedback_forms(items: list[ReviewItem]) -> dict[int, FeedbackForm]:
 @role_required(EXAMINER)
 def feedback(submission_id: int):
     """Record a verdict on a submission: used in a rejection, relevant, known, not relevant."""
-    submission = get_submission(db.session, submission_id) or abort(404)
+    submission = submission_or_404(submission_id)
     form = FeedbackForm.for_submission(submission.id)
     if form.validate_on_submit():
         try:
@@ -94,9 +94,17 @@ def feedback(submission_id: int):
         else:
             name = submission.identifier_raw or submission.identifier
             flash(f"Verdict saved on {name}.", "success")
-            return redirect(url_for(".application", number=submission.application.number,
-                                    _anchor=f"submission-{submission.id}"))
+            return redirect(item_url(submission))
     return render_template("examiner/feedback.html", form=form, submission=submission)
+
+
+def item_url(submission: Submission) -> str:
+    """Return the address of a submission on the ranked review's page that shows it."""
+    application = submission.application
+    position = ranked_position(db.session, application, submission.id)
+    page = (position - 1) // current_app.config["ITEMS_PER_PAGE"] + 1 if position else None
+    return url_for(".application", number=application.number, page=page if page != 1 else None,
+                   _anchor=f"submission-{submission.id}")
 
 
 @bp.route("/applications/<number>/freeze", methods=["POST"])
@@ -105,7 +113,7 @@ def freeze(number: str):
     """Freeze the report of a closed review that has none yet."""
     application = application_or_404(number)
     try:
-        freeze_report(db.session, application)
+        freeze_closed_report(db.session, application)
         flash("The report is frozen: later votes and edits no longer change it.", "success")
     except ReportError as error:
         flash(str(error), "error")
@@ -115,7 +123,7 @@ def freeze(number: str):
 def readable_report(number: str):
     """Return the report of an application when the current user may read it; 403 otherwise."""
     application = application_or_404(number)
-    report = report_view(db.session, application)
+    report = report_view(db.session, application, current_user)
     if not can_read_report(current_user, application, report):
         abort(403, description="The report is published when the review window closes.")
     return report

@@ -11,9 +11,12 @@ from reviewapp.examiner.forwarding import (
     ReportError,
     close_and_freeze,
     close_due_windows,
+    freeze_closed_report,
     freeze_report,
     report_view,
 )
+from reviewapp.examiner.queue import frozen_report_ids
+from reviewapp.examiner.report import get_report
 from reviewapp.models import (
     Application,
     ForwardedReport,
@@ -153,3 +156,54 @@ def test_closing_a_window_sends_window_closed_with_the_frozen_report(db):
         report = close_and_freeze(db.session, application)
         freeze_report(db.session, application)  # the report again: no second closing
     assert heard == [(application, report, db.session)]
+
+
+def test_a_report_its_reopened_window_replaced_is_no_longer_the_one_in_force(db, monkeypatch):
+    monkeypatch.setattr("reviewapp.ranking.jobs.rescore_application", lambda session, application_id: 0)
+    application, other = make_application(), make_application()
+    make_submission(application, make_user(), title="First find")
+    close_and_freeze(db.session, application)
+    close_and_freeze(db.session, other)
+    ids = [application.id, other.id]
+    assert get_report(db.session, application) is not None
+    assert frozen_report_ids(db.session, ids) == set(ids)
+
+    open_window(db.session, application, days=5)
+    make_submission(application, make_user(), title="Found after reopening")
+    # The ranked page, the queue and the report all treat the window as under review again.
+    assert get_report(db.session, application) is None
+    assert frozen_report_ids(db.session, ids) == {other.id}
+    view = report_view(db.session, application)
+    assert not view.frozen
+    assert sorted(item["title"] for item in view.items) == ["First find", "Found after reopening"]
+
+
+def test_items_hidden_after_the_freeze_are_left_out_but_for_moderators(db, monkeypatch):
+    monkeypatch.setattr("reviewapp.ranking.jobs.rescore_application", lambda session, application_id: 0)
+    application, volunteer = make_application(), make_user()
+    kept = make_submission(application, volunteer, title="Kept")
+    spam = make_submission(application, volunteer, title="Spam")
+    report = close_and_freeze(db.session, application)
+    spam.status = "hidden"
+    db.session.flush()
+    for viewer in (None, make_user(), make_user("examiner")):
+        assert [item["title"] for item in report_view(db.session, application, viewer).items] == [
+            "Kept"]
+    moderator_view = report_view(db.session, application, make_user("admin"))
+    assert sorted(item["title"] for item in moderator_view.items) == ["Kept", "Spam"]
+    assert len(report.items) == 2 and kept.status == "active"  # the frozen copy keeps both
+
+
+def test_freezing_a_window_past_its_end_closes_it_when_it_was_due(db):
+    application = make_application()
+    make_submission(application, make_user(), title="Late find")
+    due = utcnow() - dt.timedelta(days=2)
+    application.closes_at = due
+    db.session.flush()
+    with pytest.raises(ReportError, match="when the review window closes"):
+        freeze_report(db.session, application)  # the bare freeze still wants a closed window
+    report = freeze_closed_report(db.session, application)
+    assert application.status == "closed" and abs(application.closes_at - due) < dt.timedelta(seconds=1)
+    assert [item["title"] for item in report.items] == ["Late find"]
+    with pytest.raises(ReportError, match="when the review window closes"):
+        freeze_closed_report(db.session, make_application())  # one still open is refused

@@ -24,6 +24,15 @@ def test_queue_lists_open_and_closed_never_pending(db):
     assert numbers(db, queue_query(sort="closing-desc")) == [late.number, soon.number, closed.number]
 
 
+def test_a_window_past_its_end_is_closed_before_the_closing_job_runs(db):
+    due = make_application(days_left=3)
+    due.closes_at = utcnow() - dt.timedelta(days=2)  # `windows close-due` has not run yet
+    running = make_application(days_left=5)
+    assert numbers(db, queue_query(window="closed")) == [due.number]
+    assert numbers(db, queue_query(window="open")) == [running.number]
+    assert due.window_status() == "closed"  # what the queue and the ranked page print
+
+
 def test_queue_puts_applications_still_needing_verdicts_first(db):
     volunteer, examiner = make_user(), make_user("examiner")
     judged, waiting, empty = (make_application(days_left=days) for days in (3, 30, 10))

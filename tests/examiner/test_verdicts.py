@@ -141,3 +141,34 @@ def test_feedback_refused_from_examiners_who_put_the_document_forward(db):
     assert db.session.scalar(select(func.count(Feedback.id))) == 0
     db.session.refresh(alice)
     assert (alice.verdicts_total, alice.verdicts_positive) == (0, 0)
+
+
+def test_a_verdict_brings_the_examiner_back_to_the_page_of_the_item(client, auth, db, app):
+    app.config["ITEMS_PER_PAGE"] = 2
+    application, volunteer, examiner = make_application(), make_user(), make_user("examiner")
+    items = [make_submission(application, volunteer, identifier=f"US{7000001 + i}B1") for i in range(3)]
+    db.session.commit()
+    auth.login(examiner)
+    for item, page in ((items[2], "?page=2"), (items[0], "")):
+        response = client.post(f"/examiner/submissions/{item.id}/feedback",
+                               data={f"s{item.id}-verdict": "relevant"})
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(
+            f"/examiner/applications/{application.number}{page}#submission-{item.id}")
+        assert f'id="submission-{item.id}"' in client.get(response.headers["Location"]).get_data(
+            as_text=True)
+
+
+def test_a_hidden_items_verdict_page_is_only_for_moderators(client, auth, db):
+    application, volunteer = make_application(), make_user()
+    hidden = make_submission(application, volunteer, title="Abusive text", status="hidden")
+    examiner, admin = make_user("examiner"), make_user("admin")
+    db.session.commit()
+    auth.login(examiner)
+    assert client.get(f"/examiner/submissions/{hidden.id}/feedback").status_code == 404
+    assert client.post(f"/examiner/submissions/{hidden.id}/feedback",
+                       data={f"s{hidden.id}-verdict": "relevant"}).status_code == 404
+    auth.login(admin)
+    response = client.get(f"/examiner/submissions/{hidden.id}/feedback")
+    assert response.status_code == 200 and "Abusive text" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0
