@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import Claim, ClaimMark, Endorsement, Submission, User
+from ..models import Claim, ClaimMark, Endorsement, Feedback, Submission, User
 from ..models.base import utcnow
 from ..models.submission import ACTIVE, NPL, WITHDRAWN, lock_submission
 from ..signals import submission_changed, submission_withdrawn, submitter_changed
@@ -41,6 +41,8 @@ def edit_submission(session: Session, submission: Submission, user: User, detail
     rekeyed = npl_rekeyed(submission, values)
     if rekeyed is not None:
         identifier, field = rekeyed
+        if identifier.key != submission.identifier:
+            ensure_not_judged(session, submission, field)
         values.update(identifier=identifier.key, identifier_raw=identifier.display[:255])
         ensure_key_free(session, submission, identifier.key, field)
     if all(getattr(submission, name) == value for name, value in values.items()):
@@ -67,6 +69,17 @@ def npl_rekeyed(submission: Submission, values: dict[str, Any]) -> tuple[Identif
         return None
     return rekey_npl(submission.identifier, submission.identifier_raw,
                      (submission.url, submission.title), (values["url"], values["title"]))
+
+
+def ensure_not_judged(session: Session, submission: Submission, field: str) -> None:
+    """Refuse to turn a submission an examiner has judged into another document."""
+    # The verdict, the submitter's track record and the ranker's labels would follow the item
+    # to a document the examiner never read.
+    if session.scalar(select(Feedback.id).where(Feedback.submission_id == submission.id).limit(1)):
+        what = "web address" if field == "url" else "title"
+        raise SubmissionError(f"An examiner has already judged this document: changing its {what} "
+                              "would make it another one. Submit the other document on its own.",
+                              field)
 
 
 def ensure_key_free(session: Session, submission: Submission, key: str, field: str) -> None:

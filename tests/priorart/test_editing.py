@@ -11,6 +11,7 @@ from reviewapp.priorart.checks import SubmissionData, SubmissionDetails, Submiss
 from reviewapp.priorart.editing import edit_submission, withdraw_submission
 from reviewapp.priorart.identifiers import parse_identifier
 from reviewapp.priorart.submitting import CREATED, ENDORSED, submit_prior_art
+from tests.factories import make_user
 from tests.priorart.helpers import count, data
 
 
@@ -135,6 +136,26 @@ def test_an_npl_edit_onto_a_withdrawn_items_key_is_refused_and_the_page_says_why
     db.session.expire_all()
     assert (db.session.get(Submission, submission.id).url, count(db, SubmissionRevision)) == (
         "https://example.org/a.pdf", 1)  # Bob's withdrawal only
+
+
+def test_a_judged_npl_item_is_not_edited_into_another_document(db, application, alice):
+    """The verdict was on Paper A: it must not end up on Paper B, nor count for it."""
+    from reviewapp.examiner.verdicts import record_feedback
+
+    examiner = make_user("examiner")
+    by_url = submit_prior_art(db.session, application, alice, npl()).submission
+    by_title = submit_prior_art(db.session, application, alice, npl(url="", title="Paper C")).submission
+    for submission, changed, field in ((by_url, {}, "url"), (by_title, {"url": ""}, "title")):
+        record_feedback(db.session, submission, examiner, "used", "")
+        with pytest.raises(SubmissionError, match="An examiner has already judged") as refused:
+            edit_submission(db.session, submission, alice, npl_details(**changed))
+        assert (refused.value.field, submission.version) == (field, 1)
+    assert (by_url.url, by_title.title) == ("https://example.org/a.pdf", "Paper C")
+    # What leaves the document the same stays editable, its history kept: a better title of
+    # the paper its address names.
+    same = npl_details(url="https://example.org/a.pdf", title="Paper A, 2nd part", pinpoint="p. 9")
+    assert edit_submission(db.session, by_url, alice, same) is True
+    assert (by_url.title, by_url.version) == ("Paper A, 2nd part", 2)
 
 
 def test_an_npl_key_typed_as_its_identifier_stays_on_edit(db, application, alice, bob):
