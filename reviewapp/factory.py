@@ -135,10 +135,12 @@ def register_blueprints(app: Flask) -> None:
                       examiner_bp, export_bp, api_bp, api_tokens_bp, ranking_bp, shortcuts_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
+    from .api.services import register as register_tokens
     from .community.notifications import register as register_notifications
     from .examiner.reputation import register as register_reputation
     from .imports.views import register as register_imports
 
+    register_tokens(app)
     register_imports(app)
     register_notifications(app)
     register_reputation(app)

@@ -29,6 +29,7 @@ RATE_LIMITS = {
     "auth.register": "5 per minute; 30 per hour",
     "auth.forgot_password": "5 per minute; 20 per hour",
     "auth.reset_password": "10 per minute",
+    "auth.password": "10 per minute; 50 per hour",
     "priorart.submit": "20 per minute; 200 per hour",
     "community.vote": "60 per minute",
     "community.mark_claim": "60 per minute",

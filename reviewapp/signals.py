@@ -44,3 +44,7 @@ window_closed = _signals.signal("window-closed")
 #: A closed window's report is about to be frozen (sender: the Application). Receivers bring
 #: what the report copies up to date, synchronously: ranking rescores the application.
 report_freezing = _signals.signal("report-freezing")
+#: An account's credentials can no longer be trusted: its password changed or was reset, or it
+#: was banned (sender: the User; `session`). Receivers revoke what the old credentials gave:
+#: api revokes the account's tokens.
+credentials_revoked = _signals.signal("credentials-revoked")

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from flask import Flask
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..applications.services import applications_query
@@ -29,6 +30,7 @@ from ..models.base import utcnow
 from ..models.feedback import VERDICTS
 from ..models.submission import ACTIVE, kind_label
 from ..ranking.model_store import describe_model
+from ..signals import credentials_revoked
 from .auth import hash_token, new_token
 
 DEFAULT_PER_PAGE = 20
@@ -332,3 +334,14 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken | None
         token.revoked_at = utcnow()
         session.flush()
     return token
+
+
+def revoke_all_tokens(user: User, session: Session, **_: object) -> None:
+    """Revoke every live token of `user` (receiver of `credentials_revoked`)."""
+    session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+
+
+def register(app: Flask) -> None:
+    """Connect the tokens' receivers (once whatever the number of apps: blinker dedupes)."""
+    credentials_revoked.connect(revoke_all_tokens)

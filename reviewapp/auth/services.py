@@ -21,6 +21,7 @@ from ..models import User
 from ..models.application import as_utc
 from ..models.base import utcnow
 from ..models.user import ADMIN, ROLES
+from ..signals import credentials_revoked
 from ..tasks import queue_password_reset
 
 MIN_PASSWORD_LENGTH = 10
@@ -230,6 +231,7 @@ def reset_password(session: Session, token: str, password: str) -> User:
     user.failed_logins = 0
     user.locked_until = None
     end_sessions(session, user)  # whoever knew the old password is logged out everywhere
+    credentials_revoked.send(user, session=session)  # ... and loses the tokens they made
     return user
 
 
@@ -267,12 +269,23 @@ def update_profile(session: Session, user: User, *, display_name: str, affiliati
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one, counted as a login's is."""
+    # Failures count toward the account's lock, as at login: a session left open (a shared
+    # computer, a stolen cookie) must not be a place to guess the password at leisure.
+    # They are flushed before the refusal: the caller commits the re-shown form's request.
+    if is_locked(user):
+        spend_hash_time(current)
+        raise AccountError("Too many wrong passwords: wait a few minutes and try again.",
+                           "current_password")
     if not user.check_password(current):
+        record_failed_login(session, user)
         raise AccountError("This is not your current password.", "current_password")
     check_password_length(new, "password")
     user.set_password(new)
+    user.failed_logins = 0
+    user.locked_until = None
     end_sessions(session, user)
+    credentials_revoked.send(user, session=session)
 
 
 # --- roles ---------------------------------------------------------------------------
@@ -316,6 +329,7 @@ def ban_user(session: Session, actor: User, user: User, reason: str = "") -> Non
         raise AccountError("This is the last administrator and cannot be banned.")
     user.banned_at = utcnow()
     user.end_sessions()  # a later unban must not bring old sessions or remember cookies back
+    credentials_revoked.send(user, session=session)  # ... nor API tokens
     session.flush()
     detail = {"reason": reason.strip()} if reason.strip() else {}
     record_action(session, actor, "ban", "user", user.id, **detail)

@@ -34,14 +34,11 @@ from .services import (
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 # Addresses people type: /login and /register lead to the account pages.
 shortcuts_bp = Blueprint("shortcuts", __name__)
-# Keyword arguments url_for takes as options rather than query arguments.
-URL_FOR_OPTIONS = frozenset({"_anchor", "_method", "_scheme", "_external"})
-
-
 def forwarded_args() -> dict[str, Any]:
-    """Return the request's query arguments that url_for can pass on as a query."""
-    # `/login?_external=1` must not choose how the URL is built (absolute, on the request's Host).
-    return {key: value for key, value in request.args.items() if key not in URL_FOR_OPTIONS}
+    """Return the query argument the account pages read (next), to pass on."""
+    # Only that one: any other key would reach url_for as a keyword (`?_external=1` would
+    # build the URL on the request's Host, `?endpoint=x` clash with url_for's own argument).
+    return {"next": request.args["next"]} if "next" in request.args else {}
 
 
 @shortcuts_bp.route("/login")

@@ -17,7 +17,7 @@ from ..auth.decorators import role_required
 from ..extensions import db
 from ..models import ImportRun
 from ..models.import_run import FOLDER, UPLOAD
-from ..models.user import ADMIN
+from ..models.user import ADMIN, is_moderator
 from .forms import FolderImportForm, UploadImportForm
 from .runs import (
     ImportRequestError,
@@ -44,9 +44,10 @@ def require_admin() -> None:
 def allow_upload_size() -> None:
     """Let the upload endpoint take files up to the import limit (others keep the site's 1 MB).
 
-    Runs before CSRF protection reads the form, so the limit applies from the first byte.
+    Runs before CSRF protection reads the form, so the limit applies from the first byte; only
+    for an administrator, so nobody else can make the site read a large body.
     """
-    if request.endpoint == "imports.upload":
+    if request.endpoint == "imports.upload" and is_moderator(current_user):
         request.max_content_length = upload_limit() + (64 << 10)  # the form's other fields
 
 

@@ -166,3 +166,44 @@ def test_two_connections_creating_the_last_token_at_once_keep_the_cap(app, exami
     assert "revoke one first" in outcome.get("result", ""), outcome
     active = db.session.scalar(select(func.count(ApiToken.id)).where(ApiToken.revoked_at.is_(None)))
     assert active == MAX_TOKENS
+
+
+def test_a_password_change_a_reset_or_a_ban_revokes_the_accounts_tokens(client, auth, examiner):
+    """Whoever once knew the password keeps no API access after the owner secures the account."""
+    from reviewapp.auth.services import (
+        ban_user,
+        change_password,
+        create_reset_token,
+        reset_password,
+        unban_user,
+    )
+    from tests.factories import PASSWORD
+
+    other = make_user("examiner")
+    admin = make_user("admin")
+    kept = create_token(db.session, other, "someone else's")[1]
+
+    def live_secret() -> str:
+        secret = create_token(db.session, examiner, "script")[1]
+        db.session.commit()
+        assert call(secret) == 200
+        return secret
+
+    def call(secret: str) -> int:
+        return client.get("/api/v1/applications",
+                          headers={"Authorization": f"Bearer {secret}"}).status_code
+
+    secret = live_secret()
+    change_password(db.session, examiner, PASSWORD, "a new long password")
+    db.session.commit()
+    assert call(secret) == 401
+    secret = live_secret()
+    reset_password(db.session, create_reset_token(examiner), "another long password")
+    db.session.commit()
+    assert call(secret) == 401
+    secret = live_secret()
+    ban_user(db.session, admin, examiner, "stolen laptop")
+    unban_user(db.session, admin, examiner)
+    db.session.commit()
+    assert call(secret) == 401  # the unban does not bring it back
+    assert call(kept) == 200

@@ -95,6 +95,23 @@ def test_five_failures_lock_the_account_even_against_the_right_password(db):
     assert user.failed_logins == 5
 
 
+def test_wrong_current_passwords_count_toward_the_lock_and_a_lock_refuses_the_change(db):
+    """A session left open is no place to guess the password: five misses lock the account."""
+    user = make_user()
+    for _ in range(5):
+        with pytest.raises(AccountError, match="not your current password"):
+            change_password(db.session, user, "wrong password!", "a new long password")
+    assert user.failed_logins == 5 and user.locked_until is not None
+    with pytest.raises(AccountError, match="Too many wrong passwords") as refused:
+        change_password(db.session, user, PASSWORD, "a new long password")  # even the right one
+    assert refused.value.field == "current_password" and user.check_password(PASSWORD)
+    assert authenticate(db.session, user.email, PASSWORD) is None  # the login is locked as well
+    user.locked_until = utcnow() - dt.timedelta(seconds=1)
+    change_password(db.session, user, PASSWORD, "a new long password")
+    assert (user.failed_logins, user.locked_until) == (0, None)
+    assert user.check_password("a new long password")
+
+
 def test_the_lock_lifts_after_its_delay_and_success_resets_it(db):
     user = make_user(failed_logins=5, locked_until=utcnow() - dt.timedelta(seconds=1))
     assert authenticate(db.session, user.email, PASSWORD) == user

@@ -285,6 +285,8 @@ def test_change_password(client, auth, db):
     text = page(client.post("/auth/password", data={
         "current_password": "wrong one", "password": "new password 1", "confirm": "new password 1"}))
     assert 'id="current_password-error">This is not your current password.' in text
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_logins == 1  # counted, and kept by the request
     response = client.post("/auth/password", data={
         "current_password": PASSWORD, "password": "new password 1", "confirm": "new password 1"})
     assert response.status_code == 302
@@ -324,6 +326,12 @@ def test_shortcuts_do_not_pass_url_for_options_from_the_query(client):
     response = client.get("/login?_external=1&_scheme=http&_anchor=x&_method=GET&next=/tags")
     assert response.status_code == 302 and response.location == "/auth/login?next=/tags"
     assert client.get("/register?_anchor=x").location == "/auth/register"
+    # Nor url_for's own arguments (a 500 once), nor anything else: only next is read there.
+    for query in ("endpoint=x", "endpoint=x&next=/tags&values=1&utm=y"):
+        for shortcut in ("/login", "/register"):
+            response = client.get(f"{shortcut}?{query}")
+            expected = f"/auth{shortcut}" + ("?next=/tags" if "next" in query else "")
+            assert (response.status_code, response.location) == (302, expected)
 
 
 def test_welcome_has_one_full_stop_after_an_initial(client, db):

@@ -116,6 +116,17 @@ def test_an_upload_over_the_site_limit_but_under_the_import_limit_is_taken(clien
     assert db.session.scalar(select(ImportRun.status)) == "done"
 
 
+@pytest.mark.parametrize("role", [None, "volunteer", "examiner"])
+def test_only_administrators_may_send_a_body_over_the_sites_limit(client, auth, db, app, role):
+    """Anyone else's large upload is refused before it is read, as any other large body."""
+    app.config["MAX_CONTENT_LENGTH"] = 100_000
+    if role:
+        auth.login(make_user(role))
+        db.session.commit()
+    assert upload(client, b"x" * 300_000).status_code == 413
+    assert db.session.scalar(select(ImportRun)) is None
+
+
 def test_an_empty_upload_is_refused_with_a_message(client, admin, db):
     response = upload(client, b"")
     assert response.status_code == 400 and "empty" in page(response)
