@@ -365,3 +365,32 @@ def test_a_verdict_triggers_a_rescore_after_commit(client, auth, db, examiner):
     db.session.expire_all()
     score = db.session.scalar(select(Score).where(Score.submission_id == item.id))
     assert score is not None and score.rank == 1  # the queue (immediate in tests) ran the job
+
+
+def test_a_window_past_its_end_reads_closed_and_freezes_before_close_due_runs(client, auth, db, examiner):
+    application = make_application()
+    make_submission(application, make_user(), title="Late find")
+    application.closes_at = utcnow() - dt.timedelta(days=2)
+    db.session.commit()
+    auth.login(examiner)
+    assert "closed " in get(client, "/examiner/?window=closed")
+    assert "Review window</dt><dd>closed" in get(client, f"/examiner/applications/{application.number}")
+    html = get(client, f"/examiner/applications/{application.number}/report")
+    assert "Freeze the report now" in html and "this list changes until it closes" not in html
+    response = client.post(f"/examiner/applications/{application.number}/freeze", follow_redirects=True)
+    assert "The report is frozen" in response.get_data(as_text=True)
+    db.session.expire_all()
+    report = db.session.scalar(select(ForwardedReport))
+    assert [item["title"] for item in report.items] == ["Late find"]
+    assert db.session.get(type(application), application.id).status == "closed"
+
+
+def test_volunteers_no_longer_read_items_hidden_after_the_freeze(client, auth, db):
+    application, (_us, _foreign, npl) = closed_with_report(db)
+    npl.status = "hidden"
+    db.session.commit()
+    auth.login(make_user())
+    for suffix in ("", ".pdf"):
+        response = client.get(f"/examiner/applications/{application.number}/report{suffix}")
+        assert response.status_code == 200
+    assert "Battery cooling survey" not in get(client, f"/examiner/applications/{application.number}/report")
