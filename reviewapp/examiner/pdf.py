@@ -1,16 +1,17 @@
 """The forwarded report as a PDF laid out like a third-party preissuance submission (fpdf2)."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from ..models.submission import FOREIGN, NPL, US
-from .report import Section
+from .report import ELLIPSIS, Section
 
 # Debian's fonts-dejavu-core; matplotlib ships the same face. Without one, core Helvetica (latin-1).
 FONT_CANDIDATES = (
@@ -25,6 +26,13 @@ COLUMNS = {
               ("Applicant or inventor", 0)),
     NPL: (("Cite", 10), ("Author", 34), ("Title", 0), ("Date", 22), ("Pages or URL", 44)),
 }
+LINE_HEIGHT = 5  # mm, of the document tables
+# fpdf2 cannot draw a table row taller than a page, and a frozen report never changes: a cell
+# holds at most this many lines, and what it cannot hold is printed in full in the row below.
+CELL_LINES = 8
+NAMED_AUTHORS = 3  # more authors print as the first "et al." in the narrow Author column
+URL_SHOWN = 60  # characters of a URL in its column, as the HTML report's truncate(60)
+WRAP_SLACK = 0.5  # mm: measured lines stay narrower than the drawn cell despite rounding
 ASCII_FOR = {"\u2014": "-", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
              "\u201d": '"', "\u2026": "...", "\u2212": "-", "\u00a0": " "}
 
@@ -77,17 +85,85 @@ class ReportPDF(FPDF):
         self.cell(0, 6, self.clean(f"{self.footer_text} - page {self.page_no()}/{{nb}}"), align="C")
 
 
-def row_values(kind: str, number: int, item: dict) -> list[str]:
+class Cell(NamedTuple):
+    """A table cell: the text shown, and the full text printed below the row if shortened."""
+
+    shown: str
+    full: str = ""  # "" when `shown` is the whole value
+    tail: str = ""  # its last line(s), kept whatever `shown` loses: a URL under a long pinpoint
+
+
+def one_line(text: str) -> str:
+    """Return `text` with each run of white space, line breaks too, as one space (as in HTML)."""
+    return " ".join((text or "").split())
+
+
+def cited_authors(authors: str, first_author: str) -> Cell:
+    """Return the Author cell: up to NAMED_AUTHORS names, else the first "et al.", all below."""
+    names = [one_line(name) for name in re.split(r"[;\n]", authors or first_author or "")
+             if name.strip()]
+    if len(names) <= NAMED_AUTHORS:
+        return Cell("; ".join(names))
+    return Cell(f"{names[0]} et al.", "; ".join(names))
+
+
+def cited_where(pinpoint: str, url: str) -> Cell:
+    """Return the Pages or URL cell: a long URL cut with an ellipsis, in full below the row."""
+    pinpoint, url = one_line(pinpoint), one_line(url)
+    shown_url = url if len(url) <= URL_SHOWN else url[:URL_SHOWN - 1] + ELLIPSIS
+    if shown_url == url:
+        return Cell(pinpoint, tail=url)
+    return Cell(pinpoint, " ".join(part for part in (pinpoint, url) if part), shown_url)
+
+
+def row_values(kind: str, number: int, item: dict) -> list[Cell]:
     """Return the table cells of one cited document, by section kind."""
     if kind == US:
-        return [str(number), item["number"] or item["identifier"], item["kind_code"], item["date"],
-                item["first_author"]]
+        values = [str(number), item["number"] or item["identifier"], item["kind_code"],
+                  item["date"], item["first_author"]]
+        return [Cell(one_line(value)) for value in values]
     if kind == FOREIGN:
-        return [str(number), item["country"], item["number"] or item["identifier"],
-                item["kind_code"], item["date"], item["first_author"]]
-    where = "\n".join(part for part in (item["pinpoint"], item["url"]) if part)
-    return [str(number), item["authors"] or item["first_author"],
-            item["title"] or item["identifier"], item["date"], where]
+        values = [str(number), item["country"], item["number"] or item["identifier"],
+                  item["kind_code"], item["date"], item["first_author"]]
+        return [Cell(one_line(value)) for value in values]
+    return [Cell(str(number)), cited_authors(item["authors"], item["first_author"]),
+            Cell(one_line(item["title"] or item["identifier"])), Cell(one_line(item["date"])),
+            cited_where(item["pinpoint"], item["url"])]
+
+
+def wrapped(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Return the lines `text` takes in a table cell `width` mm wide, in the current font."""
+    lines = pdf.multi_cell(width - WRAP_SLACK, LINE_HEIGHT, text, dry_run=True,
+                           output=MethodReturnValue.LINES)
+    return cast(list[str], lines)
+
+
+def fit_cell(pdf: ReportPDF, text: str, width: float, max_lines: int) -> tuple[str, bool]:
+    """Return `text` cut to `max_lines` lines of a cell `width` mm wide, and whether it was cut."""
+    lines = wrapped(pdf, text, width)
+    if len(lines) <= max_lines:
+        return text, False
+    last, ellipsis = lines[max_lines - 1], pdf.clean(ELLIPSIS)
+    room = width - WRAP_SLACK - 2 * pdf.c_margin
+    while last and pdf.get_string_width(last + ellipsis) > room:
+        last = last[:-1]
+    return "\n".join([*lines[:max_lines - 1], last.rstrip() + ellipsis]), True
+
+
+def cell_text(pdf: ReportPDF, cell: Cell, width: float) -> tuple[str, bool]:
+    """Return the text of `cell` in CELL_LINES lines `width` mm wide, and whether it was cut."""
+    tail = pdf.clean(cell.tail)
+    room = max(1, CELL_LINES - len(wrapped(pdf, tail, width))) if tail else CELL_LINES
+    shown, cut = fit_cell(pdf, pdf.clean(cell.shown), width, room)
+    return "\n".join(part for part in (shown, tail) if part), cut
+
+
+def row_texts(pdf: FPDF, text: str, width: float, max_lines: int) -> list[str]:
+    """Return `text` split into the texts of successive rows `width` mm wide, `max_lines` each."""
+    lines = wrapped(pdf, text, width)
+    if len(lines) <= max_lines:
+        return [text]  # the table wraps it itself, as it always did
+    return ["\n".join(lines[start:start + max_lines]) for start in range(0, len(lines), max_lines)]
 
 
 def description(kind: str, item: dict) -> str:
@@ -95,8 +171,8 @@ def description(kind: str, item: dict) -> str:
     claims = ", ".join(map(str, item.get("claims") or []))
     label = "Concise description of relevance" + (f" (claims {claims})" if claims else "")
     if kind != NPL and item.get("pinpoint"):  # literature has its pinpoint in its own column
-        label += f", at {item['pinpoint']}"
-    title = f"{item['title']}\n" if kind != NPL and item.get("title") else ""
+        label += f", at {one_line(item['pinpoint'])}"
+    title = f"{one_line(item['title'])}\n" if kind != NPL and item.get("title") else ""
     return f"{title}{label}: {item['description']}"
 
 
@@ -115,6 +191,8 @@ def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section
     pdf.set_creator(site)
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
+    # A row must fit on a page under the headings the table repeats there (one line).
+    page_lines = int(pdf.eph // LINE_HEIGHT) - 2
     line: dict[str, Any] = {"new_x": XPos.LMARGIN, "new_y": YPos.NEXT}
     pdf.set_font(pdf.body_font, "B", 14)
     pdf.multi_cell(0, 7, pdf.clean(f"Application {number}"), **line)
@@ -138,14 +216,20 @@ def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section
         columns = COLUMNS.get(section.kind, COLUMNS[NPL])
         fixed = sum(width for _, width in columns)
         widths = [width or (pdf.epw - fixed) for _, width in columns]
-        with pdf.table(col_widths=widths, width=pdf.epw, line_height=5, text_align="LEFT",
-                       first_row_as_headings=True) as table:
+        with pdf.table(col_widths=widths, width=pdf.epw, line_height=LINE_HEIGHT,
+                       text_align="LEFT", first_row_as_headings=True) as table:
             heading = table.row()
             for name, _ in columns:
                 heading.cell(pdf.clean(name))
             for cited in section.documents:
-                row = table.row()
-                for value in row_values(section.kind, cited.number, cited.item):
-                    row.cell(pdf.clean(value))
-                table.row().cell(pdf.clean(description(section.kind, cited.item)), colspan=len(columns))
+                row, in_full = table.row(), []
+                cells = row_values(section.kind, cited.number, cited.item)
+                for (name, _), width, cell in zip(columns, widths, cells, strict=True):
+                    text, cut = cell_text(pdf, cell, width)
+                    row.cell(text)
+                    if cell.full or cut:
+                        in_full.append(f"{name}: {cell.full or one_line(cell.shown)}")
+                below = pdf.clean("\n".join([*in_full, description(section.kind, cited.item)]))
+                for text in row_texts(pdf, below, pdf.epw, page_lines):
+                    table.row().cell(text, colspan=len(columns))
     return bytes(pdf.output())

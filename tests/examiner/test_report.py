@@ -1,4 +1,8 @@
-"""Report items and the PDF: numbers as printed, the 1,000-character limit, sections, fonts."""
+"""Report items and the PDF: numbers as printed, the 1,000-character limit, sections, fonts.
+
+The PDF also takes the longest fields the prior-art form admits: fpdf2 cannot draw a table row
+taller than a page, and a frozen report that failed so would fail for good.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,11 +11,15 @@ import zlib
 from pathlib import Path
 
 import pytest
+from wtforms.validators import Length
 
-from reviewapp.examiner.pdf import find_font, latin1, report_pdf
+from reviewapp.examiner.forwarding import close_and_freeze
+from reviewapp.examiner.pdf import COLUMNS, find_font, latin1, report_pdf
 from reviewapp.examiner.report import concise_description, report_item, sections
 from reviewapp.models import Document, Submission
-from reviewapp.models.submission import FOREIGN, NPL, US
+from reviewapp.models.submission import FOREIGN, MAX_EXPLANATION, NPL, US
+from reviewapp.priorart.forms import SubmitPriorArtForm
+from tests.factories import make_application, make_submission, make_user
 
 
 def submission(kind: str = US, raw: str = "US7123456B2", **fields) -> Submission:
@@ -117,3 +125,181 @@ def test_find_font_prefers_the_configured_file_and_ignores_a_missing_one(tmp_pat
     missing = find_font(str(tmp_path / "missing.ttf"))
     assert missing is None or missing.name == "DejaVuSans.ttf"
     assert find_font(None) is None or Path(find_font(None)).is_file()
+
+
+# --- the longest fields the form admits -----------------------------------------------------
+
+FOOT_PT = 16 / 25.4 * 72  # report_pdf's bottom margin: only the footer prints below it
+HEADINGS = {name for columns in COLUMNS.values() for name, _ in columns}
+URL = "https://example.org/"
+
+
+def form_limit(field: str) -> int:
+    """Return the most characters the prior-art form admits in `field`."""
+    if field == "explanation":
+        return MAX_EXPLANATION  # checked by validate_explanation, not by a Length validator
+    validators = getattr(SubmitPriorArtForm, field).kwargs["validators"]
+    return next(validator.max for validator in validators if isinstance(validator, Length))
+
+
+def longest(field: str, pattern: str, start: str = "") -> str:
+    """Return `start` then `pattern` repeated, as long as the form admits in `field`, trimmed."""
+    limit = form_limit(field)
+    return (start + pattern * limit)[:limit].strip(" ;\n")
+
+
+# Wide glyphs without a space (wrapped by the character), words, and one name or item a line.
+LONGEST = {
+    "wide": {
+        "title": longest("title", "W"), "authors": longest("authors", "M"),
+        "url": longest("url", "m", URL), "pinpoint": longest("pinpoint", "@"),
+        "identifier": longest("identifier", "O"), "explanation": longest("explanation", "Q"),
+    },
+    "words": {
+        "title": longest("title", "Battery cooling loop "),
+        "authors": longest("authors", "".join(f"Author{i:03d}, A. B.; " for i in range(99))),
+        "url": longest("url", "paper/", URL), "pinpoint": longest("pinpoint", "p. 12, l. 3-7; "),
+        "identifier": longest("identifier", "Patent "),
+        "explanation": longest("explanation", "Shows the coolant loop of claim 1. "),
+    },
+    "lines": {
+        "title": longest("title", "Cooling\n"), "authors": longest("authors", "Lee, K.\n"),
+        "url": longest("url", "x", URL), "pinpoint": longest("pinpoint", "p. 1\n"),
+        "identifier": longest("identifier", "US 1\n"),
+        "explanation": longest("explanation", "".join(f"Step {i}.\n" for i in range(200))),
+    },
+}
+
+
+def printed(body: bytes) -> list[tuple[float, str]]:
+    """Return the text blocks a core-font PDF prints, with their height above the page (pt)."""
+    blocks = []
+    for block in re.findall(rb"BT (.*?) ET", pdf_text(body), re.DOTALL):
+        place = re.search(rb"[\d.]+ ([\d.]+) Td", block)
+        if place is None:  # a font change, nothing printed
+            continue
+        strings = re.findall(rb"\(((?:\\.|[^\\)])*)\)", block)
+        text = b"".join(re.sub(rb"\\(.)", rb"\1", string) for string in strings)
+        blocks.append((float(place.group(1)), text.decode("latin-1")))
+    return blocks
+
+
+def squashed(text: str) -> str:
+    """Return `text` without white space: lines broken anywhere still compare."""
+    return "".join(text.split())
+
+
+def body_text(body: bytes) -> str:
+    """Return, squashed, what the PDF prints but its footers and the column headings it repeats.
+
+    Asserts on the way that only the footer prints in the bottom margin: a row that overflowed
+    its page would print there.
+    """
+    blocks = printed(body)
+    assert all(" - page " in text for height, text in blocks if height < FOOT_PT)
+    return squashed("".join(text for height, text in blocks
+                            if height >= FOOT_PT and text not in HEADINGS))
+
+
+def names(authors: str) -> str:
+    """Return the author list as the PDF prints it in full: names separated by semicolons."""
+    return "; ".join(" ".join(name.split()) for name in re.split(r"[;\n]", authors) if name.strip())
+
+
+def without(fields: dict[str, str], *left_out: str) -> dict[str, str]:
+    """Return `fields` without the keys `left_out`."""
+    return {key: value for key, value in fields.items() if key not in left_out}
+
+
+def longest_pdf(fields: dict[str, str], font_path: Path | None = None) -> bytes:
+    """Return the PDF of a US, a foreign and an NPL document, each with these fields."""
+    raw, rest = fields["identifier"], without(fields, "identifier")
+    documents = [submission(US, raw, **rest), submission(FOREIGN, raw, **rest),
+                 submission(NPL, raw, **rest)]
+    items = [report_item(document, None, rank) for rank, document in enumerate(documents, 1)]
+    for item in items:
+        item["claims"] = [1, 2, 3]
+    body = report_pdf(number="US20250025475A1", title="Cooling loops", site="Open Prior Art",
+                      sections=sections(items), frozen_at="Frozen", model_version="v1",
+                      font_path=font_path)
+    assert body.startswith(b"%PDF") and body.rstrip().endswith(b"%%EOF")
+    return body
+
+
+def test_the_longest_fields_are_as_long_as_the_form_admits():
+    for fields in LONGEST.values():
+        for field, value in fields.items():
+            assert form_limit(field) - 2 <= len(value) <= form_limit(field), (field, len(value))
+    assert form_limit("url") == 2048 and form_limit("authors") == 1000
+
+
+@pytest.mark.parametrize("shape", LONGEST)
+def test_pdf_prints_the_longest_fields_in_full_without_a_row_taller_than_a_page(shape):
+    fields = LONGEST[shape]
+    text = body_text(longest_pdf(fields))
+    # Cut in their narrow cells, the values are printed whole in the row below the document.
+    for field in ("title", "url", "pinpoint", "identifier", "explanation"):
+        assert squashed(fields[field]) in text, field
+    assert squashed(f"Pages or URL: {fields['pinpoint']} {fields['url']}") in text
+    assert squashed(f"Author: {names(fields['authors'])}") in text
+    assert squashed(fields["url"][:59] + "...") in text  # the cell, cut as the HTML report does
+
+
+@pytest.mark.parametrize("shape", ["words", "lines"])
+def test_pdf_cites_many_authors_as_the_first_et_al(shape):
+    first = names(LONGEST[shape]["authors"]).split("; ")[0]
+    assert f"{first} et al." in [text for _, text in printed(longest_pdf(LONGEST[shape]))]
+
+
+def test_pdf_with_a_unicode_font_takes_the_longest_fields():
+    font = find_font()
+    if font is None:
+        pytest.skip("no DejaVu Sans installed (Debian: fonts-dejavu-core)")
+    for fields in LONGEST.values():
+        longest_pdf(fields, font)
+
+
+def test_pdf_keeps_the_cells_of_a_short_document_whole():
+    document = submission(NPL, "npl:1", title="A survey", authors="Lee, K.\nPark, J.",
+                          pinpoint="pp. 12-14", url="https://example.org/survey.pdf")
+    item = report_item(document, None, 1)
+    item["claims"] = [1]
+    body = report_pdf(number="US20180000016A1", title="Cooling", site="Open Prior Art",
+                      sections=sections([item]), frozen_at="Frozen", model_version="v1",
+                      font_path=None)
+    blocks = [text for _, text in printed(body)]
+    assert "Lee, K.; Park, J." in blocks and "A survey" in blocks
+    assert "pp.12-14https://example.org/survey.pdfConcisedescription" in body_text(body)
+    assert not any(text.startswith(("Author:", "Pages or URL:", "Title:")) for text in blocks)
+
+
+@pytest.mark.parametrize("frozen", [False, True], ids=["preview", "frozen"])
+@pytest.mark.parametrize("font", ["core", "unicode"])
+def test_report_pdf_view_takes_the_longest_fields_the_form_admits(client, auth, db, monkeypatch,
+                                                                   frozen, font):
+    if font == "core":
+        monkeypatch.setattr("reviewapp.examiner.views.find_font", lambda configured=None: None)
+    elif find_font() is None:
+        pytest.skip("no DejaVu Sans installed (Debian: fonts-dejavu-core)")
+    fields = LONGEST["words"]
+    application, volunteer = make_application(), make_user()
+    make_submission(application, volunteer, kind="npl", identifier="npl:long",
+                    **without(fields, "identifier"))
+    make_submission(application, volunteer, identifier="US7123456",
+                    identifier_raw=fields["identifier"], **without(fields, "identifier", "url"))
+    if frozen:
+        close_and_freeze(db.session, application)
+    db.session.commit()
+    auth.login(make_user("examiner"))
+    response = client.get(f"/examiner/applications/{application.number}/report.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    body = response.get_data()
+    assert body.startswith(b"%PDF") and body.rstrip().endswith(b"%%EOF")
+    if font == "core":  # the unicode font's text is glyph ids, not searchable here
+        blocks = [text for _, text in printed(body)]
+        assert ("Frozen" if frozen else "Preview") in blocks[3]
+        assert "Author000, A. B. et al." in blocks
+        text = body_text(body)
+        for value in (names(fields["authors"]), fields["url"], fields["title"],
+                      fields["identifier"], fields["explanation"]):
+            assert squashed(value) in text
