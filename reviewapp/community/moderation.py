@@ -17,6 +17,13 @@ from ..models.submission import ACTIVE, HIDDEN, WITHDRAWN, lock_submission
 from ..models.user import moderation_refusal
 from ..signals import submission_changed
 from .common import CommunityError, get_by_id, site_path
+from .notifications import (
+    comment_key,
+    notify_new_comment,
+    notify_new_submission,
+    submission_key,
+    withdraw_notifications,
+)
 
 MAX_FLAG_REASON = 1000
 
@@ -172,6 +179,7 @@ def hide_submission(session: Session, submission: Submission, actor: User, reaso
     previous, submission.status = submission.status, HIDDEN
     _revise(session, submission, actor, "hide", previous)
     flags = _resolve_flags_on(session, "submission", submission.id, "hidden")
+    withdraw_notifications(session, submission_key(submission))
     session.flush()
     submission_changed.send(submission, session=session)
     record_action(session, actor, "hide", "submission", submission.id, reason=reason.strip(),
@@ -192,6 +200,8 @@ def restore_submission(session: Session, submission: Submission, actor: User, re
     submission.status = restored if restored in (ACTIVE, WITHDRAWN) else ACTIVE
     _revise(session, submission, actor, "restore", HIDDEN)
     session.flush()
+    if submission.status == ACTIVE:  # the watchers were never told, or their notice was taken back
+        notify_new_submission(session, submission)
     submission_changed.send(submission, session=session)
     record_action(session, actor, "restore", "submission", submission.id, reason=reason.strip(),
                   status=submission.status)
@@ -204,6 +214,7 @@ def hide_comment(session: Session, comment: Comment, actor: User, reason: str = 
         raise ModerationError("This comment is already hidden.")
     comment.status = COMMENT_HIDDEN
     flags = _resolve_flags_on(session, "comment", comment.id, "hidden")
+    withdraw_notifications(session, comment_key(comment))
     session.flush()
     record_action(session, actor, "hide", "comment", comment.id, reason=reason.strip(),
                   flags_resolved=flags)
@@ -216,6 +227,7 @@ def restore_comment(session: Session, comment: Comment, actor: User, reason: str
         raise ModerationError("This comment is not hidden.")
     comment.status = VISIBLE
     session.flush()
+    notify_new_comment(session, comment)
     record_action(session, actor, "restore", "comment", comment.id, reason=reason.strip())
 
 
@@ -234,7 +246,7 @@ def unban_flagged_user(session: Session, user: User, actor: User, reason: str = 
     """Lift a ban (audited by the account service)."""
     _ensure_moderator(actor)
     try:
-        unban_user(session, actor, user)
+        unban_user(session, actor, user, reason)
     except AccountError as error:
         raise ModerationError(str(error)) from error
 

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Application, Comment, Notification, Submission, User, Watch
@@ -60,6 +60,25 @@ def _notify(session: Session, user_ids: list[int], *, application_id: int, kind:
     return created
 
 
+def submission_key(submission: Submission) -> str:
+    """Return the dedupe key of the notifications about a submission."""
+    return f"submission:{submission.id}"
+
+
+def comment_key(comment: Comment) -> str:
+    """Return the dedupe key of the notifications about a comment."""
+    return f"comment:{comment.id}"
+
+
+def withdraw_notifications(session: Session, dedupe_key: str) -> int:
+    """Delete the notifications about something the moderators hid; return how many.
+
+    They quote it (a title, an author's name) and would be mailed: a hidden item must not
+    reach its watchers that way. A restore notifies them again.
+    """
+    return execute_count(session, delete(Notification).where(Notification.dedupe_key == dedupe_key))
+
+
 def notify_new_submission(session: Session, submission: Submission) -> int:
     """Tell the application's watchers, except the submitter, about new prior art."""
     application = submission.application
@@ -68,7 +87,7 @@ def notify_new_submission(session: Session, submission: Submission) -> int:
         application_id=application.id, kind="submission",
         message=f"New prior art on {application.number}: {submission.title or submission.identifier}",
         url=site_path("applications.detail", f"submission-{submission.id}", number=application.number),
-        dedupe_key=f"submission:{submission.id}")
+        dedupe_key=submission_key(submission))
 
 
 def notify_new_comment(session: Session, comment: Comment) -> int:
@@ -82,7 +101,7 @@ def notify_new_comment(session: Session, comment: Comment) -> int:
         application_id=application.id, kind="comment",
         message=f"{author.display_name} commented on {application.number}: {application.title}"[:500],
         url=site_path("community.discussion", f"comment-{comment.id}", number=application.number),
-        dedupe_key=f"comment:{comment.id}")
+        dedupe_key=comment_key(comment))
 
 
 def notify_closing_windows(session: Session, now: dt.datetime | None = None) -> int:
@@ -194,7 +213,8 @@ def mail_pending_notifications(session: Session, *, after_id: int = 0,
                 "You receive this because you watch this application on Open Prior Art.\n"
                 f"Stop these emails: {stop}\n")
         try:
-            send_mail(user.email, notification.message[:150], body,
+            # One line: a title typed with line breaks must not break the mail's header.
+            send_mail(user.email, " ".join(notification.message.split())[:150], body,
                       headers={"List-Unsubscribe": f"<{stop}>"})
         except Exception:  # one bad address or a server hiccup must not stop the others
             logger.exception("notification %s not mailed", notification.id)

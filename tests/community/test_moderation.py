@@ -114,9 +114,11 @@ def test_ban_and_unban_through_moderation_are_audited(db, people):
     moderate(db.session, people.admin, people.other, "ban", "spam")
     assert people.other.banned_at is not None and not people.other.is_active
     assert open_flags(db) == []
-    moderate(db.session, people.admin, people.other, "unban")
+    moderate(db.session, people.admin, people.other, "unban", "appeal accepted")
     assert people.other.banned_at is None
     assert [row[:3] for row in audit(db)] == [("ban", "user", people.other.id), ("unban", "user", people.other.id)]
+    reasons = db.session.scalars(select(AuditEntry.detail).order_by(AuditEntry.id)).all()
+    assert [detail.get("reason") for detail in reasons] == ["spam", "appeal accepted"]
 
 
 def test_resolve_flag_is_audited(db, people, submission):

@@ -276,3 +276,45 @@ def test_turning_mail_back_on_does_not_mail_what_piled_up(app, db, people, appli
     notify_new_submission(db.session, make_submission(application, people.submitter, title="Fresh"))
     assert mail_pending_notifications(db.session).sent == 1
     assert len(sent) == 1 and "Fresh" in sent[0]
+
+
+def test_what_the_moderators_hide_leaves_the_notifications_and_a_restore_brings_it_back(
+        app, db, people, application, monkeypatch):
+    """A hidden title or author reaches no watcher: not on the page, the badge, nor by mail."""
+    from reviewapp.community.moderation import (
+        hide_comment,
+        hide_submission,
+        restore_comment,
+        restore_submission,
+    )
+
+    sent = []
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: sent.append(subject + body))
+    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
+    watch(application, people.voter)
+    submission = make_submission(application, people.submitter, title="SECRET-TITLE")
+    notify_new_submission(db.session, submission)
+    comment = post_comment(db.session, application, people.other, "Abuse")
+    assert unread_count(db.session, people.voter) == 2
+    hide_submission(db.session, submission, people.admin, "spam")
+    hide_comment(db.session, comment, people.admin, "abuse")
+    assert notified(db) == [] and unread_count(db.session, people.voter) == 0
+    assert mail_pending_notifications(db.session).sent == 0 and sent == []
+    restore_submission(db.session, submission, people.admin, "not spam")
+    restore_comment(db.session, comment, people.admin, "fine")
+    assert notified(db) == [(people.voter.id, "submission"), (people.voter.id, "comment")]
+    assert mail_pending_notifications(db.session).sent == 2
+    assert any("SECRET-TITLE" in mail for mail in sent)
+
+
+def test_a_title_with_line_breaks_is_mailed_on_one_subject_line(app, db, people, application, monkeypatch):
+    subjects = []
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: subjects.append(subject))
+    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
+    watch(application, people.voter)
+    notify_new_submission(db.session, make_submission(application, people.submitter,
+                                                      title="First line\r\nSecond  line"))
+    assert mail_pending_notifications(db.session) == (1, 0, None)
+    assert subjects == [f"New prior art on {application.number}: First line Second line"]
