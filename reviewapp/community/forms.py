@@ -6,6 +6,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..priorart.forms import unix_newlines
 from .common import MAX_ID
 from .discussion import MAX_COMMENT
 from .moderation import MAX_FLAG_REASON
@@ -27,10 +28,13 @@ class VoteForm(FlaskForm):
 
 
 class MarkForm(FlaskForm):
-    """Toggle "this reads on claim N"."""
+    """Mark or unmark "this reads on claim N"."""
 
     claim_id = IntegerField("Reads on claim", validators=[
         InputRequired("Choose a claim."), NumberRange(1, MAX_ID, "Choose one of this application's claims.")])
+    # What the reader asked for, not a toggle: a double click must not undo the first click.
+    action = SelectField(choices=[SelectChoice("mark", "Mark"), SelectChoice("unmark", "Unmark")],
+                         validate_choice=True)
     next = HiddenField()
 
 
@@ -45,7 +49,7 @@ class TagForm(FlaskForm):
 class CommentForm(FlaskForm):
     """A comment or a reply, optionally about one claim."""
 
-    body = TextAreaField("Comment", filters=[_strip], validators=[
+    body = TextAreaField("Comment", filters=[_strip, unix_newlines], validators=[
         DataRequired("Write something first."),
         Length(max=MAX_COMMENT, message=f"A comment is at most {MAX_COMMENT:,} characters.")])
     claim_id = SelectField("About", coerce=int, default=WHOLE_APPLICATION,
@@ -63,7 +67,7 @@ class CommentForm(FlaskForm):
 class FlagForm(FlaskForm):
     """Why a moderator should look at something."""
 
-    reason = TextAreaField("What is wrong?", filters=[_strip], validators=[
+    reason = TextAreaField("What is wrong?", filters=[_strip, unix_newlines], validators=[
         DataRequired("Say what is wrong, so that a moderator knows what to look for."),
         Length(max=MAX_FLAG_REASON, message=f"Keep the reason under {MAX_FLAG_REASON:,} characters.")])
     next = HiddenField()

@@ -206,14 +206,15 @@ def vote(submission_id: int):
 @bp.route(f"/submissions/<{ID}:submission_id>/marks", methods=["POST"])
 @login_required
 def mark_claim(submission_id: int):
-    """Toggle "this prior art reads on claim N"."""
+    """Mark or unmark "this prior art reads on claim N"."""
     submission = submission_or_404(submission_id)
     form = MarkForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.claim_id.errors) or "Choose a claim.", "error")
+        flash(" ".join(form.claim_id.errors) or "Choose a claim, and to mark or unmark it.", "error")
         return back(submission_url(submission))
+    marked = form.action.data == "mark"
     try:
-        marked = votes.toggle_claim_mark(db.session, submission, current_user, form.claim_id.data)
+        votes.set_claim_mark(db.session, submission, current_user, form.claim_id.data, marked)
     except CommunityError as error:
         flash(str(error), "error")
     else:

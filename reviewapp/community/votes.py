@@ -117,22 +117,27 @@ def remove_vote(session: Session, submission: Submission, user: User) -> bool:
     return bool(removed)
 
 
-def toggle_claim_mark(session: Session, submission: Submission, user: User, claim_id: int) -> bool:
-    """Mark or unmark "reads on this claim"; return True when the claim is now marked."""
+def set_claim_mark(session: Session, submission: Submission, user: User, claim_id: int,
+                   marked: bool) -> bool:
+    """Mark (or unmark) "reads on this claim" as asked; return whether that changed anything.
+
+    Idempotent: the same request twice (a double click) leaves the state the first one set.
+    """
     _ensure_can(submission.mark_refusal(user))
     claim = get_by_id(session, Claim, claim_id)
     if claim is None or claim.document_id != submission.application.document_id:
         raise VoteError("Choose one of this application's claims.", "claim_id")
-    removed = execute_count(session, delete(ClaimMark).where(
-        ClaimMark.submission_id == submission.id, ClaimMark.user_id == user.id,
-        ClaimMark.claim_id == claim.id))
-    submission_rated.send(submission, session=session)
-    if removed:
-        return False
-    # A twin request may insert the same mark meanwhile: then it is marked, as asked.
-    insert_missing(session, ClaimMark, [
-        {"submission_id": submission.id, "user_id": user.id, "claim_id": claim.id}])
-    return True
+    if marked:
+        # A twin request may insert the same mark meanwhile: then it is marked, as asked.
+        changed = insert_missing(session, ClaimMark, [
+            {"submission_id": submission.id, "user_id": user.id, "claim_id": claim.id}]) > 0
+    else:
+        changed = execute_count(session, delete(ClaimMark).where(
+            ClaimMark.submission_id == submission.id, ClaimMark.user_id == user.id,
+            ClaimMark.claim_id == claim.id)) > 0
+    if changed:
+        submission_rated.send(submission, session=session)
+    return changed
 
 
 @dataclass

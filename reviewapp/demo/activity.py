@@ -153,7 +153,7 @@ def react(session: Session, application: Application, submission: Submission,
         backdate(votes.cast_vote(session, submission, voter, 1 if k < ups else -1), moment)
         if k < ups and hint.relation == ANTICIPATES and claim_1 is not None \
                 and rng.random() < 0.5:
-            votes.toggle_claim_mark(session, submission, voter, claim_1.id)
+            votes.set_claim_mark(session, submission, voter, claim_1.id, marked=True)
 
 
 def flag_off_topic(session: Session, submission: Submission, hint: PriorArtHint,

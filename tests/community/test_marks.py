@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.votes import VoteError, submission_controls, toggle_claim_mark
+from reviewapp.community.votes import VoteError, set_claim_mark, submission_controls
 from reviewapp.models import ClaimMark
 from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_submission
@@ -22,19 +22,21 @@ def marks_on(db, submission) -> list[tuple[int, int]]:
         .order_by(ClaimMark.user_id, ClaimMark.claim_id)).all()
 
 
-def test_mark_toggles_on_and_off(db, people, application, submission):
+def test_marking_and_unmarking_do_what_is_asked_however_often(db, people, application, submission):
     claim_2 = claim(application, 2)
-    assert toggle_claim_mark(db.session, submission, people.voter, claim_2.id) is True
+    assert set_claim_mark(db.session, submission, people.voter, claim_2.id, True) is True
+    assert set_claim_mark(db.session, submission, people.voter, claim_2.id, True) is False  # twice
     assert marks_on(db, submission) == [(people.voter.id, claim_2.id)]
-    assert toggle_claim_mark(db.session, submission, people.voter, claim_2.id) is False
+    assert set_claim_mark(db.session, submission, people.voter, claim_2.id, False) is True
+    assert set_claim_mark(db.session, submission, people.voter, claim_2.id, False) is False
     assert marks_on(db, submission) == []
 
 
 def test_marks_are_per_person_and_per_claim(db, people, application, submission):
     c1, c3 = claim(application, 1), claim(application, 3)
-    toggle_claim_mark(db.session, submission, people.voter, c1.id)
-    toggle_claim_mark(db.session, submission, people.voter, c3.id)
-    toggle_claim_mark(db.session, submission, people.other, c1.id)
+    set_claim_mark(db.session, submission, people.voter, c1.id, True)
+    set_claim_mark(db.session, submission, people.voter, c3.id, True)
+    set_claim_mark(db.session, submission, people.other, c1.id, True)
     controls = submission_controls(db.session, [submission], people.voter)[submission.id]
     assert [(m.number, m.count, m.mine) for m in controls.marks] == [(1, 2, True), (3, 1, True)]
     controls = submission_controls(db.session, [submission], people.other)[submission.id]
@@ -44,15 +46,15 @@ def test_marks_are_per_person_and_per_claim(db, people, application, submission)
 def test_only_claims_of_that_application(db, people, submission):
     elsewhere = make_application()
     with pytest.raises(VoteError, match="this application's claims"):
-        toggle_claim_mark(db.session, submission, people.voter, claim(elsewhere, 1).id)
+        set_claim_mark(db.session, submission, people.voter, claim(elsewhere, 1).id, True)
     with pytest.raises(VoteError, match="this application's claims"):
-        toggle_claim_mark(db.session, submission, people.voter, 987654)
+        set_claim_mark(db.session, submission, people.voter, 987654, True)
     assert marks_on(db, submission) == []
 
 
 def test_not_on_ones_own_submission(db, people, application, submission):
     with pytest.raises(VoteError, match="own submission"):
-        toggle_claim_mark(db.session, submission, people.submitter, claim(application, 1).id)
+        set_claim_mark(db.session, submission, people.submitter, claim(application, 1).id, True)
     assert marks_on(db, submission) == []
 
 
@@ -60,25 +62,34 @@ def test_not_after_the_window_closes(db, people):
     closed = make_application(days_left=-2)
     submission = make_submission(closed, people.submitter)
     with pytest.raises(VoteError, match="window is closed"):
-        toggle_claim_mark(db.session, submission, people.voter, claim(closed, 1).id)
+        set_claim_mark(db.session, submission, people.voter, claim(closed, 1).id, True)
     assert marks_on(db, submission) == []
 
 
-def test_mark_view_toggles_and_reports(client, auth, db, people, application, submission):
+def test_mark_view_marks_and_unmarks_and_a_double_click_keeps_the_choice(client, auth, db, people,
+                                                                        application, submission):
     auth.login(people.voter)
     claim_3 = claim(application, 3)
-    response = client.post(f"/submissions/{submission.id}/marks", data={"claim_id": claim_3.id, "next": "/tags"})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/tags")
-    assert marks_on(db, submission) == [(people.voter.id, claim_3.id)]
+    url = f"/submissions/{submission.id}/marks"
+    for _ in range(2):  # a double click: the second post must not undo the first
+        response = client.post(url, data={"claim_id": claim_3.id, "action": "mark", "next": "/tags"})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/tags")
+        assert marks_on(db, submission) == [(people.voter.id, claim_3.id)]
     assert "Marked" in flash_texts(client)
-    client.post(f"/submissions/{submission.id}/marks", data={"claim_id": claim_3.id})
+    page = client.get(f"/applications/{application.number}").get_data(as_text=True)
+    assert 'name="action" value="unmark"' in page  # the mark's own button takes it back
+    for _ in range(2):
+        client.post(url, data={"claim_id": claim_3.id, "action": "unmark"})
+        assert marks_on(db, submission) == []
+    client.post(url, data={"claim_id": claim_3.id})  # a stale page's toggle: asks, changes nothing
     assert marks_on(db, submission) == []
+    assert "Choose a claim, and to mark or unmark it." in flash_texts(client)
 
 
 def test_mark_view_refuses_foreign_claims_and_garbage(client, auth, db, people, submission):
     auth.login(people.voter)
     foreign = claim(make_application(), 1)
-    client.post(f"/submissions/{submission.id}/marks", data={"claim_id": foreign.id})
+    client.post(f"/submissions/{submission.id}/marks", data={"claim_id": foreign.id, "action": "mark"})
     client.post(f"/submissions/{submission.id}/marks", data={"claim_id": "abc"})
     client.post(f"/submissions/{submission.id}/marks", data={"claim_id": str(2**40)})
     texts = flash_texts(client)
@@ -86,8 +97,8 @@ def test_mark_view_refuses_foreign_claims_and_garbage(client, auth, db, people, 
     assert marks_on(db, submission) == []
 
 
-def test_two_connections_toggling_one_mark_at_once_never_fail(app, db, people, application, submission):
-    """Toggle the same mark from two connections at once (PostgreSQL): no UniqueViolation, one state."""
+def test_two_connections_marking_one_claim_at_once_never_fail(app, db, people, application, submission):
+    """Mark the same claim from two connections at once (PostgreSQL): no UniqueViolation, one mark."""
     import threading
 
     from sqlalchemy.orm import Session
@@ -100,27 +111,27 @@ def test_two_connections_toggling_one_mark_at_once_never_fail(app, db, people, a
     claim_id = claim(application, 1).id
     outcome: dict[str, object] = {}
     with Session(db.engine) as one, Session(db.engine) as two:
-        assert toggle_claim_mark(one, one.get(Submission, submission.id), one.get(User, people.voter.id),
-                                 claim_id) is True  # inserted, not committed yet
+        assert set_claim_mark(one, one.get(Submission, submission.id), one.get(User, people.voter.id),
+                              claim_id, True) is True  # inserted, not committed yet
 
-        def toggle_too() -> None:
+        def mark_too() -> None:
             with app.app_context():
                 try:
-                    outcome["marked"] = toggle_claim_mark(two, two.get(Submission, submission.id),
-                                                          two.get(User, people.voter.id), claim_id)
+                    outcome["changed"] = set_claim_mark(two, two.get(Submission, submission.id),
+                                                        two.get(User, people.voter.id), claim_id, True)
                     two.commit()
                 except Exception as error:  # noqa: BLE001 - the defect: IntegrityError (UniqueViolation)
                     two.rollback()
                     outcome["error"] = repr(error)
 
-        worker = threading.Thread(target=toggle_too)
+        worker = threading.Thread(target=mark_too)
         worker.start()
         wait_until_blocked(db.engine)
         one.commit()
         worker.join(timeout=20)
-    assert "error" not in outcome, outcome
+    assert outcome == {"changed": False}  # it waited, then found the mark there
     db.session.expire_all()
-    assert len(marks_on(db, submission)) == (1 if outcome["marked"] else 0)
+    assert marks_on(db, submission) == [(people.voter.id, claim_id)]
 
 
 def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, people, application):
@@ -146,7 +157,7 @@ def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, peo
     claim_id = claim(application, 1).id
     outcome: dict[str, object] = {}
     with Session(db.engine) as one, Session(db.engine) as two:
-        toggle_claim_mark(one, one.get(Submission, submission.id), one.get(User, people.voter.id), claim_id)
+        set_claim_mark(one, one.get(Submission, submission.id), one.get(User, people.voter.id), claim_id, True)
 
         def endorse() -> None:
             with app.app_context():

@@ -6,7 +6,7 @@ from flask_login import login_user
 
 from reviewapp.community.discussion import application_panel, post_comment
 from reviewapp.community.tags import add_tag
-from reviewapp.community.votes import cast_vote, submission_controls, toggle_claim_mark
+from reviewapp.community.votes import cast_vote, set_claim_mark, submission_controls
 from tests.factories import make_submission
 
 # How the application page is expected to use the partials.
@@ -36,7 +36,7 @@ def test_panel_and_controls_render_for_a_volunteer(app, db, people, application,
     cast_vote(db.session, submission, people.other, -1)
     cast_vote(db.session, submission, people.admin, 1)
     claim_1 = application.document.claims[0]
-    toggle_claim_mark(db.session, submission, people.voter, claim_1.id)
+    set_claim_mark(db.session, submission, people.voter, claim_1.id, True)
 
     html = render_as(app, people.voter, application=application,
                      community_panel=application_panel(db.session, application, people.voter),

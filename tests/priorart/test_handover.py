@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import select
 
-from reviewapp.community.votes import VoteError, cast_vote, toggle_claim_mark
+from reviewapp.community.votes import VoteError, cast_vote, set_claim_mark
 from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevision, Vote
 from reviewapp.priorart.checks import SubmissionData
 from reviewapp.priorart.editing import withdraw_submission
@@ -39,7 +39,7 @@ def review(app, db):
         claim_numbers=[1, 3], pinpoint="p. 7", explanation="Bob: the pump of claim 3 too."))
     submit_prior_art(db.session, application, carol, data(explanation="Carol agrees."))
     cast_vote(db.session, submission, dave, 1)
-    toggle_claim_mark(db.session, submission, dave, application.document.claims[1].id)
+    set_claim_mark(db.session, submission, dave, application.document.claims[1].id, True)
     db.session.commit()
     return type("Review", (), {"application": application, "submission": submission, "alice": alice,
                                "bob": bob, "carol": carol, "dave": dave, "examiner": examiner})

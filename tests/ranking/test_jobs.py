@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from reviewapp.community.moderation import hide_submission, restore_submission
-from reviewapp.community.votes import cast_vote, remove_vote, toggle_claim_mark
+from reviewapp.community.votes import cast_vote, remove_vote, set_claim_mark
 from reviewapp.examiner.forwarding import close_and_freeze
 from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.models import Score
@@ -110,7 +110,7 @@ CHANGES: dict[str, tuple[Callable | None, Callable]] = {
                      lambda s, r: cast_vote(s, r.submission, r.dave, -1)),
     "vote removed": (lambda s, r: cast_vote(s, r.submission, r.dave, 1),
                      lambda s, r: remove_vote(s, r.submission, r.dave)),
-    "claim marked": (None, lambda s, r: toggle_claim_mark(s, r.submission, r.dave, r.claim_id)),
+    "claim marked": (None, lambda s, r: set_claim_mark(s, r.submission, r.dave, r.claim_id, True)),
     "submitted": (None, lambda s, r: submit_prior_art(s, r.application, r.dave, data(
         identifier="US 5,000,001", title="Pump", explanation="Dave: the pump."))),
     "endorsed": (None, lambda s, r: submit_prior_art(s, r.application, r.dave, data(

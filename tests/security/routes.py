@@ -83,7 +83,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("community.tags", "GET"): Route(EVERYONE),
     ("community.tag", "GET"): Route(EVERYONE, {"name": "tag"}),
     ("community.vote", "POST"): Route(MEMBERS_MOVED, SUB, {"value": "up"}),
-    ("community.mark_claim", "POST"): Route(MEMBERS_MOVED, SUB, {"claim_id": "{claim_id}"}),
+    ("community.mark_claim", "POST"): Route(MEMBERS_MOVED, SUB, {"claim_id": "{claim_id}", "action": "mark"}),
     ("community.flag", "GET"): Route(MEMBERS, FLAG_SUBMISSION),
     ("community.flag", "POST"): Route(MEMBERS_MOVED, FLAG_SUBMISSION, {"reason": "Off-topic."}),
     ("community.moderation", "GET"): Route(ADMINS),

@@ -120,7 +120,7 @@ def test_crlf_in_next_goes_home_instead_of_failing(app, client, auth, world, fre
     path, form = {
         "vote": (f"/submissions/{world.submission_id}/vote", data),
         "tag": (f"/applications/{world.number}/tags", data),
-        "mark": (f"/submissions/{world.submission_id}/marks", {"claim_id": str(world.claim_id)}),
+        "mark": (f"/submissions/{world.submission_id}/marks", {"claim_id": str(world.claim_id), "action": "mark"}),
         "read-all": ("/notifications/read-all", data),
     }[endpoint]
     response = client.post(path, data=form | {"next": "/tags\r\nSet-Cookie: stolen=1"})

@@ -42,7 +42,7 @@ def actions(world) -> dict[str, tuple[str, dict, dict]]:
     sub = {"submission_id": world.submission_id}
     return {
         "vote": ("community.vote", sub, {"value": "up"}),
-        "mark": ("community.mark_claim", sub, {"claim_id": str(world.claim_id)}),
+        "mark": ("community.mark_claim", sub, {"claim_id": str(world.claim_id), "action": "mark"}),
         "tag": ("community.submission_tags", sub, {"name": "thermal"}),
         "untag": ("community.untag_submission", {**sub, "name": world.tag}, {}),
         "flag": ("community.flag", {"target_type": "submission", "target_id": world.submission_id},
