@@ -6,6 +6,10 @@ of a field, and a few of them at once stall a server. So before any backend runs
 * a query that is only stars (``*``, ``**``, ``(*)``, ``* *``) means "everything" and is
   answered as such (cheap); ``field:*`` and a wildcard with fewer than ``MIN_PREFIX`` letters
   before its first ``*`` or ``?`` (``?*``, ``a*``, ``a OR *``) are refused;
+* a wildcard may hold at most ``MAX_WILDCARD_CHARS`` ``*`` and ``?`` and
+  ``MAX_PATTERN_LENGTH`` characters, counted as typed: tantivy compiles each pattern into an
+  automaton whose size and build time grow with both (``con*e*e*e...`` took seconds, and a
+  long pattern overflows its state limit);
 * a query may hold at most ``MAX_WILDCARDS`` wildcards and ``MAX_CLAUSES`` clauses (a word
   searched over the four text fields is four clauses);
 * each wildcard or word range may stand for at most ``MAX_EXPANSION`` indexed terms (the
@@ -29,6 +33,12 @@ MIN_PREFIX = 3
 MIN_PREFIX_CODES = 2
 CODE_FIELDS = frozenset({"cpc", "ipc", "uspc"})
 MAX_WILDCARDS = 8
+# Enough for the truncations patent searches write (electr*, colo?r, sul?ph*te, alumin?um)
+# and for long words (hydroxypropylmethylcellulose*). tantivy builds an automaton per pattern
+# and field, twice (search, facets): eight patterns at these bounds cost it 0.3-0.5 s, eight
+# of con*e*e*... (28 stars) took 8.5 s (docs/SEARCH.md).
+MAX_WILDCARD_CHARS = 3
+MAX_PATTERN_LENGTH = 32
 MAX_CLAUSES = 256
 MAX_EXPANSION = 2_000
 TIME_BUDGET = 3.0
@@ -46,6 +56,12 @@ def literal_prefix(leaf: wq.Query) -> str:
         return text
     cut = min((text.index(c) for c in WILDCARD_CHARS if c in text), default=len(text))
     return text[:cut]
+
+
+def pattern(leaf: wq.Query) -> str:
+    """Return a wildcard leaf's pattern as written, the final ``*`` of a prefix included."""
+    text: str = leaf.text
+    return text + "*" if isinstance(leaf, wq.Prefix) else text
 
 
 def is_expanding(leaf: wq.Query) -> bool:
@@ -81,12 +97,26 @@ def check_shape(q: wq.Query) -> None:
                 "A * standing alone in a query (or after a field name, as in title:*) would "
                 "list every word of a field. To see every document, search for nothing (or "
                 f"*); otherwise write at least {MIN_PREFIX} letters before the *.")
-        minimum = MIN_PREFIX_CODES if leaf.field() in CODE_FIELDS else MIN_PREFIX
-        if isinstance(leaf, (wq.Prefix, wq.Wildcard)) and len(literal_prefix(leaf)) < minimum:
-            raise QueryTooCostlyError(
-                f"Wildcards need at least {MIN_PREFIX} letters before the first * or ? "
-                "(batter* is fine, b* or ?* is too broad). To see every document, search "
-                "for nothing (or *).")
+        if isinstance(leaf, (wq.Prefix, wq.Wildcard)):
+            _check_wildcard(leaf)
+
+
+def _check_wildcard(leaf: wq.Query) -> None:
+    """Refuse a wildcard too broad (too few letters first) or too complex to match quickly."""
+    minimum = MIN_PREFIX_CODES if leaf.field() in CODE_FIELDS else MIN_PREFIX
+    if len(literal_prefix(leaf)) < minimum:
+        raise QueryTooCostlyError(
+            f"Wildcards need at least {MIN_PREFIX} letters before the first * or ? "
+            "(batter* is fine, b* or ?* is too broad). To see every document, search "
+            "for nothing (or *).")
+    written = pattern(leaf)
+    wild = sum(written.count(c) for c in WILDCARD_CHARS)
+    if wild > MAX_WILDCARD_CHARS or len(written) > MAX_PATTERN_LENGTH:
+        shown = written if len(written) <= MAX_PATTERN_LENGTH else written[:MAX_PATTERN_LENGTH] + "..."
+        raise QueryTooCostlyError(
+            f'The wildcard "{shown}" is too complex to answer quickly: a wildcard may hold at '
+            f"most {MAX_WILDCARD_CHARS} * or ? and {MAX_PATTERN_LENGTH} characters "
+            "(electr*, colo?r and sul?ph*te are fine).")
 
 
 def check_expansion(q: wq.Query, expand: Expander) -> None:

@@ -3,15 +3,22 @@
 Whoosh's parser never fails: an unclosed quote or parenthesis, or an unknown field name, is
 silently read as something else, and the user gets results for a query they did not write.
 ``parse`` rejects those with ``QuerySyntaxError`` instead.
+
+Two parts of the tree are rewritten once, here, so that every backend answers them alike: a
+wildcard on a stemmed field also matches its word's stem (``_with_stem``), and a year range
+becomes the years it spans (``_years``).
 """
 from __future__ import annotations
 
+import operator
 import re
+from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, MultifieldParser
+from whoosh.qparser import AndGroup, MultifieldPlugin, QueryParser
 
 from . import cost
+from .analysis import PatentAnalyzer
 from .phrases import PatentPhrase
 from .results import QuerySyntaxError
 from .schema import CLASS_LEVELS, DEFAULT_FIELDS, FIELD_BOOSTS, build_schema
@@ -29,6 +36,19 @@ _FIELD_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*):")
 _DATE_FIELD = re.compile(r"(?<![\w.])(\w+_date):")
 
 _SCHEMA = build_schema()
+# The fields whose words are indexed as English stems.
+STEMMED_FIELDS = frozenset(name for name, field in _SCHEMA.items()
+                           if isinstance(getattr(field, "analyzer", None), PatentAnalyzer))
+_ANALYZER: PatentAnalyzer = _SCHEMA["claims"].analyzer
+
+# The years a year range can reach: a range is answered as these years' terms (see _years).
+# The form's year filter takes the same span; the first US patents date from 1790.
+FIRST_YEAR = 1790
+LAST_YEAR = 2200
+# A year range selects documents, as a date range does, and should not reorder them (a rare
+# year's term would outscore the words). Not zero: Whoosh's top-N collector skips postings
+# that cannot score above zero, so its pages would miss what its total counts.
+YEAR_BOOST = 1e-6
 
 
 def _check_quotes(text: str) -> None:
@@ -77,10 +97,98 @@ def _error_message(text: str, part: wq.Query) -> str:
     return f"Could not read part of the query: {part.error}."
 
 
-def _parser() -> MultifieldParser:
+class _Parser(QueryParser):
+    """Whoosh's parser, leaving a wildcard's letters on a stemmed field as typed."""
+
+    def term_query(self, fieldname: str, text: str, termclass: Any, boost: float = 1.0,
+                   tokenize: bool = True, removestops: bool = True) -> Any:
+        """Return the query of one word; a wildcard on a stemmed field is lowercased only."""
+        # Whoosh stems a wildcard's text as if it were a whole word: "gas*" became ga*
+        # (broader, and refused as too short), "gas?s" became gas?. _with_stem adds the stem.
+        if termclass in (wq.Prefix, wq.Wildcard) and fieldname in STEMMED_FIELDS:
+            return termclass(fieldname, text.lower(), boost=boost)
+        return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
+
+
+def _parser() -> QueryParser:
     """Return a parser over the default fields, AND between words."""
-    return MultifieldParser(list(DEFAULT_FIELDS), _SCHEMA, fieldboosts=FIELD_BOOSTS,
-                            group=AndGroup, phraseclass=PatentPhrase)
+    # What whoosh.qparser.MultifieldParser does, with our parser class.
+    parser = _Parser(None, _SCHEMA, group=AndGroup, phraseclass=PatentPhrase)
+    parser.add_plugin(MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=FIELD_BOOSTS))
+    return parser
+
+
+def _with_stem(leaf: wq.Query) -> wq.Query:
+    """Return a wildcard on a stemmed field, made to match the stem of its word too.
+
+    The index holds stems ("gas" is "ga", "batteries" "batteri", "gases" "gase"), the
+    wildcard the letters typed. A longer word keeps those letters in its stem ("gas*":
+    "gasket"), but the word the pattern makes with its final stars matching nothing is
+    indexed as that word's stem: so the pattern matches as typed, or, stars dropped, as the
+    stem ("gas*": gas* or "ga"; "batteries*": batteries* or "batteri"; "gas?s": gas?s or
+    gas?, which holds "gase"). The typed letters are never cut, so the bounds of
+    ``search.cost`` measure what was typed.
+    """
+    written = cost.pattern(leaf)
+    word = written.rstrip("*")
+    stem = _ANALYZER.stem(word)
+    if not stem or stem == word or (word != written and stem.startswith(word)):
+        return leaf  # nothing a stem adds: a stop word, or the pattern already covers it
+    if any(c in stem for c in cost.WILDCARD_CHARS):
+        alternative = wq.Wildcard(leaf.fieldname, stem, boost=leaf.boost)
+        if cost.literal_prefix(alternative) != cost.literal_prefix(leaf):
+            return leaf
+    else:
+        alternative = wq.Term(leaf.fieldname, stem, boost=leaf.boost)
+    return wq.Or([leaf, alternative])
+
+
+def _year(text: str | None, open_end: int) -> int:
+    """Return one end of a year range; nothing or "*" is the open end."""
+    if text is None or text.strip() in ("", "*"):
+        return open_end
+    try:
+        return int(text)
+    except ValueError as error:
+        raise QuerySyntaxError(
+            f'"{text}" is not a year: write a range of years as year:[2010 TO 2012] (or '
+            "year:[2010 TO *] for 2010 and later).") from error
+
+
+def _years(q: wq.TermRange) -> wq.Query:
+    """Return a year range as the years it spans, compared as numbers.
+
+    Years are exact-value terms ("2015"). Whoosh compared a range's ends as text ("3" sorts
+    after "2015", so year:[1 TO 3] matched everything) and tantivy listed the years from the
+    low end: the same range had two answers. Here the ends are numbers, clamped to
+    FIRST_YEAR..LAST_YEAR, and both backends get the same few hundred terms at most.
+    """
+    low, high = _year(q.start, FIRST_YEAR), _year(q.end, LAST_YEAR)
+    if low > high:
+        raise QuerySyntaxError(
+            f"The range year:[{q.start} TO {q.end}] runs backwards: write the earlier year "
+            "first.")
+    low, high = max(low + q.startexcl, FIRST_YEAR), min(high - q.endexcl, LAST_YEAR)
+    return wq.Or([wq.Term("year", str(year), boost=YEAR_BOOST)
+                  for year in range(low, high + 1)])
+
+
+def _rewritten(q: wq.Query) -> wq.Query:
+    """Return the tree with stems added to wildcards and year ranges listed as years."""
+    if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.fieldname in STEMMED_FIELDS:
+        return _with_stem(q)
+    if isinstance(q, wq.TermRange) and q.fieldname == "year":
+        return _years(q)
+    if isinstance(q, wq.Term) and q.fieldname == "year" and q.text == "*":
+        return _years(wq.TermRange("year", None, None))  # Whoosh reads [* TO *] as a term
+    if q.is_leaf():
+        return q
+    children = list(q.children())
+    rewritten = [_rewritten(child) for child in children]
+    if all(map(operator.is_, rewritten, children)):
+        return q  # unchanged: apply() would drop what it does not copy (an AndNot's boost)
+    replacements = iter(rewritten)
+    return q.apply(lambda _child: next(replacements))
 
 
 # Queries meaning "everything": nothing but stars (and parentheses), or "*:*". Whoosh would
@@ -108,8 +216,10 @@ def parse(text: str) -> wq.Query:
     bad = _first_error(q)
     if bad is not None:
         raise QuerySyntaxError(_error_message(text, bad))
+    # The bounds measure the query as written; the rewriting only adds each wildcard's stem
+    # (no broader than the wildcard) and a year range's years (exact terms, a few hundred).
     cost.check_shape(q)
-    return q
+    return _rewritten(q)
 
 
 def _parse_failure(text: str, error: Exception) -> str:
