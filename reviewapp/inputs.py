@@ -6,6 +6,7 @@ Every request passes `check_text` before any view runs; every list reads its pag
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
@@ -23,6 +24,16 @@ MAX_PER_PAGE = 100
 # Control characters (CR, LF, TAB...) and backslashes never belong in a local redirect target:
 # CR/LF would split the Location header, and browsers read "/\\host" as "//host".
 UNSAFE_TARGET = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
+def unix_newlines(value: Any) -> Any:
+    """Count a browser's CRLF line ending as one character (a form filter; others unchanged)."""
+    return re.sub(r"\r\n?", "\n", value) if isinstance(value, str) else value
+
+
+def normalise_text(text: str | None) -> str:
+    """Return `text` trimmed, with browser line endings (CRLF) counted as one character."""
+    return unix_newlines(text or "").strip()
 
 
 def unstorable(text: str) -> bool:

@@ -6,7 +6,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..priorart.forms import unix_newlines
+from ..inputs import unix_newlines
 from .common import MAX_ID
 from .discussion import MAX_COMMENT
 from .moderation import MAX_FLAG_REASON

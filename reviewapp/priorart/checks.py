@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..inputs import normalise_text
 from ..models import Application, Claim, Document
 from ..models.base import utcnow
 from ..models.submission import KINDS, MAX_EXPLANATION, NPL, US
@@ -82,11 +82,6 @@ def check_claims(application: Application, numbers: list[int]) -> list[Claim]:
     if unknown:
         raise SubmissionError(f"This application has no claim {', '.join(map(str, unknown))}.", "claims")
     return [by_number[n] for n in sorted(set(numbers))]
-
-
-def normalise_text(text: str | None) -> str:
-    """Return `text` trimmed, with browser line endings (CRLF) counted as one character."""
-    return re.sub(r"\r\n?", "\n", text or "").strip()
 
 
 def check_explanation(text: str) -> str:

@@ -5,8 +5,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..inputs import normalise_text
 from ..models import Application, ConflictDeclaration, User
-from .checks import NO_CONFLICT_STATEMENT, SubmissionError, normalise_text
+from .checks import NO_CONFLICT_STATEMENT, SubmissionError
 
 
 def conflict_declaration(session: Session, application: Application,

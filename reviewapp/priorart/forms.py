@@ -1,7 +1,6 @@
 """Prior-art forms: submit a document, edit a submission, withdraw it."""
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -10,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from ..inputs import unix_newlines
 from ..models import Claim, Submission
 from ..models.submission import FOREIGN, MAX_EXPLANATION, NPL, US
 from .checks import MAX_PINPOINT, SubmissionData, SubmissionDetails
@@ -28,11 +28,6 @@ EDITABLE = ("title", "authors", "publication_date", "url", "pinpoint", "excerpt"
 def strip(value: Any) -> Any:
     """Trim strings; leave anything else alone."""
     return value.strip() if isinstance(value, str) else value
-
-
-def unix_newlines(value: Any) -> Any:
-    """Count a browser's CRLF line ending as one character, as the service does."""
-    return re.sub(r"\r\n?", "\n", value) if isinstance(value, str) else value
 
 
 def claim_choices(claims: list[Claim]) -> list[SelectChoice]:
