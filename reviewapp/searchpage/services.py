@@ -15,6 +15,8 @@ import search
 
 from ..indexing import index_dir, library_index
 from ..models import Application, Claim
+from ..priorart.identifiers import IdentifierError, parse_us, strip_kind_code
+from ..priorart.submitting import find_library_document
 from .terms import readable_key_terms
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,11 @@ NOT_BUILT = "The search index has not been built yet (`reviewapp index rebuild`)
 MUST_REBUILD = ("The search index is damaged and must be rebuilt: an administrator runs "
                 "`reviewapp index rebuild` (the rest of the site works meanwhile).")
 # What reading a damaged index raises: Whoosh's own errors (matched by module: only search/
-# imports Whoosh), and truncated, missing or garbled files.
-DAMAGE = (OSError, EOFError, ValueError, pickle.UnpicklingError, struct.error)
+# imports Whoosh), and truncated, missing or garbled files (tantivy's become OSErrors in
+# search/). Not every ValueError: a query tantivy cannot build is the user's to change, and
+# an admin must not be sent to rebuild a healthy index for it; of Whoosh's damage, garbled
+# bytes give UnicodeDecodeError.
+DAMAGE = (OSError, EOFError, UnicodeDecodeError, pickle.UnpicklingError, struct.error)
 
 
 class SearchUnavailable(RuntimeError):
@@ -101,3 +106,31 @@ def get_document(session, number: str):
         select(Document).where(Document.publication_number == number.strip().upper())
         .options(selectinload(Document.claims), selectinload(Document.references))
     )
+
+
+@dataclass(frozen=True)
+class NumberMatch:
+    """The library document a number written another way names."""
+
+    publication_number: str
+    # The number gave the document's own kind code: it is only another spelling of it.
+    same_kind: bool
+
+
+def match_number(session, number: str) -> NumberMatch | None:
+    """Return the document `number` names when it is not written as the publication number.
+
+    Numbers meet on `documents.number_key`, as imported citations and submissions do
+    (`US 9,752,311 B2`, `US9752311` -> `US9752311`). Several documents share a key only as
+    kinds of one number (an application's A1 and its republication A9): the kind code given
+    wins, else the earliest publication, the one that is prior art (`find_library_document`).
+    """
+    try:
+        identifier = parse_us(number)
+    except IdentifierError:
+        return None
+    found = find_library_document(session, identifier)
+    if found is None:
+        return None
+    kind = strip_kind_code(found.publication_number, identifier.key)
+    return NumberMatch(found.publication_number, bool(identifier.kind_code) and kind == identifier.kind_code)

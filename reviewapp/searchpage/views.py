@@ -1,7 +1,9 @@
 """The search page, its JSON twin, and "find documents like this claim"."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
 import search
 
@@ -11,7 +13,7 @@ from ..models import Reference
 from ..priorart.citations import document_citations
 from ..priorart.identifiers import printed_number
 from .forms import SearchForm
-from .services import SearchUnavailable, find_similar, get_document, search_documents
+from .services import SearchUnavailable, find_similar, get_document, match_number, search_documents
 
 bp = Blueprint("searchpage", __name__)
 
@@ -80,11 +82,28 @@ def similar(number: str, claim_number: int):
     return render_template("searchpage/similar.html", application=application, claim=claim, found=found, error=None)
 
 
-@bp.route("/documents/<number>")
+# <path:>: a publication number as printed has a slash (US 2014/0074147 A1).
+@bp.route("/documents/<path:number>")
 def document(number: str):
     """Show one library document with its claims and cited references."""
     found = get_document(db.session, number)
     if found is None:
-        abort(404)
+        return redirect_to_document(number)
     return render_template("searchpage/document.html", document=found,
                            citations=document_citations(db.session, found))
+
+
+def redirect_to_document(number: str):
+    """Redirect a number written another way (US 9,752,311 B2, US9752311) to its document's page.
+
+    Permanent (301) when the number named the document's kind code; else temporary (302): a
+    number without one names the earliest of its kinds the library holds, which an import of
+    an earlier kind would change. 404 when the library holds no such number.
+    """
+    match = match_number(db.session, number)
+    if match is None:
+        abort(404)
+    target = url_for("searchpage.document", number=match.publication_number)
+    if request.args:
+        target += "?" + urlencode(list(request.args.items(multi=True)))
+    return redirect(target, 301 if match.same_kind else 302)

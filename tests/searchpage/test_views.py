@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import logging
 import re
 
 import pytest
@@ -191,3 +192,71 @@ def test_a_library_document_and_an_application_show_the_same_bibliographic_rows(
         assert values["Publication"] == f"{document.publication_number} ({document.publication_date})"
         assert values["Earliest priority"] == str(document.priority_date)
         assert values["CPC"] == cpc
+
+
+def test_phrases_on_applicants_and_inventors_find_the_document(client, db, library):
+    named = make_document(number="US7000005B2", title="Frozen noodles", applicants=["Sunnock Food Co"],
+                          inventors=["Odile Ravensworth"])
+    db.session.commit()
+    rebuild_index()
+    for q in ('applicants:"Sunnock Food"', 'inventors:"odile ravensworth"'):
+        response = client.get("/api/v1/search", query_string={"q": q})
+        assert response.status_code == 200, response.get_json()
+        assert [item["number"] for item in response.get_json()["items"]] == [named.publication_number]
+        page = client.get("/search", query_string={"q": q})
+        assert page.status_code == 200 and named.publication_number in page.get_data(as_text=True)
+    assert client.get("/api/v1/search", query_string={"q": 'applicants:"food sunnock"'}).get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("q", ['uspc:"429 50"', 'cpc:"H01M, B62J"', "con" + "?" * 60])
+def test_a_query_the_backend_cannot_build_never_reads_as_a_damaged_index(client, app, library, caplog, q):
+    """Not a 503 "rebuild the index" and no ERROR for an admin: the user's query to change."""
+    response = client.get("/api/v1/search", query_string={"q": q})
+    page = client.get("/search", query_string={"q": q})
+    assert response.status_code in (200, 400) and page.status_code == 200
+    assert "rebuild" not in response.get_data(as_text=True) + page.get_data(as_text=True)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    if app.config["SEARCH_BACKEND"] == "tantivy":  # refused with the reason (Whoosh: no hits)
+        assert response.status_code == 400 and response.get_json()["error"]
+        assert 'class="error"' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("before", ["0001-01-01", "0001-01-02", "9999-12-31"])
+def test_before_the_first_or_last_day_of_the_calendar(client, library, before):
+    response = client.get(f"/api/v1/search?q=cold+plate&before={before}")
+    assert response.status_code == 200
+    everything = [item["number"] for item in client.get("/api/v1/search?q=cold+plate").get_json()["items"]]
+    found = [item["number"] for item in response.get_json()["items"]]
+    assert found == ([] if before.startswith("0001") else everything)
+    assert client.get(f"/search?q=cold+plate&before={before}").status_code == 200
+    assert client.get(f"/api/v1/search?before={before}").status_code == 200
+
+
+@pytest.mark.parametrize("written, status", [
+    ("US7000001", 302),  # no kind code: the library's document of that number
+    ("us7000001", 302),
+    ("US 7,000,001 B2", 301),  # as the site prints it: another spelling of the same document
+    ("US7,000,001B2", 301),
+    ("US 7000001 B1", 302),  # a kind the library does not hold: the one it holds
+])
+def test_a_document_number_written_another_way_redirects_to_its_page(client, library, written, status):
+    response = client.get(f"/documents/{written}", query_string={"from": "citation"})
+    assert response.status_code == status
+    assert response.headers["Location"].endswith("/documents/US7000001B2?from=citation")
+    assert "Cold plate for battery cells" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_publication_number_picks_the_kind_given_else_the_earliest(client, db):
+    first = make_document(doc_type="application", number="US20140074147A1",
+                          publication_date=dt.date(2014, 3, 13))
+    make_document(doc_type="application", number="US20140074147A9", publication_date=dt.date(2014, 9, 4))
+    db.session.commit()
+    for written, target, status in (("US 2014/0074147 A1", first.publication_number, 301),
+                                    ("US20140074147", first.publication_number, 302),
+                                    ("2014/0074147 A9", "US20140074147A9", 301)):
+        response = client.get(f"/documents/{written}")
+        assert response.status_code == status, written
+        assert response.headers["Location"].endswith(f"/documents/{target}")
+    assert client.get("/documents/US20140074147A9").status_code == 200
+    for unknown in ("US7000009", "US 2014/0074148 A1", "EP 1 234 567 A1", "not a number"):
+        assert client.get(f"/documents/{unknown}").status_code == 404, unknown

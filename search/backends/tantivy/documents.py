@@ -22,9 +22,13 @@ from whoosh.fields import Schema
 from ...analysis import PatentAnalyzer
 from ...schema import CLASS_LEVELS, DEFAULT_FIELDS, build_schema, to_fields
 
-# Fields searched by words, with positions (phrases) for the prose ones.
+# Fields searched by words. The prose and the names have positions (phrases), as in Whoosh;
+# a class code is one word, and Whoosh keeps no positions for them either (phrase=False).
 PROSE_FIELDS = DEFAULT_FIELDS  # title, claims, abstract, description
-WORD_FIELDS = ("cpc", "ipc", "uspc", "applicants", "inventors")
+NAME_FIELDS = ("applicants", "inventors")
+CODE_FIELDS = ("cpc", "ipc", "uspc")
+WORD_FIELDS = (*CODE_FIELDS, *NAME_FIELDS)
+PHRASE_FIELDS = frozenset((*PROSE_FIELDS, *NAME_FIELDS))
 # Exact-value fields: filters, facets and the id.
 RAW_FIELDS = ("id", "doc_type", "kind", "status", "year", "tags", *CLASS_LEVELS)
 FAST_FIELDS = frozenset(("doc_type", "kind", "status", "year", *CLASS_LEVELS))
@@ -40,10 +44,9 @@ MULTI_VALUED = frozenset(("tags", *CLASS_LEVELS))
 def schema() -> tantivy.Schema:
     """Return the tantivy schema of the index."""
     builder = tantivy.SchemaBuilder()
-    for name in PROSE_FIELDS:
-        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
-    for name in WORD_FIELDS:
-        builder.add_text_field(name, tokenizer_name="whitespace", index_option="freq")
+    for name in (*PROSE_FIELDS, *WORD_FIELDS):
+        builder.add_text_field(name, tokenizer_name="whitespace",
+                               index_option="position" if name in PHRASE_FIELDS else "freq")
     for name in RAW_FIELDS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic",
                                fast=name in FAST_FIELDS)

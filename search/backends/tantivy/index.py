@@ -9,9 +9,16 @@ readable, and its half-written segment files are garbage collected by the next w
 
 Readers: one tantivy Index per index directory per process, reloaded when its meta.json
 changes (a commit) and reopened when CURRENT names another generation (a rebuild).
+
+tantivy raises ValueError for everything; what it raises while opening or reading an index
+is turned into ``IndexUnreadableError`` (an OSError, as the standard library's damaged-file
+errors), so callers can tell damage from a query they should refuse. An index keeps the
+schema it was built with (in its meta.json): one built by an older version is still searched,
+but what it cannot answer, and ``check``, raise ``OutdatedIndexError``, so it gets rebuilt.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -23,11 +30,22 @@ from typing import TypeGuard
 import tantivy
 
 from ... import store
+from ...results import QuerySyntaxError
 from .documents import schema
+
+log = logging.getLogger(__name__)
 
 META = "meta.json"
 # Memory of the writer of small updates (the queue worker's one-document commits).
 WRITER_HEAP = 32 * 1024 * 1024
+
+
+class IndexUnreadableError(OSError):
+    """tantivy could not open or read the index's files; rebuilding the index repairs it."""
+
+
+class OutdatedIndexError(IndexUnreadableError):
+    """The index was built with another schema than this version writes; rebuild it."""
 
 
 def has_index(generation: Path | None) -> TypeGuard[Path]:
@@ -48,6 +66,46 @@ def create(generation: Path) -> tantivy.Index:
 def open_generation(generation: Path) -> tantivy.Index:
     """Open the tantivy index of a generation directory."""
     return tantivy.Index.open(str(generation))
+
+
+def is_outdated(generation: Path) -> bool:
+    """Return True when a generation's index was built with another schema than ``schema()``."""
+    try:
+        return bool(open_generation(generation).schema != schema())
+    except ValueError:  # unreadable: damaged, which is not the same as outdated
+        return False
+
+
+def outdated_error(generation: Path) -> OutdatedIndexError:
+    """Return the error saying that a generation's index must be rebuilt."""
+    return OutdatedIndexError(
+        f"the search index {generation} was built with an older schema than this version "
+        "writes (phrases on applicants and inventors need positions): rebuild it")
+
+
+def check_current(index_dir: Path) -> None:
+    """Raise OutdatedIndexError when the live index was built with an older schema."""
+    generation = store.current_generation(index_dir)
+    if has_index(generation) and is_outdated(generation):
+        raise outdated_error(generation)
+
+
+@contextmanager
+def reading(index_dir: Path) -> Iterator[None]:
+    """Turn tantivy's errors while opening or reading the live index into IndexUnreadableError.
+
+    OutdatedIndexError when the index's schema is an older one: a query it cannot answer (a
+    phrase on a field it holds without positions) calls for a rebuild, not for a repair.
+    """
+    try:
+        yield
+    except QuerySyntaxError:  # the time budget, or a query refused while reading
+        raise
+    except ValueError as error:
+        generation = store.current_generation(index_dir)
+        if has_index(generation) and is_outdated(generation):
+            raise outdated_error(generation) from error
+        raise IndexUnreadableError(f"tantivy cannot read the search index: {error}") from error
 
 
 def exists(index_dir: Path) -> bool:
@@ -115,6 +173,8 @@ class _Reader:
             self.index, self.generation = open_generation(generation), generation
             self.stamp = _meta_stamp(generation)
             self.index.reload()
+            if self.index.schema != schema():  # still searched; said once per process
+                log.warning("%s", outdated_error(generation))
         else:
             stamp = _meta_stamp(generation)
             if stamp != self.stamp:

@@ -28,6 +28,7 @@ from ...schema import FACETS
 from ...snippets import snippet
 from .documents import PROSE_FIELDS, analysed, stored_fields
 from .documents import _whoosh_schema as whoosh_schema
+from .index import check_current, reading
 from .index import searcher as open_searcher
 from .translate import both, day_range, everything, glob_regex, term, to_tantivy
 
@@ -68,7 +69,7 @@ def _restricted(q: tantivy.Query, filters: Mapping[str, Any] | None,
     parts = [_filter_part(name, value) for name, value in (filters or {}).items()
              if value not in (None, "", [], ())]
     if before is not None:  # an undated document is never "before": it cannot be shown prior
-        parts.append(day_range("publication_date", None, before - dt.timedelta(days=1)))
+        parts.append(day_range("publication_date", None, before.toordinal() - 1))
     if not parts:
         return q
     return both((Occur.Must, q), *((Occur.Must, part) for part in parts))
@@ -179,20 +180,21 @@ def query(index_dir: Path, q: str, *, filters: Mapping[str, Any] | None = None,
     check_sort(sort)
     page_bounds(0, page, pagelen)  # refuses a bad pagelen before searching
     full = _restricted(to_tantivy(parsed), filters, before)
-    searcher = open_searcher(index_dir)
-    # Facets are counted by tantivy on another core while this thread ranks and builds the
-    # page (tantivy releases the GIL): a broad query costs the longer of the two, not both.
-    counting = _facet_threads().submit(_facets, searcher, full) if facets else None
-    found = _search(searcher, full, sort, pagelen, (max(1, page) - 1) * pagelen)
-    clamped, pagecount = page_bounds(found.count, page, pagelen)
-    if clamped != page:
-        found = _search(searcher, full, sort, pagelen, (clamped - 1) * pagelen)
-    budget.check()
     terms, patterns = _matched_terms(parsed)
     relevance = sort == "relevance"
-    hits = [_hit(searcher, address, score if relevance else 0.0, terms, patterns,
-                 SNIPPET_FIELDS) for score, address in found.hits]
-    counts = counting.result() if counting else {}
+    with reading(index_dir):
+        searcher = open_searcher(index_dir)
+        # Facets are counted by tantivy on another core while this thread ranks and builds
+        # the page (tantivy releases the GIL): a broad query costs the longer of the two.
+        counting = _facet_threads().submit(_facets, searcher, full) if facets else None
+        found = _search(searcher, full, sort, pagelen, (max(1, page) - 1) * pagelen)
+        clamped, pagecount = page_bounds(found.count, page, pagelen)
+        if clamped != page:
+            found = _search(searcher, full, sort, pagelen, (clamped - 1) * pagelen)
+        budget.check()
+        hits = [_hit(searcher, address, score if relevance else 0.0, terms, patterns,
+                     SNIPPET_FIELDS) for score, address in found.hits]
+        counts = counting.result() if counting else {}
     budget.check()
     return Results(found.count, clamped, pagecount, hits, counts)
 
@@ -212,7 +214,13 @@ def _claim_query(terms: list[tuple[str, float]], searcher: tantivy.Searcher) -> 
 def like_claim(index_dir: Path, claim_text: str, *, before: dt.date | None,
                limit: int = 20, exclude_id: str | None = None) -> Results:
     """Find documents like a claim; see ``search.like_claim``."""
-    searcher = open_searcher(index_dir)
+    with reading(index_dir):
+        return _like_claim(open_searcher(index_dir), claim_text, before, limit, exclude_id)
+
+
+def _like_claim(searcher: tantivy.Searcher, claim_text: str, before: dt.date | None,
+                limit: int, exclude_id: str | None) -> Results:
+    """Return the documents like a claim, read from one searcher."""
     terms = _key_terms(searcher, claim_text)
     if not terms:
         return Results(0, 1, 1, [], {}, [])
@@ -228,8 +236,18 @@ def like_claim(index_dir: Path, claim_text: str, *, before: dt.date | None,
 
 
 def check(index_dir: Path, expected: Mapping[str, str]) -> CheckReport:
-    """Compare the index with id -> stamp; see ``search.check``."""
-    searcher = open_searcher(index_dir)
+    """Compare the index with id -> stamp; see ``search.check``.
+
+    Raises OutdatedIndexError for an index built with an older schema (its documents may all
+    be there, but it cannot answer every query): what it needs is a rebuild.
+    """
+    with reading(index_dir):
+        check_current(index_dir)
+        return compare(_indexed(open_searcher(index_dir)), expected)
+
+
+def _indexed(searcher: tantivy.Searcher) -> dict[str, str]:
+    """Return id -> stamp of every indexed document."""
     indexed: dict[str, str] = {}
     offset = 0
     while True:
@@ -240,4 +258,4 @@ def check(index_dir: Path, expected: Mapping[str, str]) -> CheckReport:
         if len(found.hits) < CHECK_BATCH:
             break
         offset += CHECK_BATCH
-    return compare(indexed, expected)
+    return indexed

@@ -4,7 +4,10 @@ Whoosh's tree is the language's syntax tree; each node becomes the tantivy query
 matches: terms and phrases on the same analysed terms, wildcards as regular expressions over
 the term dictionary, date ranges on day numbers. Differences, documented in docs/SEARCH.md and
 tested in the contract suite: a sloppy phrase ("a b"~3) counts slop as tantivy does (words in
-between, order kept), and a word range on a text field (title:[a TO c]) is refused.
+between, order kept), and a word range on a text field (title:[a TO c]) is refused. So is a
+phrase of several codes or tags (uspc:"429 50"): those fields have no positions (nor in Whoosh,
+whose schema says phrase=False). A query tantivy refuses to build (a wildcard whose automaton
+is too large) is a ``QuerySyntaxError``, as any other query the user must change.
 """
 from __future__ import annotations
 
@@ -16,8 +19,8 @@ import tantivy
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from ...results import QuerySyntaxError
-from .documents import DATE_FIELDS, schema
+from ...results import QuerySyntaxError, QueryTooCostlyError
+from .documents import DATE_FIELDS, PHRASE_FIELDS, schema
 
 Occur = tantivy.Occur
 Query = tantivy.Query
@@ -56,10 +59,14 @@ def glob_regex(pattern: str) -> str:
     return "".join(".*" if c == "*" else "." if c == "?" else _escape(c) for c in pattern)
 
 
-def day_range(field: str, low: dt.date | None, high: dt.date | None) -> Query:
-    """Return documents whose date field lies in [low, high] (None: open-ended)."""
-    lower = low.toordinal() if low else 0
-    upper = high.toordinal() if high else dt.date.max.toordinal()
+def day_range(field: str, first: int | None, last: int | None) -> Query:
+    """Return documents whose date field's day number lies in [first, last] (None: open-ended).
+
+    Day numbers (``date.toordinal``), not dates: a bound one day past the first or last date
+    Python knows (before=0001-01-01) is an empty range, not an OverflowError.
+    """
+    lower = dt.date.min.toordinal() if first is None else first
+    upper = dt.date.max.toordinal() if last is None else last
     if lower > upper:
         return nothing()
     return Query.range_query(schema(), DATE_FIELDS[field], tantivy.FieldType.Unsigned, lower,
@@ -68,18 +75,14 @@ def day_range(field: str, low: dt.date | None, high: dt.date | None) -> Query:
 
 def _numeric_range(q: wq.NumericRange) -> Query:
     """Return a date range: the days whose midnight lies within Whoosh's datetime bounds."""
-    low = high = None
+    first = last = None
     if q.start is not None:
         start = long_to_datetime(q.start)
-        low = start.date() if start.time() == dt.time() else start.date() + dt.timedelta(days=1)
-        if q.startexcl and start.time() == dt.time():
-            low += dt.timedelta(days=1)
+        first = start.toordinal() + (start.time() != dt.time() or bool(q.startexcl))
     if q.end is not None:
         end = long_to_datetime(q.end)
-        high = end.date()
-        if q.endexcl and end.time() == dt.time():
-            high -= dt.timedelta(days=1)
-    return day_range(q.fieldname, low, high)
+        last = end.toordinal() - (end.time() == dt.time() and bool(q.endexcl))
+    return day_range(q.fieldname, first, last)
 
 
 def _year_range(q: wq.TermRange) -> Query:
@@ -121,8 +124,47 @@ def _compound(q: wq.Query, convert: Callable[[wq.Query], Query]) -> Query:
     raise QuerySyntaxError(f"This search backend cannot answer {type(q).__name__} queries.")
 
 
+# What to write instead of a phrase in a field without positions.
+_ONE_AT_A_TIME = {"cpc": 'cpc:"H04L 9/32"', "ipc": 'ipc:"H01M 2/34"', "uspc": "uspc:429/50"}
+
+
+def _phrase(q: wq.Phrase) -> Query:
+    """Return a phrase query; refuse one of several words where there are no positions."""
+    words = list(q.words)
+    if len(words) < 2:
+        return term(q.fieldname, words[0]) if words else nothing()
+    if q.fieldname not in PHRASE_FIELDS:
+        example = _ONE_AT_A_TIME.get(q.fieldname, f"{q.fieldname}:{words[0]}")
+        raise QuerySyntaxError(
+            f'A phrase of several words ("{" ".join(words)}") cannot be searched in '
+            f"{q.fieldname}:, whose codes and tags are matched one at a time: write one "
+            f"({example}), or join several with AND or OR. Phrases work in the text fields, "
+            "applicants and inventors.")
+    return Query.phrase_query(schema(), q.fieldname, words, max(0, q.slop - 1))
+
+
+def _regex(q: wq.Prefix | wq.Wildcard, pattern: str) -> Query:
+    """Return a regex query over the term dictionary; refuse one tantivy cannot compile."""
+    try:
+        return Query.regex_query(schema(), q.fieldname, pattern)
+    except ValueError as error:  # our patterns are escaped: what fails is the automaton's size
+        raise QueryTooCostlyError(
+            f'The wildcard "{q.text}" is too complex to search for: use fewer * and ? '
+            "(more letters and fewer wildcards).") from error
+
+
 def to_tantivy(q: wq.Query) -> Query:
-    """Return the tantivy query of a parsed query."""
+    """Return the tantivy query of a parsed query; QuerySyntaxError when tantivy refuses it."""
+    try:
+        return _convert(q)
+    except QuerySyntaxError:
+        raise
+    except ValueError as error:  # tantivy refuses with ValueError; it is the query, not the index
+        raise QuerySyntaxError(f"This query cannot be searched ({error}): simplify it.") from error
+
+
+def _convert(q: wq.Query) -> Query:
+    """Return the tantivy query of a parsed query (or part of one)."""
     boost = getattr(q, "boost", 1.0)
     if isinstance(q, wq.Every) and not q.fieldname:
         return everything()
@@ -131,13 +173,11 @@ def to_tantivy(q: wq.Query) -> Query:
     if isinstance(q, wq.Term):
         found = term(q.fieldname, q.text)
     elif isinstance(q, wq.Phrase):
-        words = list(q.words)
-        found = (Query.phrase_query(schema(), q.fieldname, words, max(0, q.slop - 1))
-                 if len(words) > 1 else term(q.fieldname, words[0]) if words else nothing())
+        found = _phrase(q)
     elif isinstance(q, wq.Prefix):
-        found = Query.regex_query(schema(), q.fieldname, _escape(q.text) + ".*")
+        found = _regex(q, _escape(q.text) + ".*")
     elif isinstance(q, wq.Wildcard):
-        found = Query.regex_query(schema(), q.fieldname, glob_regex(q.text))
+        found = _regex(q, glob_regex(q.text))
     elif isinstance(q, wq.NumericRange) and q.fieldname in DATE_FIELDS:
         found = _numeric_range(q)
     elif isinstance(q, wq.TermRange) and q.fieldname == "year":
@@ -147,5 +187,5 @@ def to_tantivy(q: wq.Query) -> Query:
             "Ranges work on dates and years (publication_date:[2010 TO 2012], year:[2010 TO "
             "2012]), not on words.")
     else:
-        found = _compound(q, to_tantivy)
+        found = _compound(q, _convert)
     return _boosted(found, boost)
