@@ -173,8 +173,32 @@ def _years(q: wq.TermRange) -> wq.Query:
                   for year in range(low, high + 1)])
 
 
+# What to write instead of a phrase in a field without positions.
+_ONE_AT_A_TIME = {"cpc": 'cpc:"H04L 9/32"', "ipc": 'ipc:"H01M 2/34"', "uspc": "uspc:429/50"}
+
+
+def check_phrase(q: wq.Phrase) -> None:
+    """Refuse a phrase of several words in a field kept without word positions (codes, tags).
+
+    Such a field matches its codes one at a time: a phrase has no meaning there, and Whoosh,
+    asked for one anyway, fails reading the index (UnpicklingError: "index damaged").
+    """
+    words = list(q.words)
+    field = _SCHEMA[q.fieldname] if q.fieldname in _SCHEMA.names() else None
+    if len(words) < 2 or field is None or field.supports("positions"):
+        return
+    example = _ONE_AT_A_TIME.get(q.fieldname, f"{q.fieldname}:{words[0]}")
+    raise QuerySyntaxError(
+        f'A phrase of several words ("{" ".join(words)}") cannot be searched in '
+        f"{q.fieldname}:, whose codes and tags are matched one at a time: write one "
+        f"({example}), or join several with AND or OR. Phrases work in the text fields, "
+        "applicants and inventors.")
+
+
 def _rewritten(q: wq.Query) -> wq.Query:
     """Return the tree with stems added to wildcards and year ranges listed as years."""
+    if isinstance(q, wq.Phrase):
+        check_phrase(q)
     if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.fieldname in STEMMED_FIELDS:
         return _with_stem(q)
     if isinstance(q, wq.TermRange) and q.fieldname == "year":

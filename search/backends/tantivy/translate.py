@@ -19,6 +19,7 @@ import tantivy
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
+from ...parsing import check_phrase
 from ...results import QuerySyntaxError, QueryTooCostlyError
 from .documents import DATE_FIELDS, PHRASE_FIELDS, schema
 
@@ -124,22 +125,14 @@ def _compound(q: wq.Query, convert: Callable[[wq.Query], Query]) -> Query:
     raise QuerySyntaxError(f"This search backend cannot answer {type(q).__name__} queries.")
 
 
-# What to write instead of a phrase in a field without positions.
-_ONE_AT_A_TIME = {"cpc": 'cpc:"H04L 9/32"', "ipc": 'ipc:"H01M 2/34"', "uspc": "uspc:429/50"}
-
-
 def _phrase(q: wq.Phrase) -> Query:
     """Return a phrase query; refuse one of several words where there are no positions."""
     words = list(q.words)
     if len(words) < 2:
         return term(q.fieldname, words[0]) if words else nothing()
+    check_phrase(q)  # parse refuses these already; a tree built elsewhere gets the same answer
     if q.fieldname not in PHRASE_FIELDS:
-        example = _ONE_AT_A_TIME.get(q.fieldname, f"{q.fieldname}:{words[0]}")
-        raise QuerySyntaxError(
-            f'A phrase of several words ("{" ".join(words)}") cannot be searched in '
-            f"{q.fieldname}:, whose codes and tags are matched one at a time: write one "
-            f"({example}), or join several with AND or OR. Phrases work in the text fields, "
-            "applicants and inventors.")
+        raise QuerySyntaxError(f"Phrases cannot be searched in {q.fieldname}:.")
     return Query.phrase_query(schema(), q.fieldname, words, max(0, q.slop - 1))
 
 
