@@ -72,7 +72,10 @@ def _restricted(q: tantivy.Query, filters: Mapping[str, Any] | None,
         parts.append(day_range("publication_date", None, before.toordinal() - 1))
     if not parts:
         return q
-    return both((Occur.Must, q), *((Occur.Must, part) for part in parts))
+    # Filters select, they do not score (as Whoosh's document sets): a class a document holds
+    # several times, or the date range, must not add to its score and reorder the page.
+    return both((Occur.Must, q), *((Occur.Must, tantivy.Query.const_score_query(part, 0.0))
+                                   for part in parts))
 
 
 def _search(searcher: tantivy.Searcher, q: tantivy.Query, sort: str, limit: int,

@@ -104,3 +104,16 @@ def test_before_the_ends_of_the_calendar(indexes, before, expected):
 ])
 def test_date_ranges_at_the_ends_of_the_calendar_agree_with_whoosh(indexes, q, expected):
     assert answers(indexes, q) == {"whoosh": expected, "tantivy": expected}
+
+
+@pytest.mark.parametrize("options", [{"filters": {"cpc_section": "H"}},
+                                     {"filters": {"cpc_group": ["H01F 38", "H02J 7", "H04L 9"]}},
+                                     {"before": dt.date(2100, 1, 1)}])
+def test_filters_select_without_adding_to_the_scores(indexes, options):
+    """A filter every hit passes leaves each hit's score (and so the order) as it was."""
+    plain = search.query(indexes["tantivy"], "coil OR charging OR key", backend="tantivy")
+    filtered = search.query(indexes["tantivy"], "coil OR charging OR key", backend="tantivy",
+                            **options)
+    scores = {hit.id: hit.score for hit in plain.hits}
+    assert filtered.hits
+    assert all(hit.score == pytest.approx(scores[hit.id]) for hit in filtered.hits)
