@@ -6,12 +6,21 @@ in 15,000 descriptions costs most of a query's time budget) and its top-N collec
 weak matches altogether. Here a boolean query of terms is evaluated as Python set algebra on
 the terms' posting lists, exact phrases are checked on their positions (see ``postings``),
 and other leaves (wildcards, ranges, sloppy phrases) ask Whoosh for their documents.
+
+``a REQUIRE b`` and ``a ANDNOT b`` never reach Whoosh's matchers as they are. Whoosh's
+``Require.matcher`` returns an AND NOT matcher (a without b), and that matcher itself lets
+some documents of b through and raises IndexError when an AND skips it past a's last
+document ("gear publication_date:[2010 TO 2016] ANDNOT pump"). Here they are a & b and a - b;
+a query that Whoosh ranks or matches is first rewritten by ``whoosh_safe``.
 """
 from __future__ import annotations
 
+from array import array
 from functools import reduce
+from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import ListMatcher
 
 from .postings import Postings
 
@@ -33,13 +42,46 @@ def matching_docs(postings: Postings, q: wq.Query) -> set[int]:
         return _and_docs(postings, q.subqueries)
     if isinstance(q, wq.AndNot):
         return matching_docs(postings, q.a) - matching_docs(postings, q.b)
+    if isinstance(q, wq.Require):
+        docs = matching_docs(postings, q.a)
+        return docs & matching_docs(postings, q.b) if docs else docs
+    if isinstance(q, wq.AndMaybe):  # b only adds to the score
+        return matching_docs(postings, q.a)
     if isinstance(q, wq.Not):
         return _all_docs(postings) - matching_docs(postings, q.query)
     if isinstance(q, wq.Every) and not q.fieldname:
         return _all_docs(postings)
     if type(q) is type(wq.NullQuery):
         return set()
-    return set(postings.searcher.docs_for_query(q))
+    return set(postings.searcher.docs_for_query(whoosh_safe(q)))
+
+
+class Required(wq.WrappingQuery):
+    """The part of a REQUIRE: it must match, and adds nothing to the score.
+
+    Not Whoosh's ConstantScoreQuery(b, 0): its ListMatcher reads a weight of 0 as no weight
+    given, and scores 1.
+    """
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """Return a matcher of the child's documents, each scoring 0."""
+        ids = array("I", self.child.matcher(searcher, searcher.boolean_context()).all_ids())
+        return ListMatcher(ids, weights=array("d", [0.0]) * len(ids))
+
+
+def whoosh_safe(q: wq.Query) -> wq.Query:
+    """Return q with each REQUIRE and ANDNOT as an AND that Whoosh answers correctly.
+
+    ``Require(a, b)`` matches a & b scored by a alone, as ``And([a, Required(b)])`` does (the
+    tantivy backend translates it the same way). ``AndNot(a, b)`` becomes ``And([a, Not(b)])``,
+    the parser's own "a NOT b".
+    """
+    q = q.apply(whoosh_safe)
+    if isinstance(q, wq.Require):
+        return wq.And([q.a, Required(q.b)])
+    if isinstance(q, wq.AndNot):
+        return wq.And([q.a, wq.Not(q.b)])
+    return q
 
 
 def _and_docs(postings: Postings, subqueries: list[wq.Query]) -> set[int]:

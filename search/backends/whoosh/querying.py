@@ -20,7 +20,7 @@ from ...parsing import parse
 from ...results import CheckReport, Hit, Results
 from ...schema import FIELD_BOOSTS
 from ...snippets import snippet
-from .docsets import matching_docs
+from .docsets import matching_docs, whoosh_safe
 from .docvalues import NO_DATE, publication_dates
 from .facets import count_facets
 from .postings import Postings
@@ -63,11 +63,14 @@ def _top(view: View, q: wq.Query, allowed: set[int] | None,
          limit: int) -> list[tuple[int, float]]:
     """Return the best ``limit`` (docnum, score) pairs among the allowed documents.
 
-    Only the ranking is asked of Whoosh, so it may skip what cannot reach the top.
+    Only the ranking is asked of Whoosh, and every allowed match is scored: Whoosh's skipping
+    of what "cannot reach the top" trusts bounds that are too low (a union of terms claims
+    its best part's score as the best total), so a shorter page could miss a better document
+    and pages overlapped or left gaps.
     """
-    top = collectors.TopCollector(limit)
+    top = collectors.TopCollector(limit, usequality=False, replace=0)
     outer = top if allowed is None else collectors.FilterCollector(top, allow=allowed)
-    view.searcher.search_with_collector(q, outer)
+    view.searcher.search_with_collector(whoosh_safe(q), outer)
     return list(top.results().items())
 
 

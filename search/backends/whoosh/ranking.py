@@ -21,15 +21,17 @@ Ranked = list[tuple[int, float]]
 
 
 def rankable(q: wq.Query) -> bool:
-    """Return True when q is made only of terms, exact phrases, AND, OR, NOT and AND NOT."""
+    """Return True when q is made only of terms, exact phrases and boolean operators."""
     if isinstance(q, wq.Term) or is_exact_phrase(q):
         return True
     if isinstance(q, wq.Or):
         return not q.minmatch and all(map(rankable, q.subqueries))
     if isinstance(q, wq.And):
         return all(map(rankable, q.subqueries))
-    if isinstance(q, wq.AndNot):
+    if isinstance(q, (wq.AndNot, wq.AndMaybe)):
         return rankable(q.a) and rankable(q.b)
+    if isinstance(q, wq.Require):  # b only filters: the docs ranked already match it
+        return rankable(q.a)
     if isinstance(q, wq.Not):
         return rankable(q.query)
     return False
@@ -49,10 +51,10 @@ def _weighted_terms(q: wq.Query, postings: Postings, boost: float = 1.0
         only = postings.phrase_docs(q.fieldname, q.words)
         for word in q.words:
             yield q.fieldname, word, boost, only
-    elif isinstance(q, (wq.And, wq.Or)):
+    elif isinstance(q, (wq.And, wq.Or, wq.AndMaybe)):
         for sub in q.subqueries:
             yield from _weighted_terms(sub, postings, boost)
-    elif isinstance(q, wq.AndNot):
+    elif isinstance(q, (wq.AndNot, wq.Require)):  # b only removes, or only filters
         yield from _weighted_terms(q.a, postings, boost)
     # A NOT only removes documents and scores nothing (Whoosh adds 1 to every match of an
     # AND with a NOT part: the same for all, so the order is the same).

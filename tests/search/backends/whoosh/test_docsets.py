@@ -32,6 +32,7 @@ def churned_index(index_dir):
 @pytest.mark.parametrize("q", [
     "gear", "gear pump", "gear OR pump", "gear NOT pump", "NOT gear", "(gear OR seal) valve",
     "title:gear claims:rotor", "cpc:H04L", '"gear pump"', "gea*", "", "gear AND NOT (pump OR seal)",
+    "gear REQUIRE pump", "gear ANDMAYBE pump",
 ])
 def test_matching_docs_equals_whoosh(churned_index, q):
     with reader.searching(churned_index) as view:

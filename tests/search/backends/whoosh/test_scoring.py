@@ -35,7 +35,8 @@ def test_scores_equal_whooshs_bm25f(index_dir, q):
 
 @pytest.mark.parametrize("q", ["coil", "coil gear", "coil OR gear", "title:gear^2 claims:coil",
                                "coil NOT spring", "(coil OR gear) AND NOT title:gear",
-                               '"flat coil"', '"coil and gear" OR title:gear'])
+                               '"flat coil"', '"coil and gear" OR title:gear',
+                               "coil ANDMAYBE gear", "(coil ANDMAYBE title:gear) spring"])
 def test_term_at_a_time_ranking_equals_whoosh(index_dir, q):
     for batch in range(3):
         search.index_documents(index_dir, [
