@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, DateTime, Executable, Table, func
+from sqlalchemy import CursorResult, DateTime, Executable, Table, func, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -47,4 +47,7 @@ def insert_missing(session: Session, table: Table | type[Any], rows: list[dict[s
     if not rows:
         return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return execute_count(session, dialect.insert(table).values(rows).on_conflict_do_nothing())
+    # Counted by RETURNING: psycopg reports no row count (-1) for an INSERT ... ON CONFLICT.
+    statement = (dialect.insert(table).values(rows).on_conflict_do_nothing()
+                 .returning(literal_column("1")))
+    return len(session.execute(statement).all())
