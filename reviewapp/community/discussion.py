@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy import Select, exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, aliased, selectinload
 
+from ..inputs import normalise_text
 from ..models import Application, Claim, Comment, User
 from ..models.base import utcnow
 from ..models.comment import HIDDEN, VISIBLE
@@ -67,7 +68,7 @@ def post_comment(session: Session, application: Application, author: User, body:
     refusal = application.comment_refusal(author)
     if refusal:
         raise CommentError(refusal, "body")
-    text = (body or "").strip()
+    text = normalise_text(body)  # a browser's CRLF is one character, as its maxlength counts it
     if not text:
         raise CommentError("Write something first.", "body")
     if len(text) > MAX_COMMENT:
@@ -83,7 +84,7 @@ def post_comment(session: Session, application: Application, author: User, body:
             raise CommentError("Choose one of this application's claims.", "claim_id")
     elif parent is not None:
         claim_id = parent.claim_id  # a reply stays on the claim of the comment it answers
-    twin = recent_twin(session, application, author, text, parent)
+    twin = recent_twin(session, application, author, text, parent, claim_id or None)
     if twin is not None:
         return twin  # a double click or a resent form: the comment is posted once
     comment = Comment(application_id=application.id, author_id=author.id, body=text,
@@ -95,14 +96,16 @@ def post_comment(session: Session, application: Application, author: User, body:
 
 
 def recent_twin(session: Session, application: Application, author: User, text: str,
-                parent: Comment | None) -> Comment | None:
-    """Return the author's same comment (same text, same parent) posted moments ago, if any."""
+                parent: Comment | None, claim_id: int | None = None) -> Comment | None:
+    """Return the author's same comment (same text, parent and claim) posted moments ago, if any."""
     # The author's row lock (PostgreSQL) makes two simultaneous posts check one after the other.
     session.execute(select(User.id).where(User.id == author.id).with_for_update())
     return session.scalar(
         select(Comment).where(
             Comment.application_id == application.id, Comment.author_id == author.id,
             Comment.parent_id == parent.id if parent else Comment.parent_id.is_(None),
+            # The same words about another claim are another comment, not a resent form.
+            Comment.claim_id == claim_id if claim_id else Comment.claim_id.is_(None),
             Comment.body == text, Comment.created_at >= utcnow() - DUPLICATE_COMMENT_WINDOW)
         .order_by(Comment.id).limit(1))
 
@@ -133,11 +136,25 @@ def discussion_roots_query(application: Application, viewer: User | None) -> Sel
     stmt = (select(Comment).where(Comment.application_id == application.id, Comment.parent_id.is_(None))
             .options(selectinload(Comment.author), selectinload(Comment.claim)))
     if not is_moderator(viewer):
-        # A hidden comment stays as a stub when replies hang from it (pruned later if all are hidden).
-        child = Comment.__table__.alias("child")
-        stmt = stmt.where(or_(Comment.status == VISIBLE, exists().where(child.c.parent_id == Comment.id)))
+        # A hidden comment stays as a stub only above a visible reply, at any depth: a thread that
+        # `_prune` would drop must not take a place on a page, or readers see empty pages.
+        stmt = stmt.where(or_(Comment.status == VISIBLE,
+                              Comment.id.in_(_hidden_roots_with_visible_replies(application))))
     # Newest threads first, so that a new one shows on page 1; replies read oldest first.
     return stmt.order_by(Comment.created_at.desc(), Comment.id.desc())
+
+
+def _hidden_roots_with_visible_replies(application: Application) -> Select:
+    """Return the ids of an application's hidden top-level comments with a visible reply below."""
+    tree = (select(Comment.id.label("root_id"), Comment.id.label("id"),
+                   Comment.status.label("status"))
+            .where(Comment.application_id == application.id, Comment.parent_id.is_(None),
+                   Comment.status != VISIBLE)
+            .cte("hidden_thread", recursive=True))
+    reply = aliased(Comment, name="reply")
+    tree = tree.union_all(select(tree.c.root_id, reply.id, reply.status)
+                          .where(reply.parent_id == tree.c.id))
+    return select(tree.c.root_id).where(tree.c.status == VISIBLE)
 
 
 def discussion_threads(session: Session, application: Application, viewer: User | None, *,

@@ -230,3 +230,110 @@ def test_two_connections_posting_the_same_comment_at_once_store_one(app, db, peo
         worker.join(timeout=20)
         assert outcome.get("id") == first.id
     assert comment_count(db) == 1
+
+
+def test_the_same_text_about_another_claim_is_a_new_comment(client, auth, db, people, application):
+    auth.login(people.voter)
+    path = f"/applications/{application.number}/comments"
+    claim_1, claim_3 = claim(application, 1), claim(application, 3)
+    first = client.post(path, data={"body": "Anticipated by D1.", "claim_id": claim_1.id})
+    second = client.post(path, data={"body": "Anticipated by D1.", "claim_id": claim_3.id})
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] != second.headers["Location"]  # each lands on its own comment
+    assert [c.claim_id for c in comments_on(db, application)] == [claim_1.id, claim_3.id]
+
+
+def test_a_double_clicked_reply_on_a_claim_is_stored_once(client, auth, db, people, application):
+    root = post_comment(db.session, application, people.other, "Claim 2?", claim_id=claim(application, 2).id)
+    db.session.commit()
+    auth.login(people.voter)
+    path = f"/applications/{application.number}/comments"
+    # The reply form sends no claim: both posts inherit the root's, so they are one reply.
+    first = client.post(path, data={"body": "Yes, see D2.", "parent_id": root.id})
+    again = client.post(path, data={"body": "Yes, see D2.", "parent_id": root.id})
+    assert first.headers["Location"] == again.headers["Location"]
+    assert comment_count(db) == 2
+
+
+def test_browser_line_endings_count_once_towards_the_limit(client, auth, db, people, application):
+    auth.login(people.voter)
+    body = "\r\n".join(["a" * 99] * 50)  # a textarea's maxlength counts this as 4,999 characters
+    response = client.post(f"/applications/{application.number}/comments", data={"body": body, "claim_id": 0})
+    assert response.status_code == 302
+    [comment] = comments_on(db, application)
+    assert comment.body == "\n".join(["a" * 99] * 50) and len(comment.body) == 4999
+
+
+def test_the_service_stores_unix_line_endings(db, people, application):
+    body = "\r\n".join(["b" * 99] * 50) + "b"  # 5,000 characters once CRLF is one, 5,049 as sent
+    assert post_comment(db.session, application, people.voter, body).body == body.replace("\r\n", "\n")
+    assert post_comment(db.session, application, people.voter, "one\rtwo").body == "one\ntwo"
+
+
+def test_a_flag_reason_with_line_endings_counts_them_once(client, auth, db, people, application):
+    from reviewapp.models import Flag
+
+    comment = post_comment(db.session, application, people.other, "Buy cheap watches.")
+    db.session.commit()
+    auth.login(people.voter)
+    reason = "\r\n".join(["c" * 99] * 10)  # 999 characters in the browser, 1,008 as sent
+    response = client.post(f"/flag/comment/{comment.id}", data={"reason": reason})
+    assert response.status_code == 302
+    assert db.session.scalars(select(Flag.reason)).all() == [reason.replace("\r\n", "\n")]
+
+
+def hidden_thread(db, people, application, text: str) -> Comment:
+    """Post a thread by `people.other` with a reply, then hide both."""
+    from reviewapp.community.moderation import hide_comment
+
+    root = post_comment(db.session, application, people.other, text)
+    reply = post_comment(db.session, application, people.voter, f"Reply to {text}", parent_id=root.id)
+    hide_comment(db.session, reply, people.admin, "spam")
+    hide_comment(db.session, root, people.admin, "spam")
+    return root
+
+
+def test_hidden_threads_with_nothing_visible_take_no_place_on_a_page(app, client, auth, db, people,
+                                                                     application):
+    app.config["ITEMS_PER_PAGE"] = 2
+    post_comment(db.session, application, people.other, "Old visible thread.")
+    for n in range(2):
+        hidden_thread(db, people, application, f"Spam {n}")
+    db.session.commit()
+    auth.login(people.voter)
+    page = client.get(f"/applications/{application.number}/discussion").get_data(as_text=True)
+    assert "Old visible thread." in page and "No comments yet." not in page
+    assert "removed by a moderator" not in page and "Spam" not in page
+    assert 'class="pager"' not in page  # one thread: one page
+    admin_view = application_panel(db.session, application, people.admin, per_page=2)
+    assert admin_view.threads.total == 3  # moderators still see the hidden threads
+
+
+def test_a_hidden_thread_stays_as_a_stub_above_a_visible_reply_at_any_depth(client, auth, db, people,
+                                                                           application):
+    from reviewapp.community.moderation import hide_comment
+
+    root = post_comment(db.session, application, people.other, "Spam")
+    middle = post_comment(db.session, application, people.other, "More spam", parent_id=root.id)
+    deep = post_comment(db.session, application, people.voter, "Still visible.", parent_id=middle.id)
+    hide_comment(db.session, middle, people.admin, "spam")
+    hide_comment(db.session, root, people.admin, "spam")
+    db.session.commit()
+    panel = application_panel(db.session, application, people.voter)
+    assert panel.threads.total == 1
+    [stub] = panel.nodes
+    assert stub.removed and [n.comment.id for n in stub.children] == [middle.id]
+    assert stub.children[0].removed and [n.comment.id for n in stub.children[0].children] == [deep.id]
+    auth.login(people.voter)
+    page = client.get(f"/applications/{application.number}/discussion").get_data(as_text=True)
+    assert "Still visible." in page and "Spam" not in page and "More spam" not in page
+
+
+def test_a_page_past_the_last_still_shows_the_pager(app, client, auth, db, people, application):
+    app.config["ITEMS_PER_PAGE"] = 2
+    for n in range(3):
+        post_comment(db.session, application, people.other, f"Thread {n}.")
+    db.session.commit()
+    page = client.get(f"/applications/{application.number}/discussion?page=3").get_data(as_text=True)
+    assert "No threads on this page." in page and "No comments yet." not in page
+    assert 'class="pager"' in page and "page=2" in page
