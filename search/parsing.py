@@ -6,7 +6,7 @@ silently read as something else, and the user gets results for a query they did 
 
 Two parts of the tree are rewritten once, here, so that every backend answers them alike: a
 wildcard on a stemmed field also matches its word's stem (``_with_stem``), and a year range
-becomes the years it spans (``_years``).
+becomes the years it spans (``year_terms``).
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ STEMMED_FIELDS = frozenset(name for name, field in _SCHEMA.items()
                            if isinstance(getattr(field, "analyzer", None), PatentAnalyzer))
 _ANALYZER: PatentAnalyzer = _SCHEMA["claims"].analyzer
 
-# The years a year range can reach: a range is answered as these years' terms (see _years).
+# The years a year range can reach: a range is answered as these years' terms (see year_terms).
 # The form's year filter takes the same span; the first US patents date from 1790.
 FIRST_YEAR = 1790
 LAST_YEAR = 2200
@@ -155,7 +155,7 @@ def _year(text: str | None, open_end: int) -> int:
             "year:[2010 TO *] for 2010 and later).") from error
 
 
-def _years(q: wq.TermRange) -> wq.Query:
+def year_terms(q: wq.TermRange) -> wq.Query:
     """Return a year range as the years it spans, compared as numbers.
 
     Years are exact-value terms ("2015"). Whoosh compared a range's ends as text ("3" sorts
@@ -202,9 +202,9 @@ def _rewritten(q: wq.Query) -> wq.Query:
     if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.fieldname in STEMMED_FIELDS:
         return _with_stem(q)
     if isinstance(q, wq.TermRange) and q.fieldname == "year":
-        return _years(q)
+        return year_terms(q)
     if isinstance(q, wq.Term) and q.fieldname == "year" and q.text == "*":
-        return _years(wq.TermRange("year", None, None))  # Whoosh reads [* TO *] as a term
+        return year_terms(wq.TermRange("year", None, None))  # Whoosh reads [* TO *] as a term
     if q.is_leaf():
         return q
     children = list(q.children())

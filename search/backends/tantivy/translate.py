@@ -19,7 +19,7 @@ import tantivy
 from whoosh import query as wq
 from whoosh.util.times import long_to_datetime
 
-from ...parsing import check_phrase
+from ...parsing import check_phrase, year_terms
 from ...results import QuerySyntaxError, QueryTooCostlyError
 from .documents import DATE_FIELDS, PHRASE_FIELDS, schema
 
@@ -84,18 +84,6 @@ def _numeric_range(q: wq.NumericRange) -> Query:
         end = long_to_datetime(q.end)
         last = end.toordinal() - (end.time() == dt.time() and bool(q.endexcl))
     return day_range(q.fieldname, first, last)
-
-
-def _year_range(q: wq.TermRange) -> Query:
-    """Return a year range as the years it spans (years are exact-value terms)."""
-    try:
-        low = int(q.start) if q.start else 1790
-        high = int(q.end) if q.end else dt.date.today().year + 1
-    except ValueError as error:
-        raise QuerySyntaxError("Write a range of years as year:[2010 TO 2012].") from error
-    low, high = low + q.startexcl, high - q.endexcl
-    years = [(Occur.Should, term("year", str(y))) for y in range(low, min(high, low + 500) + 1)]
-    return both(*years) if years else nothing()
 
 
 def _boosted(query: Query, boost: float) -> Query:
@@ -174,7 +162,7 @@ def _convert(q: wq.Query) -> Query:
     elif isinstance(q, wq.NumericRange) and q.fieldname in DATE_FIELDS:
         found = _numeric_range(q)
     elif isinstance(q, wq.TermRange) and q.fieldname == "year":
-        found = _year_range(q)
+        found = _convert(year_terms(q))  # parse lists them already; one rule for any tree
     elif isinstance(q, wq.TermRange):
         raise QuerySyntaxError(
             "Ranges work on dates and years (publication_date:[2010 TO 2012], year:[2010 TO "

@@ -117,3 +117,13 @@ def test_filters_select_without_adding_to_the_scores(indexes, options):
     scores = {hit.id: hit.score for hit in plain.hits}
     assert filtered.hits
     assert all(hit.score == pytest.approx(scores[hit.id]) for hit in filtered.hits)
+
+
+def test_a_year_range_built_outside_the_parser_gets_the_parsers_years():
+    """One rule for year ranges: a tree that skipped parse is answered as parse would list it."""
+    from search.parsing import year_terms
+
+    built = wq.TermRange("year", "1500", "2020")  # once listed from 1500, 500 years: no 2015
+    translated = repr(translate.to_tantivy(built))
+    assert translated == repr(translate.to_tantivy(year_terms(built)))
+    assert '"2015"' in translated and '"1789"' not in translated
