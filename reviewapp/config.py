@@ -35,6 +35,7 @@ ENV_KEYS = {
     "REVIEWAPP_JOB_POLL_SECONDS": "JOB_POLL_SECONDS",
     "REVIEWAPP_JOB_RETRY_MAX_SECONDS": "JOB_RETRY_MAX_SECONDS",
     "REVIEWAPP_JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
+    "REVIEWAPP_SQLITE_BUSY_TIMEOUT_SECONDS": "SQLITE_BUSY_TIMEOUT_SECONDS",
 }
 SEARCH_BACKENDS = ("whoosh", "tantivy")  # as search.BACKENDS (config imports no search engine)
 # Environment values read as on/off rather than as text ("0" is off).
@@ -75,6 +76,10 @@ DEFAULTS: dict[str, Any] = {
     "JOB_RETRY_BASE_SECONDS": 2,
     "JOB_RETRY_MAX_SECONDS": 120,
     "JOB_LEASE_SECONDS": 600,
+    # SQLite (the default database): how long a write waits for another process's write to
+    # finish before it fails. sqlite3's own 5 s is too short for several web workers and a
+    # queue worker writing at once on a busy machine (docs/OPERATIONS.md).
+    "SQLITE_BUSY_TIMEOUT_SECONDS": 30,
 }
 
 # Host names of this machine: trusted when the site runs locally (make run, tests).

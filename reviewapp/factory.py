@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -86,11 +86,30 @@ def trust_proxies(app: Flask) -> None:
             app.wsgi_app, x_for=count, x_proto=count)
 
 
+def tune_sqlite(engine: Engine, busy_seconds: float) -> None:
+    """Let SQLite writers from several processes wait their turn instead of failing."""
+
+    @event.listens_for(engine, "connect")
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_seconds * 1000)}")
+            # Write-ahead logging: readers no longer block a writer's commit, nor it them, so
+            # each write holds the lock for less time. A file database keeps the mode.
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to `app`."""
     from . import models  # noqa: F401  (the schema must be known before migrations run)
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                tune_sqlite(engine, float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -157,3 +157,59 @@ def test_the_site_loads_scikit_learn_only_to_rank(tmp_path):
                           capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.splitlines()[-1]) == {
         "page": 200, "before": False, "ranker": "HeuristicRanker", "after": True}
+
+
+def sqlite_app(tmp_path, **settings):
+    """Return an app on a SQLite file of its own, with these settings."""
+    return create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'own.sqlite3'}",
+                       "SECRET_KEY": "test", **settings})
+
+
+def test_sqlite_writers_wait_their_turn_in_write_ahead_logging(tmp_path):
+    from sqlalchemy import text
+
+    from reviewapp.extensions import db
+
+    with sqlite_app(tmp_path).app_context():
+        assert db.session.scalar(text("PRAGMA busy_timeout")) == 30_000
+        assert db.session.scalar(text("PRAGMA journal_mode")) == "wal"
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("busy_seconds, succeeds", [(10, True), (0.05, False)])
+def test_a_sqlite_write_waits_for_another_processs_write_up_to_the_busy_timeout(
+        tmp_path, busy_seconds, succeeds):
+    import sqlite3
+    import threading
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from reviewapp.extensions import db
+
+    app = sqlite_app(tmp_path, SQLITE_BUSY_TIMEOUT_SECONDS=busy_seconds)
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE t (n INTEGER)"))
+        db.session.commit()
+        other = sqlite3.connect(tmp_path / "own.sqlite3", isolation_level=None,
+                                check_same_thread=False)
+        other.execute("BEGIN IMMEDIATE")  # another process's write, finished 0.5 s later
+        other.execute("INSERT INTO t VALUES (1)")
+        release = threading.Timer(0.5, other.execute, ["COMMIT"])
+        release.start()
+        try:
+            if succeeds:
+                db.session.execute(text("INSERT INTO t VALUES (2)"))
+                db.session.commit()
+                assert db.session.scalars(text("SELECT n FROM t ORDER BY n")).all() == [1, 2]
+            else:
+                with pytest.raises(OperationalError, match="locked"):
+                    db.session.execute(text("INSERT INTO t VALUES (2)"))
+                db.session.rollback()
+        finally:
+            release.join()
+            other.close()
+            db.session.remove()
+            db.engine.dispose()

@@ -49,6 +49,9 @@ def run_rescore_job(application_id: int) -> int:
     """Recompute the stored scores and the machine-found leads of one application."""
     with Session(db.engine) as session:
         count = rescore_application(session, application_id)
+        # Commit before the leads' searches: on SQLite a transaction that has written holds
+        # the database's one write lock, and every web worker's write would wait on them.
+        session.commit()
         store_machine_leads(session, application_id)  # the searches pages no longer run
         session.commit()
     return count

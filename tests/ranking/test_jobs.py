@@ -53,6 +53,27 @@ def test_the_rescore_job_stores_scores(app, db):
     assert db.session.scalar(sa.select(Score.rank).where(Score.submission_id == submission.id)) == 1
 
 
+def test_the_rescore_job_commits_its_scores_before_the_leads_searches(app, db, monkeypatch):
+    # Searching while holding the write transaction would keep SQLite's one write lock for the
+    # searches' whole duration, and every web worker's write waiting on it.
+    from reviewapp.ranking import candidates
+
+    application = make_application()
+    submission = make_submission(application, make_user())
+    db.session.commit()
+    seen = []
+
+    def search(_application):
+        with db.engine.connect() as other:  # another connection, as a web worker's
+            seen.append(other.scalar(sa.select(sa.func.count()).select_from(Score)
+                                     .where(Score.submission_id == submission.id)))
+        return {}
+
+    monkeypatch.setattr(candidates, "_search", search)
+    assert run_rescore_job(application.id) == 1
+    assert seen == [1]
+
+
 def test_a_verdict_queues_the_rescoring_through_its_signal(app, db):
     application = make_application()
     submission = make_submission(application, make_user())
