@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..classification import MAX_CPC_FILTER, normalise_cpc_prefix
+from ..models.tag import tag_name
 from .services import VIEWS
 
 STATUS_CHOICES = [SelectChoice("open", "Open for review"), SelectChoice("closed", "Closed"),
@@ -19,6 +20,11 @@ def strip(value: Any) -> Any:
     """Trim strings; leave anything else alone."""
     return value.strip() if isinstance(value, str) else value
 
+
+
+def stored_tag(value: Any) -> Any:
+    """Write a tag as it is stored ("Battery Cooling" is battery-cooling), for links too."""
+    return tag_name(value) if isinstance(value, str) else value
 
 
 def cpc_prefix(form: Any, field: StringField) -> None:
@@ -44,8 +50,12 @@ class BrowseForm(FlaskForm):
     status = SelectField("Status", choices=STATUS_CHOICES, default="open",
                          invalid_choice_message="Choose a status from the list.")
     cpc = cpc_field()
-    tag = StringField("Tag", filters=[strip], validators=[Optional(), Length(max=40)],
+    tag = StringField("Tag", filters=[strip, stored_tag], validators=[Optional(), Length(max=40)],
                       render_kw={"placeholder": "e.g. batteries"})
+
+    def validate_status(self, field: SelectField) -> None:
+        if field.errors:
+            field.data = "open"  # the list shown: the heading and the page links say so too
 
     def validate_view(self, field: HiddenField) -> None:
         if field.data not in VIEWS:

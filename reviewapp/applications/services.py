@@ -26,6 +26,7 @@ from ..models import (
 from ..models.application import CLOSED, CLOSING_SOON, LAST_WEEK, OPEN, PENDING, as_utc
 from ..models.base import execute_count, utcnow
 from ..models.submission import ACTIVE, submission_claims
+from ..models.tag import tag_name
 from ..tasks import mark_for_index
 
 # Named home-page views: presets of the one query builder.
@@ -97,7 +98,7 @@ def applications_query(*, status: str | None = None, cpc: str | None = None, tag
         prefixes = expertise_prefixes(expertise)
         stmt = stmt.where(cpc_matches(prefixes) if prefixes else Application.id.is_(None))
     if tag:
-        tagged = select(application_tags.c.application_id).join(Tag).where(Tag.name == tag.strip().lower())
+        tagged = select(application_tags.c.application_id).join(Tag).where(Tag.name == tag_name(tag))
         stmt = stmt.where(Application.id.in_(tagged))
     closing = (Application.closes_at.is_(None), Application.closes_at)
     order = {
@@ -194,15 +195,18 @@ class ListFacts:
     countdowns: dict[int, Countdown]
     counts: dict[int, int]
     tags: dict[int, list[str]]
+    statuses: dict[int, str]  # the window status in force (a window past its end is closed)
 
 
 def list_facts(session: Session, applications: Iterable[Application],
                now: dt.datetime | None = None) -> ListFacts:
-    """Return the countdowns, active submission counts and tags of listed applications."""
+    """Return the countdowns, active submission counts, tags and statuses of listed applications."""
+    now = now or utcnow()
     applications = list(applications)
     ids = [application.id for application in applications]
     return ListFacts(countdowns(applications, now), active_submission_counts(session, ids),
-                     application_tag_names(session, ids))
+                     application_tag_names(session, ids),
+                     {application.id: application.window_status(now) for application in applications})
 
 
 @dataclass(frozen=True)
@@ -226,7 +230,9 @@ def site_numbers(session: Session, now: dt.datetime | None = None) -> SiteNumber
             select(func.count(Application.id))
             .where(open_now, Application.closes_at <= now + LAST_WEEK)) or 0,
         submissions=session.scalar(select(func.count(Submission.id)).where(Submission.status == ACTIVE)) or 0,
-        reviewers=session.scalar(select(func.count(func.distinct(Submission.submitter_id)))) or 0,
+        # As "Prior art submitted": withdrawn and hidden submissions count for neither.
+        reviewers=session.scalar(select(func.count(func.distinct(Submission.submitter_id)))
+                                 .where(Submission.status == ACTIVE)) or 0,
         forwarded_reports=session.scalar(select(func.count(ForwardedReport.id))) or 0,
     )
 

@@ -18,7 +18,7 @@ from ..models.user import is_member, is_moderator
 from ..signals import comment_posted
 from .common import CommunityError, get_by_id, paginate
 from .markdown import render_markdown
-from .tags import application_tag_names
+from .tags import application_tag_links
 
 MAX_COMMENT = 5000
 DUPLICATE_COMMENT_WINDOW = dt.timedelta(minutes=2)  # the same text again within this is one comment
@@ -51,6 +51,7 @@ class Panel:
     nodes: list[CommentNode]
     comment_count: int
     tags: list[str]
+    removable: set[str]  # the tags this viewer may remove
     claim_choices: list[tuple[int, str]]
     comment_refusal: str | None
     can_tag: bool
@@ -182,10 +183,12 @@ def application_panel(session: Session, application: Application, user: User | N
     count_stmt = select(func.count(Comment.id)).where(Comment.application_id == application.id)
     if not is_moderator(user):
         count_stmt = count_stmt.where(Comment.status == VISIBLE)
+    links = application_tag_links(session, application)
     return Panel(
         application=application, threads=threads, nodes=nodes,
         comment_count=session.scalar(count_stmt) or 0,
-        tags=application_tag_names(session, application),
+        tags=[name for name, _ in links],
+        removable={name for name, added_by in links if application.can_remove_tag(user, added_by)},
         claim_choices=claim_choices(application),
         comment_refusal=application.comment_refusal(user),
         can_tag=application.can_tag(user), can_flag=is_member(user),

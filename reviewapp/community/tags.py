@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..audit import record_action
 from ..models import Application, Document, Submission, Tag, User, application_tags, submission_tags
 from ..models.submission import HIDDEN
+from ..models.tag import tag_name
 from ..tasks import mark_for_index
 from .common import CommunityError, insert_once
 
@@ -26,7 +27,7 @@ class TagError(CommunityError):
 
 def normalise_tag(raw: str | None) -> str:
     """Return the tag as stored (lower case, spaces to hyphens); TagError when malformed."""
-    name = re.sub(r"\s+", "-", (raw or "").strip().lower())
+    name = tag_name(raw or "")
     if not _TAG_PATTERN.fullmatch(name):
         raise TagError(TAG_RULE, "name")
     return name
@@ -104,9 +105,15 @@ def remove_tag(session: Session, target: Application | Submission, name: str, us
 
 def application_tag_names(session: Session, application: Application) -> list[str]:
     """Return the names of an application's tags, alphabetically."""
-    return list(session.scalars(
-        select(Tag.name).join(application_tags, application_tags.c.tag_id == Tag.id)
-        .where(application_tags.c.application_id == application.id).order_by(Tag.name)))
+    return [name for name, _ in application_tag_links(session, application)]
+
+
+def application_tag_links(session: Session, application: Application) -> list[tuple[str, int | None]]:
+    """Return an application's tags, alphabetically, each with who added it (None: unknown)."""
+    return [(name, added_by) for name, added_by in session.execute(
+        select(Tag.name, application_tags.c.added_by_id)
+        .join(application_tags, application_tags.c.tag_id == Tag.id)
+        .where(application_tags.c.application_id == application.id).order_by(Tag.name))]
 
 
 def submission_tag_names(session: Session, submission_ids: Iterable[int]) -> dict[int, list[str]]:

@@ -1,6 +1,8 @@
 """Tags on applications and submissions."""
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,6 +25,11 @@ submission_tags = Table(
     # Who put the tag there: they (and moderators) may take it off. NULL for older links.
     Column("added_by_id", ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
 )
+
+
+def tag_name(raw: str) -> str:
+    """Return a tag as stored: lower case, runs of spaces turned into hyphens."""
+    return re.sub(r"\s+", "-", raw.strip().lower())
 
 
 class Tag(Model):

@@ -52,6 +52,16 @@ def test_bad_status_gets_a_message_and_the_default_list(client, db):
     assert listed(html) == [open_one.number]
 
 
+def test_a_bad_status_is_not_echoed_into_the_heading_or_the_links(client, db):
+    make_application()
+    db.session.commit()
+    html = page_of(client, "/?status=Site+closed.+Go+to+evil.example&view=closing-soon")
+    assert "evil.example" not in html.replace('value="Site closed. Go to evil.example"', "")
+    assert "Applications closing soon" in html or "<h1>Applications (open)</h1>" in html
+    html = page_of(client, "/?status=Site+closed.+Go+to+evil.example")
+    assert "<h1>Applications (open)</h1>" in html and "evil.example" not in html
+
+
 @pytest.mark.parametrize("prefix, expected", [("H04", {"a", "b"}), ("H04L", {"a", "b"}), ("H04L 9/", {"a"}),
                                               ("H04L+9%2F32", {"a"}), ("H01M", {"c"})])
 def test_class_filter_at_any_level(client, db, prefix, expected):
@@ -78,6 +88,35 @@ def test_tag_filter(client, db):
     assert listed(html) == [tagged.number]
     assert other.number not in html
     assert 'href="/?tag=batteries&amp;status=open"' in page_of(client, "/")
+
+
+@pytest.mark.parametrize("typed", ["battery-cooling", "Battery+Cooling", "battery++cooling", "%20BATTERY%09cooling"])
+def test_the_tag_filter_reads_a_tag_as_tags_are_stored(client, db, typed):
+    tagged, _other = make_application(), make_application()
+    add_tag(db, tagged, "battery-cooling")  # what "Battery Cooling" is stored as
+    db.session.commit()
+    html = page_of(client, f"/?tag={typed}")
+    assert listed(html) == [tagged.number]
+    assert 'value="battery-cooling"' in html  # the field, and so the page links, say the stored name
+
+
+def test_the_list_shows_a_window_past_its_end_as_closed(client, db):
+    expired = make_application(days_left=-1)  # status still "open": the closing job has not run yet
+    db.session.commit()
+    for url in ("/?status=closed", "/?status="):
+        html = page_of(client, url)
+        assert listed(html) == [expired.number]
+        cell = re.search(r'<td data-label="Review window">(.*?)</td>', html, re.S)[1]
+        assert "closed" in cell and "open" not in cell
+
+
+def test_tag_links_on_a_closed_review_list_every_status(client, db):
+    closed = make_application(status="closed")
+    add_tag(db, closed, "battery-cooling")
+    db.session.commit()
+    html = page_of(client, f"/applications/{closed.number}")
+    link = re.search(r'<a class="tag" href="([^"]+)">battery-cooling</a>', html)[1]
+    assert listed(page_of(client, link.replace("&amp;", "&"))) == [closed.number]
 
 
 def test_closing_soon_view(client, db):

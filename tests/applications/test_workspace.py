@@ -18,6 +18,9 @@ def test_site_numbers_count_live_reviews(db):
     for application, who in ((soon, volunteer), (soon, other), (later, volunteer), (closed, other)):
         make_submission(application, who)
     make_submission(later, other, status="withdrawn")
+    # Someone whose only prior art was withdrawn or hidden is not counted among the reviewers.
+    make_submission(later, make_user(), status="withdrawn")
+    make_submission(soon, make_user(), status="hidden")
     freeze_report(db.session, closed)
     numbers = site_numbers(db.session)
     assert (numbers.open_applications, numbers.closing_this_week, numbers.submissions,

@@ -197,3 +197,29 @@ def test_the_remove_button_of_someone_elses_tag_says_why_and_keeps_it(client, au
     response = client.post(f"/applications/{application.number}/tags/glycol/remove", follow_redirects=True)
     assert "Only the volunteer who added this tag" in response.get_data(as_text=True)
     assert application_tag_names(db.session, application) == ["glycol"]
+
+
+def remove_buttons(html: str) -> set[str]:
+    """Return the tags the page offers a remove button for."""
+    import re
+
+    return set(re.findall(r'aria-label="Remove tag ([^"]+)"', html))
+
+
+def test_the_application_page_offers_remove_only_where_the_viewer_may_remove(client, auth, db, people):
+    open_one, closed = make_application(), make_application(status="closed")
+    for application in (open_one, closed):
+        add_tag(db.session, application, "glycol", people.voter)
+        add_tag(db.session, application, "pump", people.other)
+    db.session.commit()
+    pages = {}
+    for who in (people.voter, people.other, people.admin):
+        auth.login(who)
+        pages[who.id] = [client.get(f"/applications/{a.number}").get_data(as_text=True)
+                         for a in (open_one, closed)]
+        auth.logout()
+    assert remove_buttons(pages[people.voter.id][0]) == {"glycol"}
+    assert remove_buttons(pages[people.other.id][0]) == {"pump"}
+    assert remove_buttons(pages[people.admin.id][0]) == {"glycol", "pump"}
+    assert all(remove_buttons(pages[who][1]) == set() for who in pages)  # a closed review's tags stay
+    assert remove_buttons(client.get(f"/applications/{open_one.number}").get_data(as_text=True)) == set()
