@@ -106,7 +106,7 @@ def test_the_list_shows_a_window_past_its_end_as_closed(client, db):
     for url in ("/?status=closed", "/?status="):
         html = page_of(client, url)
         assert listed(html) == [expired.number]
-        cell = re.search(r'<td data-label="Review window">(.*?)</td>', html, re.S)[1]
+        cell = re.search(r'<td data-label="Review window">(.*?)</td>', html, re.DOTALL)[1]
         assert "closed" in cell and "open" not in cell
 
 
