@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -87,7 +87,19 @@ def trust_proxies(app: Flask) -> None:
 
 
 def tune_sqlite(engine: Engine, busy_seconds: float) -> None:
-    """Let SQLite writers from several processes wait their turn instead of failing."""
+    """Let SQLite writers wait their turn instead of failing; give FOR UPDATE its meaning."""
+
+    @event.listens_for(engine, "before_execute")
+    def lock_for_update(connection: Connection, statement: Any, *_: Any) -> None:
+        # SQLite has no row locks and drops FOR UPDATE, and sqlite3 begins a transaction only
+        # at its first write, so a check read under FOR UPDATE (the last administrator, a
+        # submission's status) could be overtaken before its write. Taking the database's
+        # write lock first makes such a check and its write one step, as row locks do on
+        # PostgreSQL: a second writer waits, then reads the first one's result.
+        if getattr(statement, "_for_update_arg", None) is not None:
+            dbapi_connection = connection.connection.dbapi_connection
+            if dbapi_connection is not None and not dbapi_connection.in_transaction:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     @event.listens_for(engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:

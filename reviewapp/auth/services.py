@@ -292,9 +292,9 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
 
 def other_admins(session: Session, user: User) -> list[int]:
     """Return the ids of the usable administrators besides `user`, locking their rows."""
-    # Locking every admin row in id order serialises concurrent demotions (PostgreSQL): the
-    # second waits, then sees the first one's change, so two admins demoting each other at
-    # once cannot leave none.
+    # Locking every admin row in id order serialises concurrent demotions (on SQLite the
+    # database's write lock does): the second waits, then sees the first one's change, so two
+    # admins demoting each other at once cannot leave none.
     admins = session.scalars(
         select(User.id)
         .where(User.role == ADMIN, User.banned_at.is_(None), User.active.is_(True))

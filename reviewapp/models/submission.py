@@ -265,8 +265,8 @@ def lock_submission(session: Session, submission: Submission, *, shared: bool = 
 
     Whoever changes its status or submitter (withdraw, hand over, endorse, resubmit, hide,
     restore) locks it first, so a change made at the same time waits, then sees the other's
-    result instead of overwriting it (PostgreSQL; SQLite serialises writers and ignores the
-    lock). `shared` (FOR SHARE) is for those who only read them, such as a verdict: they do
+    result instead of overwriting it (on SQLite the lock is the database's write lock: see
+    `factory.tune_sqlite`). `shared` (FOR SHARE) is for those who only read them, such as a verdict: they do
     not wait for each other, only for a change.
     """
     session.execute(select(Submission.id).where(Submission.id == submission.id)

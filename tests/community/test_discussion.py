@@ -210,8 +210,6 @@ def test_two_connections_posting_the_same_comment_at_once_store_one(app, db, peo
 
     from reviewapp.models import Application, User
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
     db.session.commit()
     outcome: dict[str, object] = {}
     with Session(db.engine) as one, Session(db.engine) as two:

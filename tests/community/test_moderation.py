@@ -278,8 +278,6 @@ def test_hiding_an_item_withdrawn_since_it_was_read_keeps_it_withdrawn(app, db, 
 def test_a_hide_during_a_withdrawal_waits_and_keeps_it_withdrawn(app, db, people, submission,
                                                                  monkeypatch):
     """PostgreSQL: the moderator's hide waits for the submitter's withdrawal, then sees it."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
     # Each commit below runs the rescoring it wrote (HUEY_IMMEDIATE), the worker's in its thread:
     # slow, and not this test's matter; one still running at teardown would block it.
     monkeypatch.setitem(app.extensions["tasks"], "rescore", lambda *_: None)

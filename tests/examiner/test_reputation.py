@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy.orm import Session
 
 from reviewapp.examiner.reputation import recount_track_record
@@ -88,8 +87,6 @@ def test_a_resubmission_moves_the_verdicts_to_the_resubmitters_record(db):
 
 def test_a_verdict_given_during_a_handover_counts_for_the_new_submitter(app, db, monkeypatch):
     """PostgreSQL: the verdict waits for the handover, then counts in Bob's record, not Alice's."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
     # Each commit below runs the rescoring it wrote (HUEY_IMMEDIATE), the worker's in its thread:
     # slow, and not this test's matter; one still running at teardown would block it.
     monkeypatch.setitem(app.extensions["tasks"], "rescore", lambda *_: None)

@@ -145,8 +145,6 @@ def test_an_item_withdrawn_since_it_was_read_is_resubmitted_not_endorsed(app, db
 def test_an_endorsement_during_a_withdrawal_waits_and_becomes_a_resubmission(app, db, application,
                                                                             alice, bob, monkeypatch):
     """PostgreSQL: Bob's endorsement waits for Alice's withdrawal, then brings the item back."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
     # Each commit below runs the rescoring it wrote (HUEY_IMMEDIATE), the worker's in its thread:
     # slow, and not this test's matter; one still running at teardown would block it.
     monkeypatch.setitem(app.extensions["tasks"], "rescore", lambda *_: None)

@@ -146,8 +146,6 @@ def test_two_withdrawals_at_once_hand_over_once(app, db, review):
     from reviewapp.models import User
     from reviewapp.priorart.checks import SubmissionError
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("row locks are a PostgreSQL matter; SQLite serialises writers")
     outcome: dict[str, str] = {}
     with Session(db.engine) as one, Session(db.engine) as two:
         withdraw_submission(one, one.get(Submission, review.submission.id), one.get(User, review.alice.id))
