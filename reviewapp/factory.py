@@ -167,6 +167,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only, token-authenticated JSON
     from .api.services import register as register_tokens
+    from .community.moderation import register as register_moderation
     from .community.notifications import register as register_notifications
     from .examiner.reputation import register as register_reputation
     from .imports.views import register as register_imports
@@ -174,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     register_tokens(app)
     register_imports(app)
     register_notifications(app)
+    register_moderation(app)
     register_reputation(app)
 
 

@@ -48,3 +48,7 @@ report_freezing = _signals.signal("report-freezing")
 #: was banned (sender: the User; `session`). Receivers revoke what the old credentials gave:
 #: api revokes the account's tokens.
 credentials_revoked = _signals.signal("credentials-revoked")
+#: An account was banned, from any page or the command line (sender: the User; `session`).
+#: Receivers settle what waited on it and return a dict the ban's audit entry records:
+#: community resolves the open flags on the account ({"flags_resolved": n}).
+user_banned = _signals.signal("user-banned")

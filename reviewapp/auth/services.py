@@ -21,7 +21,7 @@ from ..models import User
 from ..models.application import as_utc
 from ..models.base import utcnow
 from ..models.user import ADMIN, ROLES
-from ..signals import credentials_revoked
+from ..signals import credentials_revoked, user_banned
 from ..tasks import queue_password_reset
 
 MIN_PASSWORD_LENGTH = 10
@@ -331,7 +331,9 @@ def ban_user(session: Session, actor: User, user: User, reason: str = "") -> Non
     user.end_sessions()  # a later unban must not bring old sessions or remember cookies back
     credentials_revoked.send(user, session=session)  # ... nor API tokens
     session.flush()
-    detail = {"reason": reason.strip()} if reason.strip() else {}
+    detail: dict[str, object] = {"reason": reason.strip()} if reason.strip() else {}
+    for _receiver, settled in user_banned.send(user, session=session):
+        detail |= settled or {}
     record_action(session, actor, "ban", "user", user.id, **detail)
 
 

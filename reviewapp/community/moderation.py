@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask import Flask
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from ..models.comment import HIDDEN as COMMENT_HIDDEN
 from ..models.comment import VISIBLE
 from ..models.submission import ACTIVE, HIDDEN, WITHDRAWN, lock_submission
 from ..models.user import moderation_refusal
-from ..signals import submission_changed
+from ..signals import submission_changed, user_banned
 from .common import CommunityError, get_by_id, site_path
 from .notifications import (
     comment_key,
@@ -232,14 +233,17 @@ def restore_comment(session: Session, comment: Comment, actor: User, reason: str
 
 
 def ban_flagged_user(session: Session, user: User, actor: User, reason: str = "") -> None:
-    """Ban a user (audited by the account service) and resolve the flags on them."""
+    """Ban a user (audited by the account service, whose signal resolves the flags on them)."""
     _ensure_moderator(actor)
     try:
         ban_user(session, actor, user, reason)
     except AccountError as error:
         raise ModerationError(str(error)) from error
-    _resolve_flags_on(session, "user", user.id, "banned")
-    session.flush()
+
+
+def resolve_flags_on_banned(user: User, session: Session, **_: object) -> dict[str, int]:
+    """Resolve the open flags on a banned account, however it was banned (`user_banned`)."""
+    return {"flags_resolved": _resolve_flags_on(session, "user", user.id, "banned")}
 
 
 def unban_flagged_user(session: Session, user: User, actor: User, reason: str = "") -> None:
@@ -278,3 +282,8 @@ def moderate(session: Session, actor: User, target: FlagTarget, action: str, rea
     if service is None:
         raise ModerationError(f"Cannot {action} a {target_type_of(target)}.")
     service(session, target, actor, reason)
+
+
+def register(app: Flask) -> None:
+    """Connect moderation's receivers (once whatever the number of apps: blinker dedupes)."""
+    user_banned.connect(resolve_flags_on_banned)

@@ -47,6 +47,11 @@ def _notify(session: Session, user_ids: list[int], *, application_id: int, kind:
         return 0
     done = set(session.scalars(select(Notification.user_id).where(
         Notification.user_id.in_(user_ids), Notification.dedupe_key == dedupe_key)))
+    # Those already mailed about a restored item keep their notice, quoting it again (no
+    # second mail: see withdraw_notifications).
+    session.execute(update(Notification).where(
+        Notification.dedupe_key == dedupe_key, Notification.message == WITHDRAWN_NOTICE)
+        .values(message=message, url=url).execution_options(synchronize_session=False))
     created = 0
     for user_id in user_ids:
         if user_id in done:
@@ -60,6 +65,9 @@ def _notify(session: Session, user_ids: list[int], *, application_id: int, kind:
     return created
 
 
+WITHDRAWN_NOTICE = "The moderators hid what this notice was about."
+
+
 def submission_key(submission: Submission) -> str:
     """Return the dedupe key of the notifications about a submission."""
     return f"submission:{submission.id}"
@@ -71,12 +79,17 @@ def comment_key(comment: Comment) -> str:
 
 
 def withdraw_notifications(session: Session, dedupe_key: str) -> int:
-    """Delete the notifications about something the moderators hid; return how many.
+    """Take back the notifications about something the moderators hid; return how many.
 
-    They quote it (a title, an author's name) and would be mailed: a hidden item must not
-    reach its watchers that way. A restore notifies them again.
+    They quote it (a title, an author's name): a hidden item must reach no one that way.
+    Those not mailed yet are deleted (a restore notifies again); those mailed already stay,
+    without the quote, so that a restore does not mail the same people a second time.
     """
-    return execute_count(session, delete(Notification).where(Notification.dedupe_key == dedupe_key))
+    about = Notification.dedupe_key == dedupe_key
+    deleted = execute_count(session, delete(Notification).where(about, Notification.mailed.is_(False)))
+    return deleted + execute_count(session, update(Notification).where(about, Notification.mailed.is_(True))
+                                   .values(message=WITHDRAWN_NOTICE)
+                                   .execution_options(synchronize_session="fetch"))
 
 
 def notify_new_submission(session: Session, submission: Submission) -> int:

@@ -21,7 +21,7 @@ def test_ban_and_unban_are_recorded(db):
     assert user.banned_at is not None and not user.is_active
     unban_user(db.session, admin, user)
     assert user.banned_at is None and user.is_active
-    assert audit(db) == [(admin.id, "ban", "user", user.id, {"reason": "spam"}),
+    assert audit(db) == [(admin.id, "ban", "user", user.id, {"reason": "spam", "flags_resolved": 0}),
                          (admin.id, "unban", "user", user.id, {})]
 
 

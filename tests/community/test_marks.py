@@ -98,15 +98,13 @@ def test_mark_view_refuses_foreign_claims_and_garbage(client, auth, db, people, 
 
 
 def test_two_connections_marking_one_claim_at_once_never_fail(app, db, people, application, submission):
-    """Mark the same claim from two connections at once (PostgreSQL): no UniqueViolation, one mark."""
+    """Mark the same claim from two connections at once: no UniqueViolation, one mark."""
     import threading
 
     from sqlalchemy.orm import Session
 
     from reviewapp.models import Submission, User
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers are a PostgreSQL matter; SQLite serialises them")
     db.session.commit()
     claim_id = claim(application, 1).id
     outcome: dict[str, object] = {}
@@ -135,7 +133,7 @@ def test_two_connections_marking_one_claim_at_once_never_fail(app, db, people, a
 
 
 def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, people, application):
-    """Mark claim 1 on one connection while endorsing with claim 1 on another (PostgreSQL)."""
+    """Mark claim 1 on one connection while endorsing with claim 1 on another."""
     import datetime as dt
     import threading
 
@@ -145,8 +143,6 @@ def test_endorsing_while_the_same_claim_is_being_marked_never_fails(app, db, peo
     from reviewapp.priorart.checks import SubmissionData
     from reviewapp.priorart.submitting import submit_prior_art
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers are a PostgreSQL matter; SQLite serialises them")
 
     def data(explanation: str) -> SubmissionData:
         return SubmissionData(kind="us", identifier="US 5,000,001", claim_numbers=[1], has_conflict=False,

@@ -119,6 +119,21 @@ def test_ban_and_unban_through_moderation_are_audited(db, people):
     assert [row[:3] for row in audit(db)] == [("ban", "user", people.other.id), ("unban", "user", people.other.id)]
     reasons = db.session.scalars(select(AuditEntry.detail).order_by(AuditEntry.id)).all()
     assert [detail.get("reason") for detail in reasons] == ["spam", "appeal accepted"]
+    assert reasons[0]["flags_resolved"] == 1  # the ban's entry says what it settled
+
+
+def test_a_ban_from_the_users_page_resolves_the_flags_on_the_account(db, people):
+    from reviewapp.auth.services import ban_user
+
+    flag_content(db.session, people.voter, people.other, "Spammer")
+    flag_content(db.session, people.submitter, people.other, "Spam again")
+    # The Users page bans through the account service, not through moderation.
+    ban_user(db.session, people.admin, people.other, "spam")
+    assert open_flags(db) == []
+    resolutions = db.session.scalars(select(Flag.resolution)).all()
+    assert resolutions == ["banned", "banned"]
+    entry = db.session.scalar(select(AuditEntry.detail).where(AuditEntry.action == "ban"))
+    assert entry == {"reason": "spam", "flags_resolved": 2}
 
 
 def test_resolve_flag_is_audited(db, people, submission):

@@ -308,6 +308,25 @@ def test_what_the_moderators_hide_leaves_the_notifications_and_a_restore_brings_
     assert any("SECRET-TITLE" in mail for mail in sent)
 
 
+def test_a_hide_and_restore_after_the_mail_went_out_mail_no_one_twice(app, db, people, application, monkeypatch):
+    from reviewapp.community.moderation import hide_submission, restore_submission
+
+    sent = []
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: sent.append(subject + body))
+    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
+    watch(application, people.voter)
+    submission = make_submission(application, people.submitter, title="SECRET-TITLE")
+    notify_new_submission(db.session, submission)
+    assert mail_pending_notifications(db.session).sent == 1
+    hide_submission(db.session, submission, people.admin, "spam")
+    messages = db.session.scalars(select(Notification.message)).all()
+    assert len(messages) == 1 and "SECRET-TITLE" not in messages[0]  # kept, without the quote
+    restore_submission(db.session, submission, people.admin, "not spam")
+    assert mail_pending_notifications(db.session).sent == 0 and len(sent) == 1
+    assert ["SECRET-TITLE" in m for m in db.session.scalars(select(Notification.message))] == [True]
+
+
 def test_a_title_with_line_breaks_is_mailed_on_one_subject_line(app, db, people, application, monkeypatch):
     subjects = []
     monkeypatch.setattr("reviewapp.mail.send_mail",
