@@ -113,6 +113,17 @@ def tune_sqlite(engine: Engine, busy_seconds: float) -> None:
             cursor.close()
 
 
+def utc_session(dbapi_connection: Any, _record: Any) -> None:
+    """Make a PostgreSQL session hand times back in UTC, whatever the server's or PGTZ's zone."""
+    # Pages print times labelled UTC; psycopg returns them in the session's zone.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True  # a SET in a transaction would end with its rollback
+    try:
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions to `app`."""
     from . import models  # noqa: F401  (the schema must be known before migrations run)
@@ -122,6 +133,8 @@ def register_extensions(app: Flask) -> None:
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 tune_sqlite(engine, float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
+            elif engine.dialect.name == "postgresql":
+                event.listen(engine, "connect", utc_session)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

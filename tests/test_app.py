@@ -213,3 +213,23 @@ def test_a_sqlite_write_waits_for_another_processs_write_up_to_the_busy_timeout(
             other.close()
             db.session.remove()
             db.engine.dispose()
+
+
+def test_postgresql_sessions_hand_times_back_in_utc_whatever_the_zone(migrated_database, tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from reviewapp.extensions import db
+
+    if not migrated_database.startswith("postgresql"):
+        pytest.skip("SQLite stores and hands back naive UTC times")
+    monkeypatch.setenv("PGTZ", "Europe/Paris")  # a server or client set to another zone
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
+                      "SQLALCHEMY_DATABASE_URI": migrated_database, "SECRET_KEY": "test"})
+    with app.app_context():
+        assert db.session.scalar(text("SHOW TIME ZONE")) == "UTC"
+        now = db.session.scalar(text("SELECT now()"))
+        assert now.utcoffset().total_seconds() == 0
+        db.session.rollback()
+        assert db.session.scalar(text("SHOW TIME ZONE")) == "UTC"  # not undone with a transaction
+        db.session.remove()
+        db.engine.dispose()
