@@ -19,7 +19,7 @@ from . import backends
 from .backends import BACKENDS, Backend
 from .common import Prepared, Sort
 from .results import CheckReport, Hit, QuerySyntaxError, QueryTooCostlyError, Results
-from .store import IndexBusyError
+from .store import IndexBusyError, IndexUnreadableError
 
 __all__ = [
     "BACKENDS",
@@ -27,6 +27,7 @@ __all__ = [
     "Hit",
     "Index",
     "IndexBusyError",
+    "IndexUnreadableError",
     "Prepared",
     "QuerySyntaxError",
     "QueryTooCostlyError",

@@ -39,6 +39,10 @@ class IndexBusyError(TimeoutError):
     """The write lock could not be taken within the timeout."""
 
 
+class IndexUnreadableError(OSError):
+    """The engine could not open or read the index's files; rebuilding the index repairs it."""
+
+
 def current_generation(index_dir: Path) -> Path | None:
     """Return the live generation directory, or None when there is no index yet."""
     try:

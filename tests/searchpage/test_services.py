@@ -7,7 +7,8 @@ import pytest
 
 import search
 from reviewapp.searchpage.services import is_index_damage
-from search.backends.tantivy.index import IndexUnreadableError, OutdatedIndexError
+from search import IndexUnreadableError
+from search.backends.tantivy.index import OutdatedIndexError
 
 
 @pytest.mark.parametrize("error", [

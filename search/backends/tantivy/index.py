@@ -31,6 +31,7 @@ import tantivy
 
 from ... import store
 from ...results import QuerySyntaxError
+from ...store import IndexUnreadableError
 from .documents import schema
 
 log = logging.getLogger(__name__)
@@ -38,10 +39,6 @@ log = logging.getLogger(__name__)
 META = "meta.json"
 # Memory of the writer of small updates (the queue worker's one-document commits).
 WRITER_HEAP = 32 * 1024 * 1024
-
-
-class IndexUnreadableError(OSError):
-    """tantivy could not open or read the index's files; rebuilding the index repairs it."""
 
 
 class OutdatedIndexError(IndexUnreadableError):

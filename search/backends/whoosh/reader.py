@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,6 +27,8 @@ from whoosh.index import EmptyIndexError
 from whoosh.searching import Searcher
 
 from ... import store
+from ...results import QuerySyntaxError
+from ...store import IndexUnreadableError
 from .docvalues import SegmentCache
 from .postings import PostingsCache
 from .scoring import CachedLengthsBM25F
@@ -126,11 +131,36 @@ def _entry(index_dir: Path) -> _Entry:
 
 @contextmanager
 def searching(index_dir: Path) -> Iterator[View]:
-    """Lend the cached, refreshed searcher of ``index_dir`` to the caller."""
+    """Lend the cached, refreshed searcher of ``index_dir`` to the caller.
+
+    What reading damaged files raises (zlib or struct errors, absurd lengths, whatever
+    Whoosh's own code trips on) becomes IndexUnreadableError, as tantivy's errors do.
+    """
     entry = _entry(index_dir)
     with entry.lock:
-        searcher = entry.fresh(index_dir)
-        yield View(searcher, entry.cache, entry.postings)
+        try:
+            searcher = entry.fresh(index_dir)
+            yield View(searcher, entry.cache, entry.postings)
+        except (QuerySyntaxError, OSError):  # the caller's query; a file gone: said as they are
+            raise
+        except Exception as error:
+            if not (isinstance(error, DAMAGED_DATA) or _raised_in_whoosh(error)):
+                raise
+            raise IndexUnreadableError(f"Whoosh cannot read the search index: "
+                                       f"{type(error).__name__}: {error}") from error
+
+
+# What decoding garbled bytes raises, in Whoosh or in our own readers of its files.
+DAMAGED_DATA = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, UnicodeDecodeError,
+                MemoryError)
+
+
+def _raised_in_whoosh(error: BaseException) -> bool:
+    """Tell whether the error came from inside Whoosh's own code."""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return trace is not None and str(trace.tb_frame.f_globals.get("__name__", "")).startswith("whoosh")
 
 
 def close_all() -> None:

@@ -77,3 +77,32 @@ def test_postings_cache_keeps_recent_lists_within_its_budget():
     assert cache.size <= 10
     cache.get("b", reader(2))                # the oldest went first
     assert reads[-1] == 2 and len(reads) == 9
+
+
+def test_what_damaged_files_make_whoosh_raise_reads_as_an_unreadable_index(corpus_index, monkeypatch):
+    """zlib errors, absurd sizes, or any error inside Whoosh's code: "rebuild it", not a crash."""
+    import zlib
+
+    import pytest
+    from whoosh.reading import MultiReader, SegmentReader
+    from whoosh.util.varints import read_varint
+
+    def garbled(self, docnum):  # what a garbled varint in a stored-fields block does
+        return read_varint(lambda n: b"")
+
+    def inflated(self, docnum):
+        raise zlib.error("Error -3 while decompressing data: invalid block type")
+
+    for damage, message in ((garbled, "TypeError"), (inflated, "decompressing")):
+        reader.close_all()  # a searcher copies its reader's methods when it opens
+        for reader_class in (SegmentReader, MultiReader):
+            monkeypatch.setattr(reader_class, "stored_fields", damage)
+        with pytest.raises(search.IndexUnreadableError, match=message):
+            search.query(corpus_index, "battery")
+
+
+def test_an_error_of_the_caller_outside_whoosh_stays_what_it_is(corpus_index):
+    import pytest
+
+    with pytest.raises(RuntimeError, match="the caller's"), reader.searching(corpus_index):
+        raise RuntimeError("the caller's own mistake")
