@@ -1,18 +1,20 @@
 """Administration services: accounts, roles and bans, review windows, the audit log."""
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..applications.services import open_window
+from ..applications.services import open_window, window_open, window_status_is
 from ..audit import record_action
 from ..auth.services import AccountError, set_role
-from ..examiner.forwarding import close_and_freeze
+from ..examiner.forwarding import close_and_freeze, freeze_closed_report
 from ..models import Application, AuditEntry, Document, Flag, ImportRun, User
-from ..models.application import LAST_WEEK, OPEN, PENDING, STATUSES
+from ..models.application import LAST_WEEK, OPEN, PENDING, STATUSES, as_utc
 from ..models.base import utcnow
 
 
@@ -34,19 +36,18 @@ def dashboard_counts(session: Session) -> Dashboard:
     def count(stmt: Select) -> int:
         return session.scalar(stmt) or 0
 
+    # The status in force, as the public pages count it: a window past its end is closed.
     now = utcnow()
     return Dashboard(
         users=count(select(func.count(User.id))),
         banned=count(select(func.count(User.id)).where(User.banned_at.is_not(None))),
-        open_applications=count(
-            select(func.count(Application.id)).where(Application.status == OPEN)),
+        open_applications=count(select(func.count(Application.id)).where(window_open(now))),
         pending_applications=count(
-            select(func.count(Application.id)).where(Application.status == PENDING)),
+            select(func.count(Application.id)).where(window_status_is(PENDING, now))),
         open_flags=count(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None))),
         closing_this_week=count(
             select(func.count(Application.id))
-            .where(Application.status == OPEN, Application.closes_at > now,
-                   Application.closes_at <= now + LAST_WEEK)),
+            .where(window_open(now), Application.closes_at <= now + LAST_WEEK)),
         running_imports=count(
             select(func.count(ImportRun.id)).where(ImportRun.unfinished())),
     )
@@ -82,30 +83,57 @@ def change_role(session: Session, actor: User | None, user: User, role: str) -> 
 
 # --- review windows ---------------------------------------------------------------------------
 
-def admin_applications_query(status: str = "", number: str = "") -> Select:
-    """Return applications of a status (any when blank) and number part, newest first."""
+def admin_applications_query(status: str = "", number: str = "", now: dt.datetime | None = None) -> Select:
+    """Return applications of a status in force (any when blank) and number part, newest first."""
     stmt = select(Application).join(Application.document)
     if status in STATUSES:
-        stmt = stmt.where(Application.status == status)
+        stmt = stmt.where(window_status_is(status, now or utcnow()))
     wanted = re.sub(r"[\s,/-]", "", number)  # "US 2020/0123456 A1" finds US20200123456A1
     if wanted:
         stmt = stmt.where(func.upper(Document.publication_number).like(contains(wanted.upper()), escape="\\"))
     return stmt.order_by(Document.publication_date.desc(), Document.publication_number)
 
 
+def window_statuses(applications: Iterable[Application], now: dt.datetime | None = None) -> dict[int, str]:
+    """Return the window status in force of each application, by id."""
+    now = now or utcnow()
+    return {application.id: application.window_status(now) for application in applications}
+
+
+def lock_window(session: Session, application: Application) -> None:
+    """Lock an application's row until the transaction ends, then read it again."""
+    # A double click or two administrators at once: the second waits, then sees the first's
+    # result and is refused, instead of both passing the check (SQLite: see tune_sqlite).
+    session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
+    session.refresh(application)
+
+
 def open_review(session: Session, actor: User, application: Application, days: int) -> None:
     """Open (or reopen) the review window for `days` days and record it; WindowError if refused."""
-    previous = application.status
-    open_window(session, application, days)
+    lock_window(session, application)
+    now = utcnow()
+    previous = application.window_status(now)
+    with session.begin_nested():  # a refused opening leaves the window as it was
+        if application.status == OPEN and application.is_closed(now):
+            # Past its end, but `windows close-due` has not run: close it when it was due and
+            # freeze its report, then reopen it as any closed window.
+            report = freeze_closed_report(session, application, now)
+            # After the freeze, or the old report would stay in force (`reopened_since`).
+            now = max(utcnow(), as_utc(report.frozen_at) + dt.timedelta(microseconds=1))
+        open_window(session, application, days, now)
     record_action(session, actor, "open-window", "application", application.id, days=days,
                   previous=previous,
                   closes_at=application.closes_at.isoformat() if application.closes_at else None)
 
 
 def close_review(session: Session, actor: User, application: Application) -> None:
-    """Close the review window now and record it; WindowError if it is not open."""
-    close_and_freeze(session, application)  # the top ten are frozen as the forwarded report
-    record_action(session, actor, "close-window", "application", application.id)
+    """Close the review window and record it; WindowError if it is not open."""
+    lock_window(session, application)
+    # A window past its end closed when it was due, as `windows close-due` would record it.
+    ended = application.status == OPEN and application.is_closed()
+    close_and_freeze(session, application, as_utc(application.closes_at) if ended else None)
+    record_action(session, actor, "close-window", "application", application.id,
+                  closes_at=application.closes_at.isoformat() if application.closes_at else None)
 
 
 # --- the audit log ----------------------------------------------------------------------------

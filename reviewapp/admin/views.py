@@ -24,6 +24,7 @@ from .services import (
     dashboard_counts,
     open_review,
     users_query,
+    window_statuses,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -159,7 +160,8 @@ def applications():
     """List applications by status or publication number, with their review windows."""
     status, q = request.args.get("status", ""), request.args.get("q", "").strip()
     page = db.paginate(admin_applications_query(status, q), per_page=per_page(), error_out=False)
-    return render_template("admin/applications.html", page=page, status=status, statuses=STATUSES, q=q)
+    return render_template("admin/applications.html", page=page, status=status, statuses=STATUSES, q=q,
+                           window_statuses=window_statuses(page.items))
 
 
 @bp.route("/applications/<int:application_id>")
@@ -167,7 +169,8 @@ def application(application_id: int):
     """Show one application's review window with the forms to open or close it."""
     application = db.get_or_404(Application, application_id)
     form = OpenWindowForm(days=current_app.config["REVIEW_WINDOW_DAYS"])
-    return render_template("admin/application.html", application=application, form=form)
+    return render_template("admin/application.html", application=application, form=form,
+                           window_status=application.window_status())
 
 
 @bp.route("/applications/<int:application_id>/open", methods=["POST"])
@@ -178,13 +181,14 @@ def application_open(application_id: int):
     if form.validate_on_submit():
         try:
             open_review(db.session, current_user, application, form.days.data)
-        except WindowError as error:
-            form.days.errors.append(str(error))
+        except WindowError as error:  # the window, not the days: the form checked those
+            flash(f"{application.number}: {error}", "error")
         else:
             flash(f"The review of {application.number} is open for {form.days.data} days.",
                   "success")
-            return back_to_applications()
-    return render_template("admin/application.html", application=application, form=form)
+        return back_to_applications()
+    return render_template("admin/application.html", application=application, form=form,
+                           window_status=application.window_status())
 
 
 @bp.route("/applications/<int:application_id>/close", methods=["GET", "POST"])

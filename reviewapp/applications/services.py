@@ -335,10 +335,18 @@ def unwatch_application(session: Session, application: Application, user: User) 
 
 def open_window(session: Session, application: Application, days: int,
                 now: dt.datetime | None = None) -> None:
-    """Open the review window for `days` days from now."""
+    """Open the review window for `days` days from now; WindowError while one is open or unclosed."""
     if days < 1 or days > 365:
         raise WindowError("A review window lasts between 1 and 365 days.")
     now = now or utcnow()
+    if application.is_open(now):
+        # Opening again would restart a running review: a shorter one, its opening time lost.
+        closes = as_utc(application.closes_at)
+        until = f" (it closes on {closes:%Y-%m-%d %H:%M} UTC)" if closes is not None else ""
+        raise WindowError(f"This review window is already open{until}: close it first.")
+    if application.is_closed(now) and application.status == OPEN:
+        # Past its end but not closed yet: its report must freeze before a new window opens.
+        raise WindowError("This review window has ended but is not closed yet: close it first.")
     application.status = OPEN
     application.opens_at = now
     application.closes_at = now + dt.timedelta(days=days)

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 
 from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import Application, Comment, Notification, Submission, User, Watch
@@ -118,7 +118,7 @@ def notify_new_comment(session: Session, comment: Comment) -> int:
 
 
 def notify_closing_windows(session: Session, now: dt.datetime | None = None) -> int:
-    """Tell watchers once that a window enters its last week; return how many were told."""
+    """Tell watchers once per window that it enters its last week; return how many were told."""
     now = (now or utcnow()).astimezone(dt.UTC)
     closing = session.scalars(select(Application).where(
         Application.status == OPEN, Application.closes_at > now,
@@ -126,12 +126,20 @@ def notify_closing_windows(session: Session, now: dt.datetime | None = None) -> 
     created = 0
     for application in closing.all():
         closes = as_utc(application.closes_at)
+        # Keyed by the window's end: a reopened window (a new end) is announced again.
+        key = f"closing:{application.id}:{closes:%Y-%m-%dT%H:%M:%SZ}"
+        # Keys made before windows were told apart ("closing:<id>") say nothing of the window:
+        # one made since this window opened was about it, and its watcher was told already.
+        legacy = Notification.dedupe_key == f"closing:{application.id}"
+        if application.opens_at is not None:
+            legacy = and_(legacy, Notification.created_at >= application.opens_at)
+        told = set(session.scalars(select(Notification.user_id).where(legacy)))
         created += _notify(
-            session, _watcher_ids(session, application.id), application_id=application.id,
-            kind="closing",
+            session, [user_id for user_id in _watcher_ids(session, application.id) if user_id not in told],
+            application_id=application.id, kind="closing",
             message=f"The review of {application.number} closes on {closes:%Y-%m-%d %H:%M} UTC.",
             url=site_path("applications.detail", number=application.number),
-            dedupe_key=f"closing:{application.id}")
+            dedupe_key=key)
     return created
 
 

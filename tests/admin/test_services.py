@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from reviewapp.admin.services import (
     admin_applications_query,
@@ -15,13 +17,16 @@ from reviewapp.admin.services import (
     dashboard_counts,
     open_review,
     users_query,
+    window_statuses,
 )
 from reviewapp.applications.services import WindowError
 from reviewapp.auth.services import AccountError, ban_user
-from reviewapp.models import AuditEntry, User
+from reviewapp.examiner.report import get_report, stored_report
+from reviewapp.models import Application, AuditEntry, User
 from reviewapp.models.application import as_utc
 from reviewapp.models.base import utcnow
-from tests.factories import make_application, make_user
+from tests.conftest import wait_until_blocked
+from tests.factories import make_application, make_submission, make_user
 
 
 def audit(db) -> list[tuple]:
@@ -129,3 +134,86 @@ def test_role_changes_and_accounts_made_on_the_command_line_are_audited(app, db,
     assert audit(db) == [(None, "create-account", "user", ed.id, {"role": "examiner"}),
                          (None, "grant-role", "user", ed.id, {"role": "admin", "previous": "examiner"})]
     assert admin.is_admin
+
+
+def test_open_review_refuses_a_window_open_now_and_records_nothing(db):
+    admin = make_user("admin")
+    application = make_application(days_left=60)
+    opens, closes = as_utc(application.opens_at), as_utc(application.closes_at)
+    with pytest.raises(WindowError, match="already open"):
+        open_review(db.session, admin, application, 1)
+    assert (as_utc(application.opens_at), as_utc(application.closes_at)) == (opens, closes)
+    assert audit(db) == []
+
+
+def test_reopening_a_window_past_its_end_closes_it_when_due_and_freezes_its_report_first(db, monkeypatch):
+    monkeypatch.setattr("reviewapp.ranking.jobs.rescore_application", lambda session, application_id: 0)
+    admin = make_user("admin")
+    application = make_application(days_left=-2)  # still stored "open": close-due has not run
+    make_submission(application, make_user(), title="Found in time")
+    due = as_utc(application.closes_at)
+    open_review(db.session, admin, application, 10)
+    assert application.is_open()
+    assert as_utc(application.closes_at) - as_utc(application.opens_at) == dt.timedelta(days=10)
+    report = stored_report(db.session, application)  # the ended window's, frozen at its end
+    assert report is not None and [item["title"] for item in report.items] == ["Found in time"]
+    assert get_report(db.session, application) is None  # as after any reopening: not in force
+    assert audit(db)[0][4]["previous"] == "closed"
+    close_review(db.session, admin, application)
+    assert application.status == "closed" and as_utc(application.closes_at) > due
+    assert get_report(db.session, application) is report  # frozen again at the new closing
+
+
+def test_closing_a_window_past_its_end_records_when_it_was_due(db):
+    admin = make_user("admin")
+    application = make_application(days_left=-2)
+    due = as_utc(application.closes_at)
+    close_review(db.session, admin, application)
+    assert application.status == "closed" and as_utc(application.closes_at) == due
+    assert audit(db)[0][4] == {"closes_at": application.closes_at.isoformat()}
+
+
+def test_window_counts_and_filter_use_the_status_in_force(db):
+    running = make_application(days_left=30)
+    closing = make_application(days_left=3)
+    ended = make_application(days_left=-1)  # still stored "open": close-due has not run
+    scheduled = make_application(days_left=200)  # stored "open", opening in the future
+    counts = dashboard_counts(db.session)
+    assert (counts.open_applications, counts.closing_this_week, counts.pending_applications) == (2, 1, 1)
+    assert set(db.session.scalars(admin_applications_query("open"))) == {running, closing}
+    assert db.session.scalars(admin_applications_query("closed")).all() == [ended]
+    assert db.session.scalars(admin_applications_query("pending")).all() == [scheduled]
+    assert window_statuses([running, ended, scheduled]) == {
+        running.id: "open", ended.id: "closed", scheduled.id: "pending"}
+
+
+def test_an_opening_at_the_same_moment_waits_then_is_refused(app, db):
+    """Two administrators (or a double click) open one window at once: only the first opens it."""
+    admin, application = make_user("admin"), make_application(status="pending")
+    db.session.commit()
+    ids = (admin.id, application.id)
+    errors: list[BaseException] = []
+    with Session(db.engine) as one, Session(db.engine) as two:
+        seen = two.get(Application, ids[1])
+        assert seen.status == "pending"  # the second administrator's page
+        open_review(one, one.get(User, ids[0]), one.get(Application, ids[1]), 30)
+
+        def open_now() -> None:
+            with app.app_context():
+                try:
+                    open_review(two, two.get(User, ids[0]), seen, 1)
+                    two.commit()
+                except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+                    two.rollback()
+                    errors.append(error)
+
+        worker = threading.Thread(target=open_now)
+        worker.start()
+        wait_until_blocked(db.engine)
+        one.commit()
+        worker.join(timeout=20)
+    assert [type(error) for error in errors] == [WindowError] and "already open" in str(errors[0])
+    db.session.expire_all()
+    opened = db.session.get(Application, ids[1])
+    assert as_utc(opened.closes_at) - as_utc(opened.opens_at) == dt.timedelta(days=30)
+    assert [entry[1] for entry in audit(db)] == ["open-window"]

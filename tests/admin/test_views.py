@@ -267,3 +267,32 @@ def test_admin_forms_carry_csrf_tokens(app, client, admin, db):
         text = page(client.get(url))
         assert text.count('name="csrf_token"') >= 2  # the action's form and the log-out button
     assert client.post(f"/admin/users/{user.id}/ban").status_code == 400
+
+
+def test_opening_a_window_open_now_is_refused_with_the_reason(client, admin, db):
+    application = make_application(days_left=60)
+    db.session.commit()
+    closes = application.closes_at
+    response = client.post(f"/admin/applications/{application.id}/open", data={"days": "1"},
+                           follow_redirects=True)
+    assert f"{application.number}: This review window is already open (it closes on " \
+           f"{closes:%Y-%m-%d %H:%M} UTC): close it first." in page(response)
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).closes_at == closes and actions(db) == []
+
+
+def test_a_window_past_its_end_is_shown_closed_and_reopens(client, admin, db):
+    application = make_application(days_left=-2, title="Ended widget")  # close-due has not run
+    make_application(title="Running widget")
+    db.session.commit()
+    text = page(client.get(f"/admin/applications/{application.id}"))
+    assert "closed" in text and "open for review" not in text and "Close it now" not in text
+    assert "Reopen the review window" in text
+    listed = page(client.get("/admin/applications", query_string={"status": "closed"}))
+    assert "Ended widget" in listed and "Reopen…" in listed and "Close…" not in listed
+    assert "Ended widget" not in page(client.get("/admin/applications", query_string={"status": "open"}))
+    assert '<span class="big">1</span> open (0 closing within a week)' in page(client.get("/admin/"))
+    response = client.post(f"/admin/applications/{application.id}/open", data={"days": "5"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Application, application.id).is_open() and actions(db) == ["open-window"]

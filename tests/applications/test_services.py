@@ -201,3 +201,23 @@ def test_open_and_close_window(db):
     assert application.status == "closed"
     with pytest.raises(WindowError):
         close_window(db.session, application)
+
+
+def test_open_window_refuses_a_window_open_now_and_changes_nothing(db):
+    application = make_application(days_left=60)
+    opens, closes = application.opens_at, application.closes_at
+    with pytest.raises(WindowError, match=f"already open \\(it closes on {closes:%Y-%m-%d %H:%M} UTC\\): close it"):
+        open_window(db.session, application, 1)
+    assert (application.status, application.opens_at, application.closes_at) == ("open", opens, closes)
+
+
+def test_open_window_refuses_a_window_past_its_end_that_is_not_closed_yet(db):
+    # Its report must be frozen first: the admin's reopening closes it before it opens it.
+    application = make_application(days_left=-2)
+    closes = application.closes_at
+    with pytest.raises(WindowError, match="ended but is not closed yet"):
+        open_window(db.session, application, 10)
+    assert application.closes_at == closes
+    close_window(db.session, application)
+    open_window(db.session, application, 10)
+    assert application.is_open()

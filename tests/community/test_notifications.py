@@ -8,6 +8,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
+from reviewapp.applications.services import close_window, open_window
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.notifications import (
     UNSUBSCRIBE_SALT,
@@ -337,3 +338,38 @@ def test_a_title_with_line_breaks_is_mailed_on_one_subject_line(app, db, people,
                                                       title="First line\r\nSecond  line"))
     assert mail_pending_notifications(db.session) == (1, 0, None)
     assert subjects == [f"New prior art on {application.number}: First line Second line"]
+
+
+def test_closing_soon_is_sent_once_per_window_so_a_reopened_one_is_announced_again(db, people):
+    now = utcnow()
+    application = make_application(days_left=5)
+    watch(application, people.voter)
+    assert notify_closing_windows(db.session, now) == 1
+    close_window(db.session, application, now)
+    open_window(db.session, application, 3, now + dt.timedelta(minutes=1))
+    assert notify_closing_windows(db.session, now + dt.timedelta(minutes=2)) == 1
+    assert notify_closing_windows(db.session, now + dt.timedelta(days=1)) == 0
+    closes = application.closes_at
+    messages = db.session.scalars(select(Notification.message).order_by(Notification.id)).all()
+    assert messages[-1] == f"The review of {application.number} closes on {closes:%Y-%m-%d %H:%M} UTC."
+
+
+def test_closing_notices_keyed_per_application_still_count_for_their_window(db, people):
+    # Made before the key named the window: one since the window opened was about this window.
+    now = utcnow()
+    application = make_application(days_left=5)
+    earlier = make_application(days_left=5)
+    watch(application, people.voter, people.other)
+    watch(earlier, people.voter)
+    db.session.add_all([
+        Notification(user_id=people.voter.id, application_id=application.id, kind="closing",
+                     message="The review closes.", url="/", dedupe_key=f"closing:{application.id}"),
+        Notification(user_id=people.voter.id, application_id=earlier.id, kind="closing",
+                     message="The review closes.", url="/", dedupe_key=f"closing:{earlier.id}",
+                     created_at=earlier.opens_at - dt.timedelta(days=1)),  # an earlier window's
+    ])
+    db.session.flush()
+    assert notify_closing_windows(db.session, now) == 2
+    told = db.session.execute(select(Notification.user_id, Notification.application_id)
+                              .where(Notification.dedupe_key.like("closing:%:%"))).all()
+    assert sorted(told) == sorted([(people.other.id, application.id), (people.voter.id, earlier.id)])
