@@ -72,33 +72,40 @@ def page_response(items: list, total: int, paging: Paging, endpoint: str, **para
                    next=next_url)
 
 
+def is_api_request() -> bool:
+    """Tell whether the request is under /api/v1, whichever blueprint serves it."""
+    return (request.path + "/").startswith(API_PREFIX + "/")
+
+
 @bp.before_app_request
 def answer_api_routing_errors():
     """Answer unknown API paths and wrong methods in JSON, before any HTML error page."""
     error = request.routing_exception
-    if (isinstance(error, HTTPException) and (error.code or 500) >= 400
-            and (request.path + "/").startswith(API_PREFIX + "/")):
+    if isinstance(error, HTTPException) and (error.code or 500) >= 400 and is_api_request():
         allow = getattr(error, "valid_methods", None)
         return error_response(error.description or error.name, error.code or 500,
                               {"Allow": ", ".join(allow)} if allow else None)
     return None
 
 
-@bp.before_request
+# App-wide hooks, not this blueprint's: other packages serve paths under /api/v1 too (the
+# search package serves /api/v1/search), and every one of them must refuse a bad token.
+@bp.before_app_request
 def authenticate():
-    """Know the examiner behind a bearer token; anonymous callers see public data."""
+    """Know the examiner behind a bearer token on any API path; anonymous callers see public data."""
     g.api_user = None
-    if request.endpoint != "api.openapi":
+    if is_api_request() and request.endpoint != "api.openapi":
         g.api_user = authenticate_header(db.session, request.headers.get("Authorization"))
 
 
-@bp.after_request
+@bp.after_app_request
 def mark_private(response: Response) -> Response:
-    """Keep examiner-level answers out of shared caches."""
-    response.vary.add("Authorization")
-    if g.get("api_user") is not None:
-        response.cache_control.private = True
-        response.cache_control.no_store = True
+    """Vary every API answer on the token, and keep examiner-level answers out of shared caches."""
+    if is_api_request():
+        response.vary.add("Authorization")
+        if g.get("api_user") is not None:
+            response.cache_control.private = True
+            response.cache_control.no_store = True
     return response
 
 
@@ -108,7 +115,7 @@ def api_error(error: ApiError):
     return error_response(error.message, error.status)
 
 
-@bp.errorhandler(TokenError)
+@bp.app_errorhandler(TokenError)  # raised by the app-wide `authenticate`
 def token_error(error: TokenError):
     """Answer a refused token in JSON, with a Bearer challenge for 401."""
     challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'} if error.status == 401 else None

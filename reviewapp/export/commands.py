@@ -1,21 +1,28 @@
 """`reviewapp export KIND --out FILE`: the bulk CSV files, streamed to disk or stdout."""
 from __future__ import annotations
 
+import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .csvstream import csv_chunks
-from .services import KINDS, ExportError, ExportFilters, iter_export, parse_cpc
+from .services import KINDS, ExportError, ExportFilters, iter_export, parse_cpc, parse_since
 
 
-def _cpc_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    try:
-        return parse_cpc(value)
-    except ExportError as error:
-        raise click.BadParameter(str(error), ctx=ctx, param=param) from error
+def parsed_by(parse: Callable[[str | None], Any]) -> Callable[..., Any]:
+    """Return an option callback that reads its value as the download does, with `parse`."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        try:
+            return parse(value)
+        except ExportError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param) from error
+
+    return callback
 
 
 class _Counted:
@@ -34,16 +41,17 @@ class _Counted:
 @click.argument("kind", type=click.Choice(KINDS))
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
               help="The CSV file to write; '-' for standard output.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+# Both filters go through the download's own parsers: one rule for what a date or a class is.
+@click.option("--since", callback=parsed_by(parse_since), default=None, metavar="DATE",
               help="Only rows created or updated on or after this day (YYYY-MM-DD, UTC).")
-@click.option("--class", "cpc", callback=_cpc_option, default=None, metavar="CPC",
+@click.option("--class", "cpc", callback=parsed_by(parse_cpc), default=None, metavar="CPC",
               help="Only rows of applications with a CPC symbol starting with this, e.g. H04L.")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 byte order mark (for old Excel).")
-def export_command(kind: str, out: str, since, cpc: str | None, bom: bool) -> None:
+def export_command(kind: str, out: str, since: dt.date | None, cpc: str | None, bom: bool) -> None:
     """Export applications, submissions, feedback or reviewers as CSV (RFC 4180, UTF-8)."""
     from ..extensions import db
 
-    filters = ExportFilters(since=since.date() if since else None, cpc=cpc)
+    filters = ExportFilters(since=since, cpc=cpc)
     header, rows = iter_export(db.session, kind, filters)
     counted = _Counted(rows)
     chunks = (chunk.encode("utf-8") for chunk in csv_chunks(header, counted, bom=bom))

@@ -18,7 +18,11 @@ from typing import Any
 
 # Characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
 # (OWASP's list, plus LF and NUL as in ASVS, plus the full-width forms some locales honour).
-FORMULA_TRIGGERS = frozenset("=+-@\t\r\n\0\uff1d\uff0b\uff0d\uff20")
+# In the order the export page lists them: the page is drawn from this, so it cannot fall behind.
+FORMULA_TRIGGER_LIST = "=+-@\t\r\n\0\uff1d\uff0b\uff0d\uff20"
+FORMULA_TRIGGERS = frozenset(FORMULA_TRIGGER_LIST)
+# How the page names the triggers that cannot be shown.
+INVISIBLE_TRIGGER_NAMES = {"\t": "TAB", "\r": "CR", "\n": "LF", "\0": "NUL"}
 QUOTE = "'"
 BOM = "\ufeff"
 CHUNK_ROWS = 500  # rows per yielded string: few enough for flat memory, many enough to be fast

@@ -8,7 +8,7 @@ from ..auth.decorators import role_required
 from ..extensions import db
 from ..models.base import utcnow
 from ..models.user import EXAMINER
-from .csvstream import csv_chunks
+from .csvstream import FORMULA_TRIGGER_LIST, INVISIBLE_TRIGGER_NAMES, csv_chunks
 from .services import KINDS, ExportError, ExportFilters, iter_export, parse_cpc, parse_since
 
 bp = Blueprint("export", __name__, url_prefix="/export")
@@ -29,7 +29,8 @@ def index():
         error = None
     except ExportError as exc:
         error = str(exc)
-    return render_template("export/index.html", kinds=KINDS, since=since, cpc=cpc, error=error)
+    return render_template("export/index.html", kinds=KINDS, since=since, cpc=cpc, error=error,
+                           triggers=FORMULA_TRIGGER_LIST, invisible=INVISIBLE_TRIGGER_NAMES)
 
 
 @bp.get("/<kind>.csv")

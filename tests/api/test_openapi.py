@@ -8,12 +8,17 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
+from sqlalchemy.exc import OperationalError
+from wtforms import SelectField
+from wtforms.validators import Length, NumberRange
 
 from reviewapp.api.services import ApiError, parse_filters
 from reviewapp.api.views import openapi_document
 from reviewapp.extensions import db
 from reviewapp.indexing import rebuild_index
+from reviewapp.searchpage.forms import SearchForm
 from tests.export.helpers import make_conflict
 
 EXAMPLE_NUMBER = "US20180000016A1"  # the documented example: a real application in these tests
@@ -70,6 +75,9 @@ def test_the_document_is_served_and_covers_every_route(client, app):
     assert routes == set(document["paths"])
     for path, operations in document["paths"].items():
         assert set(operations) == {"get"}, path
+        # Every path checks a bearer token, and answers 503 while the database is down.
+        assert operations["get"]["security"] == [{}, {"bearerAuth": []}], path
+        assert {"401", "403", "503"} <= set(operations["get"]["responses"]), path
 
 
 def test_the_documented_example_returns_real_data(client, corpus):
@@ -134,3 +142,43 @@ def test_the_documented_cpc_pattern_is_the_apis_own_rule(cpc):
     except ApiError:
         accepted = False
     assert documented == accepted
+
+
+def test_the_search_operation_declares_every_parameter_of_its_form_with_its_limits(app):
+    """The search API reads SearchForm: each field is a documented parameter, bounded alike."""
+    operation = json.loads(openapi_document())["paths"]["/api/v1/search"]["get"]
+    declared = {parameter["name"]: parameter["schema"] for parameter in operation["parameters"]}
+    with app.test_request_context("/api/v1/search"):
+        fields = list(SearchForm())
+    assert set(declared) == {field.name for field in fields}
+    for field in fields:
+        schema = declared[field.name]
+        integer = next((s for s in schema.get("anyOf", []) if s["type"] == "integer"), None)
+        for validator in field.validators:
+            if isinstance(validator, Length):
+                assert schema["maxLength"] == validator.max, field.name
+            if isinstance(validator, NumberRange):
+                assert (integer["minimum"], integer["maximum"]) == (validator.min, validator.max)
+        if isinstance(field, SelectField):
+            assert {value for value, *_ in field.choices} <= set(schema["enum"]), field.name
+
+
+# Every other check still runs: the 503's status, content type, headers and body must be documented.
+EXPECTED_5XX = [not_a_server_error]
+
+
+def test_search_without_an_index_answers_the_documented_503(app, corpus):
+    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    case = loaded["/api/v1/search"]["GET"].Case(query={"q": "battery"})
+    response = case.call_and_validate(excluded_checks=EXPECTED_5XX)
+    assert response.status_code == 503  # no index was built in this test
+
+
+def test_a_database_outage_answers_the_documented_503(app, corpus, monkeypatch):
+    def outage(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("reviewapp.api.views.list_applications", outage)
+    loaded = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    response = loaded["/api/v1/applications"]["GET"].Case().call_and_validate(excluded_checks=EXPECTED_5XX)
+    assert response.status_code == 503 and response.headers["retry-after"] == ["5"]

@@ -9,6 +9,7 @@ from reviewapp.api.services import create_token
 from reviewapp.applications.services import browse_query
 from reviewapp.export.services import ExportError, parse_cpc
 from reviewapp.extensions import db
+from reviewapp.indexing import rebuild_index
 from reviewapp.models import ApiToken
 from reviewapp.models.application import STATUSES
 from reviewapp.models.base import utcnow
@@ -300,6 +301,56 @@ def test_use_is_recorded_without_a_write_per_request(client, corpus, token):
     get_json(client, "/api/v1/applications", headers=bearer(token))
     assert row.last_used_at == first
 
+
+
+# --------------------------------------------------------------------------- every path under /api/v1
+
+@pytest.fixture
+def indexed(corpus):
+    """Return the known review with the search index built, so /api/v1/search answers 200."""
+    db.session.commit()
+    rebuild_index()
+    return corpus
+
+
+SEARCH = "/api/v1/search?q=battery"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/applications", SEARCH, "/api/v1/search?page=abc"])
+@pytest.mark.parametrize("header", ["Bearer opa_not-a-real-token", "Basic Zm9vOmJhcg==", "Bearer"])
+def test_every_api_path_refuses_bad_credentials(client, indexed, path, header):
+    assert client.get(path).status_code in (200, 400)  # anonymous callers are answered
+    response = client.get(path, headers={"Authorization": header})
+    assert response.status_code == 401, response.get_data(as_text=True)
+    assert set(response.get_json()) == {"error"}
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_search_checks_the_token_like_every_api_path(client, indexed, examiner, token):
+    response = client.get(SEARCH, headers=bearer(token))
+    assert response.status_code == 200 and response.get_json()["total"] >= 1
+    assert "private" in response.headers["Cache-Control"]
+    assert "no-store" in response.headers["Cache-Control"]
+    examiner.role = "volunteer"
+    db.session.flush()
+    assert client.get(SEARCH, headers=bearer(token)).status_code == 403
+    db.session.query(ApiToken).one().revoked_at = utcnow()
+    db.session.flush()
+    assert client.get(SEARCH, headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("get", "/api/v1/applications", 200),
+    ("get", "/api/v1/no-such-thing", 404),
+    ("post", "/api/v1/applications", 405),
+    ("get", SEARCH, 200),
+    ("get", "/api/v1/search?page=abc", 400),
+    ("get", "/api/v1/openapi.json", 200),
+])
+def test_every_api_answer_varies_on_authorization(client, indexed, method, path, status):
+    response = getattr(client, method)(path)
+    assert response.status_code == status
+    assert "Authorization" in response.vary
 
 def test_prior_art_is_cited_with_its_kind_code(client, app, db):
     application = make_application()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from reviewapp.export.csvstream import FORMULA_TRIGGERS, INVISIBLE_TRIGGER_NAMES
 from reviewapp.export.services import KINDS
 from reviewapp.extensions import db
 from tests.export.helpers import HOSTILE_EXPLANATION, read_csv
@@ -103,3 +104,11 @@ def test_a_hidden_submissions_text_is_blank_for_non_moderators(client, auth, cor
     assert text == (("US7000002B2", corpus.runner_up.title, corpus.runner_up.explanation)
                     if sees else ("", "", ""))
     assert rows[str(corpus.ranked.id)]["explanation"] == HOSTILE_EXPLANATION
+
+
+def test_the_page_lists_every_formula_trigger_the_export_neutralises(client, auth, app):
+    auth.login(make_user("examiner"))
+    page = client.get("/export/").get_data(as_text=True)
+    for char in FORMULA_TRIGGERS:
+        assert (f"<code>{char}</code>" if char.isprintable() else INVISIBLE_TRIGGER_NAMES[char]) in page
+    assert "first character other than spaces" in page  # neutralise() skips leading spaces
