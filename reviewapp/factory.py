@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import PROJECT_ROOT
+from .api import is_api_request
 from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
 from .inputs import register_inputs
@@ -218,14 +219,6 @@ def rollback_quietly() -> None:
         db.session.rollback()
     except SQLAlchemyError as error:
         log.warning("rollback failed: %s", error)
-
-
-API_PREFIX = "/api/v1"
-
-
-def is_api_request() -> bool:
-    """Tell whether the request is for the JSON API, whose every answer is JSON."""
-    return (request.path + "/").startswith(API_PREFIX + "/")
 
 
 def api_error(message: str, status: int, headers: Any = None) -> Response:

@@ -25,6 +25,7 @@ from ..auth.decorators import role_required
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..models.user import EXAMINER
+from . import API_PREFIX, is_api_request
 from .auth import TokenError, authenticate_header
 from .forms import TokenForm
 from .services import (
@@ -43,7 +44,6 @@ from .services import (
     submission_detail,
 )
 
-API_PREFIX = "/api/v1"
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 tokens_bp = Blueprint("api_tokens", __name__, url_prefix="/api")
 
@@ -70,11 +70,6 @@ def page_response(items: list, total: int, paging: Paging, endpoint: str, **para
                        **params) if items and more else None
     return jsonify(items=items, page=paging.page, per_page=paging.per_page, total=total,
                    next=next_url)
-
-
-def is_api_request() -> bool:
-    """Tell whether the request is under /api/v1, whichever blueprint serves it."""
-    return (request.path + "/").startswith(API_PREFIX + "/")
 
 
 @bp.before_app_request
