@@ -6,6 +6,10 @@ patentee (a family, a competitor's portfolio) or of one publication day. These f
 read only what every candidate of the list carries (names, dates, document numbers) and the
 application's own text, never who cited a reference, where it was printed or in which list:
 they do not change when only those change (tests/scoring/test_bootstrap.py).
+
+The list is the candidates featurised together for one query, unless the query carries
+`listed` (a sequence of Candidates): then the pairs are only part of the application's list
+(training keeps the labelled ones) and the repeats are counted over the whole of it.
 """
 from __future__ import annotations
 
@@ -41,13 +45,15 @@ def mentioned_keys(text: str) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def name_repeats(candidates: Sequence[Candidate]) -> np.ndarray:
+def name_repeats(candidates: Sequence[Candidate],
+                 listed: Sequence[Candidate] | None = None) -> np.ndarray:
     """Return per candidate log1p(other candidates sharing its patentee's name key).
 
-    NaN for a candidate without a name (non-patent literature, foreign references).
+    The others are those of `listed` (the whole list, holding `candidates`), by default
+    `candidates`. NaN for a candidate without a name (non-patent literature, foreign references).
     """
-    keys = [{k for k in map(name_key, c.names) if k} for c in candidates]
-    counts: Counter[str] = Counter(k for found in keys for k in found)
+    keys = [_name_keys(c) for c in candidates]
+    counts: Counter[str] = Counter(k for c in _whole(candidates, listed) for k in _name_keys(c))
     out = np.full(len(candidates), np.nan)
     for row, found in enumerate(keys):
         if found:
@@ -55,13 +61,16 @@ def name_repeats(candidates: Sequence[Candidate]) -> np.ndarray:
     return out
 
 
-def same_day_repeats(candidates: Sequence[Candidate]) -> np.ndarray:
+def same_day_repeats(candidates: Sequence[Candidate],
+                     listed: Sequence[Candidate] | None = None) -> np.ndarray:
     """Return per candidate log1p(other candidates published the same day); NaN undated.
 
-    Documents of one family or one filing programme appear together in an applicant's
-    list; an examiner's search rarely returns two of them.
+    The others are those of `listed` (the whole list, holding `candidates`), by default
+    `candidates`. Documents of one family or one filing programme appear together in an
+    applicant's list; an examiner's search rarely returns two of them.
     """
-    days: Counter[object] = Counter(c.publication_date for c in candidates if c.publication_date)
+    days: Counter[object] = Counter(c.publication_date for c in _whole(candidates, listed)
+                                    if c.publication_date)
     return np.array([np.log1p(days[c.publication_date] - 1) if c.publication_date else np.nan
                      for c in candidates], dtype=float)
 
@@ -84,6 +93,18 @@ def mentioned_in_text(query: QueryDoc, candidates: Sequence[Candidate]) -> np.nd
 
 def list_features(query: QueryDoc, candidates: Sequence[Candidate]) -> np.ndarray:
     """Return the LIST_FEATURES columns of one application's candidates."""
-    return np.column_stack([name_repeats(candidates), same_day_repeats(candidates),
+    listed: Sequence[Candidate] | None = getattr(query, "listed", None)
+    return np.column_stack([name_repeats(candidates, listed),
+                            same_day_repeats(candidates, listed),
                             mentioned_in_text(query, candidates)]).reshape(-1,
                                                                            len(LIST_FEATURES))
+
+
+def _whole(candidates: Sequence[Candidate], listed: Sequence[Candidate] | None
+           ) -> Sequence[Candidate]:
+    """Return the whole list: `listed`, or `candidates` when it is None or empty."""
+    return listed or candidates
+
+
+def _name_keys(candidate: Candidate) -> set[str]:
+    return {k for k in map(name_key, candidate.names) if k}

@@ -1,7 +1,9 @@
 """Feature rows from the database: the QueryDoc of an application, the Candidates of its submissions.
 
-Both serving (`scores`) and training (`training`) read submissions through `candidates_where`,
-so a feature is computed the same way whether it is scored or learned from.
+Both serving (`scores`) and training (`training`) read submissions through `candidates_where`
+and `with_library_signals`, so a feature is computed the same way whether it is scored or
+learned from. Training reads the community counts as they were at each item's first verdict
+(`as_of_first_verdict`), serving as they are now.
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from sqlalchemy import case, func, select
@@ -19,7 +21,6 @@ from scoring import Candidate, QueryDoc
 from scoring.bootstrap import document_key
 from scoring.listwise import mentioned_keys
 
-from ..community.votes import vote_tallies
 from ..models import (
     Application,
     Claim,
@@ -30,11 +31,23 @@ from ..models import (
     Feedback,
     Submission,
     User,
+    Vote,
     submission_claims,
 )
 from ..models.feedback import POSITIVE_VERDICTS
 from ..models.submission import ACTIVE
-from .library import add_library_signals, split_identifier
+from .library import OwnDocuments, add_library_signals, split_identifier
+
+
+@dataclass(slots=True)
+class ListedQuery(QueryDoc):
+    """A QueryDoc whose pairs are only part of its list: `listed` is the whole list.
+
+    Training keeps the judged submissions of an application, while serving ranks all of
+    them; `scoring.listwise` counts the list features over `listed`, as serving would.
+    """
+
+    listed: list[Candidate] = field(default_factory=list)
 
 
 def query_for(application: Application) -> QueryDoc:
@@ -51,6 +64,12 @@ def query_for(application: Application) -> QueryDoc:
         # The documents the applicant's own description cites by number (already known to them).
         mentions=mentioned_keys(document.description or ""),
     )
+
+
+def listed_query(query: QueryDoc, listed: Sequence[Candidate]) -> ListedQuery:
+    """Return `query` as a ListedQuery whose whole list is `listed`."""
+    return ListedQuery(**{f.name: getattr(query, f.name) for f in fields(QueryDoc)},
+                       listed=list(listed))
 
 
 def with_library_signals(session: Session, application: Application, query: QueryDoc,
@@ -73,7 +92,7 @@ def with_library_signals(session: Session, application: Application, query: Quer
         if key and row is not None and row.publication_number:
             numbers[key] = row.publication_number
     add_library_signals(session, query, candidates, keys, numbers,
-                        exclude_documents=[application.document_id])
+                        OwnDocuments.of(application.document))
 
 
 def with_library_signals_for_documents(session: Session, application: Application,
@@ -83,7 +102,7 @@ def with_library_signals_for_documents(session: Session, application: Applicatio
     keys: list[str | None] = [document_key(d.country, d.doc_number) for d in documents]
     numbers = {k: d.publication_number for k, d in zip(keys, documents) if k}
     add_library_signals(session, query, candidates, keys, numbers,
-                        exclude_documents=[application.document_id])
+                        OwnDocuments.of(application.document))
 
 
 def candidates_for(session: Session, application: Application) -> list[Candidate]:
@@ -92,12 +111,18 @@ def candidates_for(session: Session, application: Application) -> list[Candidate
     return candidates_where(session, where).get(application.id, [])
 
 
-def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[Candidate]]:
-    """Return the Candidates of the submissions matching `where`, by application id."""
+def candidates_where(session: Session, where: Sequence[Any], *,
+                     as_of_first_verdict: bool = False) -> dict[int, list[Candidate]]:
+    """Return the Candidates of the submissions matching `where`, by application id.
+
+    With `as_of_first_verdict`, a judged submission's votes, endorsements and claim marks
+    are those recorded up to its first verdict (training); otherwise all of them (serving).
+    """
     # A fixed number of queries, whatever the number of submissions. The app records every
     # vote, endorsement and mark, so their zeros are real; what it does not know stays None
     # or empty (no library copy: no text, no classes; no verdict elsewhere: no track record).
     ids = select(Submission.id).where(*where)
+    as_of = as_of_first_verdict
     rows = session.execute(
         select(Submission.id, Submission.application_id, Submission.kind, Submission.title,
                Submission.identifier, Submission.authors,
@@ -113,13 +138,23 @@ def candidates_where(session: Session, where: Sequence[Any]) -> dict[int, list[C
         .join(Claim, Claim.id == submission_claims.c.claim_id)
         .where(submission_claims.c.submission_id.in_(ids))
         .order_by(submission_claims.c.submission_id, Claim.number)))
-    votes = vote_tallies(session, [row.id for row in rows])
+    votes: dict[int, tuple[int, int]] = {}
+    for submission_id, up, down in session.execute(
+            select(Vote.submission_id, _count_if(Vote.value > 0), _count_if(Vote.value < 0))
+            .where(Vote.submission_id.in_(ids),
+                   *_until_first_verdict(as_of, Vote.submission_id, Vote.updated_at))
+            .group_by(Vote.submission_id)):
+        votes[submission_id] = (int(up or 0), int(down or 0))
     endorsements = _grouped(session.execute(
         select(Endorsement.submission_id, Endorsement.explanation)
-        .where(Endorsement.submission_id.in_(ids)).order_by(Endorsement.id)))
+        .where(Endorsement.submission_id.in_(ids),
+               *_until_first_verdict(as_of, Endorsement.submission_id, Endorsement.created_at))
+        .order_by(Endorsement.id)))
     marks = dict(session.execute(
         select(ClaimMark.submission_id, func.count(ClaimMark.id))
-        .where(ClaimMark.submission_id.in_(ids)).group_by(ClaimMark.submission_id)).all())
+        .where(ClaimMark.submission_id.in_(ids),
+               *_until_first_verdict(as_of, ClaimMark.submission_id, ClaimMark.created_at))
+        .group_by(ClaimMark.submission_id)).all())
     library = _library(session, select(Submission.library_document_id).where(*where))
     own = _verdicts_by_application(session, select(Submission.application_id).where(*where))
     out: dict[int, list[Candidate]] = defaultdict(list)
@@ -211,6 +246,18 @@ def _track_record(row: Any, own: tuple[int, int]) -> tuple[int | None, int | Non
         return None, None
     used = min(max((row.verdicts_positive or 0) - own[1], 0), judged)
     return used, judged
+
+
+def _until_first_verdict(bounded: bool, submission_id: Any, when: Any) -> tuple[Any, ...]:
+    """Return the conditions keeping rows made no later than the first verdict on their item."""
+    # Signals given after a verdict may answer it (verdicts are shown on reviewer pages), so
+    # training must not read them. A vote is timed by when it took its value (it can be
+    # changed), a mark or an endorsement by when it was made (they are only added, deleted).
+    if not bounded:
+        return ()
+    first = (select(func.min(Feedback.created_at)).where(Feedback.submission_id == submission_id)
+             .scalar_subquery())
+    return (when <= func.coalesce(first, when),)  # an unjudged item: everything counts
 
 
 def _count_if(condition: Any) -> Any:

@@ -3,13 +3,16 @@
 Everything here reads the library (documents, their cited references, the search index) and
 hands plain numbers to `scoring`. Document keys are kind-free ("US7123456", "EP1234567"),
 as `scoring.bootstrap.document_key` makes them, so a reference printed "07123456 B2" and a
-submission typed "US 7,123,456" meet. The current grant's own citations are never counted.
+submission typed "US 7,123,456" meet. The citations printed by the application being ranked
+are never counted, in any of its library documents (`OwnDocuments`): its grant prints the
+examiner's citations, which are the label.
 """
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,25 +52,61 @@ def number_variants(key: str) -> set[str]:
     return out
 
 
+def application_key(country: str, application_number: str) -> str:
+    """Return an application number comparable across sources ("09/812,345", "09812345")."""
+    number = re.sub(r"[^0-9A-Za-z]", "", application_number or "").upper().lstrip("0")
+    return f"{(country or '').upper()}{number}" if number else ""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDocuments:
+    """The library documents of the application being ranked: its publications and its grant.
+
+    Its grant prints which documents the examiner cited, the very label: none of them may
+    be counted, at training or at serving, so the two compute the same features.
+    """
+
+    ids: frozenset[int] = frozenset()
+    number_keys: frozenset[str] = frozenset()  # the publication, whatever its kind code
+    applications: frozenset[str] = frozenset()  # application_key: every publication of it
+
+    @classmethod
+    def of(cls, document: Document) -> OwnDocuments:
+        """Return the documents of `document`'s own application."""
+        application = application_key(document.country, document.application_number)
+        return cls(frozenset({document.id}),
+                   frozenset({document.number_key} if document.number_key else ()),
+                   frozenset({application} if application else ()))
+
+    def holds(self, document_id: int, number_key: str, country: str,
+              application_number: str) -> bool:
+        """Tell whether the library document so described is one of them."""
+        return (document_id in self.ids or number_key in self.number_keys
+                or application_key(country, application_number) in self.applications)
+
+
 def citation_network(session: Session, keys: Iterable[str],
-                     exclude_documents: Iterable[int] = ()) -> CitationNetwork:
-    """Return the network of library references citing any of `keys` (kind-free)."""
+                     own: OwnDocuments = OwnDocuments()) -> CitationNetwork:
+    """Return the network of library references citing any of `keys` (kind-free).
+
+    The references printed in `own` documents are left out.
+    """
     keys = {k for k in keys if k}
     if not keys:
         return CitationNetwork([])
     variants = sorted({v for key in keys for v in number_variants(key)})
-    excluded = set(exclude_documents)
     rows: list[Any] = []
     for start in range(0, len(variants), 500):  # bounded IN lists
         rows += session.execute(
-            select(Reference.document_id, Reference.country, Reference.number,
-                   Reference.category, Document.publication_number)
+            select(Reference.country, Reference.number, Reference.category, Document.id,
+                   Document.publication_number, Document.number_key,
+                   Document.country.label("document_country"), Document.application_number)
             .join(Document, Document.id == Reference.document_id)
             .where(Reference.kind == "patent", Reference.number.in_(variants[start:start + 500]))
         ).all()
     return CitationNetwork(
         (row.publication_number, key, row.category == EXAMINER) for row in rows
-        if row.document_id not in excluded
+        if not own.holds(row.id, row.number_key, row.document_country, row.application_number)
         and (key := document_key(row.country, row.number)) in keys)
 
 
@@ -108,10 +147,10 @@ def content_scores(query: QueryDoc, publication_numbers: Mapping[str, str]
 
 def add_library_signals(session: Session, query: QueryDoc, candidates: Sequence[Candidate],
                         keys: Sequence[str | None], publication_numbers: Mapping[str, str],
-                        exclude_documents: Iterable[int] = ()) -> None:
+                        own: OwnDocuments = OwnDocuments()) -> None:
     """Fill the candidates' network and content signals from the library, in place."""
     known = [k for k in keys if k]
-    network = citation_network(session, known, exclude_documents)
+    network = citation_network(session, known, own)
     scores = content_scores(query, publication_numbers)
     for candidate, key in zip(candidates, keys):
         if not key:

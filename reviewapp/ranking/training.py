@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from scoring.inputs import Pair
@@ -25,9 +25,10 @@ from scoring.metrics import rankable
 from ..models import Application, Document, Feedback, Submission
 from ..models.base import utcnow
 from ..models.feedback import POSITIVE_VERDICTS, VERDICTS
+from ..models.submission import ACTIVE
 from ..tasks import enqueue
 from .bootstrap import Examples, load_bootstrap_examples
-from .feature_rows import candidates_where, query_for, with_library_signals
+from .feature_rows import candidates_where, listed_query, query_for, with_library_signals
 from .model_store import model_dir, save_model, write_atomically
 from .scores import enqueue_rescore, open_application_ids
 
@@ -55,8 +56,10 @@ class TrainingError(RuntimeError):
 
 def feedback_examples(session: Session) -> Examples:
     """Return (pairs, labels, groups) from examiner verdicts, one group per application."""
-    # A submission's label is its latest verdict, whichever examiner gave it; its features are
-    # read as they are now, whatever its status (a verdict stays a lesson after a withdrawal).
+    # A submission's label is its latest verdict, whichever examiner gave it. Its features are
+    # those serving gave it before the verdict, whatever its status now (a verdict stays a
+    # lesson after a withdrawal): computed over the application's whole list (the active
+    # submissions, and the judged ones), its community counts as of its first verdict.
     latest: dict[int, str] = {}
     for submission_id, verdict in session.execute(
             select(Feedback.submission_id, Feedback.verdict)
@@ -66,7 +69,11 @@ def feedback_examples(session: Session) -> Examples:
     if not latest:
         return [], np.empty(0, dtype=int), np.empty(0, dtype=object)
     judged = select(Feedback.submission_id)
-    by_application = candidates_where(session, (Submission.id.in_(judged),))
+    judged_applications = select(Submission.application_id).where(Submission.id.in_(judged))
+    by_application = candidates_where(
+        session, (Submission.application_id.in_(judged_applications),
+                  or_(Submission.status == ACTIVE, Submission.id.in_(judged))),
+        as_of_first_verdict=True)
     applications = session.scalars(
         select(Application).where(Application.id.in_(list(by_application))).options(
             joinedload(Application.document).selectinload(Document.claims),
@@ -75,11 +82,12 @@ def feedback_examples(session: Session) -> Examples:
     labels: list[int] = []
     groups: list[str] = []
     for application in sorted(applications, key=lambda a: a.id):
-        query = query_for(application)
-        with_library_signals(session, application, query, by_application[application.id])
-        for candidate in by_application[application.id]:
+        listed = by_application[application.id]
+        query = listed_query(query_for(application), listed)
+        with_library_signals(session, application, query, listed)
+        for candidate in listed:
             label = latest.get(int(candidate.id))
-            if label is None:
+            if label is None:  # unjudged: part of the list, not an example
                 continue
             pairs.append((query, candidate))
             labels.append(VERDICT_LABELS[label])
@@ -211,6 +219,8 @@ def training_status(directory: Path | None = None) -> dict[str, Any] | None:
     try:
         status = json.loads((directory / STATUS_FILE).read_text())
     except (OSError, ValueError):
+        return None
+    if not isinstance(status, dict):  # damaged from outside: this project writes an object
         return None
     if status.get("state") == "running" and not running:
         status["state"] = "interrupted"  # the process died before it could say how it ended

@@ -6,16 +6,18 @@ import datetime as dt
 from reviewapp.models import Reference
 from reviewapp.ranking.feature_rows import candidates_for, query_for, with_library_signals
 from reviewapp.ranking.library import (
+    application_key,
     citation_network,
     library_for,
     library_network,
     split_identifier,
 )
+from reviewapp.ranking.training import feedback_examples
 from scoring import examples_from_grants
 from tests.factories import make_application, make_document, make_submission, make_user
 from tests.scoring.helpers import grant, reference
 
-from .helpers import GOOD_TEXT
+from .helpers import GOOD_TEXT, judge, people
 
 
 def cite(document, number: str, category: str, kind_code: str = "B2") -> None:
@@ -87,3 +89,39 @@ def test_serving_fills_who_cites_what_and_library_signals(db):
     assert (theirs.country, theirs.kind_code) == ("JP", "A")
     assert (mine.cited_by, mine.examiner_cited) == (1, 1)
     assert (theirs.cited_by, theirs.examiner_cited) == (0, 0)
+
+
+def test_application_numbers_compare_whatever_their_separators():
+    assert application_key("US", "09/812,345") == application_key("us", "09812345") == "US9812345"
+    assert application_key("US", "") == ""
+
+
+def test_the_applications_own_grant_and_republications_are_never_counted(db):
+    # Years after review the application issues; its grant prints which of the submitted
+    # documents the examiner cited: the label. A corrected republication (A9) cites too.
+    application = make_application(number="US20180000016A1", application_number="12/345,678")
+    examiner, volunteers = people()
+    used = make_submission(application, volunteers[0], identifier="US6000001B1")
+    other = make_submission(application, volunteers[1], identifier="US6000002B1")
+    own_grant = make_document(number="US9999999B2", application_number="12345678",
+                              publication_date=dt.date(2022, 5, 3))
+    cite(own_grant, "6000001", "cited by examiner")
+    cite(own_grant, "6000002", "cited by applicant")
+    republished = make_document(number="US20180000016A9", doc_type="application")
+    cite(republished, "6000002", "cited by applicant")
+    elsewhere = make_document(number="US8000001B2", application_number="13/000,001")
+    cite(elsewhere, "6000002", "cited by examiner")
+    judge(used, examiner, "used")
+    judge(other, examiner, "known")
+    db.session.flush()
+
+    query = query_for(application)
+    serving = {int(c.id): c for c in candidates_for(db.session, application)}
+    with_library_signals(db.session, application, query, list(serving.values()))
+    pairs, _, _ = feedback_examples(db.session)
+    training = {int(c.id): c for _, c in pairs}
+    for found in (serving, training):
+        assert (found[used.id].cited_by, found[used.id].examiner_cited,
+                found[used.id].cocited) == (0, 0, 0)
+        assert (found[other.id].cited_by, found[other.id].examiner_cited,
+                found[other.id].cocited) == (1, 1, 0)

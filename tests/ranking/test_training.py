@@ -4,9 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import numpy as np
 import pytest
 
+from reviewapp.models import ClaimMark, Endorsement, Reference, Vote
 from reviewapp.models.application import CLOSED
+from reviewapp.models.submission import WITHDRAWN
+from reviewapp.ranking.feature_rows import candidates_for, query_for, with_library_signals
 from reviewapp.ranking.model_store import served_model
 from reviewapp.ranking.training import (
     STATUS_FILE,
@@ -16,7 +20,9 @@ from reviewapp.ranking.training import (
     train_model,
     training_status,
 )
-from tests.factories import make_application, make_submission, make_user
+from scoring import PairFeatures
+from scoring.inputs import FEATURE_NAMES
+from tests.factories import make_application, make_document, make_submission, make_user
 from tests.ranking.helpers import judge, judged_review, people, save_grant_examples, scores_of
 
 
@@ -104,3 +110,103 @@ def test_one_training_run_at_a_time_and_a_dead_one_shows(db, model_dir):
     assert training_status()["state"] == "interrupted"
     assert train_model(db.session, enqueue_rescoring=False)["version"]
     assert training_status()["state"] == "done"
+
+
+def test_training_reads_community_signals_as_they_were_at_the_first_verdict(db):
+    examiner, (alice, bob, carol) = people()
+    voter, marker = make_user(), make_user()
+    application = make_application(status=CLOSED)
+    used = make_submission(application, alice)
+    other = make_submission(application, bob)
+    claim = application.document.claims[0]
+    before, verdict, after = (dt.datetime(2024, 3, d, tzinfo=dt.UTC) for d in (1, 2, 3))
+    early = [Vote(submission_id=used.id, user_id=carol.id, value=1),
+             Vote(submission_id=used.id, user_id=voter.id, value=-1),  # turned up later
+             ClaimMark(submission_id=used.id, user_id=carol.id, claim_id=claim.id)]
+    late = [Vote(submission_id=used.id, user_id=marker.id, value=1),
+            ClaimMark(submission_id=used.id, user_id=marker.id, claim_id=claim.id),
+            Endorsement(submission_id=used.id, user_id=bob.id, explanation="Seen: it was used."),
+            Vote(submission_id=other.id, user_id=carol.id, value=-1)]
+    db.session.add_all(early + late)
+    db.session.flush()
+    for row in early:
+        row.created_at = row.updated_at = before
+    for row in late:
+        row.created_at = row.updated_at = after
+    early[1].value, early[1].updated_at = 1, after  # the vote changed after the verdict
+    first = judge(used, examiner, "relevant")
+    judge(other, examiner, "not_relevant").created_at = verdict
+    first.created_at = verdict
+    judge(used, make_user("examiner"), "used").created_at = after  # a second, later verdict
+    db.session.flush()
+
+    pairs, _, _ = feedback_examples(db.session)
+    rows = {int(c.id): c for _, c in pairs}
+    one, two = rows[used.id], rows[other.id]
+    assert (one.votes_up, one.votes_down, one.claim_marks, one.endorsements) == (1, 0, 1, 0)
+    assert one.explanation == used.explanation
+    assert (two.votes_up, two.votes_down) == (0, 0)
+    # Serving reads them as they are now.
+    now = {int(c.id): c for c in candidates_for(db.session, application)}
+    assert (now[used.id].votes_up, now[used.id].votes_down, now[used.id].claim_marks,
+            now[used.id].endorsements) == (3, 0, 2, 1)
+    assert now[other.id].votes_down == 1
+
+
+def test_training_features_are_computed_over_the_applications_whole_list(db):
+    # Four same-day documents of one patentee, two of them cited together by a library grant;
+    # the examiner judged two. Serving ranks all four: training must read them as serving did.
+    examiner, volunteers = people()
+    application = make_application(status=CLOSED)
+    day = dt.date(2015, 3, 3)
+    items = [make_submission(application, volunteers[k % 3], authors="John Smith",
+                             publication_date=day, identifier=f"US600000{k}B1") for k in range(4)]
+    citing = make_document(number="US8000001B2")
+    for number in ("6000000", "6000003"):
+        citing.references.append(Reference(position=len(citing.references), kind="patent",
+                                           country="US", number=number, kind_code="B1",
+                                           category="cited by applicant"))
+    judge(items[0], examiner, "used")
+    judge(items[1], examiner, "not_relevant")
+    db.session.flush()
+
+    query = query_for(application)
+    serving = candidates_for(db.session, application)
+    with_library_signals(db.session, application, query, serving)
+    served = [(query, c) for c in serving]
+    pairs, _, _ = feedback_examples(db.session)
+    assert sorted(int(c.id) for _, c in pairs) == [items[0].id, items[1].id]
+    features = PairFeatures().fit(served)
+    expected = dict(zip((c.id for _, c in served), features.transform(served)))
+    got = dict(zip((c.id for _, c in pairs), features.transform(pairs)))
+    columns = [FEATURE_NAMES.index(n) for n in ("name_repeats", "same_day_repeats", "cocited")]
+    for key, row in got.items():
+        np.testing.assert_allclose(row[columns], expected[key][columns])
+    assert got[str(items[0].id)][columns].tolist() == pytest.approx(
+        [np.log1p(3), np.log1p(3), np.log1p(1)])
+
+
+def test_a_withdrawn_judged_submission_stays_in_its_list_and_an_example(db):
+    examiner, volunteers = people()
+    application = make_application(status=CLOSED)
+    day = dt.date(2015, 3, 3)
+    kept, gone = (make_submission(application, volunteers[k], authors="John Smith",
+                                  publication_date=day) for k in range(2))
+    judge(kept, examiner, "used")
+    judge(gone, examiner, "known")
+    gone.status = WITHDRAWN
+    make_submission(application, volunteers[2], authors="John Smith", publication_date=day,
+                    status=WITHDRAWN)  # withdrawn before any verdict: never ranked again
+    db.session.flush()
+    pairs, _, _ = feedback_examples(db.session)
+    assert sorted(int(c.id) for _, c in pairs) == [kept.id, gone.id]
+    column = FEATURE_NAMES.index("same_day_repeats")
+    assert PairFeatures().fit(pairs).transform(pairs)[:, column].tolist() == pytest.approx(
+        [np.log1p(1)] * 2)
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '"done"', "3", "null"])
+def test_a_status_file_that_is_not_an_object_reads_as_no_status(db, model_dir, text):
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / STATUS_FILE).write_text(text)
+    assert training_status() is None

@@ -114,3 +114,9 @@ def test_page_shows_a_refused_model(client, admin, db, model_dir):
     flip_byte(model_dir / f"{version}.joblib")
     text = page(client.get("/admin/ranker"))
     assert "The saved model was refused" in text and "SHA-256" in text
+
+
+def test_page_shows_even_when_the_status_file_is_not_an_object(client, admin, model_dir):
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / training.STATUS_FILE).write_text("[]")
+    assert client.get("/admin/ranker").status_code == 200

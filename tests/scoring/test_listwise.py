@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
 
 from scoring.explain import Context, describe
 from scoring.features import PairFeatures
-from scoring.inputs import FEATURE_NAMES
+from scoring.inputs import FEATURE_NAMES, Candidate, QueryDoc
 from scoring.listwise import mentioned_in_text, mentioned_keys, name_repeats, same_day_repeats
 
 from .helpers import candidate, query
@@ -87,3 +88,24 @@ def test_list_features_explain_in_words(feature, value, expected):
     row = dict.fromkeys(FEATURE_NAMES, np.nan)
     row[feature] = value
     assert expected in describe(feature, row, Context(query(), candidate()))
+
+
+def test_repeats_count_over_the_whole_list_a_query_carries():
+    # Training featurises the labelled part of a list; the repeats still count the whole.
+    whole = [candidate(names=["John Smith"], publication_date=DAY) for _ in range(4)]
+    part = whole[:2]
+    np.testing.assert_allclose(name_repeats(part, whole), np.log1p([3, 3]))
+    np.testing.assert_allclose(same_day_repeats(part, whole), np.log1p([3, 3]))
+    np.testing.assert_allclose(name_repeats(part), np.log1p([1, 1]))
+
+    @dataclass(slots=True)
+    class Listed(QueryDoc):
+        listed: list[Candidate] = field(default_factory=list)
+
+    columns = [FEATURE_NAMES.index("name_repeats"), FEATURE_NAMES.index("same_day_repeats")]
+    listed = Listed(id="US1", listed=whole)
+    rows = PairFeatures().fit([(listed, c) for c in part]).transform([(listed, c) for c in part])
+    np.testing.assert_allclose(rows[:, columns], np.log1p(3))
+    alone = Listed(id="US1")  # an empty list: the pairs are the whole list
+    rows = PairFeatures().fit([(alone, c) for c in part]).transform([(alone, c) for c in part])
+    np.testing.assert_allclose(rows[:, columns], np.log1p(1))
