@@ -45,7 +45,7 @@ from .integrity import (
     training_data_sha256,
     verified_metadata,
 )
-from .metrics import grouped_metrics
+from .metrics import mean_metrics, per_query_metrics
 from .pairwise import PairwiseLogisticRanker, sigmoid
 from .priors import PRIOR_WEIGHTS, NeutralFill, center_vector, prior_vector
 from .text import unique_texts
@@ -115,14 +115,16 @@ class RankingModel:
     def cross_validate(self, pairs: Sequence[Pair], y: Labels, groups: Groups = None,
                        n_splits: int = 5
                        ) -> dict[str, float]:
-        """Return mean MAP / NDCG@10 / P@10 over GroupKFold folds (this model stays as is)."""
+        """Return MAP / NDCG@10 / P@10 over the rankable groups of GroupKFold's test folds."""
         rows, labels, by = _check_training(pairs, y, groups)
-        folds = []
+        # Pooled group by group, never a mean of fold means: GroupKFold balances rows, not
+        # rankable groups, so a fold may test none, and its empty mean (0) would count.
+        pooled: dict[Any, dict[str, float]] = {}
         for train, test in GroupKFold(n_splits=n_splits).split(rows, labels, by):
             model = self.unfitted_copy().fit([rows[i] for i in train], labels[train], by[train])
             scores = model._proba(model._features().transform([rows[i] for i in test]))
-            folds.append(grouped_metrics(scores, labels[test], by[test]))
-        return {name: float(np.mean([f[name] for f in folds])) for name in folds[0]}
+            pooled.update(per_query_metrics(scores, labels[test], by[test]))
+        return mean_metrics(list(pooled.values()))
 
     # -- serving
 

@@ -97,6 +97,23 @@ def test_cross_validation_is_grouped_and_recorded(trained):
     assert cv["map"] == pytest.approx(1.0)  # the subclass decides every label
 
 
+def test_cross_validation_pools_groups_so_a_fold_without_a_rankable_group_counts_nothing():
+    # Three big single-label groups (an application judged all "known") fill three of the
+    # five folds by themselves; the small groups are ranked perfectly wherever they land.
+    pairs, y, groups = [], [], []
+    for gid, labels in [*((f"big{g}", [0] * 50) for g in range(3)),
+                        *((f"small{g}", [1, 0]) for g in range(10))]:
+        q = query(id=gid)
+        for i, label in enumerate(labels):
+            pairs.append((q, candidate(
+                id=f"{gid}-{i}", kind="us" if label else "foreign",
+                publication_date=dt.date(2009 if label else 1990, 1, 1))))
+            y.append(label)
+            groups.append(gid)
+    cv = RankingModel().cross_validate(pairs, y, groups, n_splits=5)
+    assert cv == pytest.approx({"map": 1.0, "ndcg@10": 1.0, "p@10": 0.1})
+
+
 # ---------------------------------------------------------------- explanations
 
 def test_linear_explanation_names_the_dominant_feature(trained):
