@@ -219,11 +219,12 @@ def _print_status(current: status.RankerStatus) -> None:
     for version, count in current.scores.items():
         click.echo(f"Stored scores by {version}: {count}")
     if current.calibration:
-        click.echo(f"Calibration of {current.version} against examiner verdicts:")
+        click.echo(f"Calibration of {current.version} against examiner verdicts, "
+                   f"{current.calibration_note}:")
         for band in current.calibration:
             click.echo(f"  items scored {band['low']:.3f} to {band['high']:.3f} were used in "
                        f"{band['used_share']:.0%} of cases ({band['used']} of {band['judged']})")
     elif not current.error:
-        click.echo("Calibration: no examiner verdicts on this model's scores yet.")
+        click.echo(f"Calibration: {current.calibration_note}")
     for note in current.notes:
         click.echo(f"Note: {note}")

@@ -126,6 +126,7 @@ def test_status_shows_the_trained_model(runner, db, trained):
     assert f"Serving: {trained} (PairwiseLogisticRanker)" in result.output
     assert "examiner verdicts: 4 on 1 applications" in result.output
     assert "not cross-validated" in result.output
+    assert "Calibration: needs verdicts recorded after the model was trained" in result.output
     data = json.loads(runner.invoke(status_command, ["--json"]).stdout)
     assert data["version"] == trained and data["metadata"]["training_data"]["pairs"] == 4
 
