@@ -56,6 +56,11 @@ from .text import unique_texts
 # without labels keeps its prior), and yields once a handful of applications disagree.
 # 10 was chosen on the shared grants' held-out split and cross-validation (docs/RANKING.md).
 PRIOR_C = 10.0
+# Model metadata lists the groups (grant publication numbers, "application:<id>") it was trained
+# on as the first GROUP_DIGEST_HEX hex digits of each id's SHA-256, concatenated in order:
+# compact (a week of grants is tens of kilobytes), and a false match among a million trained
+# groups has odds of about 1 in 280 million per group looked up.
+GROUP_DIGEST_HEX = 12
 Ranked = list[tuple[Candidate, float, Explanation]]
 Labels = Sequence[int] | np.ndarray  # 1: the examiner relied on it
 Groups = Sequence[Any] | np.ndarray | None  # one group per application
@@ -244,6 +249,7 @@ class RankingModel:
                 "positives": int(y.sum()),
             },
             "cv_metrics": None,
+            "training_groups": "".join(sorted({group_digest(g) for g in groups.tolist()})),
         }
         if hasattr(clf, "coef_"):
             meta["coefficients"] = dict(zip(self.feature_names, map(float, np.ravel(clf.coef_))))
@@ -319,6 +325,22 @@ class HeuristicRanker:
             self._last_fit = cached  # one entry: an examiner re-reads the same application
         features: PairFeatures = cached[1]
         return features
+
+
+# ---------------------------------------------------------------- training groups
+
+def group_digest(group: Any) -> str:
+    """Return the short SHA-256 digest under which model metadata lists a training group."""
+    return hashlib.sha256(str(group).encode()).hexdigest()[:GROUP_DIGEST_HEX]
+
+
+def trained_groups(metadata: dict[str, Any], groups: Sequence[Any]) -> set[Any] | None:
+    """Return which of `groups` a model was trained on; None if its metadata does not say."""
+    listed = metadata.get("training_groups")
+    if not isinstance(listed, str):  # saved before the list was kept
+        return None
+    digests = {listed[i:i + GROUP_DIGEST_HEX] for i in range(0, len(listed), GROUP_DIGEST_HEX)}
+    return {group for group in groups if group_digest(group) in digests}
 
 
 # ---------------------------------------------------------------- loading
