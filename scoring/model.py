@@ -54,7 +54,9 @@ from .text import unique_texts
 # application or grant weighs 1 in the pairwise loss, so the prior counts about as much as
 # 1 / (2 x PRIOR_C) applications: it decides alone only where there is no data (a signal
 # without labels keeps its prior), and yields once a handful of applications disagree.
-# 10 was chosen on the shared grants' held-out split and cross-validation (docs/RANKING.md).
+# 10 was chosen in session 4 on the shared grants' held-out split and grouped cross-validation,
+# then re-checked on cross-validation alone (C from 1 to 100) in session 5; docs/RANKING.md says
+# what that means for the held-out figures.
 PRIOR_C = 10.0
 # Model metadata lists the groups (grant publication numbers, "application:<id>") it was trained
 # on as the first GROUP_DIGEST_HEX hex digits of each id's SHA-256, concatenated in order:
