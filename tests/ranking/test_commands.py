@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from reviewapp.ranking import bootstrap, model_store, status, training
-from scoring.integrity import metadata_path, sign_metadata
 from reviewapp.ranking.commands import (
     bootstrap_command,
     evaluate_command,
     status_command,
     train_command,
 )
+from scoring.integrity import metadata_path, sign_metadata
 from tests.factories import make_application, make_submission
 from tests.ranking.helpers import flip_byte, judged_review, people, save_grant_examples
 from tests.scoring.helpers import grant, mixed_references
