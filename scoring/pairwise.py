@@ -4,8 +4,9 @@ Examiner citation rates differ a lot between applications (some lists are all ap
 dumps), so a pointwise classifier learns much about which application a row came from and
 little about which candidate of one application is better. Fitting a logistic regression
 on feature differences between a relevant and an irrelevant candidate of the same group
-learns only the within-application ordering; a one-dimensional Platt fit afterwards turns
-the ranking score into a probability for display.
+learns only the within-application ordering; a one-dimensional Platt fit afterwards (on the
+training scores, L2-regularised so a perfectly separated handful of applications cannot make
+it certain) turns the ranking score into a probability for display.
 
 Weights listed in `nonnegative` are bounded at zero: domain knowledge says that more text
 similarity, class overlap or community support never makes a candidate less relevant, and
@@ -116,7 +117,11 @@ class PairwiseLogisticRanker(ClassifierMixin, BaseEstimator):  # type: ignore[mi
         The slope is kept non-negative so calibration can never reverse the ranking; a zero
         slope (weights that do not separate the training data) predicts the base rate.
         """
-        platt = LogisticRegression(C=1e6, max_iter=5_000).fit(scores[:, None], positive)
+        # Ordinary L2 (C=1), not a near-unpenalised fit: the scores are in-sample, and on a
+        # few applications the weights separate them perfectly, which sent an unpenalised
+        # slope toward infinity and showed examiners 0.99999999. With many rows the penalty
+        # is negligible.
+        platt = LogisticRegression(C=1.0, max_iter=5_000).fit(scores[:, None], positive)
         slope = max(float(platt.coef_[0, 0]), 0.0)
         if slope == 0.0:
             rate = float(np.clip(positive.mean(), 1e-6, 1 - 1e-6))

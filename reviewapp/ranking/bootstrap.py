@@ -170,6 +170,15 @@ def _candidate(data: dict[str, Any]) -> Candidate:
     return Candidate(**data)
 
 
+def in_sample_grants(grants: Iterable[Any], metadata: dict[str, Any]) -> set[str] | None:
+    """Return the publication numbers of the grants the model was trained on, None if unknown."""
+    # Unknown for a model saved before its metadata listed its training groups: the caller
+    # then falls back to comparing input files (in_sample_files).
+    from scoring.model import trained_groups
+
+    return trained_groups(metadata, [grant.publication_number for grant in grants])
+
+
 def in_sample_files(paths: Iterable[str | Path], metadata: dict[str, Any]) -> list[str]:
     """Return the files among paths whose grants the model was trained on."""
     trained = {f.get("sha256") for f in

@@ -97,8 +97,18 @@ def evaluate_command(paths: tuple[str, ...], as_json: bool) -> None:
 
     served = _strict_served()
     grants = _read_grants(paths, show_progress=not as_json)
+    trained = bootstrap.in_sample_grants(grants, served.metadata)
+    if trained:
+        grants = [g for g in grants if g.publication_number not in trained]
+        click.echo(f"Warning: the model was trained on {len(trained)} of these grants: left out "
+                   "(their figures would be in-sample). The cross-validated figures are in "
+                   "`reviewapp ranker status`.", err=True)
+        if not grants:
+            raise click.ClickException("the model was trained on every grant given: nothing "
+                                       "held out to evaluate on.")
     report = evaluate(served.ranker, grants, **_library_signals(db.session, grants))
-    overlap = bootstrap.in_sample_files(paths, served.metadata)
+    # A model saved before its metadata listed its training grants: compare the files.
+    overlap = bootstrap.in_sample_files(paths, served.metadata) if trained is None else []
     if overlap:
         more = f" and {len(overlap) - 3} more" if len(overlap) > 3 else ""
         named = ", ".join(overlap[:3]) + more
@@ -219,11 +229,12 @@ def _print_status(current: status.RankerStatus) -> None:
     for version, count in current.scores.items():
         click.echo(f"Stored scores by {version}: {count}")
     if current.calibration:
-        click.echo(f"Calibration of {current.version} against examiner verdicts:")
+        click.echo(f"Calibration of {current.version} against examiner verdicts, "
+                   f"{current.calibration_note}:")
         for band in current.calibration:
             click.echo(f"  items scored {band['low']:.3f} to {band['high']:.3f} were used in "
                        f"{band['used_share']:.0%} of cases ({band['used']} of {band['judged']})")
     elif not current.error:
-        click.echo("Calibration: no examiner verdicts on this model's scores yet.")
+        click.echo(f"Calibration: {current.calibration_note}")
     for note in current.notes:
         click.echo(f"Note: {note}")

@@ -3,23 +3,30 @@
 `register(app)` (called by the factory) gives the queue the "rescore" job (an outbox row,
 run until it succeeds) and the "train" task (a Huey message), and connects the receivers:
 changes to an application's submissions or their verdicts queue its rescoring in the
-transaction of the change; a report about to freeze is rescored at once, inside the freeze.
+transaction of the change, and a verdict or a handover also queues every open application
+where the submitters whose track record it changes have active submissions; a report about
+to freeze is rescored at once, inside the freeze.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from ..extensions import db
 from ..models import Application, Feedback, Submission
+from ..models.application import OPEN
+from ..models.submission import ACTIVE
 from ..signals import (
     report_freezing,
     submission_changed,
     submission_created,
     submission_rated,
     submission_withdrawn,
+    submitter_changed,
     verdict_recorded,
     vote_cast,
 )
@@ -42,6 +49,7 @@ def connect_receivers() -> None:
                    submission_changed):
         signal.connect(rescore_submission_application)
     verdict_recorded.connect(rescore_judged_application)
+    submitter_changed.connect(rescore_after_handover)
     report_freezing.connect(rescore_before_freeze)
 
 
@@ -72,11 +80,38 @@ def rescore_submission_application(submission: Submission, session: Session | No
 
 def rescore_judged_application(feedback: Feedback, session: Session | None = None,
                                **_: Any) -> None:
-    """Queue the rescoring of the application whose submission just got a verdict."""
-    # The verdict changes the submitter's track record, a feature of their submissions.
+    """Queue the rescoring of the judged application and of the submitter's open ones."""
     session = session or object_session(feedback)
     if session is not None:
-        rescore_after_commit(session, feedback.submission.application_id)
+        submission = feedback.submission
+        rescore_after_commit(session, submission.application_id)
+        # The verdict changes the submitter's track record, a feature of their submissions on
+        # every other application (this one's verdicts are left out of it here).
+        rescore_submitters_applications(session, [submission.submitter_id])
+
+
+def rescore_after_handover(submission: Submission, session: Session | None = None,
+                           previous_submitter_id: int | None = None, **_: Any) -> None:
+    """Queue the rescoring of the open applications of a submission's old and new submitter."""
+    # The submission's verdicts moved from one track record to the other with it.
+    session = session or object_session(submission)
+    if session is not None:
+        rescore_submitters_applications(session, [submission.submitter_id,
+                                                  previous_submitter_id])
+
+
+def rescore_submitters_applications(session: Session,
+                                    submitter_ids: Iterable[int | None]) -> None:
+    """Queue the rescoring of every open application where these people have active submissions."""
+    ids = sorted({i for i in submitter_ids if i is not None})
+    if not ids:
+        return
+    for application_id in session.scalars(
+            select(Submission.application_id).distinct()
+            .join(Application, Application.id == Submission.application_id)
+            .where(Submission.submitter_id.in_(ids), Submission.status == ACTIVE,
+                   Application.status == OPEN)):
+        rescore_after_commit(session, application_id)
 
 
 def rescore_before_freeze(application: Application, session: Session, **_: Any) -> None:

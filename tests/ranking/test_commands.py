@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from reviewapp.ranking.commands import (
     status_command,
     train_command,
 )
+from scoring.integrity import metadata_path, sign_metadata
 from tests.factories import make_application, make_submission
 from tests.ranking.helpers import flip_byte, judged_review, people, save_grant_examples
 from tests.scoring.helpers import grant, mixed_references
@@ -109,6 +111,51 @@ def test_train_learns_from_verdicts_and_saved_examples(app, runner, db, model_di
     assert len(queued) == 1
 
 
+@pytest.fixture
+def grant_files(monkeypatch, tmp_path):
+    """Make the grant reader return made-up grants 0-11 for a.xml and 6-17 for b.xml."""
+    files = {}
+    for name, numbers in (("a.xml", range(12)), ("b.xml", range(6, 18))):
+        files[name] = [grant(f"8{k:06d}", mixed_references(k)) for k in numbers]
+        (tmp_path / name).write_text(f"<us-patent-grant id='{name}'/>")  # bytes differ
+
+    def grants_from(paths, progress=None):
+        return [g for path in paths for g in files[Path(path).name]], []
+
+    monkeypatch.setattr(bootstrap, "grants_from", grants_from)
+    return tmp_path / "a.xml", tmp_path / "b.xml"
+
+
+def test_evaluate_leaves_out_the_grants_the_model_was_trained_on(runner, db, model_dir,
+                                                                 grant_files):
+    trained_on, others = grant_files
+    assert runner.invoke(bootstrap_command, [str(trained_on)]).exit_code == 0
+    result = runner.invoke(evaluate_command, [str(others), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "trained on 6 of these grants: left out" in result.stderr
+    assert json.loads(result.stdout)["queries"] == 6  # grants 12-17 only
+    same = runner.invoke(evaluate_command, [str(trained_on), "--json"])
+    assert same.exit_code == 1 and "nothing held out" in same.output
+
+
+def test_evaluate_of_a_model_without_its_training_grants_compares_files(runner, db, model_dir,
+                                                                       grant_files):
+    trained_on, others = grant_files
+    assert runner.invoke(bootstrap_command, [str(trained_on)]).exit_code == 0
+    # A model saved before its metadata listed its training grants.
+    meta_path = metadata_path(model_store.served_model(strict=True).path)
+    meta = json.loads(meta_path.read_text())
+    del meta["training_groups"]
+    meta["hmac_sha256"] = sign_metadata(meta, model_store.secret_key())
+    meta_path.write_text(json.dumps(meta))
+    assert "training_groups" not in model_store.served_model(strict=True).metadata
+    same = runner.invoke(evaluate_command, [str(trained_on), "--json"])
+    assert same.exit_code == 0 and "these figures are in-sample" in same.stderr
+    assert json.loads(same.stdout)["queries"] == 12
+    other = runner.invoke(evaluate_command, [str(others), "--json"])
+    assert other.exit_code == 0 and "in-sample" not in other.stderr
+
+
 # --- status -------------------------------------------------------------------------------
 
 
@@ -126,6 +173,7 @@ def test_status_shows_the_trained_model(runner, db, trained):
     assert f"Serving: {trained} (PairwiseLogisticRanker)" in result.output
     assert "examiner verdicts: 4 on 1 applications" in result.output
     assert "not cross-validated" in result.output
+    assert "Calibration: needs verdicts recorded after the model was trained" in result.output
     data = json.loads(runner.invoke(status_command, ["--json"]).stdout)
     assert data["version"] == trained and data["metadata"]["training_data"]["pairs"] == 4
 
@@ -146,25 +194,27 @@ def test_status_and_evaluate_refuse_a_tampered_model_loudly(runner, db, model_di
 
 @pytest.mark.slow
 def test_evaluate_json_on_real_grants_after_bootstrap(runner, db, model_dir, uspto_dir):
-    grants = str(uspto_dir / "grants")
-    result = runner.invoke(bootstrap_command, ["--if-missing", grants])
+    folder = uspto_dir / "grants"
+    held_out = folder / "ipg080101.small.xml"
+    result = runner.invoke(bootstrap_command, [
+        "--if-missing", *(str(path) for path in sorted(folder.iterdir()) if path != held_out)])
     assert result.exit_code == 0, result.output
     meta = model_store.served_model(strict=True).metadata
-    assert meta["sources"]["bootstrap"]["groups"] >= 200
+    trained = meta["sources"]["bootstrap"]["groups"]
+    assert trained >= 150
     cv = meta["cv_metrics"]
 
-    result = runner.invoke(evaluate_command, [grants, "--json"])
+    # The whole folder: the grants the model was trained on are left out, and it says so.
+    result = runner.invoke(evaluate_command, [str(folder), "--json"])
     assert result.exit_code == 0, result.output
+    assert f"trained on {trained} of these grants: left out" in result.stderr
     report = json.loads(result.stdout)  # stdout holds exactly one JSON object
     assert {"queries", "model", "baselines", "leaky_baselines", "intervals", "margin"} <= set(report)
     assert set(report["leaky_baselines"]) == {"printed_us_class_first"}
-    assert report["queries"] >= 150 and set(report["model"]) == METRICS
+    assert report["queries"] >= 15 and set(report["model"]) == METRICS
     assert set(report["baselines"]) == BASELINES
     assert all(set(values) == METRICS for values in report["baselines"].values())
     assert all(0.0 <= v <= 1.0 for v in report["model"].values())
-    # Trained on these very grants: the command says the figures are in-sample.
-    assert "in-sample" in result.stderr
-    # The cross-validated model beats every baseline; in-sample it does too.
-    for name, baseline in report["baselines"].items():
-        assert report["model"]["map"] > baseline["map"], name
-        assert cv["map"] > baseline["map"], name
+    # Held out (the 2008 grants) and cross-validated, the model beats chance.
+    assert report["model"]["map"] > report["baselines"]["random"]["map"]
+    assert cv["map"] > report["baselines"]["random"]["map"]

@@ -13,12 +13,15 @@ from reviewapp.community.votes import cast_vote, remove_vote, set_claim_mark
 from reviewapp.examiner.forwarding import close_and_freeze
 from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.models import Score
+from reviewapp.models.application import CLOSED
+from reviewapp.models.submission import WITHDRAWN
 from reviewapp.outbox import pending_jobs
 from reviewapp.priorart.checks import SubmissionDetails
 from reviewapp.priorart.editing import edit_submission, withdraw_submission
 from reviewapp.priorart.submitting import submit_prior_art
 from reviewapp.ranking.jobs import (
     connect_receivers,
+    rescore_after_handover,
     rescore_before_freeze,
     rescore_judged_application,
     rescore_submission_application,
@@ -31,6 +34,7 @@ from reviewapp.signals import (
     submission_created,
     submission_rated,
     submission_withdrawn,
+    submitter_changed,
     verdict_recorded,
     vote_cast,
 )
@@ -87,6 +91,38 @@ def test_a_verdict_queues_the_rescoring_through_its_signal(app, db):
         verdict_recorded.connect(rescore_judged_application)
     record_feedback(db.session, submission, make_user("examiner"), "known")
     assert pending_jobs(db.session)["rescore"] == {(application.id,)}
+
+
+def test_a_verdict_queues_the_submitters_other_open_applications(app, db):
+    # The verdict moves the volunteer's track record, a feature of their submissions on every
+    # other application; on the judged one its verdicts are left out of the feature.
+    volunteer, other = make_user(), make_user()
+    judged, elsewhere, closed, withdrawn, not_theirs = (
+        make_application(), make_application(), make_application(status=CLOSED),
+        make_application(), make_application())
+    submission = make_submission(judged, volunteer)
+    make_submission(elsewhere, volunteer)
+    make_submission(closed, volunteer)
+    make_submission(withdrawn, volunteer, status=WITHDRAWN)
+    make_submission(not_theirs, other)
+    db.session.flush()
+    pending_jobs(db.session)["rescore"].clear()
+    record_feedback(db.session, submission, make_user("examiner"), "used")
+    assert pending_jobs(db.session)["rescore"] == {(judged.id,), (elsewhere.id,)}
+
+
+def test_a_handover_queues_the_open_applications_of_both_submitters(app, db):
+    alice, dave = make_user(name="Alice"), make_user(name="Dave")
+    application, alices, daves = make_application(), make_application(), make_application()
+    submission = submit_prior_art(db.session, application, alice, data()).submission
+    submit_prior_art(db.session, application, dave, data(explanation="Dave agrees."))
+    make_submission(alices, alice)
+    make_submission(daves, dave)
+    db.session.flush()
+    pending_jobs(db.session)["rescore"].clear()
+    withdraw_submission(db.session, submission, alice)  # Dave, the endorser, takes it over
+    assert submission.submitter_id == dave.id
+    assert pending_jobs(db.session)["rescore"] == {(application.id,), (alices.id,), (daves.id,)}
 
 
 SUBMISSION_SIGNALS = (submission_created, submission_withdrawn, submission_rated, vote_cast,
@@ -165,6 +201,7 @@ def test_every_change_to_a_submission_reaches_the_ranking_by_a_signal(app, db, c
     if not receiving:
         for signal in SUBMISSION_SIGNALS:
             signal.disconnect(rescore_submission_application)
+        submitter_changed.disconnect(rescore_after_handover)
     try:
         act(db.session, review)
     finally:

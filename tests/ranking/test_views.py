@@ -104,6 +104,8 @@ def test_retrain_button_really_trains_in_the_background(client, admin, db, model
     assert "examiner verdicts: 40 on 10 applications" in text
     assert f"{served.metadata['cv_metrics']['map']:.3f}" in text
     assert "done, started" in text
+    # Its verdicts were its training labels: no in-sample calibration figures.
+    assert "Calibration: needs verdicts recorded after the model was trained" in text
 
 
 def test_page_shows_a_refused_model(client, admin, db, model_dir):

@@ -15,6 +15,7 @@ from scoring import HeuristicRanker, ModelIntegrityError, RankingModel, load_ran
 from scoring.bootstrap import examples_from_grants
 from scoring.inputs import Candidate, QueryDoc
 from scoring.integrity import metadata_path, sign_metadata, training_data_sha256
+from scoring.model import trained_groups
 
 from .helpers import CLAIM_1, OFF_TOPIC, candidate, grant, mixed_references, query
 
@@ -95,6 +96,33 @@ def test_cross_validation_is_grouped_and_recorded(trained):
     cv = trained.metadata["cv_metrics"]
     assert cv["n_splits"] == 3 and set(cv) == {"n_splits", "map", "ndcg@10", "p@10"}
     assert cv["map"] == pytest.approx(1.0)  # the subclass decides every label
+
+
+def test_cross_validation_pools_groups_so_a_fold_without_a_rankable_group_counts_nothing():
+    # Three big single-label groups (an application judged all "known") fill three of the
+    # five folds by themselves; the small groups are ranked perfectly wherever they land.
+    pairs, y, groups = [], [], []
+    for gid, labels in [*((f"big{g}", [0] * 50) for g in range(3)),
+                        *((f"small{g}", [1, 0]) for g in range(10))]:
+        q = query(id=gid)
+        for i, label in enumerate(labels):
+            pairs.append((q, candidate(
+                id=f"{gid}-{i}", kind="us" if label else "foreign",
+                publication_date=dt.date(2009 if label else 1990, 1, 1))))
+            y.append(label)
+            groups.append(gid)
+    cv = RankingModel().cross_validate(pairs, y, groups, n_splits=5)
+    assert cv == pytest.approx({"map": 1.0, "ndcg@10": 1.0, "p@10": 0.1})
+
+
+def test_metadata_lists_the_training_groups_and_survives_saving(trained, tmp_path):
+    assert trained_groups(trained.metadata, ["Q0", "Q19", "Q20", "US1234567B2"]) == {"Q0", "Q19"}
+    trained.save(tmp_path / "m.joblib", KEY)
+    loaded = RankingModel.load(tmp_path / "m.joblib", KEY)
+    assert trained_groups(loaded.metadata, [f"Q{g}" for g in range(25)]) == {
+        f"Q{g}" for g in range(20)}
+    older = {k: v for k, v in loaded.metadata.items() if k != "training_groups"}
+    assert trained_groups(older, ["Q0"]) is None  # saved before the list: unknown, not "none"
 
 
 # ---------------------------------------------------------------- explanations

@@ -63,6 +63,18 @@ def test_calibration_keeps_the_ranking_and_gives_probabilities():
     assert abs(proba[:, 1].mean() - y.mean()) < 0.05
 
 
+def test_calibration_on_a_few_separable_applications_stays_short_of_certainty():
+    # Four applications of four items, the used ones always ahead: the in-sample scores
+    # separate perfectly, and an unpenalised Platt fit answered 1e-9 and 1.0.
+    offsets = [0.0, 0.3, -0.2, 0.5]
+    X = np.array([[label + offsets[(g + i) % 4] * 0.3, offsets[i] - offsets[g]]
+                  for g in range(4) for i, label in enumerate([1, 0, 1, 0])])
+    y, groups = np.tile([1, 0, 1, 0], 4), np.repeat(np.arange(4), 4)
+    proba = PairwiseLogisticRanker(C=10.0).fit(X, y, groups=groups).predict_proba(X)[:, 1]
+    assert np.all(proba[y == 1] > proba[y == 0].max())  # still ranked perfectly
+    assert 0.01 < proba.min() and proba.max() < 0.99
+
+
 def test_without_groups_all_rows_are_one_group():
     X, y, _ = grouped_data(n_groups=5)
     assert PairwiseLogisticRanker().fit(X, y).ranking_coef_[0] > 0
