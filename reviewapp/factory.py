@@ -112,6 +112,14 @@ def tune_sqlite(engine: Engine, busy_seconds: float) -> None:
             cursor.execute("PRAGMA journal_mode = WAL")
         finally:
             cursor.close()
+        # SQLite's lower() folds only ASCII letters: "ÉLODIE" would not find "Élodie" (the
+        # admin's user search, an e-mail typed in another case) as it does on PostgreSQL.
+        dbapi_connection.create_function("lower", 1, unicode_lower, deterministic=True)
+
+
+def unicode_lower(value: Any) -> Any:
+    """Lower-case text as Python (and PostgreSQL) do; leave anything else alone."""
+    return value.lower() if isinstance(value, str) else value
 
 
 def utc_session(dbapi_connection: Any, _record: Any) -> None:

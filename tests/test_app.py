@@ -233,3 +233,12 @@ def test_postgresql_sessions_hand_times_back_in_utc_whatever_the_zone(migrated_d
         assert db.session.scalar(text("SHOW TIME ZONE")) == "UTC"  # not undone with a transaction
         db.session.remove()
         db.engine.dispose()
+
+
+def test_sqlite_lower_cases_every_letter_as_postgresql_does(app):
+    from sqlalchemy import func, select
+
+    from reviewapp.extensions import db
+
+    assert db.session.scalar(select(func.lower("ÉLODIE Ærø ΣΟΦΙΑ"))) == "élodie ærø σοφια"
+    assert db.session.scalar(select(func.lower(None))) is None

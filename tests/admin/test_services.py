@@ -65,6 +65,13 @@ def test_users_query_searches_email_and_name_and_escapes_wildcards(db):
     assert db.session.scalars(users_query("")).all() == [ada, bob]
 
 
+@pytest.mark.parametrize("typed", ["Élodie", "élodie", "ÉLODIE", "dupont"])
+def test_users_query_finds_names_whatever_the_case_of_their_accented_letters(db, typed):
+    elodie = make_user(email="e.dupont@example.org", name="Élodie Dupont")
+    make_user(email="other@example.org", name="Someone Else")
+    assert db.session.scalars(users_query(typed)).all() == [elodie]
+
+
 def test_open_and_close_review_are_recorded(db):
     admin = make_user("admin")
     application = make_application(status="pending")
