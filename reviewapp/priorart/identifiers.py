@@ -14,15 +14,26 @@ GRANT, PUBLICATION = "grant", "publication"
 # Series prefixes of US grants: design, reissue, plant, statutory invention registration,
 # defensive publication.
 US_SERIES = ("RE", "PP", "D", "H", "T")
+# Number patterns are ASCII-only (re.ASCII, [0-9]): `compact` and `fold` turn every other
+# decimal digit (Arabic-Indic, Devanagari...) into ASCII first, so keys are always ASCII and
+# one document typed with either kind of digit is one key.
 # A kind code: one letter and at most one digit (A1, B2, S1, E, P3...).
-KIND_CODE = re.compile(r"[A-Z]\d?")
-# Separators people put in numbers: spaces, commas, dots, hyphens, slashes.
-SEPARATORS = re.compile(r"[\s,./\-\u2010-\u2015]+")
-# A US publication written year/serial, with the serial's leading zeros sometimes left out.
-US_PUBLICATION_SLASH = re.compile(r"^(?:US)?\s*((?:19|20)\d\d)\s*/\s*(\d{1,7})(?!\d)", re.IGNORECASE)
-US_NUMBER = re.compile(rf"^(?:US)?(?P<series>{'|'.join(US_SERIES)})?(?P<number>\d+)(?P<kind>[A-Z]\d?)?$")
-FOREIGN_NUMBER = re.compile(r"^(?P<country>[A-Z]{2})(?P<number>[A-Z]?\d+)(?P<kind>[A-Z]\d?)?$")
-DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+KIND_CODE = re.compile(r"[A-Z]\d?", re.ASCII)
+# Dashes and slashes NFKC leaves alone (it folds the full-width ones): hyphens, en and em
+# dashes, the minus sign; the fraction and division slashes.
+DASHES = "\\-\u2010-\u2015\u2212"
+SLASHES = "/\u2044\u2215"
+# Separators people put in numbers: spaces, commas, dots, dashes, slashes.
+SEPARATORS = re.compile(rf"[\s,.{DASHES}{SLASHES}]+")
+# A US publication written year/serial or year-serial, with the serial's leading zeros sometimes
+# left out. Only a 4-digit year (19xx, 20xx) right before the separator counts, so grants
+# (7,123,456, 7 123 456, 7123456-B2) never match.
+US_PUBLICATION_SLASH = re.compile(
+    rf"^(?:US)?\s*((?:19|20)[0-9][0-9])\s*[{SLASHES}{DASHES}]\s*([0-9]{{1,7}})(?![0-9])", re.IGNORECASE)
+US_NUMBER = re.compile(rf"^(?:US)?(?P<series>{'|'.join(US_SERIES)})?(?P<number>\d+)(?P<kind>[A-Z]\d?)?$",
+                       re.ASCII)
+FOREIGN_NUMBER = re.compile(r"^(?P<country>[A-Z]{2})(?P<number>[A-Z]?\d+)(?P<kind>[A-Z]\d?)?$", re.ASCII)
+DOI = re.compile(r"\b(10\.[0-9]{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 # Query parameters that track the reader and say nothing about the document.
 TRACKING_PARAMS = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|source)$", re.IGNORECASE)
 MAX_URL = 2048
@@ -71,9 +82,17 @@ def parse_identifier(kind: str, text: str, *, url: str = "", title: str = "") ->
                           "or non-patent literature.")
 
 
+def fold(text: str) -> str:
+    """Return `text` in NFKC with every decimal digit in ASCII (٧١٢ and ７１２ -> 712)."""
+    # NFKC folds full-width digits and slashes but not Arabic-Indic, Persian, Devanagari...
+    # digits, which would otherwise make a second key for the same number.
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c
+                   for c in unicodedata.normalize("NFKC", text))
+
+
 def compact(text: str) -> str:
-    """Return `text` upper-cased without spaces, commas, dots, hyphens or slashes."""
-    return SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+    """Return `text` folded, upper-cased, without spaces, commas, dots, dashes or slashes."""
+    return SEPARATORS.sub("", fold(text)).upper()
 
 
 def parse_us(text: str) -> Identifier:
@@ -81,11 +100,13 @@ def parse_us(text: str) -> Identifier:
     text = (text or "").strip()
     if not text:
         raise IdentifierError(f"Enter the patent or publication number, {US_EXAMPLES}.")
-    # "2005/123456" is publication 2005/0123456: pad the serial before the slash disappears.
-    text = US_PUBLICATION_SLASH.sub(lambda m: f"US{m[1]}{m[2].zfill(7)}", text, count=1)
-    match = US_NUMBER.fullmatch(compact(text))
+    # "2005/123456" (or 2005-123456, 2005／123456) is publication 2005/0123456: pad the serial
+    # before the separator disappears, after folding, so a full-width slash or non-ASCII digits
+    # do not make it grant 2005123456.
+    number_text = US_PUBLICATION_SLASH.sub(lambda m: f"US{m[1]}{m[2].zfill(7)}", fold(text), count=1)
+    match = US_NUMBER.fullmatch(compact(number_text))
     if match is None:
-        foreign = FOREIGN_NUMBER.fullmatch(compact(text))
+        foreign = FOREIGN_NUMBER.fullmatch(compact(number_text))
         if foreign and foreign["country"] in COUNTRIES:
             raise IdentifierError(f"{foreign['country']} is not a US number: "
                                   "choose \"Foreign patent\" for it.")
@@ -141,11 +162,16 @@ def npl_identifier(text: str, *, url: str = "", title: str = "") -> tuple[Identi
         key = f"doi:{doi}"
         if len(key) > 255:  # longer than the column: keep it unique all the same
             key = "npl:" + digest("doi", doi)
-        return Identifier(NPL, key, display=f"doi:{doi}"), "identifier" if typed_doi else "url"
+        # A citation typed beside a DOI link stays shown, as beside any other link.
+        shown = text if not typed_doi and normalise_title(text) and not looks_like_url(text) else f"doi:{doi}"
+        return Identifier(NPL, key, display=shown), "identifier" if typed_doi else "url"
     if looks_like_url(text):
         return Identifier(NPL, "npl:" + digest("url", normalise_url(text)), display=text), "identifier"
     if url:
-        return Identifier(NPL, "npl:" + digest("url", normalise_url(url)), display=url), "url"
+        # A citation typed beside the link (an ISBN, a report number) is what the volunteer
+        # cited: it is shown, and the link (stored in its own field) gives the key.
+        shown = text if normalise_title(text) else url
+        return Identifier(NPL, "npl:" + digest("url", normalise_url(url)), display=shown), "url"
     # Without a title, a citation typed as the identifier (an ISBN, a report number) will do.
     for normalised, source in ((normalise_title(title), "title"), (normalise_title(text), "identifier")):
         if normalised:
@@ -184,10 +210,23 @@ def find_doi(text: str) -> str | None:
     """Return the DOI in `text` (a bare DOI, doi:..., or a doi.org link), lower-cased."""
     if not text:
         return None
-    match = DOI.search(unquote(text))
-    if match is None:
-        return None
-    return match[1].rstrip(".,;:)]}'").lower()
+    text = text.strip()
+    # In a link the DOI is the path: the query (?utm_source=...) and fragment (#sec1) are the
+    # link's, so split before unquoting (a DOI's own '#' or '?' is percent-encoded in a link).
+    # Only a DOI passed as a query value (?doi=10...) is looked for there.
+    if looks_like_url(text):
+        parts = urlsplit(text if "://" in text else "http://" + text)
+        places = [unquote(parts.path), *(value for _, value in parse_qsl(parts.query))]
+    else:
+        places = [unquote(text)]
+    for place in places:
+        match = DOI.search(place)
+        if match is not None:
+            # A trailing slash ("10.1000/abc/") is the link's, never the DOI's.
+            doi = match[1].rstrip(".,;:)]}'/").lower()
+            if "/" in doi:  # not a bare prefix ("10.1000/" stripped)
+                return doi
+    return None
 
 
 def looks_like_url(text: str) -> bool:

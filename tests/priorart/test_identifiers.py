@@ -17,6 +17,8 @@ from reviewapp.priorart.identifiers import (
     rekey_npl,
     strip_kind_code,
 )
+from reviewapp.priorart.submitting import CREATED, ENDORSED, submit_prior_art
+from tests.priorart.helpers import data
 
 
 @pytest.mark.parametrize("text", [
@@ -269,3 +271,102 @@ def test_strip_kind_code_matches_only_the_same_number():
 ])
 def test_cited_numbers_are_printed_as_readers_write_them(country, number, kind_code, printed):
     assert printed_number(country, number, kind_code) == printed
+
+
+# --- one document, one key, however it is typed (audit items 3 and 6) ----------------------
+
+@pytest.mark.parametrize("kind, text, key", [
+    ("us", "\u0667\u0661\u0662\u0663\u0664\u0665\u0666", "US7123456"),  # Arabic-Indic
+    ("us", "US \u06f7,\u06f1\u06f2\u06f3,\u06f4\u06f5\u06f6 B2", "US7123456"),  # Persian
+    ("us", "\u096d\u0967\u0968\u0969\u096a\u096b\u096c", "US7123456"),  # Devanagari
+    ("us", "US \u0662\u0660\u0661\u0668/\u0661\u0666 A1", "US20180000016"),
+    ("foreign", "EP \u0661\u0662\u0663\u0664\u0665\u0666\u0667 A1", "EP1234567"),
+])
+def test_non_ascii_digits_give_the_ascii_key(kind, text, key):
+    identifier = parse_identifier(kind, text)
+    assert identifier.key == key
+    assert identifier.display.isascii() and identifier.number.isascii()
+
+
+@pytest.mark.parametrize("text, kind_code", [
+    ("US 2018\uff0f16", ""),  # full-width slash
+    ("US 2018\u204416 A1", "A1"),  # fraction slash
+    ("US 2018-16", ""),
+    ("US 2018 - 16 A1", "A1"),
+    ("US 2018\u201316", ""),  # en dash
+    ("US 2018\u221216 A1", "A1"),  # minus sign
+    ("2018\uff0d16", ""),  # full-width hyphen-minus
+    ("US 2018-16-A1", "A1"),
+])
+def test_a_short_publication_serial_after_any_slash_or_dash_is_a_publication(text, kind_code):
+    identifier = parse_identifier("us", text)
+    assert (identifier.key, identifier.kind_code) == ("US20180000016", kind_code)
+    assert identifier.publication_type == PUBLICATION
+
+
+@pytest.mark.parametrize("text, key, kind_code", [
+    ("US 7123456\u2212B2", "US7123456", "B2"),  # minus sign before the kind code
+    ("US 7123456-B2", "US7123456", "B2"),
+    ("7 123 456", "US7123456", ""),
+    ("7-123-456", "US7123456", ""),
+    ("US 2012345-B2", "US2012345", "B2"),  # a grant starting like a year stays a grant
+    ("US 2,012,345", "US2012345", ""),
+])
+def test_grants_written_with_dashes_stay_grants(text, key, kind_code):
+    identifier = parse_identifier("us", text)
+    assert (identifier.key, identifier.kind_code, identifier.publication_type) == (key, kind_code, GRANT)
+
+
+@pytest.mark.parametrize("text, url", [
+    ("", "https://doi.org/10.1000/abc#sec1"),
+    ("", "https://doi.org/10.1000/abc?utm_source=twitter"),
+    ("", "https://doi.org/10.1000/abc/"),
+    ("", "https://doi.org/10.1000/ABC/?utm_source=x#top"),
+    ("https://doi.org/10.1000/abc#sec1", ""),
+    ("https://doi.org/10.1000/abc?utm_source=x", "https://example.org/paper"),
+    ("doi:10.1000/abc", ""),
+    ("", "https://example.org/resolve?doi=10.1000/abc&utm_source=x"),
+])
+def test_a_doi_from_a_link_drops_the_links_query_fragment_and_slash(text, url):
+    assert parse_identifier("npl", text, url=url, title="A").key == "doi:10.1000/abc"
+
+
+def test_a_doi_keeps_its_own_punctuation_and_encoded_characters():
+    assert find_doi("https://doi.org/10.1002/(SICI)1097-4636;2-X") == "10.1002/(sici)1097-4636;2-x"
+    assert find_doi("https://doi.org/10.1000/a%23b?x=1") == "10.1000/a#b"
+    assert find_doi("https://doi.org/10.1000/") is None
+
+
+def test_a_citation_typed_beside_a_link_is_kept_as_the_identifier_shown():
+    citation = "ISBN 978-0-13-468599-1, ch. 4"
+    url = "https://books.example.org/battery-handbook"
+    identifier = parse_identifier("npl", citation, url=url, title="Battery Handbook")
+    # The link still gives the key: the same link without a citation is the same document.
+    assert identifier.key == parse_identifier("npl", "", url=url, title="Other").key
+    assert identifier.display == citation
+    doi_link = parse_identifier("npl", citation, url="https://doi.org/10.1000/abc", title="B")
+    assert (doi_link.key, doi_link.display) == ("doi:10.1000/abc", citation)
+    # Punctuation alone is no citation: the link is shown.
+    assert parse_identifier("npl", " - ", url=url, title="B").display == url
+    # An edited link re-keys it, and the citation stays shown.
+    rekeyed = rekey_npl(identifier.key, identifier.display, (url, "Battery Handbook"),
+                        ("https://other.example/b", "Battery Handbook"))
+    assert rekeyed is not None and rekeyed[1] == "url"
+    assert rekeyed[0].key == parse_identifier("npl", "", url="https://other.example/b").key
+    assert rekeyed[0].display == citation
+
+
+def test_a_submission_with_a_citation_and_a_link_stores_the_citation(db, application, alice):
+    outcome = submit_prior_art(db.session, application, alice, data(
+        kind="npl", identifier="ISBN 978-0-13-468599-1, ch. 4", title="Battery Handbook",
+        url="https://books.example.org/battery-handbook"))
+    assert outcome.status == CREATED
+    assert outcome.submission.identifier_raw == "ISBN 978-0-13-468599-1, ch. 4"
+    assert outcome.submission.url == "https://books.example.org/battery-handbook"
+
+
+def test_the_same_number_in_arabic_indic_digits_is_an_endorsement(db, application, alice, bob):
+    assert submit_prior_art(db.session, application, alice, data()).status == CREATED
+    outcome = submit_prior_art(db.session, application, bob, data(
+        identifier="US \u0667,\u0661\u0662\u0663,\u0664\u0665\u0666 B2"))
+    assert outcome.status == ENDORSED
