@@ -14,6 +14,9 @@ from .citations import CitedDetails
 from .identifiers import Identifier, IdentifierError, UrlError, check_url, parse_identifier
 
 MAX_PINPOINT = 255
+# The year of the first US patent (and the search's lowest year): an earlier date is almost
+# surely a typo (0215 for 2015), which the edit form could not even show back as typed.
+EARLIEST_PUBLICATION = dt.date(1790, 1, 1)
 NO_CONFLICT_STATEMENT = "Describe your conflict of interest: the examiner reads it."
 
 
@@ -61,6 +64,10 @@ def check_date(application: Application, published: dt.date | None, now: dt.date
     if published is None:
         raise SubmissionError("Give the publication date: the examiner checks it against the "
                               "application's priority date.", "publication_date")
+    if published < EARLIEST_PUBLICATION:
+        raise SubmissionError(
+            f"{published.isoformat()} is before {EARLIEST_PUBLICATION.year}, the year of the first US "
+            "patent: check the year of the publication date.", "publication_date")
     priority = earliest_priority(application)
     if priority is not None and published >= priority:
         raise SubmissionError(
@@ -71,6 +78,32 @@ def check_date(application: Application, published: dt.date | None, now: dt.date
         raise SubmissionError(f"{published.isoformat()} is in the future: give the date the document "
                               "was published.", "publication_date")
     return published
+
+
+def check_library_date(application: Application, typed: dt.date | None, library: Document | None,
+                       now: dt.datetime) -> dt.date | None:
+    """Return the library copy's publication date when it has one, checked; else the typed date.
+
+    The library's date is the record's, not a guess: it is checked and stored whatever was typed,
+    so a typed earlier date cannot get a later document past the priority date. A typed date
+    that differs is refused rather than replaced: it may mean the volunteer read another
+    document (a mistyped number, another publication of the family), so they check which,
+    instead of the item silently carrying a date they never gave.
+    """
+    if library is None or library.publication_date is None:
+        return typed
+    known = library.publication_date
+    try:
+        check_date(application, known, now)
+    except SubmissionError as error:
+        raise SubmissionError(f"The library holds {library.publication_number}. {error.message}",
+                              error.field) from None
+    if typed is not None and typed != known:
+        raise SubmissionError(
+            f"The library's copy, {library.publication_number}, was published {known.isoformat()}, "
+            f"not {typed.isoformat()}: give its date (or leave the date blank), or check the number.",
+            "publication_date")
+    return known
 
 
 def check_claims(application: Application, numbers: list[int]) -> list[Claim]:
@@ -102,8 +135,9 @@ def check_details(application: Application, details: SubmissionDetails, kind: st
                   cited: CitedDetails | None = None) -> dict[str, Any]:
     """Return the checked column values of `details`, filled from the library copy when left blank.
 
-    A document the library does not hold but its documents cite gets the date and the patentee
-    those citations give (`cited`).
+    The library copy's publication date is authoritative (see `check_library_date`). A document
+    the library does not hold but its documents cite gets the date and the patentee those
+    citations give (`cited`) when left blank.
     """
     try:
         url = check_url(details.url)
@@ -115,7 +149,7 @@ def check_details(application: Application, details: SubmissionDetails, kind: st
     title = normalise_text(details.title) or (library.title if library else "")
     if kind == NPL and not title:
         raise SubmissionError("Give the title of this non-patent literature.", "title")
-    published = details.publication_date or (library.publication_date if library else None)
+    published = check_library_date(application, details.publication_date, library, now)
     authors = normalise_text(details.authors)
     if library is None and cited is not None:
         published = published or cited.publication_date

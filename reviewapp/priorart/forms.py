@@ -42,6 +42,17 @@ def claim_choices(claims: list[Claim]) -> list[SelectChoice]:
     return choices
 
 
+class IsoDateField(DateField):
+    """A date field that shows its date as YYYY-MM-DD, the form it accepts, whatever the year."""
+
+    def _value(self) -> str:
+        # strftime("%Y") drops a small year's leading zeros on glibc (215-03-01), which the
+        # field's own parser then refuses: isoformat always pads to four digits.
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.isoformat() if self.data else ""
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes: usable without JavaScript, unlike a multiple select."""
 
@@ -56,7 +67,7 @@ class PriorArtDetailsForm(FlaskForm):
     authors = StringField("Authors or inventors", filters=[strip], validators=[Length(max=1000)])
     # A text input, not the browser's date picker: its format then matches the help (YYYY-MM-DD)
     # whatever the browser's locale, and a mistyped date comes back as typed.
-    publication_date = DateField(
+    publication_date = IsoDateField(
         "Publication date", validators=[Optional()],
         invalid_value_message="Enter the date as YYYY-MM-DD, e.g. 2015-03-21.",
         widget=TextInput(),

@@ -1,6 +1,9 @@
 """Prior-art submissions: submit, read, edit, withdraw."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -9,7 +12,7 @@ from ..community.votes import submission_controls
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..loaders import application_or_404, submission_or_404
-from ..models import Submission
+from ..models import Submission, SubmissionRevision
 from ..models.submission import MAX_EXPLANATION
 from .checks import SubmissionError, earliest_priority, submission_problems
 from .conflicts import needs_conflict_declaration
@@ -36,6 +39,27 @@ def own_submission_or_abort(submission_id: int) -> Submission:
     if refusal:
         abort(403, description=refusal)
     return submission
+
+
+@dataclass
+class HistoryEntry:
+    """An earlier version as the history shows it: the revision, its content, its safe link."""
+
+    revision: SubmissionRevision
+    content: dict[str, Any]
+    link: str | None  # the URL, only when a browser may follow it (http or https)
+
+
+def history_entries(revisions: list[SubmissionRevision]) -> list[HistoryEntry]:
+    """Return the history rows of `revisions`, with the document each version was about."""
+    entries = []
+    for revision in revisions:
+        content = dict(revision.data or {})
+        url = content.get("url") or ""
+        # As on the rest of the page: any other scheme (javascript:, data:) stays plain text.
+        link = url if url.lower().startswith(("http://", "https://")) else None
+        entries.append(HistoryEntry(revision, content, link))
+    return entries
 
 
 @bp.route("/applications/<number>/submit", methods=["GET", "POST"])
@@ -77,6 +101,7 @@ def detail(submission_id: int):
     history = db.paginate(revisions_query(submission), per_page=current_app.config["ITEMS_PER_PAGE"],
                           error_out=False)
     return render_template("priorart/detail.html", submission=submission, history=history,
+                           history_entries=history_entries(history.items),
                            community_controls=submission_controls(db.session, [submission],
                                                                   current_user))
 
@@ -111,7 +136,12 @@ def withdraw(submission_id: int):
             message=f"{submission.identifier_raw or submission.identifier} will no longer be put before "
                     f"the examiner of {submission.application.number}.",
             button="Withdraw it", cancel_url=url_for("priorart.detail", submission_id=submission.id))
-    successor = withdraw_submission(db.session, submission, current_user)
+    try:
+        successor = withdraw_submission(db.session, submission, current_user)
+    except SubmissionError as error:
+        # Read again under the lock: a double click's second request finds it withdrawn or handed over.
+        flash(error.message, "error")
+        return redirect(url_for("priorart.detail", submission_id=submission.id))
     if successor is None:
         flash("Your submission was withdrawn; its history is kept.", "success")
     else:

@@ -11,7 +11,7 @@ from reviewapp.priorart.checks import SubmissionData, SubmissionDetails, Submiss
 from reviewapp.priorart.editing import edit_submission, withdraw_submission
 from reviewapp.priorart.identifiers import parse_identifier
 from reviewapp.priorart.submitting import CREATED, ENDORSED, submit_prior_art
-from tests.factories import make_user
+from tests.factories import make_document, make_user
 from tests.priorart.helpers import count, data
 
 
@@ -50,6 +50,14 @@ def test_edit_is_checked_like_a_submission(db, application, alice):
     with pytest.raises(SubmissionError, match="on or after this application's earliest priority date"):
         edit_submission(db.session, submission, alice, details(publication_date=dt.date(2019, 7, 1)))
     assert submission.version == 1 and count(db, SubmissionRevision) == 0
+
+
+def test_an_edit_cannot_type_a_date_other_than_the_librarys(db, application, alice):
+    make_document(number="US7123456B2", publication_date=dt.date(2011, 2, 1))
+    submission = submit_prior_art(db.session, application, alice, data(publication_date=None)).submission
+    with pytest.raises(SubmissionError, match="was published 2011-02-01, not 2009-01-01"):
+        edit_submission(db.session, submission, alice, details(publication_date=dt.date(2009, 1, 1)))
+    assert submission.publication_date == dt.date(2011, 2, 1) and submission.version == 1
 
 
 def test_only_the_submitter_edits_or_withdraws_while_open(db, application, alice, bob):

@@ -55,12 +55,48 @@ def test_library_lookup_prefers_the_kind_code_given(db):
     assert find_library_document(db.session, parse_identifier("us", "2018/0000016")) == a1
 
 
-def test_user_values_win_over_the_library(db, application, alice):
+def test_a_typed_title_wins_over_the_library_and_the_same_date_is_accepted(db, application, alice):
     make_document(number="US7123456B2", title="Library title", publication_date=dt.date(2011, 2, 1))
     outcome = submit_prior_art(db.session, application, alice, data(title="My title",
-                                                                    publication_date=dt.date(2010, 1, 1)))
+                                                                    publication_date=dt.date(2011, 2, 1)))
     submission = outcome.submission
-    assert (submission.title, submission.publication_date) == ("My title", dt.date(2010, 1, 1))
+    assert (submission.title, submission.publication_date) == ("My title", dt.date(2011, 2, 1))
+
+
+def test_a_typed_date_other_than_the_librarys_is_refused_naming_the_librarys(db, application, alice):
+    make_document(number="US7123456B2", publication_date=dt.date(2011, 2, 1))
+    with pytest.raises(SubmissionError) as refused:
+        submit_prior_art(db.session, application, alice, data(publication_date=dt.date(2010, 1, 1)))
+    assert refused.value.field == "publication_date"
+    assert refused.value.message == (
+        "The library's copy, US7123456B2, was published 2011-02-01, not 2010-01-01: give its date "
+        "(or leave the date blank), or check the number.")
+    assert count(db, Submission) == 0 and count(db, ConflictDeclaration) == 0
+
+
+def test_a_typed_earlier_date_does_not_get_a_later_library_document_in(db, application, alice):
+    # The library's copy was published after the priority date (2019-06-01): typing an earlier
+    # date must not make it prior art.
+    make_document(number="US7900001B2", publication_date=dt.date(2020, 3, 3))
+    with pytest.raises(SubmissionError) as refused:
+        submit_prior_art(db.session, application, alice,
+                         data(identifier="US 7,900,001 B2", publication_date=dt.date(2015, 1, 1)))
+    assert refused.value.field == "publication_date"
+    assert refused.value.message.startswith("The library holds US7900001B2. Published 2020-03-03, on or after")
+    assert count(db, Submission) == 0
+
+
+@pytest.mark.parametrize("published", [dt.date(215, 3, 1), dt.date(1789, 12, 31)])
+def test_a_date_before_the_first_us_patent_is_refused(db, application, alice, published):
+    with pytest.raises(SubmissionError) as refused:
+        submit_prior_art(db.session, application, alice, data(publication_date=published))
+    assert refused.value.field == "publication_date"
+    assert refused.value.message == (
+        f"{published.isoformat()} is before 1790, the year of the first US patent: check the year "
+        "of the publication date.")
+    assert count(db, Submission) == 0
+    assert submit_prior_art(db.session, application, alice,
+                            data(publication_date=dt.date(1790, 1, 1))).submission.id
 
 
 def test_date_on_or_after_priority_is_refused_and_nothing_saved(db, application, alice):

@@ -386,3 +386,74 @@ def test_history_tells_a_moderators_restore_from_a_resubmission(client, auth, db
         "2 before resubmission", "1 before withdrawal", "1 before restoring", "1 before hiding"]
     assert "Bob" in rows[0] and "Alice's reading." in rows[1]
     assert all("(the content did not change)" in row for row in rows[2:])
+
+
+def test_a_double_clicked_withdraw_is_refused_with_a_message_not_an_error(
+        client, auth, db, submission, alice, monkeypatch):
+    from reviewapp.priorart import views
+    from reviewapp.priorart.editing import withdraw_submission
+
+    checked = views.own_submission_or_abort
+
+    def first_click_lands_between(submission_id):
+        # The second request passed its first check while the item was active; the first
+        # click's withdrawal then lands before it takes the lock and reads the row again.
+        found = checked(submission_id)
+        withdraw_submission(db.session, found, alice)
+        return found
+
+    monkeypatch.setattr(views, "own_submission_or_abort", first_click_lands_between)
+    auth.login(alice)
+    response = client.post(f"/submissions/{submission.id}/withdraw", data={"confirm": "yes"})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/submissions/{submission.id}")
+    html = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "This submission is withdrawn; it can no longer be changed." in html
+
+
+def test_the_edit_form_shows_a_small_year_as_it_accepts_it(client, auth, db, application, alice):
+    # Stored before dates earlier than 1790 were refused: the form must still show it as YYYY-MM-DD.
+    old = make_submission(application, alice, publication_date=dt.date(215, 3, 1))
+    db.session.commit()
+    auth.login(alice)
+    html = client.get(f"/submissions/{old.id}/edit").get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="publication_date"[^>]*>', html)[0]
+    assert 'value="0215-03-01"' in field
+
+
+def test_a_date_before_1790_is_refused_next_to_the_date(client, auth, db, application, alice):
+    auth.login(alice)
+    response = client.post(submit_url(application), data=form(publication_date="0215-03-01"))
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert error_next_to(html, "publication_date") == (
+        "0215-03-01 is before 1790, the year of the first US patent: check the year of the "
+        "publication date.")
+    assert count(db, Submission) == 0
+
+
+def test_history_shows_the_document_each_version_was_about(client, auth, db, application, alice):
+    auth.login(alice)
+    npl = {"kind": "npl", "identifier": "", "title": "Paper A", "url": "https://example.org/a",
+           "excerpt": "The old quote."}
+    client.post(submit_url(application), data=form(**npl))
+    submission = db.session.scalars(select(Submission)).one()
+    edited = edit_form(title="Paper B", url="https://other.example/b", excerpt="The new quote.")
+    assert client.post(f"/submissions/{submission.id}/edit", data=edited).status_code == 302
+    html = unescape(client.get(f"/submissions/{submission.id}").get_data(as_text=True))
+    row = re.search(r"<tr>\s*<td>1</td>(.*?)</tr>", html, re.DOTALL)[1]
+    assert "Paper A" in row and "The old quote." in row
+    assert '<a href="https://example.org/a" rel="nofollow noopener noreferrer ugc">' in row
+    assert "https://example.org/a" not in html.replace(row, "")  # only the history has it now
+
+
+def test_history_links_only_http_addresses(client, auth, db, submission, alice):
+    from reviewapp.models import SubmissionRevision as Revision
+
+    revision = Revision(submission=submission, editor_id=alice.id, version=1, action="edit",
+                        data={"identifier": "X", "url": "javascript:alert(1)", "claims": [1],
+                              "explanation": "Old."}, created_at=submission.created_at)
+    db.session.add(revision)
+    db.session.commit()
+    html = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "javascript:alert(1)" in html and 'href="javascript:' not in html
