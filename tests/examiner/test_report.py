@@ -79,11 +79,14 @@ def test_latin1_transliteration():
 
 def pdf_text(body: bytes) -> bytes:
     """Return the PDF's content streams, inflated."""
-    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", body, re.DOTALL)
+    # Up to "endstream" with its line end left on: compressed bytes may themselves end in
+    # "\r", which a pattern taking "\r\n" off would cut (then the page read as no text).
+    # The inflater stops at the end of its data and leaves the line end aside.
+    streams = re.findall(rb"stream\r?\n(.*?)endstream", body, re.DOTALL)
     out = b""
     for stream in streams:
         try:
-            out += zlib.decompress(stream)
+            out += zlib.decompressobj().decompress(stream)
         except zlib.error:
             out += stream
     return out
