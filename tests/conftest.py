@@ -212,3 +212,25 @@ def wait_until_blocked(engine, timeout: float = 30) -> None:
             connection.rollback()
             time.sleep(0.05)
     raise AssertionError(f"no connection waited for a lock within {timeout} s")
+
+
+def second_waits_for_first(app, first, second, act) -> list[BaseException]:
+    """Run `act` then commit `second` on a thread while `first` holds its locks; commit `first`
+    once the thread waits; return what the thread raised (its transaction rolled back)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                act()
+                second.commit()
+            except BaseException as error:  # noqa: BLE001 - returned to the caller's assertions
+                second.rollback()
+                errors.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    wait_until_blocked(first.get_bind())
+    first.commit()
+    worker.join(timeout=20)
+    return errors

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -25,7 +24,7 @@ from reviewapp.examiner.report import get_report, stored_report
 from reviewapp.models import Application, AuditEntry, User
 from reviewapp.models.application import as_utc
 from reviewapp.models.base import utcnow
-from tests.conftest import wait_until_blocked
+from tests.conftest import second_waits_for_first
 from tests.factories import make_application, make_submission, make_user
 
 
@@ -199,26 +198,12 @@ def test_an_opening_at_the_same_moment_waits_then_is_refused(app, db):
     admin, application = make_user("admin"), make_application(status="pending")
     db.session.commit()
     ids = (admin.id, application.id)
-    errors: list[BaseException] = []
     with Session(db.engine) as one, Session(db.engine) as two:
         seen = two.get(Application, ids[1])
         assert seen.status == "pending"  # the second administrator's page
         open_review(one, one.get(User, ids[0]), one.get(Application, ids[1]), 30)
-
-        def open_now() -> None:
-            with app.app_context():
-                try:
-                    open_review(two, two.get(User, ids[0]), seen, 1)
-                    two.commit()
-                except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-                    two.rollback()
-                    errors.append(error)
-
-        worker = threading.Thread(target=open_now)
-        worker.start()
-        wait_until_blocked(db.engine)
-        one.commit()
-        worker.join(timeout=20)
+        errors = second_waits_for_first(
+            app, one, two, lambda: open_review(two, two.get(User, ids[0]), seen, 1))
     assert [type(error) for error in errors] == [WindowError] and "already open" in str(errors[0])
     db.session.expire_all()
     opened = db.session.get(Application, ids[1])

@@ -1,8 +1,6 @@
 """Flags, the moderation queue, hiding and restoring, bans: all audited."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +19,7 @@ from reviewapp.community.moderation import (
 )
 from reviewapp.models import AuditEntry, Flag, Submission, SubmissionRevision, User
 from reviewapp.priorart.editing import withdraw_submission
-from tests.conftest import wait_until_blocked
+from tests.conftest import second_waits_for_first
 
 from .helpers import flash_texts
 
@@ -298,26 +296,12 @@ def test_a_hide_during_a_withdrawal_waits_and_keeps_it_withdrawn(app, db, people
     monkeypatch.setitem(app.extensions["tasks"], "rescore", lambda *_: None)
     db.session.commit()
     ids = (submission.id, people.submitter.id, people.admin.id)
-    errors: list[BaseException] = []
     with Session(db.engine) as one, Session(db.engine) as two:
         seen = two.get(Submission, ids[0])
         assert seen.status == "active"  # the moderator's page
         withdraw_submission(one, one.get(Submission, ids[0]), one.get(User, ids[1]))
-
-        def hide_now() -> None:
-            with app.app_context():
-                try:
-                    hide_submission(two, seen, two.get(User, ids[2]), "spam")
-                    two.commit()
-                except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-                    two.rollback()
-                    errors.append(error)
-
-        worker = threading.Thread(target=hide_now)
-        worker.start()
-        wait_until_blocked(db.engine)
-        one.commit()
-        worker.join(timeout=20)
+        errors = second_waits_for_first(
+            app, one, two, lambda: hide_submission(two, seen, two.get(User, ids[2]), "spam"))
     assert errors == []
     db.session.expire_all()
     restore_submission(db.session, db.session.get(Submission, ids[0]), people.admin)
