@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 
 import pytest
 from itsdangerous import URLSafeSerializer
@@ -279,8 +280,21 @@ def test_turning_mail_back_on_does_not_mail_what_piled_up(app, db, people, appli
     assert len(sent) == 1 and "Fresh" in sent[0]
 
 
+@pytest.fixture
+def watched_secret(app, db, people, application, monkeypatch):
+    """Mail on and recorded (`sent`); the voter watches; `submission` "SECRET-TITLE" notified."""
+    sent: list[str] = []
+    monkeypatch.setattr("reviewapp.mail.send_mail",
+                        lambda to, subject, body, headers: sent.append(subject + body))
+    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
+    watch(application, people.voter)
+    submission = make_submission(application, people.submitter, title="SECRET-TITLE")
+    notify_new_submission(db.session, submission)
+    return SimpleNamespace(sent=sent, submission=submission)
+
+
 def test_what_the_moderators_hide_leaves_the_notifications_and_a_restore_brings_it_back(
-        app, db, people, application, monkeypatch):
+        db, people, application, watched_secret):
     """A hidden title or author reaches no watcher: not on the page, the badge, nor by mail."""
     from reviewapp.community.moderation import (
         hide_comment,
@@ -289,13 +303,7 @@ def test_what_the_moderators_hide_leaves_the_notifications_and_a_restore_brings_
         restore_submission,
     )
 
-    sent = []
-    monkeypatch.setattr("reviewapp.mail.send_mail",
-                        lambda to, subject, body, headers: sent.append(subject + body))
-    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
-    watch(application, people.voter)
-    submission = make_submission(application, people.submitter, title="SECRET-TITLE")
-    notify_new_submission(db.session, submission)
+    sent, submission = watched_secret.sent, watched_secret.submission
     comment = post_comment(db.session, application, people.other, "Abuse")
     assert unread_count(db.session, people.voter) == 2
     hide_submission(db.session, submission, people.admin, "spam")
@@ -309,16 +317,10 @@ def test_what_the_moderators_hide_leaves_the_notifications_and_a_restore_brings_
     assert any("SECRET-TITLE" in mail for mail in sent)
 
 
-def test_a_hide_and_restore_after_the_mail_went_out_mail_no_one_twice(app, db, people, application, monkeypatch):
+def test_a_hide_and_restore_after_the_mail_went_out_mail_no_one_twice(db, people, watched_secret):
     from reviewapp.community.moderation import hide_submission, restore_submission
 
-    sent = []
-    monkeypatch.setattr("reviewapp.mail.send_mail",
-                        lambda to, subject, body, headers: sent.append(subject + body))
-    app.config.update(MAIL_SERVER="smtp.example.test", BASE_URL="https://review.example")
-    watch(application, people.voter)
-    submission = make_submission(application, people.submitter, title="SECRET-TITLE")
-    notify_new_submission(db.session, submission)
+    sent, submission = watched_secret.sent, watched_secret.submission
     assert mail_pending_notifications(db.session).sent == 1
     hide_submission(db.session, submission, people.admin, "spam")
     messages = db.session.scalars(select(Notification.message)).all()
