@@ -1,4 +1,4 @@
-"""Every main page, for every role, on a phone (390 px) and a desktop (1280 px): no sideways
+"""Every main page, for every role, on phones (360 and 390 px) and a desktop (1280 px): no sideways
 scroll and no serious or critical axe-core violation; screenshots saved for review."""
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from reviewapp.models import Application
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_csp import log_in, pages_for
+from tests.factories import make_submission
 
 pytestmark = pytest.mark.browser
 
-WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
+WIDTHS = {"small-phone": (360, 740), "phone": (390, 844), "desktop": (1280, 900)}
 AXE_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "reviewapp-tests" / "axe"
 AXE_JS = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
 ROLES = ["anonymous", "volunteer", "examiner", "admin"]
@@ -38,6 +40,20 @@ def axe_path() -> Path:
                 pytest.fail(problem)
             pytest.skip(problem)
     return AXE_JS
+
+
+@pytest.fixture
+def world(world, db):
+    """Return the security tests' site with a foreign and a non-patent citation too: the report
+    then has all three of its tables, the widest with six columns."""
+    application = db.session.get(Application, world.application_id)
+    make_submission(application, world.other, kind="foreign", identifier="DE102015000123A1",
+                    title="Kühlplatte für Batteriemodule", claim_numbers=(1, 2))
+    make_submission(application, world.other, kind="npl", identifier="Cold plates for battery packs",
+                    title="Cold plates for battery packs", authors="J. Smith and K. Jones",
+                    url="https://example.org/papers/cold-plates-for-battery-packs-and-thermal-management.pdf")
+    db.session.commit()
+    return world
 
 
 def who(world, role: str) -> str:
