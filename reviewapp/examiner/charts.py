@@ -10,6 +10,19 @@ from markupsafe import Markup, escape
 
 WEEK = dt.timedelta(days=7)
 
+# The charts fill their column, so they are laid out across in percentages and their text is
+# never scaled: labels keep the stylesheet's 12 px. A column is at least MIN_WIDTH px wide (310
+# on a 360 px phone); where the labels would not fit side by side there, only every n-th shows.
+MIN_WIDTH = 300
+CHAR_WIDTH = 8  # px: wider than a 12 px digit or letter, so a label's estimate errs long
+SIDE = 2.0  # % of the width left empty on either side of the bars
+
+
+def show_every(texts: Sequence[str], slot: float) -> int:
+    """Return n such that every n-th of `texts` fits in slots `slot` px wide, with a gap."""
+    widest = max((len(text) for text in texts), default=0) * CHAR_WIDTH + 4
+    return max(math.ceil(widest / slot), 1)
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -27,39 +40,41 @@ def _number(value: float) -> str:
     return text.removesuffix(".0")
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str, width: int = 480, height: int = 200,
+def bar_chart(bars: Sequence[Bar], *, title: str, height: int = 200,
               empty: str = "No data yet.") -> Markup:
     """Return an accessible SVG bar chart of `bars`, heights proportional to the largest value."""
-    top, bottom, side = 18, 34, 8
+    top, bottom = 18, 34
     plot_height = height - top - bottom
     title_text = escape(title)
-    parts = [(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" '
-             f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-             f'role="img" aria-label="{title_text}">'),
+    parts = [(f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="100%" height="{height}" '
+              f'role="img" aria-label="{title_text}">'),
              f"<title>{title_text}</title>",
-             (f'<line class="axis" x1="{side}" y1="{top + plot_height}" x2="{width - side}" '
-             f'y2="{top + plot_height}"/>')]
+             (f'<line class="axis" x1="{_number(SIDE)}%" y1="{top + plot_height}" '
+              f'x2="{_number(100 - SIDE)}%" y2="{top + plot_height}"/>')]
     if not bars:
-        parts.append(f'<text class="empty" x="{width // 2}" y="{top + plot_height // 2}" '
+        parts.append(f'<text class="empty" x="50%" y="{top + plot_height // 2}" '
                      f'text-anchor="middle">{escape(empty)}</text></svg>')
         return Markup("".join(parts))
     largest = max((bar.value for bar in bars), default=0) or 1
-    slot = (width - 2 * side) / len(bars)
-    gap = min(slot * 0.15, 6)
+    slot = (100 - 2 * SIDE) / len(bars)  # % of the width
+    gap = min(slot * 0.15, 1.25)
+    values = [_number(bar.value) for bar in bars]
+    values_every = show_every(values, slot / 100 * MIN_WIDTH)
+    labels_every = show_every([bar.label for bar in bars], slot / 100 * MIN_WIDTH)
     for i, bar in enumerate(bars):
         bar_height = max(bar.value, 0) / largest * plot_height
-        x, y = side + i * slot + gap / 2, top + plot_height - bar_height
+        x, y = SIDE + i * slot + gap / 2, top + plot_height - bar_height
         middle = _number(x + (slot - gap) / 2)
         css = f"bar {bar.css}".strip()
         tooltip = escape(bar.tooltip or f"{bar.label}: {_number(bar.value)}")
+        value = (f'<text class="value" x="{middle}%" y="{_number(y - 4)}" text-anchor="middle">'
+                 f"{escape(values[i])}</text>") if i % values_every == 0 else ""
+        label = (f'<text class="label" x="{middle}%" y="{height - bottom + 16}" text-anchor="middle">'
+                 f"{escape(bar.label)}</text>") if i % labels_every == 0 else ""
         parts.append(
             f'<g class="{escape(css)}"><title>{tooltip}</title>'
-            f'<rect class="{escape(css)}" x="{_number(x)}" y="{_number(y)}" '
-            f'width="{_number(slot - gap)}" height="{_number(bar_height)}"/>'
-            f'<text class="value" x="{middle}" y="{_number(y - 4)}" text-anchor="middle">'
-            f"{escape(_number(bar.value))}</text>"
-            f'<text class="label" x="{middle}" y="{height - bottom + 14}" text-anchor="middle">'
-            f"{escape(bar.label)}</text></g>"
+            f'<rect class="{escape(css)}" x="{_number(x)}%" y="{_number(y)}" '
+            f'width="{_number(slot - gap)}%" height="{_number(bar_height)}"/>{value}{label}</g>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

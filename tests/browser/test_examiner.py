@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from playwright.sync_api import expect
@@ -75,3 +76,36 @@ def test_examiner_reads_ranks_judges_and_reports(page, db, reviewed):
     assert "Discloses the coolant loop of claim 1" in body
     assert "Anticipates claim 1." not in body  # examiner notes never go into the report
     screenshot(page, "11-forwarded-report")
+
+
+# Each chart text's size on screen: its font size times the scale the SVG is drawn at.
+CHART_TEXT = """() => [...document.querySelectorAll("svg.chart text")].map(text => {
+    const box = text.getBoundingClientRect();
+    return {chart: text.ownerSVGElement.getAttribute("aria-label"), kind: text.getAttribute("class"),
+            text: text.textContent, left: box.left, right: box.right,
+            px: parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a};
+})"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_chart_labels_are_at_least_12_px_and_apart(browser, live_server, reviewed, width):
+    application, examiner = reviewed
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        log_in(page, examiner.email)
+        page.wait_for_url("**/")
+        page.goto(f"/examiner/applications/{application.number}")
+        texts = page.evaluate(CHART_TEXT)
+    finally:
+        context.close()
+    charts = {text["chart"] for text in texts}
+    assert len(charts) == 3
+    small = [f'{t["chart"]}: {t["text"]} {t["px"]:.1f} px' for t in texts if t["px"] < 12]
+    assert small == []
+    for chart in charts:
+        for kind in ("label", "value"):
+            row = sorted((t for t in texts if t["chart"] == chart and t["kind"] == kind),
+                         key=lambda t: t["left"])
+            overlaps = [(a["text"], b["text"]) for a, b in itertools.pairwise(row) if b["left"] < a["right"] + 2]
+            assert overlaps == [], f"{chart}: {kind}s overlap"

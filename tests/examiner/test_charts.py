@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import xml.etree.ElementTree as ET
 
-from reviewapp.examiner.charts import Bar, bar_chart, histogram, weekly_counts
+import pytest
+
+from reviewapp.examiner.charts import (
+    CHAR_WIDTH,
+    MIN_WIDTH,
+    Bar,
+    bar_chart,
+    histogram,
+    weekly_counts,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -42,6 +52,37 @@ def test_css_classes_reach_the_bars_and_values_are_printed():
     assert classes == ["bar none", "bar"]
     values = [t.text for t in ET.fromstring(str(svg)).iter(f"{SVG}text") if t.get("class") == "value"]
     assert values == ["0", "3"]
+
+
+def texts(svg, kind: str) -> list[ET.Element]:
+    return [t for t in ET.fromstring(str(svg)).iter(f"{SVG}text") if t.get("class") == kind]
+
+
+def test_the_chart_fills_its_column_without_scaling_its_text():
+    svg = bar_chart([Bar("1", 2), Bar("2", 0), Bar("3", 1)], title="Coverage")
+    root = ET.fromstring(str(svg))
+    # A viewBox would scale the stylesheet's 12 px labels with the chart (to 7 px on a phone).
+    assert root.get("viewBox") is None and root.get("width") == "100%"
+    assert all(r.get("x").endswith("%") and r.get("width").endswith("%") for r in rects(svg))
+    assert [t.text for t in texts(svg, "label")] == ["1", "2", "3"]
+
+
+def test_labels_thin_out_where_they_would_not_fit_a_phone():
+    start = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    svg = bar_chart(weekly_counts([start], start, start + dt.timedelta(days=90)), title="Weeks")
+    assert [t.text for t in texts(svg, "label")] == ["W1", "W3", "W5", "W7", "W9", "W11", "W13"]
+    assert len(texts(svg, "value")) == 13  # one-digit counts fit every bar
+
+
+@pytest.mark.parametrize("bars", [1, 3, 10, 13, 20, 40, 100])
+def test_shown_labels_fit_side_by_side_in_the_narrowest_column(bars):
+    svg = bar_chart([Bar(str(n + 1), n) for n in range(bars)], title="Claims")
+    for kind in ("label", "value"):
+        shown = texts(svg, kind)
+        assert shown
+        for a, b in itertools.pairwise(shown):
+            apart = (float(b.get("x").rstrip("%")) - float(a.get("x").rstrip("%"))) / 100 * MIN_WIDTH
+            assert apart >= CHAR_WIDTH * max(len(a.text), len(b.text)), (kind, a.text, b.text)
 
 
 def test_no_bars_says_so():
