@@ -98,3 +98,15 @@ def test_form_errors_show_next_to_fields(page, db, open_application):
     assert page.locator(".field.has-error").count() >= 2
     assert page.get_by_label("Email").input_value() == "x"
     screenshot(page, "05-register-errors")
+
+
+def test_choice_lists_are_named_groups_described_by_their_error(page, db, open_application):
+    register(page, "ada@example.org", "Ada R.")
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"/applications/{open_application.number}/submit")
+    claims = page.get_by_role("group", name="Claims it bears on")
+    expect(claims.get_by_role("checkbox")).to_have_count(3)
+    expect(page.get_by_role("group", name="Kind of document").get_by_role("radio")).to_have_count(3)
+    page.get_by_role("button", name="Submit prior art").click()
+    expect(claims).to_have_accessible_description("Choose at least one claim this document bears on.")
+    expect(claims.get_by_role("checkbox").first).to_have_attribute("aria-invalid", "true")

@@ -243,6 +243,11 @@ def test_bad_feedback_shows_a_message_next_to_the_field(client, auth, db, examin
     url = f"/examiner/submissions/{item.id}/feedback"
     html = client.post(url, data={f"s{item.id}-verdict": "bogus"}).get_data(as_text=True)
     assert f'id="s{item.id}-verdict-error">Not a valid choice' in html
+    # The verdict group is described by its error and each choice says it is invalid.
+    verdict = re.search(r"<fieldset[^>]*>\s*<legend>Verdict</legend>.*?</fieldset>", html, re.DOTALL)[0]
+    assert f'aria-describedby="s{item.id}-verdict-error"' in verdict
+    radios = re.findall(r'<input[^>]*type="radio"[^>]*>', verdict)
+    assert len(radios) == 4 and all('aria-invalid="true"' in radio for radio in radios)
     html = client.post(url, data={f"s{item.id}-verdict": "used", f"s{item.id}-note": "n" * 2001}).get_data(as_text=True)
     assert f'id="s{item.id}-note-error">Keep the note under 2,000 characters.' in html
     html = client.post(url, data={}).get_data(as_text=True)

@@ -353,6 +353,36 @@ def test_every_refusal_is_shown_in_one_round(client, auth, db, application, alic
     assert count(db, Submission) == 0
 
 
+def group(html: str, field: str) -> str:
+    """Return the fieldset around the choices of `field` (through its list's id), or fail."""
+    match = re.search(rf'<fieldset([^>]*)>\s*<legend>([^<]*)</legend>\s*<ul id="{field}"(.*?)</fieldset>',
+                      html, re.DOTALL)
+    assert match, f"{field} is not a fieldset with a legend"
+    return match[0]
+
+
+def test_choice_lists_are_groups_named_by_a_legend(client, auth, application, alice):
+    auth.login(alice)
+    html = client.get(submit_url(application)).get_data(as_text=True)
+    for field, name in (("kind", "Kind of document"), ("claims", "Claims it bears on"),
+                        ("conflict", "Conflict of interest")):
+        assert f"<legend>{name}</legend>" in group(html, field)
+        assert f'for="{field}"' not in html  # a label cannot name a list
+    assert "aria-invalid" not in group(html, "claims") and "aria-describedby" not in group(html, "claims")
+
+
+def test_a_choice_lists_error_is_tied_to_its_group(client, auth, db, application, alice):
+    auth.login(alice)
+    html = client.post(submit_url(application), data=form(claims=None)).get_data(as_text=True)
+    claims = group(html, "claims")
+    assert re.match(r'<fieldset class="field choices has-error" aria-describedby="claims-error">', claims)
+    assert 'id="claims-error">Choose at least one claim this document bears on.</p>' in claims
+    checkboxes = re.findall(r'<input[^>]*type="checkbox"[^>]*>', claims)
+    assert len(checkboxes) == 3 and all('aria-invalid="true"' in box for box in checkboxes)
+    assert "aria-invalid" not in group(html, "kind")  # only the field in error
+    assert count(db, Submission) == 0
+
+
 def test_a_mistyped_date_stays_as_typed_in_a_text_field(client, auth, db, application, alice):
     auth.login(alice)
     html = unescape(client.post(submit_url(application), data=form(publication_date="2015-13-45"))
