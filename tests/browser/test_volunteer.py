@@ -110,3 +110,14 @@ def test_choice_lists_are_named_groups_described_by_their_error(page, db, open_a
     page.get_by_role("button", name="Submit prior art").click()
     expect(claims).to_have_accessible_description("Choose at least one claim this document bears on.")
     expect(claims.get_by_role("checkbox").first).to_have_attribute("aria-invalid", "true")
+
+
+def test_claim_links_on_a_submission_are_targets_of_24_px(page, db, open_application):
+    submission = make_submission(open_application, make_user(), claim_numbers=(1, 2))
+    db.session.commit()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"/submissions/{submission.id}")
+    links = page.get_by_role("definition").filter(has=page.get_by_role("link", name="2", exact=True))
+    boxes = [link.bounding_box() for link in links.get_by_role("link").all()]
+    assert len(boxes) == 2
+    assert all(box["width"] >= 24 and box["height"] >= 24 for box in boxes), boxes
