@@ -89,6 +89,9 @@ def document(number: str):
     found = get_document(db.session, number)
     if found is None:
         return redirect_to_document(number)
+    if found.publication_number != number:  # us7000001b2, " US7000001B2": one page, one URL
+        return redirect(with_query(url_for("searchpage.document", number=found.publication_number)),
+                        301)
     return render_template("searchpage/document.html", document=found,
                            citations=document_citations(db.session, found))
 
@@ -104,6 +107,11 @@ def redirect_to_document(number: str):
     if match is None:
         abort(404)
     target = url_for("searchpage.document", number=match.publication_number)
-    if request.args:
-        target += "?" + urlencode(list(request.args.items(multi=True)))
-    return redirect(target, 301 if match.same_kind else 302)
+    return redirect(with_query(target), 301 if match.same_kind else 302)
+
+
+def with_query(target: str) -> str:
+    """Return a redirect's target with this request's query string (?from=citation)."""
+    if not request.args:
+        return target
+    return target + "?" + urlencode(list(request.args.items(multi=True)))

@@ -260,3 +260,13 @@ def test_a_publication_number_picks_the_kind_given_else_the_earliest(client, db)
     assert client.get("/documents/US20140074147A9").status_code == 200
     for unknown in ("US7000009", "US 2014/0074148 A1", "EP 1 234 567 A1", "not a number"):
         assert client.get(f"/documents/{unknown}").status_code == 404, unknown
+
+
+@pytest.mark.parametrize("written", ["us7000001b2", "Us7000001B2", "%20US7000001B2%20", "US7000001B2%09"])
+def test_a_document_page_at_another_spelling_redirects_to_its_one_url(client, library, written):
+    """Not a copy of the page at a second URL: one address to bookmark, link and index."""
+    response = client.get(f"/documents/{written}", query_string={"from": "citation"})
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/documents/US7000001B2?from=citation")
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert client.get("/documents/us7000001b2").headers["Location"].endswith("/documents/US7000001B2")
