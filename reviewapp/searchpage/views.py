@@ -13,6 +13,7 @@ from ..models import Reference
 from ..priorart.citations import document_citations
 from ..priorart.identifiers import printed_number
 from .forms import SearchForm
+from .links import SearchLinks
 from .services import SearchUnavailable, find_similar, get_document, match_number, search_documents
 
 bp = Blueprint("searchpage", __name__)
@@ -41,8 +42,9 @@ def search_page():
     """Search applications and the prior-art library."""
     form = SearchForm(request.args)
     results, error, status = run_search(form) if request.args and form.validate() else (None, None, 200)
+    links = SearchLinks.of(request.args.to_dict(), refused=form.errors)
     return render_template("searchpage/search.html", form=form, results=results, error=error,
-                           args=request.args.to_dict()), 503 if status == 503 else 200
+                           links=links), 503 if status == 503 else 200
 
 
 @bp.route("/api/v1/search")
