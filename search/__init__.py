@@ -103,7 +103,7 @@ def rebuild(index_dir: PathLike, docs: Iterable[Mapping[str, Any]],
 def query(index_dir: PathLike, q: str, *, filters: Mapping[str, Any] | None = None,
           before: dt.date | None = None, sort: Sort = "relevance", page: int = 1,
           pagelen: int = 20, facets: bool = True, backend: str | None = None) -> Results:
-    """Search with the user query language (fields, phrases, AND/OR/NOT, wildcards).
+    """Search with the user query language (fields, phrases, AND/OR/NOT, -word/+word, wildcards).
 
     ``filters`` maps a facet name (``search.schema.FILTERS``) to a value or a list of values;
     ``before`` keeps documents published strictly before that date; ``sort`` is relevance,

@@ -6,16 +6,21 @@ silently read as something else, and the user gets results for a query they did 
 
 Two parts of the tree are rewritten once, here, so that every backend answers them alike: a
 wildcard on a stemmed field also matches its word's stem (``_with_stem``), and a year range
-becomes the years it spans (``year_terms``).
+becomes the years it spans (``year_terms``). ``-word`` and ``+word`` are operators of the
+parser (``_SIGNS``): NOT word, and word required.
 """
 from __future__ import annotations
 
+import datetime as dt
 import operator
 import re
+from collections.abc import Callable
 from typing import Any
 
 from whoosh import query as wq
-from whoosh.qparser import AndGroup, MultifieldPlugin, QueryParser
+from whoosh.qparser import AndGroup, MultifieldPlugin, OperatorsPlugin, QueryParser, syntax
+from whoosh.qparser.plugins import Plugin
+from whoosh.util.times import long_to_datetime
 
 from . import cost
 from .analysis import PatentAnalyzer
@@ -34,6 +39,7 @@ _QUOTED = re.compile(r'"[^"]*"')
 _FIELD_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*):")
 
 _DATE_FIELD = re.compile(r"(?<![\w.])(\w+_date):")
+DATE_FIELDS = frozenset(name for name in QUERY_FIELDS if name.endswith("_date"))
 
 _SCHEMA = build_schema()
 # The fields whose words are indexed as English stems.
@@ -110,11 +116,66 @@ class _Parser(QueryParser):
         return super().term_query(fieldname, text, termclass, boost, tokenize, removestops)
 
 
+class _Required(syntax.Wrapper):
+    """A part written +word: it must match (as every part joined by AND must)."""
+
+    def query(self, parser: QueryParser) -> Any:
+        """Return the part's own query: "required" is where it stands, see _required_in_or."""
+        return self.nodes[0].query(parser)
+
+
+# A - or + before a word, a phrase, a field or a group excludes or requires it; only at the
+# start of a word, so "lithium-ion" and "CO2-free" stay words (joined by AND, as before), and
+# a - or + standing alone ("coil - motor") is no operator.
+_SIGN = r"(?<![^\s(]){}(?=[^\s)+\-])"
+_SIGNS = [
+    # -word is NOT word: the same node, so the same answers (alone: everything except word).
+    (OperatorsPlugin.OpTagger(_SIGN.format("-"), syntax.NotGroup, syntax.PrefixOperator,
+                              memo="minus"), 0),
+    (OperatorsPlugin.OpTagger(_SIGN.format(r"\+"), _Required, syntax.PrefixOperator,
+                              memo="plus"), 0),
+]
+
+
+def _required_in_or(parser: QueryParser, group: Any) -> Any:
+    """Return the syntax tree with each OR list holding a +word made "+word, others maybe".
+
+    Between words joined by AND, + changes nothing. In an OR list (a OR +b) it means what it
+    means in Lucene: b must match, a only ranks the documents that have it higher.
+    """
+    for i, node in enumerate(group):
+        if isinstance(node, syntax.GroupNode):
+            group[i] = _required_in_or(parser, node)
+    if not isinstance(group, syntax.OrGroup):
+        return group
+    required = [node for node in group if isinstance(node, _Required)]
+    rest = [node for node in group if not isinstance(node, _Required)]
+    if not required:
+        return group
+    if not rest:
+        return syntax.AndGroup(required, boost=group.boost)
+    return syntax.AndMaybeGroup([syntax.AndGroup(required, boost=group.boost),
+                                 syntax.OrGroup(rest, boost=group.boost)])
+
+
+class _RequiredPlugin(Plugin):
+    """Apply +word in OR lists, once the operators have made their groups."""
+
+    def filters(self, parser: QueryParser) -> list[tuple[Any, int]]:
+        """Return the filter, run after OperatorsPlugin's (600)."""
+        return [(_required_in_or, 610)]
+
+
 def _parser() -> QueryParser:
-    """Return a parser over the default fields, AND between words."""
+    """Return a parser over the default fields, AND between words, -word and +word."""
     # What whoosh.qparser.MultifieldParser does, with our parser class.
     parser = _Parser(None, _SCHEMA, group=AndGroup, phraseclass=PatentPhrase)
     parser.add_plugin(MultifieldPlugin(list(DEFAULT_FIELDS), fieldboosts=FIELD_BOOSTS))
+    # Not Whoosh's PlusMinusPlugin: it reads "lithium-ion" as lithium ANDNOT ion, fails on a
+    # -word inside parentheses, makes the other words optional beside a +word (ours are
+    # ANDed), and answers a lone -word with nothing where NOT word is everything else.
+    parser.replace_plugin(OperatorsPlugin(ops=_SIGNS))
+    parser.add_plugin(_RequiredPlugin())
     return parser
 
 
@@ -143,10 +204,10 @@ def _with_stem(leaf: wq.Query) -> wq.Query:
     return wq.Or([leaf, alternative])
 
 
-def _year(text: str | None, open_end: int) -> int:
-    """Return one end of a year range; nothing or "*" is the open end."""
+def _year(text: str | None) -> int | None:
+    """Return one end of a year range; None for an open end (nothing, or "*")."""
     if text is None or text.strip() in ("", "*"):
-        return open_end
+        return None
     try:
         return int(text)
     except ValueError as error:
@@ -161,14 +222,16 @@ def year_terms(q: wq.TermRange) -> wq.Query:
     Years are exact-value terms ("2015"). Whoosh compared a range's ends as text ("3" sorts
     after "2015", so year:[1 TO 3] matched everything) and tantivy listed the years from the
     low end: the same range had two answers. Here the ends are numbers, clamped to
-    FIRST_YEAR..LAST_YEAR, and both backends get the same few hundred terms at most.
+    FIRST_YEAR..LAST_YEAR, and both backends get the same few hundred terms at most. An open
+    end ([TO 2000], {* TO 2000}) reaches its end of the span, whatever its bracket.
     """
-    low, high = _year(q.start, FIRST_YEAR), _year(q.end, LAST_YEAR)
-    if low > high:
+    start, end = _year(q.start), _year(q.end)
+    if start is not None and end is not None and start > end:
         raise QuerySyntaxError(
             f"The range year:[{q.start} TO {q.end}] runs backwards: write the earlier year "
             "first.")
-    low, high = max(low + q.startexcl, FIRST_YEAR), min(high - q.endexcl, LAST_YEAR)
+    low = FIRST_YEAR if start is None else max(start + q.startexcl, FIRST_YEAR)
+    high = LAST_YEAR if end is None else min(end - q.endexcl, LAST_YEAR)
     return wq.Or([wq.Term("year", str(year), boost=YEAR_BOOST)
                   for year in range(low, high + 1)])
 
@@ -195,20 +258,63 @@ def check_phrase(q: wq.Phrase) -> None:
         "applicants and inventors.")
 
 
-def _rewritten(q: wq.Query) -> wq.Query:
-    """Return the tree with stems added to wildcards and year ranges listed as years."""
+class _YearRange(wq.TermRange):
+    """A year range as written, until ``_rewritten_leaf`` lists its years.
+
+    Whoosh's normalising would make an open one ([TO], {TO}) "any year term", which the cost
+    bounds refuse as year:* is, and [* TO *] a term "*"; this one stays a range.
+    """
+
+    def normalize(self) -> wq.Query:
+        """Return the range itself."""
+        return self
+
+
+def _year_range(leaf: wq.Query) -> wq.Query:
+    """Return a range on year: as a _YearRange, any other leaf as it is; refuse [TO] on dates."""
+    if isinstance(leaf, wq.TermRange) and leaf.fieldname == "year":
+        return _YearRange("year", leaf.start, leaf.end, leaf.startexcl, leaf.endexcl,
+                          boost=leaf.boost)
+    if isinstance(leaf, wq.Every) and leaf.fieldname in DATE_FIELDS:  # Whoosh's [TO] there
+        raise QuerySyntaxError(
+            f"The range {leaf.fieldname}:[TO] has no ends: write a date at one end at least, "
+            f"as in {leaf.fieldname}:[2010 TO] or {leaf.fieldname}:[TO 20120315].")
+    return leaf
+
+
+def _day(number: int) -> str:
+    """Return one end of a date range (Whoosh's datetime number) as the day it falls on."""
+    day: dt.date = long_to_datetime(number).date()
+    return day.isoformat()
+
+
+def check_date_range(q: wq.NumericRange) -> None:
+    """Refuse a date range written backwards, as year_terms refuses a year range."""
+    if q.start is not None and q.end is not None and q.start > q.end:
+        raise QuerySyntaxError(
+            f"The range {q.fieldname}:[{_day(q.start)} TO {_day(q.end)}] runs backwards: "
+            "write the earlier date first.")
+
+
+def _rewritten_leaf(q: wq.Query) -> wq.Query:
+    """Return a leaf with its wildcard's stem added or its year range listed; check the rest."""
     if isinstance(q, wq.Phrase):
         check_phrase(q)
+    if isinstance(q, wq.NumericRange):  # the date fields' ranges
+        check_date_range(q)
     if isinstance(q, (wq.Prefix, wq.Wildcard)) and q.fieldname in STEMMED_FIELDS:
         return _with_stem(q)
     if isinstance(q, wq.TermRange) and q.fieldname == "year":
         return year_terms(q)
-    if isinstance(q, wq.Term) and q.fieldname == "year" and q.text == "*":
-        return year_terms(wq.TermRange("year", None, None))  # Whoosh reads [* TO *] as a term
+    return q
+
+
+def _leaves_replaced(q: wq.Query, change: Callable[[wq.Query], wq.Query]) -> wq.Query:
+    """Return the tree with each leaf replaced by ``change(leaf)``, unchanged parts kept."""
     if q.is_leaf():
-        return q
+        return change(q)
     children = list(q.children())
-    rewritten = [_rewritten(child) for child in children]
+    rewritten = [_leaves_replaced(child, change) for child in children]
     if all(map(operator.is_, rewritten, children)):
         return q  # unchanged: apply() would drop what it does not copy (an AndNot's boost)
     replacements = iter(rewritten)
@@ -226,14 +332,16 @@ def parse(text: str) -> wq.Query:
     Raises ``QuerySyntaxError`` for anything malformed, ``QueryTooCostlyError`` (a subclass)
     for a query over the bounds of ``search.cost``.
     """
-    if MATCH_ALL.match(text):
-        return wq.Every()
     _check_quotes(text)
     unquoted = _QUOTED.sub(" ", text)
-    _check_parentheses(unquoted)
+    _check_parentheses(unquoted)  # before MATCH_ALL: "(" alone is a mistake, not "everything"
+    if MATCH_ALL.match(text):
+        return wq.Every()
     _check_fields(unquoted)
     try:
-        q = _parser().parse(text)
+        q = _leaves_replaced(_parser().parse(text, normalize=False), _year_range).normalize()
+    except QuerySyntaxError:
+        raise
     except Exception as error:  # Whoosh's parser fails on odd input ("NOT NOT NOT") with
         # IndexError and friends; whatever it is, the query is what the user must change.
         raise QuerySyntaxError(_parse_failure(text, error)) from error
@@ -243,7 +351,7 @@ def parse(text: str) -> wq.Query:
     # The bounds measure the query as written; the rewriting only adds each wildcard's stem
     # (no broader than the wildcard) and a year range's years (exact terms, a few hundred).
     cost.check_shape(q)
-    return _rewritten(q)
+    return _leaves_replaced(q, _rewritten_leaf)
 
 
 def _parse_failure(text: str, error: Exception) -> str:

@@ -13,6 +13,7 @@ from ..models import Reference
 from ..priorart.citations import document_citations
 from ..priorart.identifiers import printed_number
 from .forms import SearchForm
+from .links import SearchLinks
 from .services import SearchUnavailable, find_similar, get_document, match_number, search_documents
 
 bp = Blueprint("searchpage", __name__)
@@ -41,8 +42,9 @@ def search_page():
     """Search applications and the prior-art library."""
     form = SearchForm(request.args)
     results, error, status = run_search(form) if request.args and form.validate() else (None, None, 200)
+    links = SearchLinks.of(request.args.to_dict(), refused=form.errors)
     return render_template("searchpage/search.html", form=form, results=results, error=error,
-                           args=request.args.to_dict()), 503 if status == 503 else 200
+                           links=links), 503 if status == 503 else 200
 
 
 @bp.route("/api/v1/search")
@@ -89,6 +91,9 @@ def document(number: str):
     found = get_document(db.session, number)
     if found is None:
         return redirect_to_document(number)
+    if found.publication_number != number:  # us7000001b2, " US7000001B2": one page, one URL
+        return redirect(with_query(url_for("searchpage.document", number=found.publication_number)),
+                        301)
     return render_template("searchpage/document.html", document=found,
                            citations=document_citations(db.session, found))
 
@@ -104,6 +109,11 @@ def redirect_to_document(number: str):
     if match is None:
         abort(404)
     target = url_for("searchpage.document", number=match.publication_number)
-    if request.args:
-        target += "?" + urlencode(list(request.args.items(multi=True)))
-    return redirect(target, 301 if match.same_kind else 302)
+    return redirect(with_query(target), 301 if match.same_kind else 302)
+
+
+def with_query(target: str) -> str:
+    """Return a redirect's target with this request's query string (?from=citation)."""
+    if not request.args:
+        return target
+    return target + "?" + urlencode(list(request.args.items(multi=True)))

@@ -1,6 +1,8 @@
 """The parsed query tree: wildcards over stems and year ranges, the same for every backend."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from whoosh import query as wq
 
@@ -83,3 +85,75 @@ def test_a_year_range_keeps_its_place_in_the_query():
 def test_a_backwards_or_unreadable_year_range_is_refused(text, message):
     with pytest.raises(QuerySyntaxError, match=message):
         parse(text)
+
+
+def test_an_open_year_range_lists_every_year_however_it_is_written():
+    """[TO] is Whoosh's "any year term" (refused as year:* is), [ TO ] its term "": 0 hits."""
+    every = list(range(FIRST_YEAR, LAST_YEAR + 1))
+    for text in ("year:[TO]", "year:{TO}", "year:[ TO ]", "year:[* TO *]", "year:{* TO *}"):
+        assert years(text) == every, text
+    assert years("year:{* TO 1791]") == [FIRST_YEAR, 1791]  # an open end has nothing to exclude
+    assert years("year:[2300 TO *]") == []  # past the span, not backwards
+
+
+@pytest.mark.parametrize("text, message", [
+    ("publication_date:[2018 TO 2010]",
+     ("The range publication_date:[2018-01-01 TO 2010-12-31] runs backwards: write the earlier "
+      "date first.")),
+    ("coil OR priority_date:[20120315 TO 20120314]",
+     "The range priority_date:[2012-03-15 TO 2012-03-14] runs backwards"),
+    ("publication_date:[TO]", "The range publication_date:[TO] has no ends"),
+])
+def test_a_backwards_or_endless_date_range_is_refused(text, message):
+    with pytest.raises(QuerySyntaxError, match=re.escape(message)):
+        parse(text)
+
+
+def test_a_date_range_of_one_period_is_not_backwards():
+    for text in ("publication_date:[2010 TO 2010]", "priority_date:[20120315 TO 201203]"):
+        assert isinstance(parse(text), wq.NumericRange)
+
+
+@pytest.mark.parametrize("text", ["(", ")", "((", " ( ", ")(", "(*", "*)"])
+def test_parentheses_alone_that_do_not_pair_up_are_refused(text):
+    """Not read as "everything", as () and (*) are."""
+    with pytest.raises(QuerySyntaxError, match="matching|not closed"):
+        parse(text)
+    assert parse("()") == parse("(*)") == wq.Every()
+
+
+def nots(q: wq.Query) -> int:
+    """Return how many NOT nodes a parsed query holds."""
+    return isinstance(q, wq.Not) + sum(map(nots, q.children()))
+
+
+@pytest.mark.parametrize("signed, written", [
+    ("network -battery", "network NOT battery"),
+    ("-battery", "NOT battery"),  # alone: everything but, as NOT battery
+    ("-battery -network", "NOT battery NOT network"),
+    ("coil -title:motor", "coil NOT title:motor"),
+    ('coil -"thermal runaway"', 'coil NOT "thermal runaway"'),
+    ("coil -(motor OR pump)", "coil NOT (motor OR pump)"),
+    ("title:(coil -motor)", "title:(coil NOT motor)"),  # inside parentheses too
+    ("coil -batter*", "coil NOT batter*"),
+    ("+network +battery", "network battery"),  # words are ANDed: required already
+    ("network AND +battery", "network AND battery"),
+    ("coil OR +motor", "motor ANDMAYBE coil"),  # in an OR list: motor required, coil ranks
+    ("+coil OR +motor", "coil motor"),
+    # Inside a word, or standing alone, a - or + is no operator: as before.
+    ("lithium-ion battery", "lithium-ion battery"),
+    ("coil - motor", "coil motor"),
+    ("coil -", "coil"),
+    ("C++ coil", "coil"),
+])
+def test_minus_excludes_and_plus_requires(signed, written):
+    assert parse(signed) == parse(written)
+
+
+@pytest.mark.parametrize("text", ["lithium-ion", "CO2-free", "one-time password",
+                                  "Diffie-Hellman", "(anti-lock) brake"])
+def test_a_hyphen_inside_a_word_excludes_nothing(text):
+    q = parse(text)
+    assert nots(q) == 0
+    assert on_title(text) == on_title(text.replace("-", " "))  # every word searched for
+    assert nots(parse("publication_date:2012-03-15")) == 0

@@ -6,6 +6,7 @@ import html
 import json
 import logging
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -98,10 +99,67 @@ def test_bad_parameters_of_a_link_are_named_on_the_page(client, library, param, 
     assert "US7000002B2" not in page  # no results for a request that was not understood
 
 
+def named_links(page: str) -> dict[str, str]:
+    """Return each link's accessible name (screen-reader text in, aria-hidden out) -> href."""
+    found = {}
+    for href, inner in re.findall(r'<a href="([^"]*)"[^>]*>(.*?)</a>', page, re.DOTALL):
+        inner = re.sub(r'<span aria-hidden="true">.*?</span>', "", inner)
+        found[" ".join(html.unescape(re.sub(r"<[^>]+>", "", inner)).split())] = html.unescape(href)
+    return found
+
+
+def params(href: str) -> dict[str, str]:
+    """Return a link's query parameters (one value each)."""
+    return {name: values[0] for name, values in parse_qs(urlsplit(href).query).items()}
+
+
+FILTERED = {"q": "cold plate", "cpc_section": "H", "doc_type": "grant", "sort": "date",
+            "before": "2030-01-01", "page": "1"}
+
+
+def test_a_chosen_facet_links_to_the_same_search_without_it(client, library):
+    page = client.get("/search", query_string=FILTERED).get_data(as_text=True)
+    chosen = re.findall(r'<a href="([^"]*)" class="active">', page)
+    assert [params(html.unescape(href)) for href in chosen] == [
+        {"q": "cold plate", "doc_type": "grant", "sort": "date", "before": "2030-01-01"},  # H
+        {"q": "cold plate", "cpc_section": "H", "sort": "date", "before": "2030-01-01"},  # grant
+    ]
+    others = [params(html.unescape(href)) for href in re.findall(
+        r'<li><a href="([^"]*)">', page.split('<aside class="facets">')[1])]
+    assert others and all("page" not in link and link["q"] == "cold plate" for link in others)
+
+
+def test_the_active_filters_are_listed_each_with_a_remove_link(client, library):
+    page = client.get("/search", query_string=FILTERED).get_data(as_text=True)
+    links = named_links(page.split('<div class="search-layout">')[0])
+    kept = {"q": "cold plate", "sort": "date"}
+    assert params(links["Remove filter CPC section H"]) == {
+        **kept, "doc_type": "grant", "before": "2030-01-01"}
+    assert params(links["Remove filter Document type grant"]) == {
+        **kept, "cpc_section": "H", "before": "2030-01-01"}
+    assert params(links["Remove filter Published before 2030-01-01"]) == {
+        **kept, "cpc_section": "H", "doc_type": "grant"}
+    assert params(links["Clear all filters"]) == kept
+    # Followed, the filter is gone from the page and from the next search's hidden inputs.
+    page = client.get(links["Remove filter CPC section H"]).get_data(as_text=True)
+    assert 'name="cpc_section"' not in page and "Remove filter CPC section" not in page
+    assert "Remove filter Document type grant" in named_links(page)
+    assert "Filtered by" not in client.get(links["Clear all filters"]).get_data(as_text=True)
+
+
+def test_the_active_filters_show_without_results_too(client, library):
+    """A new query keeps the filters: the page says so even when nothing or an error comes back."""
+    for q in ("saddle", "(saddle"):
+        page = client.get("/search", query_string={"q": q, "cpc_section": "H"}).get_data(as_text=True)
+        assert params(named_links(page)["Remove filter CPC section H"]) == {"q": q}
+        assert '<input type="hidden" name="cpc_section" value="H">' in page
+
+
 def test_a_refused_filter_is_not_carried_into_the_next_search(client, library):
     page = client.get("/search?q=saddle&kind=BBBBBBBBB&cpc_section=B").get_data(as_text=True)
-    assert 'name="kind"' not in page
+    assert 'name="kind"' not in page and "kind=" not in page
     assert '<input type="hidden" name="cpc_section" value="B">' in page
+    assert params(named_links(page)["Remove filter CPC section B"]) == {"q": "saddle"}
 
 
 @pytest.mark.parametrize("name, blank", [("before", "%1D"), ("before", "%20"), ("page", "%20"),
@@ -260,3 +318,13 @@ def test_a_publication_number_picks_the_kind_given_else_the_earliest(client, db)
     assert client.get("/documents/US20140074147A9").status_code == 200
     for unknown in ("US7000009", "US 2014/0074148 A1", "EP 1 234 567 A1", "not a number"):
         assert client.get(f"/documents/{unknown}").status_code == 404, unknown
+
+
+@pytest.mark.parametrize("written", ["us7000001b2", "Us7000001B2", "%20US7000001B2%20", "US7000001B2%09"])
+def test_a_document_page_at_another_spelling_redirects_to_its_one_url(client, library, written):
+    """Not a copy of the page at a second URL: one address to bookmark, link and index."""
+    response = client.get(f"/documents/{written}", query_string={"from": "citation"})
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/documents/US7000001B2?from=citation")
+    assert client.get(response.headers["Location"]).status_code == 200
+    assert client.get("/documents/us7000001b2").headers["Location"].endswith("/documents/US7000001B2")

@@ -234,3 +234,64 @@ def test_each_facet_keeps_its_most_frequent_values(corpus_index, monkeypatch, ba
     counts = search.query(corpus_index, "").facets
     assert counts["cpc_class"] == [("H01", 3), ("H04", 2)]
     assert all(len(values) <= 2 for values in counts.values())
+
+
+EVERY_ID = {doc["id"] for doc in CORPUS}
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("coil -machine", {"US8000001B2"}),
+    ("-coil", EVERY_ID - {"US8000001B2", "US20130000005A1"}),  # alone: everything but
+    ("-coil -phone", {"US8000002B2", "US7000004B2"}),
+    ("-title:coil", EVERY_ID - {"US8000001B2", "US20130000005A1"}),
+    ('-"session key"', EVERY_ID - {"US8000002B2"}),
+    ("-(coil OR password)", {"US8000002B2", "US7000004B2", "NPL-0006"}),
+    ("phone -(coil OR password)", {"NPL-0006"}),
+    ("title:(coil -machine)", {"US8000001B2"}),
+    ("+coil +copper", {"US8000001B2", "US20130000005A1"}),
+    ("password OR +coil", {"US8000001B2", "US20130000005A1"}),  # coil required, password ranks
+    ("+password OR +phone", {"US20130000003A1"}),
+    # A hyphen inside a word excludes nothing: "one-time" is the words one and time.
+    ("one-time password", {"US20130000003A1"}),
+    ("Diffie-Hellman", {"US8000002B2"}),
+])
+def test_minus_excludes_and_plus_requires(corpus_index, q, expected):
+    assert set(ids(search.query(corpus_index, q))) == expected
+
+
+def test_minus_is_not_and_plus_is_and(corpus_index):
+    for signed, written in (("-coil", "NOT coil"), ("coil -machine", "coil NOT machine"),
+                            ("+coil +copper", "coil AND copper")):
+        found, expected = search.query(corpus_index, signed), search.query(corpus_index, written)
+        assert (found.total, ids(found), found.facets) == (
+            expected.total, ids(expected), expected.facets)
+
+
+def test_plus_in_an_or_list_ranks_by_the_optional_words(corpus_index):
+    """password OR +phone: every document with phone, the one with a password first."""
+    found = ids(search.query(corpus_index, "password OR +phone"))
+    assert found[0] == "US20130000003A1"
+    assert set(found) == set(ids(search.query(corpus_index, "phone")))
+
+
+@pytest.mark.parametrize("q", ["(", ")", "(("])
+def test_parentheses_alone_that_do_not_pair_up_are_refused(corpus_index, q):
+    with pytest.raises(search.QuerySyntaxError, match="matching|not closed"):
+        search.query(corpus_index, q)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("year:[TO]", len(CORPUS)),
+    ("year:[ TO ]", len(CORPUS)),
+    ("coil year:{TO}", 2),
+    ("year:[2300 TO *]", 0),
+])
+def test_an_open_year_range_matches_every_dated_document(corpus_index, q, expected):
+    assert search.query(corpus_index, q).total == expected
+
+
+@pytest.mark.parametrize("q", ["publication_date:[2013 TO 2011]",
+                               "coil priority_date:[20120315 TO 20120314]"])
+def test_a_backwards_date_range_is_refused(corpus_index, q):
+    with pytest.raises(search.QuerySyntaxError, match="runs backwards: write the earlier date first"):
+        search.query(corpus_index, q)
