@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from reviewapp.indexing import rebuild_index
 from reviewapp.models import Comment, Submission, User, Vote
 from tests.browser.conftest import screenshot
 from tests.factories import make_application, make_submission, make_user
@@ -121,3 +123,15 @@ def test_claim_links_on_a_submission_are_targets_of_24_px(page, db, open_applica
     boxes = [link.bounding_box() for link in links.get_by_role("link").all()]
     assert len(boxes) == 2
     assert all(box["width"] >= 24 and box["height"] >= 24 for box in boxes), boxes
+
+
+def test_search_facet_links_are_targets_of_24_px(page, db, open_application):
+    rebuild_index()
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/search?q=battery")
+    links = page.locator("aside.facets li a")
+    boxes = [link.bounding_box() for link in links.all()]
+    assert boxes, "no facet links"
+    assert all(box["height"] >= 24 and box["width"] >= 24 for box in boxes), boxes
+    tops = sorted(box["y"] for box in boxes)
+    assert all(b - a >= 24 for a, b in pairwise(tops) if b != a), tops

@@ -328,3 +328,23 @@ def test_a_document_page_at_another_spelling_redirects_to_its_one_url(client, li
     assert response.headers["Location"].endswith("/documents/US7000001B2?from=citation")
     assert client.get(response.headers["Location"]).status_code == 200
     assert client.get("/documents/us7000001b2").headers["Location"].endswith("/documents/US7000001B2")
+
+
+@pytest.mark.parametrize("query, field, error_id", [
+    ({"q": "battery ("}, "q", "q-error"),
+    ({"q": "a" * 1001}, "q", "q-error"),
+    ({"q": "battery", "before": "notadate"}, "before", "before-error"),
+])
+def test_a_refused_query_or_date_is_described_by_its_message(client, library, query, field, error_id):
+    page = client.get("/search", query_string=query).get_data(as_text=True)
+    control = re.search(rf'<input[^>]*\bid="{field}"[^>]*>', page).group()
+    assert 'aria-invalid="true"' in control
+    assert error_id in re.search(r'aria-describedby="([^"]*)"', control).group(1).split()
+    assert re.search(rf'<p class="error"[^>]*\bid="{error_id}"', page)
+
+
+def test_the_query_box_is_described_by_its_help_and_is_valid_until_refused(client, library):
+    page = client.get("/search", query_string={"q": "battery"}).get_data(as_text=True)
+    control = re.search(r'<input[^>]*\bid="q"[^>]*>', page).group()
+    assert re.search(r'aria-describedby="q-help"', control) and "aria-invalid" not in control
+    assert 'id="q-help"' in page
