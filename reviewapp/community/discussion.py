@@ -18,7 +18,7 @@ from ..models.user import is_member, is_moderator
 from ..signals import comment_posted
 from .common import CommunityError, get_by_id, paginate
 from .markdown import render_markdown
-from .tags import application_tag_links
+from .tags import application_tag_links, removable_tags
 
 MAX_COMMENT = 5000
 DUPLICATE_COMMENT_WINDOW = dt.timedelta(minutes=2)  # the same text again within this is one comment
@@ -54,13 +54,17 @@ class Panel:
     removable: set[str]  # the tags this viewer may remove
     claim_choices: list[tuple[int, str]]
     comment_refusal: str | None
-    can_tag: bool
+    tag_refusal: str | None
     can_flag: bool
     can_moderate: bool
 
     @property
     def can_comment(self) -> bool:
         return self.comment_refusal is None
+
+    @property
+    def can_tag(self) -> bool:
+        return self.tag_refusal is None
 
 
 def post_comment(session: Session, application: Application, author: User, body: str, *,
@@ -188,9 +192,9 @@ def application_panel(session: Session, application: Application, user: User | N
         application=application, threads=threads, nodes=nodes,
         comment_count=session.scalar(count_stmt) or 0,
         tags=[name for name, _ in links],
-        removable={name for name, added_by in links if application.can_remove_tag(user, added_by)},
+        removable=removable_tags(application, links, user),
         claim_choices=claim_choices(application),
         comment_refusal=application.comment_refusal(user),
-        can_tag=application.can_tag(user), can_flag=is_member(user),
+        tag_refusal=application.tag_refusal(user), can_flag=is_member(user),
         can_moderate=application.can_moderate(user),
     )

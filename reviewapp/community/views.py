@@ -147,8 +147,10 @@ def submission_tags(submission_id: int):
     form = TagForm()
     if _tagged(submission, form):
         return back(url_for(".submission_tags", submission_id=submission.id))
-    tags = tag_service.submission_tag_names(db.session, [submission.id]).get(submission.id, [])
-    return render_template("community/submission_tags.html", submission=submission, tags=tags, form=form)
+    links = tag_service.submission_tag_links(db.session, submission)
+    return render_template("community/submission_tags.html", submission=submission, form=form,
+                           tags=[name for name, _ in links],
+                           removable=tag_service.removable_tags(submission, links, current_user))
 
 
 @bp.route(f"/submissions/<{ID}:submission_id>/tags/<name>/remove", methods=["POST"])
