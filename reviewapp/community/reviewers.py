@@ -56,4 +56,4 @@ def reviewer_page(session: Session, user: User, viewer: User | None, *, page: in
     ids = [s.id for s in submissions.items]
     return ReviewerPage(user=user, submissions=submissions, endorsements=endorsements,
                         verdicts=verdict_labels(session, ids), votes=net_votes(session, ids),
-                        net_votes_received=net_votes_received(session, user))
+                        net_votes_received=net_votes_received(session, user, viewer))

@@ -68,12 +68,14 @@ def net_votes_of(submission_id: Any) -> ScalarSelect[int]:
         Vote.submission_id == submission_id).scalar_subquery()
 
 
-def net_votes_received(session: Session, user: User) -> int:
-    """Return the net votes on `user`'s submissions that are not hidden."""
+def net_votes_received(session: Session, user: User, viewer: User | None) -> int:
+    """Return the net votes on `user`'s submissions that `viewer` may see."""
+    # The same items as the reviewer page lists for `viewer` (its owner and moderators also see
+    # the hidden ones), so that the total is the sum of the rows shown.
     received = session.scalar(
         select(func.coalesce(func.sum(Vote.value), 0))
         .join(Submission, Submission.id == Vote.submission_id)
-        .where(Submission.submitter_id == user.id, Submission.status != HIDDEN))
+        .where(Submission.submitter_id == user.id, Submission.visible_to(viewer)))
     return int(received or 0)
 
 
