@@ -233,6 +233,9 @@ def test_a_closed_review_offers_no_tag_form_and_its_moderator_removes(client, au
         for path in (f"/applications/{application.number}",
                      f"/applications/{application.number}/discussion"):
             assert tag_form not in client.get(path).get_data(as_text=True)
+        edit_tags = f'href="/submissions/{submission.id}/tags">Edit tags'  # the way to remove one
+        page = client.get(f"/applications/{application.number}").get_data(as_text=True)
+        assert (edit_tags in page) is (who is people.admin)
         page = client.get(f"/submissions/{submission.id}/tags").get_data(as_text=True)
         assert "Add tag" not in page and "This review is closed: its tags stay as they are." in page
         assert remove_buttons(page) == ({"junk-art"} if who is people.admin else set())
