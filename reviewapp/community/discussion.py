@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from ..inputs import normalise_text
@@ -18,7 +18,7 @@ from ..models.user import is_member, is_moderator
 from ..signals import comment_posted
 from .common import CommunityError, get_by_id, paginate
 from .markdown import render_markdown
-from .tags import application_tag_links
+from .tags import application_tag_links, removable_tags
 
 MAX_COMMENT = 5000
 DUPLICATE_COMMENT_WINDOW = dt.timedelta(minutes=2)  # the same text again within this is one comment
@@ -54,13 +54,17 @@ class Panel:
     removable: set[str]  # the tags this viewer may remove
     claim_choices: list[tuple[int, str]]
     comment_refusal: str | None
-    can_tag: bool
+    tag_refusal: str | None
     can_flag: bool
     can_moderate: bool
 
     @property
     def can_comment(self) -> bool:
         return self.comment_refusal is None
+
+    @property
+    def can_tag(self) -> bool:
+        return self.tag_refusal is None
 
 
 def post_comment(session: Session, application: Application, author: User, body: str, *,
@@ -132,17 +136,44 @@ def claim_choices(application: Application) -> list[tuple[int, str]]:
     return [(claim.id, f"Claim {claim.number}") for claim in application.document.claims]
 
 
-def discussion_roots_query(application: Application, viewer: User | None) -> Select:
-    """Return the top-level comments of an application that `viewer` may see, newest first."""
-    stmt = (select(Comment).where(Comment.application_id == application.id, Comment.parent_id.is_(None))
-            .options(selectinload(Comment.author), selectinload(Comment.claim)))
+def _roots_shown(application: Application, viewer: User | None) -> list[ColumnElement[bool]]:
+    """Return the conditions on the top-level comments of an application that `viewer` is shown."""
+    shown = [Comment.application_id == application.id, Comment.parent_id.is_(None)]
     if not is_moderator(viewer):
         # A hidden comment stays as a stub only above a visible reply, at any depth: a thread that
         # `_prune` would drop must not take a place on a page, or readers see empty pages.
-        stmt = stmt.where(or_(Comment.status == VISIBLE,
-                              Comment.id.in_(_hidden_roots_with_visible_replies(application))))
+        shown.append(or_(Comment.status == VISIBLE,
+                         Comment.id.in_(_hidden_roots_with_visible_replies(application))))
+    return shown
+
+
+def _newest_threads_first() -> tuple[ColumnElement, ...]:
     # Newest threads first, so that a new one shows on page 1; replies read oldest first.
-    return stmt.order_by(Comment.created_at.desc(), Comment.id.desc())
+    return Comment.created_at.desc(), Comment.id.desc()
+
+
+def discussion_roots_query(application: Application, viewer: User | None) -> Select:
+    """Return the top-level comments of an application that `viewer` may see, newest first."""
+    return (select(Comment).where(*_roots_shown(application, viewer))
+            .options(selectinload(Comment.author), selectinload(Comment.claim))
+            .order_by(*_newest_threads_first()))
+
+
+def thread_position(session: Session, application: Application, root_id: int,
+                    viewer: User | None) -> int | None:
+    """Return where the thread `root_id` is among those `viewer` is shown (0: first), or None."""
+    ranked = (select(Comment.id, func.row_number().over(order_by=_newest_threads_first()).label("n"))
+              .where(*_roots_shown(application, viewer)).subquery())
+    n = session.scalar(select(ranked.c.n).where(ranked.c.id == root_id))
+    return None if n is None else n - 1
+
+
+def thread_root(session: Session, comment: Comment) -> Comment:
+    """Return the top-level comment of the thread `comment` is in (itself, for a top-level one)."""
+    root = comment
+    while root.parent_id is not None and (parent := session.get(Comment, root.parent_id)) is not None:
+        root = parent
+    return root
 
 
 def _hidden_roots_with_visible_replies(application: Application) -> Select:
@@ -188,9 +219,9 @@ def application_panel(session: Session, application: Application, user: User | N
         application=application, threads=threads, nodes=nodes,
         comment_count=session.scalar(count_stmt) or 0,
         tags=[name for name, _ in links],
-        removable={name for name, added_by in links if application.can_remove_tag(user, added_by)},
+        removable=removable_tags(application, links, user),
         claim_choices=claim_choices(application),
         comment_refusal=application.comment_refusal(user),
-        can_tag=application.can_tag(user), can_flag=is_member(user),
+        tag_refusal=application.tag_refusal(user), can_flag=is_member(user),
         can_moderate=application.can_moderate(user),
     )

@@ -18,10 +18,13 @@ from ..models.submission import ACTIVE, HIDDEN, WITHDRAWN, lock_submission
 from ..models.user import moderation_refusal
 from ..signals import submission_changed, user_banned
 from .common import CommunityError, get_by_id, site_path
+from .links import comment_path
 from .notifications import (
     comment_key,
     notify_new_comment,
     notify_new_submission,
+    requote_comment_notices,
+    requote_submission_notices,
     submission_key,
     withdraw_notifications,
 )
@@ -71,14 +74,12 @@ def target_label(session: Session, target: FlagTarget | None) -> str:
     return "(deleted)"
 
 
-def target_path(session: Session, target: FlagTarget) -> str:
-    """Return where a flag target is seen on the site."""
+def target_path(session: Session, target: FlagTarget, viewer: User | None = None) -> str:
+    """Return where `viewer` sees a flag target on the site."""
     if isinstance(target, Submission):
         return site_path("priorart.detail", submission_id=target.id)  # shows hidden ones to moderators
     if isinstance(target, Comment):
-        application = session.get(Application, target.application_id)
-        number = application.number if application else ""
-        return site_path("community.discussion", f"comment-{target.id}", number=number)
+        return comment_path(session, target, viewer)
     return site_path("community.reviewer", user_id=target.id)
 
 
@@ -130,8 +131,8 @@ def _actions_on(target: FlagTarget | None, status: str) -> list[tuple[str, str]]
     return [("restore", "Restore")] if status == HIDDEN else [("hide", "Hide")]
 
 
-def flag_rows(session: Session, flags: Iterable[Flag]) -> list[FlagRow]:
-    """Describe each flag of a queue page with its target and reporter."""
+def flag_rows(session: Session, flags: Iterable[Flag], viewer: User | None = None) -> list[FlagRow]:
+    """Describe each flag of a queue page, as `viewer` sees it, with its target and reporter."""
     rows = []
     for flag in flags:
         target = _get_target(session, flag.target_type, flag.target_id)
@@ -142,7 +143,7 @@ def flag_rows(session: Session, flags: Iterable[Flag]) -> list[FlagRow]:
         rows.append(FlagRow(
             flag=flag, reporter=session.get(User, flag.reporter_id), target=target,
             label=target_label(session, target),
-            path=target_path(session, target) if target is not None else "",
+            path=target_path(session, target, viewer) if target is not None else "",
             status=status, actions=_actions_on(target, status)))
     return rows
 
@@ -201,7 +202,10 @@ def restore_submission(session: Session, submission: Submission, actor: User, re
     submission.status = restored if restored in (ACTIVE, WITHDRAWN) else ACTIVE
     _revise(session, submission, actor, "restore", HIDDEN)
     session.flush()
-    if submission.status == ACTIVE:  # the watchers were never told, or their notice was taken back
+    # Seen again in either status: the notices already mailed quote it again. Only an active
+    # item is news, for the watchers never told (or whose unmailed notice was taken back).
+    requote_submission_notices(session, submission)
+    if submission.status == ACTIVE:
         notify_new_submission(session, submission)
     submission_changed.send(submission, session=session)
     record_action(session, actor, "restore", "submission", submission.id, reason=reason.strip(),
@@ -228,6 +232,7 @@ def restore_comment(session: Session, comment: Comment, actor: User, reason: str
         raise ModerationError("This comment is not hidden.")
     comment.status = VISIBLE
     session.flush()
+    requote_comment_notices(session, comment)
     notify_new_comment(session, comment)
     record_action(session, actor, "restore", "comment", comment.id, reason=reason.strip())
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -17,6 +18,7 @@ from ..models.base import execute_count, utcnow
 from ..models.user import is_member
 from ..signals import comment_posted, submission_created
 from .common import CommunityError, insert_once, site_path
+from .links import comment_path, submission_path, submission_paths
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +49,6 @@ def _notify(session: Session, user_ids: list[int], *, application_id: int, kind:
         return 0
     done = set(session.scalars(select(Notification.user_id).where(
         Notification.user_id.in_(user_ids), Notification.dedupe_key == dedupe_key)))
-    # Those already mailed about a restored item keep their notice, quoting it again (no
-    # second mail: see withdraw_notifications).
-    session.execute(update(Notification).where(
-        Notification.dedupe_key == dedupe_key, Notification.message == WITHDRAWN_NOTICE)
-        .values(message=message, url=url).execution_options(synchronize_session=False))
     created = 0
     for user_id in user_ids:
         if user_id in done:
@@ -78,6 +75,36 @@ def comment_key(comment: Comment) -> str:
     return f"comment:{comment.id}"
 
 
+def _item_of(notification: Notification) -> tuple[str, int] | None:
+    """Return ("submission" or "comment", its id) a notification is about, else None."""
+    kind, _, ident = notification.dedupe_key.partition(":")
+    return (kind, int(ident)) if kind in ("submission", "comment") and ident.isdigit() else None
+
+
+def notification_paths(session: Session, notifications: Iterable[Notification],
+                       user: User) -> dict[int, str]:
+    """Return where each of `user`'s notifications leads now, by id: the page holding its item."""
+    notifications = list(notifications)
+    items = {n.id: item for n in notifications if (item := _item_of(n)) is not None}
+    submission_ids = {ident for kind, ident in items.values() if kind == "submission"}
+    submissions = {s.id: s for s in session.scalars(
+        select(Submission).where(Submission.id.in_(submission_ids)))} if submission_ids else {}
+    shown = submission_paths(session, [s for s in submissions.values() if s.can_view(user)])
+    paths = {}
+    for notification in notifications:
+        kind, ident = items.get(notification.id, ("", 0))
+        comment = session.get(Comment, ident) if kind == "comment" else None
+        if kind == "submission" and ident in submissions:
+            # One the moderators hid: its application's page, which no longer lists it.
+            paths[notification.id] = shown.get(ident) or site_path(
+                "applications.detail", number=submissions[ident].application.number)
+        elif comment is not None:
+            paths[notification.id] = comment_path(session, comment, user)
+        else:
+            paths[notification.id] = notification.url
+    return paths
+
+
 def withdraw_notifications(session: Session, dedupe_key: str) -> int:
     """Take back the notifications about something the moderators hid; return how many.
 
@@ -92,29 +119,65 @@ def withdraw_notifications(session: Session, dedupe_key: str) -> int:
                                    .execution_options(synchronize_session="fetch"))
 
 
+def requote_notifications(session: Session, dedupe_key: str, message: str, url: str) -> int:
+    """Give the notices already mailed about a restored item their quote back; return how many.
+
+    They stayed, without it, when the item was hidden (see `withdraw_notifications`): nobody is
+    mailed a second time, whatever the status the item is restored to.
+    """
+    return execute_count(session, update(Notification).where(
+        Notification.dedupe_key == dedupe_key, Notification.message == WITHDRAWN_NOTICE)
+        .values(message=message, url=url).execution_options(synchronize_session="fetch"))
+
+
+def _submission_notice(session: Session, submission: Submission) -> tuple[str, str]:
+    """Return the message and the link of the notices about a submission."""
+    application = submission.application
+    return (f"New prior art on {application.number}: {submission.title or submission.identifier}",
+            submission_path(session, submission))
+
+
+def _comment_notice(session: Session, comment: Comment) -> tuple[str, str] | None:
+    """Return the message and the link of the notices about a comment (None: it has no author)."""
+    application = session.get(Application, comment.application_id)
+    author = session.get(User, comment.author_id)
+    if application is None or author is None:
+        return None
+    return (f"{author.display_name} commented on {application.number}: {application.title}"[:500],
+            comment_path(session, comment, None))
+
+
 def notify_new_submission(session: Session, submission: Submission) -> int:
     """Tell the application's watchers, except the submitter, about new prior art."""
     application = submission.application
+    message, url = _submission_notice(session, submission)
     return _notify(
         session, _watcher_ids(session, application.id, exclude=submission.submitter_id),
-        application_id=application.id, kind="submission",
-        message=f"New prior art on {application.number}: {submission.title or submission.identifier}",
-        url=site_path("applications.detail", f"submission-{submission.id}", number=application.number),
+        application_id=application.id, kind="submission", message=message, url=url,
         dedupe_key=submission_key(submission))
+
+
+def requote_submission_notices(session: Session, submission: Submission) -> int:
+    """Quote a restored submission again in the notices already mailed about it."""
+    return requote_notifications(session, submission_key(submission),
+                                 *_submission_notice(session, submission))
 
 
 def notify_new_comment(session: Session, comment: Comment) -> int:
     """Tell the application's watchers, except the author, about a new comment."""
-    application = session.get(Application, comment.application_id)
-    author = session.get(User, comment.author_id)
-    if application is None or author is None:
+    notice = _comment_notice(session, comment)
+    if notice is None:
         return 0
     return _notify(
-        session, _watcher_ids(session, application.id, exclude=comment.author_id),
-        application_id=application.id, kind="comment",
-        message=f"{author.display_name} commented on {application.number}: {application.title}"[:500],
-        url=site_path("community.discussion", f"comment-{comment.id}", number=application.number),
+        session, _watcher_ids(session, comment.application_id, exclude=comment.author_id),
+        application_id=comment.application_id, kind="comment", message=notice[0], url=notice[1],
         dedupe_key=comment_key(comment))
+
+
+def requote_comment_notices(session: Session, comment: Comment) -> int:
+    """Quote a restored comment again in the notices already mailed about it."""
+    notice = _comment_notice(session, comment)
+    return requote_notifications(session, comment_key(comment), *notice) if notice else 0
 
 
 def notify_closing_windows(session: Session, now: dt.datetime | None = None) -> int:
@@ -230,7 +293,9 @@ def mail_pending_notifications(session: Session, *, after_id: int = 0,
     sent = 0
     for notification, user in rows:
         stop = base + site_path("community.unsubscribe", token=unsubscribe_token(user))
-        body = (f"{notification.message}\n\n{base}{notification.url}\n\n"
+        # Where its item is now (a discussion's older threads move to later pages).
+        path = notification_paths(session, [notification], user)[notification.id]
+        body = (f"{notification.message}\n\n{base}{path}\n\n"
                 "You receive this because you watch this application on Open Prior Art.\n"
                 f"Stop these emails: {stop}\n")
         try:

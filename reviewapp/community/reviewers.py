@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import Endorsement, Feedback, Submission, User
 from ..models.feedback import VERDICTS
 from .common import paginate
+from .links import submission_paths
 from .votes import net_votes, net_votes_received
 
 
@@ -25,6 +26,7 @@ class ReviewerPage:
     verdicts: dict[int, list[str]]  # submission id -> examiner verdict labels
     votes: dict[int, int]  # submission id -> net votes
     net_votes_received: int
+    links: dict[int, str]  # submission id -> the page that shows it (see `links.submission_paths`)
 
 
 def verdict_labels(session: Session, submission_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -54,6 +56,8 @@ def reviewer_page(session: Session, user: User, viewer: User | None, *, page: in
         .options(selectinload(Endorsement.submission).selectinload(Submission.application))
         .order_by(Endorsement.created_at.desc(), Endorsement.id.desc()), endorsement_page, per_page)
     ids = [s.id for s in submissions.items]
+    listed = [*submissions.items, *(e.submission for e in endorsements.items)]
     return ReviewerPage(user=user, submissions=submissions, endorsements=endorsements,
                         verdicts=verdict_labels(session, ids), votes=net_votes(session, ids),
-                        net_votes_received=net_votes_received(session, user))
+                        net_votes_received=net_votes_received(session, user, viewer),
+                        links=submission_paths(session, listed))

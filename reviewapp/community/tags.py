@@ -80,8 +80,7 @@ def add_tag(session: Session, target: Application | Submission, raw_name: str, u
 
 
 def remove_tag(session: Session, target: Application | Submission, name: str, user: User) -> bool:
-    """Take a tag off (its adder or a moderator, review not over); audit it; tell whether it was there."""
-    _ensure_can_tag(target, user)
+    """Take a tag off (its adder, review open; a moderator, any time); audit it; say if it was there."""
     tag = find_tag(session, name)
     if tag is None:
         return False
@@ -91,8 +90,7 @@ def remove_tag(session: Session, target: Application | Submission, name: str, us
     found = session.execute(select(table.c.added_by_id).where(link).with_for_update()).first()
     if found is None:
         return False
-    application = target if isinstance(target, Application) else target.application
-    refusal = application.tag_removal_refusal(user, found.added_by_id)
+    refusal = target.tag_removal_refusal(user, found.added_by_id)
     if refusal:
         raise TagError(refusal, "name")
     session.execute(delete(table).where(link))
@@ -114,6 +112,20 @@ def application_tag_links(session: Session, application: Application) -> list[tu
         select(Tag.name, application_tags.c.added_by_id)
         .join(application_tags, application_tags.c.tag_id == Tag.id)
         .where(application_tags.c.application_id == application.id).order_by(Tag.name))]
+
+
+def submission_tag_links(session: Session, submission: Submission) -> list[tuple[str, int | None]]:
+    """Return a submission's tags, alphabetically, each with who added it (None: unknown)."""
+    return [(name, added_by) for name, added_by in session.execute(
+        select(Tag.name, submission_tags.c.added_by_id)
+        .join(submission_tags, submission_tags.c.tag_id == Tag.id)
+        .where(submission_tags.c.submission_id == submission.id).order_by(Tag.name))]
+
+
+def removable_tags(target: Application | Submission, links: Iterable[tuple[str, int | None]],
+                   user: User | None) -> set[str]:
+    """Return the names among `links` (name, adder) that `user` may take off `target`."""
+    return {name for name, added_by in links if target.can_remove_tag(user, added_by)}
 
 
 def submission_tag_names(session: Session, submission_ids: Iterable[int]) -> dict[int, list[str]]:

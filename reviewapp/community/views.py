@@ -13,9 +13,9 @@ from ..loaders import application_or_404, submission_or_404
 from ..models import Application, Comment, Flag, Notification, Submission, User
 from ..models.user import ADMIN
 from . import discussion as discussion_service
+from . import links, reviewers, votes
 from . import moderation as moderation_service
 from . import notifications as notification_service
-from . import reviewers, votes
 from . import tags as tag_service
 from .common import CommunityError, get_by_id
 from .forms import CommentForm, FlagForm, MarkForm, ModerationForm, TagForm, VoteForm
@@ -41,8 +41,7 @@ def back(default: str):
 
 
 def submission_url(submission: Submission) -> str:
-    return url_for("applications.detail", number=submission.application.number,
-                   _anchor=f"submission-{submission.id}")
+    return links.submission_path(db.session, submission)
 
 
 def show_error(form: FlaskForm, error: CommunityError) -> None:
@@ -147,8 +146,10 @@ def submission_tags(submission_id: int):
     form = TagForm()
     if _tagged(submission, form):
         return back(url_for(".submission_tags", submission_id=submission.id))
-    tags = tag_service.submission_tag_names(db.session, [submission.id]).get(submission.id, [])
-    return render_template("community/submission_tags.html", submission=submission, tags=tags, form=form)
+    links = tag_service.submission_tag_links(db.session, submission)
+    return render_template("community/submission_tags.html", submission=submission, form=form,
+                           tags=[name for name, _ in links],
+                           removable=tag_service.removable_tags(submission, links, current_user))
 
 
 @bp.route(f"/submissions/<{ID}:submission_id>/tags/<name>/remove", methods=["POST"])
@@ -177,7 +178,8 @@ def tag(name: str):
     submissions = db.paginate(tag_service.tagged_submissions_query(tag, current_user),
                               page=page_number("spage"), per_page=per_page(), error_out=False)
     return render_template("community/tag.html", tag=tag, applications=applications,
-                           submissions=submissions)
+                           submissions=submissions,
+                           links=links.submission_paths(db.session, submissions.items))
 
 
 # --- votes and claim marks ---------------------------------------------------------------------
@@ -237,7 +239,7 @@ def flag(target_type: str, target_id: int):
             show_error(form, error)
         else:
             flash("Thank you: a moderator will look at it.", "success")
-            return back(moderation_service.target_path(db.session, target))
+            return back(moderation_service.target_path(db.session, target, current_user))
     return render_template("community/flag.html", form=form, target_type=target_type, target_id=target_id,
                            label=moderation_service.target_label(db.session, target))
 
@@ -248,7 +250,7 @@ def moderation():
     """List the open flags, oldest first, with what they point at."""
     page = db.paginate(moderation_service.open_flags_query(), page=page_number(), per_page=per_page(), error_out=False)
     return render_template("community/moderation.html", page=page,
-                           rows=moderation_service.flag_rows(db.session, page.items))
+                           rows=moderation_service.flag_rows(db.session, page.items, current_user))
 
 
 @bp.route(f"/moderation/<target_type>/<{ID}:target_id>/<action>", methods=["POST"])
@@ -297,7 +299,9 @@ def notifications():
     """List the user's notifications, newest first."""
     page = db.paginate(notification_service.notifications_query(current_user), page=page_number(), per_page=per_page(),
                        error_out=False)
-    return render_template("community/notifications.html", page=page)
+    return render_template("community/notifications.html", page=page,
+                           links=notification_service.notification_paths(db.session, page.items,
+                                                                         current_user))
 
 
 @bp.route(f"/notifications/<{ID}:notification_id>/read", methods=["POST"])

@@ -68,12 +68,14 @@ def net_votes_of(submission_id: Any) -> ScalarSelect[int]:
         Vote.submission_id == submission_id).scalar_subquery()
 
 
-def net_votes_received(session: Session, user: User) -> int:
-    """Return the net votes on `user`'s submissions that are not hidden."""
+def net_votes_received(session: Session, user: User, viewer: User | None) -> int:
+    """Return the net votes on `user`'s submissions that `viewer` may see."""
+    # The same items as the reviewer page lists for `viewer` (its owner and moderators also see
+    # the hidden ones), so that the total is the sum of the rows shown.
     received = session.scalar(
         select(func.coalesce(func.sum(Vote.value), 0))
         .join(Submission, Submission.id == Vote.submission_id)
-        .where(Submission.submitter_id == user.id, Submission.status != HIDDEN))
+        .where(Submission.submitter_id == user.id, Submission.visible_to(viewer)))
     return int(received or 0)
 
 
@@ -158,7 +160,9 @@ class Controls:
     up: int = 0
     down: int = 0
     my_vote: int = 0
-    refusal: str | None = None
+    refusal: str | None = None  # why the viewer may not vote
+    # Endorsers and past submitters may not vote but may mark claims (`Submission.mark_refusal`).
+    can_mark: bool = False
     marks: list[MarkCount] = field(default_factory=list)
     claim_choices: list[tuple[int, int]] = field(default_factory=list)  # (claim id, claim number)
     tags: list[str] = field(default_factory=list)
@@ -190,7 +194,7 @@ def submission_controls(session: Session, submissions: Iterable[Submission],
                                  selectinload(Submission.revisions))).all()
     controls = {
         s.id: Controls(
-            submission_id=s.id, refusal=s.vote_refusal(user),
+            submission_id=s.id, refusal=s.vote_refusal(user), can_mark=s.can_mark(user),
             claim_choices=[(c.id, c.number) for c in s.application.document.claims],
             can_tag=s.can_tag(user), can_flag=s.can_flag(user), can_moderate=s.can_moderate(user),
             hidden=s.status == HIDDEN)

@@ -23,6 +23,7 @@ STATUSES = (PENDING, OPEN, CLOSED)
 CLOSING_SOON = dt.timedelta(days=14)
 # A window's last week: watchers are told once, the landing page and dashboard count them.
 LAST_WEEK = dt.timedelta(days=7)
+TAGS_CLOSED = "This review is closed: its tags stay as they are."
 
 
 @overload
@@ -133,8 +134,16 @@ class Application(TimestampMixin, Model):
         return self.comment_refusal(user) is None
 
     def tag_refusal(self, user: User | None) -> str | None:
-        """Return why `user` may not tag this application, or None when they may."""
-        return None if is_member(user) else "Log in to tag."
+        """Return why `user` may not tag this application (or its prior art) now, or None.
+
+        Any member may, until the review is over: a closed review's tags are part of its record,
+        so one added then could never come off again (see `tag_removal_refusal`).
+        """
+        if not is_member(user):
+            return "Log in to tag."
+        if self.is_closed():
+            return TAGS_CLOSED
+        return None
 
     def can_tag(self, user: User | None) -> bool:
         """Tell whether `user` may tag this application (see `tag_refusal`)."""
@@ -143,14 +152,17 @@ class Application(TimestampMixin, Model):
     def tag_removal_refusal(self, user: User | None, added_by_id: int | None) -> str | None:
         """Return why `user` may not remove a tag (added by `added_by_id`) here, or None.
 
-        Its adder or a moderator (an administrator) may, while the review is not over: a closed
-        review's tags are part of its record. Links from before adders were kept: moderators only.
+        Its adder may while the review is not over (a closed review's tags are part of its
+        record); a moderator (an administrator) may at any time, to clean up abuse, and every
+        removal is audited. Links from before adders were kept: moderators only.
         """
         if not is_member(user):
             return "Log in to remove tags."
+        if is_moderator(user):
+            return None
         if self.is_closed():
-            return "This review is closed: its tags stay as they are."
-        if is_moderator(user) or (added_by_id is not None and user is not None and user.id == added_by_id):
+            return TAGS_CLOSED
+        if added_by_id is not None and user is not None and user.id == added_by_id:
             return None
         return "Only the volunteer who added this tag, or a moderator, can remove it."
 

@@ -202,17 +202,35 @@ class Submission(ModeratedContent, TimestampMixin, Model):
         """Tell whether `user` may mark claims on it now (see `mark_refusal`)."""
         return self.mark_refusal(user) is None
 
-    def tag_refusal(self, user: User | None) -> str | None:
-        """Return why `user` may not tag it (or untag it), or None: hidden ones only moderators."""
-        if not is_member(user):
-            return "Log in to tag."
+    def _hidden_tags_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not touch its tags while it is hidden (only moderators may), or None."""
         if self.status == HIDDEN and not is_moderator(user):
             return "This submission is hidden."
         return None
 
+    def tag_refusal(self, user: User | None) -> str | None:
+        """Return why `user` may not tag it, or None: hidden ones only moderators, none once closed."""
+        if not is_member(user):
+            return "Log in to tag."
+        return self._hidden_tags_refusal(user) or self.application.tag_refusal(user)
+
     def can_tag(self, user: User | None) -> bool:
         """Tell whether `user` may tag it (see `tag_refusal`)."""
         return self.tag_refusal(user) is None
+
+    def tag_removal_refusal(self, user: User | None, added_by_id: int | None) -> str | None:
+        """Return why `user` may not remove its tag added by `added_by_id`, or None.
+
+        As on its application (`Application.tag_removal_refusal`); hidden ones only moderators.
+        """
+        if not is_member(user):
+            return "Log in to remove tags."
+        return (self._hidden_tags_refusal(user)
+                or self.application.tag_removal_refusal(user, added_by_id))
+
+    def can_remove_tag(self, user: User | None, added_by_id: int | None) -> bool:
+        """Tell whether `user` may remove its tag added by `added_by_id` (see `tag_removal_refusal`)."""
+        return self.tag_removal_refusal(user, added_by_id) is None
 
     def endorse_refusal(self, user: User | None) -> str | None:
         """Return why `user` may not put this document forward again (endorse or resubmit it), or None.

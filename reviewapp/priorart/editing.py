@@ -105,10 +105,10 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
                         now: dt.datetime | None = None) -> User | None:
     """Withdraw one's own submission while the window is open, keeping its history.
 
-    While someone still puts the document forward, it stays: the earliest endorser becomes its
-    submitter of record (returned), with their explanation, pinpoint and claims; everyone
-    else's endorsements, votes and marks stay with it. Otherwise it is withdrawn (None) and
-    `submission_withdrawn` is sent.
+    While someone still puts the document forward, it stays: the earliest endorser whose account
+    is active becomes its submitter of record (returned), with their explanation, pinpoint and
+    claims; everyone else's endorsements, votes and marks stay with it. Otherwise it is
+    withdrawn (None) and `submission_withdrawn` is sent.
     """
     now = now or utcnow()
     # Locked and read again: a second withdrawal at once (a double click) waits, then finds the
@@ -133,9 +133,13 @@ def withdraw_submission(session: Session, submission: Submission, user: User,
 
 
 def earliest_endorsement(session: Session, submission: Submission) -> Endorsement | None:
-    """Return the first endorsement of `submission`."""
+    """Return the first endorsement of `submission` by an account neither banned nor deactivated."""
+    # A banned or deactivated account could no longer edit or withdraw the item (it would be
+    # stuck with it), and its text would go to the examiner: the next active endorser takes over.
     return session.scalar(
-        select(Endorsement).where(Endorsement.submission_id == submission.id)
+        select(Endorsement).join(User, User.id == Endorsement.user_id)
+        .where(Endorsement.submission_id == submission.id, User.active.is_(True),
+               User.banned_at.is_(None))
         .order_by(Endorsement.created_at, Endorsement.id).limit(1))
 
 

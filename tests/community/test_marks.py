@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from reviewapp.community.votes import VoteError, set_claim_mark, submission_controls
-from reviewapp.models import ClaimMark
+from reviewapp.models import ClaimMark, Endorsement
 from tests.conftest import wait_until_blocked
 from tests.factories import make_application, make_submission
 
@@ -84,6 +84,31 @@ def test_mark_view_marks_and_unmarks_and_a_double_click_keeps_the_choice(client,
     client.post(url, data={"claim_id": claim_3.id})  # a stale page's toggle: asks, changes nothing
     assert marks_on(db, submission) == []
     assert "Choose a claim, and to mark or unmark it." in flash_texts(client)
+
+
+def test_an_endorser_who_may_mark_but_not_vote_gets_the_mark_controls(client, auth, db, people,
+                                                                       application, submission):
+    """Endorsing keeps the endorser's claims as marks: the page lets them take one off or add one."""
+    db.session.add(Endorsement(submission_id=submission.id, user_id=people.voter.id,
+                               explanation="It reads on claim 3 as well."))
+    db.session.flush()
+    db.session.expire(submission, ["endorsements"])
+    claim_3 = claim(application, 3)
+    set_claim_mark(db.session, submission, people.voter, claim_3.id, True)
+    db.session.commit()
+    controls = submission_controls(db.session, [submission], people.voter)[submission.id]
+    assert (controls.can_vote, controls.can_mark) == (False, True)
+    auth.login(people.voter)
+    for path in (f"/applications/{application.number}", f"/submissions/{submission.id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert "You endorsed this document: you can&#39;t vote on it." in page
+        assert 'name="action" value="unmark"' in page  # its own mark's button takes it back
+        assert '<button type="submit">Mark</button>' in page  # and another claim can be marked
+    auth.logout()
+    auth.login(people.submitter)  # who may do neither sees the marks as plain text
+    page = client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+    assert "<span>claim 3 (1)</span>" in page and 'value="unmark"' not in page
+    assert '<button type="submit">Mark</button>' not in page
 
 
 def test_mark_view_refuses_foreign_claims_and_garbage(client, auth, db, people, submission):

@@ -13,6 +13,7 @@ from reviewapp.applications.services import close_window, open_window
 from reviewapp.community.discussion import post_comment
 from reviewapp.community.notifications import (
     UNSUBSCRIBE_SALT,
+    WITHDRAWN_NOTICE,
     mail_pending_notifications,
     mark_all_read,
     notify_closing_windows,
@@ -328,6 +329,44 @@ def test_a_hide_and_restore_after_the_mail_went_out_mail_no_one_twice(db, people
     restore_submission(db.session, submission, people.admin, "not spam")
     assert mail_pending_notifications(db.session).sent == 0 and len(sent) == 1
     assert ["SECRET-TITLE" in m for m in db.session.scalars(select(Notification.message))] == [True]
+
+
+def test_a_mailed_notice_of_an_item_restored_as_withdrawn_quotes_it_again(client, auth, db, people,
+                                                                          watched_secret):
+    """Withdrawn, hidden, restored (still withdrawn): it can be seen again, so the notice says what."""
+    from reviewapp.community.moderation import hide_submission, restore_submission
+
+    sent, submission = watched_secret.sent, watched_secret.submission
+    assert mail_pending_notifications(db.session).sent == 1
+    submission.status = "withdrawn"
+    hide_submission(db.session, submission, people.admin, "spam")
+    assert db.session.scalars(select(Notification.message)).all() == [WITHDRAWN_NOTICE]
+    restore_submission(db.session, submission, people.admin, "a mistake")
+    assert submission.status == "withdrawn"
+    note = db.session.scalars(select(Notification)).one()
+    assert "SECRET-TITLE" in note.message and note.message != WITHDRAWN_NOTICE
+    assert mail_pending_notifications(db.session).sent == 0 and len(sent) == 1  # no second mail
+    db.session.commit()
+    auth.login(people.voter)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert WITHDRAWN_NOTICE not in page and "SECRET-TITLE" in page
+    # It leads to the page that shows a withdrawn item: its own, not the application's list.
+    assert f'href="/submissions/{submission.id}"' in page
+    assert "SECRET-TITLE" in client.get(f"/submissions/{submission.id}").get_data(as_text=True)
+
+
+def test_a_mailed_notice_of_a_restored_comment_quotes_it_again(db, people, application):
+    from reviewapp.community.moderation import hide_comment, restore_comment
+
+    watch(application, people.voter)
+    comment = post_comment(db.session, application, people.other, "Look at claim 2")
+    note = db.session.scalars(select(Notification)).one()
+    note.mailed = True
+    hide_comment(db.session, comment, people.admin, "abuse")
+    assert note.message == WITHDRAWN_NOTICE
+    restore_comment(db.session, comment, people.admin, "fine")
+    assert note.message.startswith("Otto Other commented on") and note.mailed
+    assert db.session.scalar(select(func.count(Notification.id))) == 1
 
 
 def test_a_title_with_line_breaks_is_mailed_on_one_subject_line(app, db, people, application, monkeypatch):

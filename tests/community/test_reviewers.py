@@ -1,6 +1,8 @@
 """A volunteer's public page."""
 from __future__ import annotations
 
+import re
+
 from reviewapp.community.reviewers import reviewer_page
 from reviewapp.community.votes import cast_vote
 from reviewapp.models import Endorsement, Feedback
@@ -48,6 +50,29 @@ def test_withdrawn_items_show_hidden_ones_do_not(client, db, people, application
     make_submission(application, people.submitter, title="Hidden find", status="hidden")
     page = client.get(f"/reviewers/{people.submitter.id}").get_data(as_text=True)
     assert "Withdrawn find" in page and "Hidden find" not in page
+
+
+def test_net_votes_received_is_the_sum_of_the_rows_each_viewer_is_shown(client, auth, db, people,
+                                                                         application):
+    """A hidden item is listed (with its votes) to its owner and moderators only: so is its count."""
+    shown = make_submission(application, people.submitter, title="Shown find")
+    hidden = make_submission(application, people.submitter, title="Hidden find")
+    cast_vote(db.session, shown, people.voter, 1)
+    cast_vote(db.session, hidden, people.voter, 1)
+    cast_vote(db.session, hidden, people.other, 1)
+    hidden.status = "hidden"
+    db.session.commit()
+    totals = {}
+    for who in (None, people.voter, people.submitter, people.admin):
+        if who is not None:
+            auth.login(who)
+        page = client.get(f"/reviewers/{people.submitter.id}").get_data(as_text=True)
+        rows = [int(n) for n in re.findall(r'data-label="Net votes">(-?\d+)<', page)]
+        total = int(re.search(r"<dt>Net votes received</dt><dd>(-?\d+)</dd>", page).group(1))
+        assert total == sum(rows)
+        totals[who.id if who else None] = total
+        auth.logout()
+    assert totals == {None: 1, people.voter.id: 1, people.submitter.id: 3, people.admin.id: 3}
 
 
 def test_me_redirects_to_ones_own_page(client, auth, people):

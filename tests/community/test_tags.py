@@ -1,6 +1,8 @@
 """Tags on applications and submissions, and browsing by tag."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +16,7 @@ from reviewapp.community.tags import (
     submission_tag_names,
 )
 from reviewapp.models import Tag
+from reviewapp.models.base import utcnow
 from tests.factories import make_application, make_submission
 
 
@@ -178,16 +181,72 @@ def test_only_the_adder_or_a_moderator_removes_a_tag_and_each_removal_is_audited
                                  ("untag", people.admin.id, "submission", "needs-npl")]
 
 
-def test_no_tag_comes_off_a_closed_review_not_even_by_a_moderator(db, people):
-    closed = make_application(status="closed", days_left=-1)
-    ended = make_application(days_left=0)  # still "open", but its window has ended
-    for application in (closed, ended):
-        add_tag(db.session, application, "battery", people.voter)
+def close_review(db, application, how: str) -> None:
+    """End the review: closed by the job, or only past its window's end (still "open")."""
+    if how == "closed":
+        application.status = "closed"
+    application.closes_at = utcnow() - dt.timedelta(days=1)
+    db.session.flush()
+
+
+@pytest.mark.parametrize("how", ["closed", "ended"])
+def test_a_closed_review_takes_no_new_tag(db, people, application, submission, how):
+    """Adding follows removing: a tag added after the close could never come off."""
+    close_review(db, application, how)
+    for target in (application, submission):
         for who in (people.voter, people.admin):
-            with pytest.raises(TagError, match="review is closed"):
-                remove_tag(db.session, application, "battery", who)
-        assert application_tag_names(db.session, application) == ["battery"]
+            with pytest.raises(TagError, match="This review is closed: its tags stay as they are."):
+                add_tag(db.session, target, "applicant-is-a-fraud", who)
+    assert application_tag_names(db.session, application) == []
+    assert submission_tag_names(db.session, [submission.id]) == {}
+    assert db.session.scalar(select(Tag.id)) is None
+
+
+@pytest.mark.parametrize("how", ["closed", "ended"])
+def test_once_closed_only_a_moderator_removes_a_tag_and_it_is_audited(db, people, application,
+                                                                     submission, how):
+    add_tag(db.session, application, "battery", people.voter)
+    add_tag(db.session, submission, "junk-art", people.voter)
+    close_review(db, application, how)
+    for target in (application, submission):
+        with pytest.raises(TagError, match="review is closed"):
+            remove_tag(db.session, target, target is application and "battery" or "junk-art",
+                       people.voter)  # not even its adder: the record stays
     assert untag_entries(db) == []
+    assert remove_tag(db.session, application, "battery", people.admin) is True
+    assert remove_tag(db.session, submission, "junk-art", people.admin) is True  # abuse cleaned up
+    assert application_tag_names(db.session, application) == []
+    assert submission_tag_names(db.session, [submission.id]) == {}
+    assert untag_entries(db) == [("untag", people.admin.id, "application", "battery"),
+                                 ("untag", people.admin.id, "submission", "junk-art")]
+
+
+def test_a_closed_review_offers_no_tag_form_and_its_moderator_removes(client, auth, db, people,
+                                                                      application, submission):
+    add_tag(db.session, application, "battery", people.voter)
+    add_tag(db.session, submission, "junk-art", people.voter)
+    close_review(db, application, "closed")
+    db.session.commit()
+    tag_form = f'action="/applications/{application.number}/tags"'
+    for who in (people.voter, people.admin):
+        auth.login(who)
+        for path in (f"/applications/{application.number}",
+                     f"/applications/{application.number}/discussion"):
+            assert tag_form not in client.get(path).get_data(as_text=True)
+        edit_tags = f'href="/submissions/{submission.id}/tags">Edit tags'  # the way to remove one
+        page = client.get(f"/applications/{application.number}").get_data(as_text=True)
+        assert (edit_tags in page) is (who is people.admin)
+        page = client.get(f"/submissions/{submission.id}/tags").get_data(as_text=True)
+        assert "Add tag" not in page and "This review is closed: its tags stay as they are." in page
+        assert remove_buttons(page) == ({"junk-art"} if who is people.admin else set())
+        response = client.post(f"/applications/{application.number}/tags", data={"name": "late"},
+                               follow_redirects=True)
+        assert "This review is closed: its tags stay as they are." in response.get_data(as_text=True)
+        auth.logout()
+    auth.login(people.admin)
+    assert client.post(f"/submissions/{submission.id}/tags/junk-art/remove").status_code == 302
+    assert submission_tag_names(db.session, [submission.id]) == {}
+    assert application_tag_names(db.session, application) == ["battery"]
 
 
 def test_the_remove_button_of_someone_elses_tag_says_why_and_keeps_it(client, auth, db, people, application):
@@ -207,10 +266,11 @@ def remove_buttons(html: str) -> set[str]:
 
 
 def test_the_application_page_offers_remove_only_where_the_viewer_may_remove(client, auth, db, people):
-    open_one, closed = make_application(), make_application(status="closed")
+    open_one, closed = make_application(), make_application()
     for application in (open_one, closed):
         add_tag(db.session, application, "glycol", people.voter)
         add_tag(db.session, application, "pump", people.other)
+    close_review(db, closed, "closed")
     db.session.commit()
     pages = {}
     for who in (people.voter, people.other, people.admin):
@@ -221,5 +281,7 @@ def test_the_application_page_offers_remove_only_where_the_viewer_may_remove(cli
     assert remove_buttons(pages[people.voter.id][0]) == {"glycol"}
     assert remove_buttons(pages[people.other.id][0]) == {"pump"}
     assert remove_buttons(pages[people.admin.id][0]) == {"glycol", "pump"}
-    assert all(remove_buttons(pages[who][1]) == set() for who in pages)  # a closed review's tags stay
+    # A closed review's tags stay, but a moderator may still take abuse off.
+    assert remove_buttons(pages[people.voter.id][1]) == remove_buttons(pages[people.other.id][1]) == set()
+    assert remove_buttons(pages[people.admin.id][1]) == {"glycol", "pump"}
     assert remove_buttons(client.get(f"/applications/{open_one.number}").get_data(as_text=True)) == set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from reviewapp.models import Comment, Endorsement, Notification, SubmissionRevision
+from reviewapp.models.application import TAGS_CLOSED
 from reviewapp.models.base import utcnow
 from reviewapp.models.comment import HIDDEN as COMMENT_HIDDEN
 from reviewapp.models.submission import ALREADY_ENDORSED, HIDDEN, WITHDRAWN
@@ -123,6 +124,21 @@ def test_tags_on_hidden_submissions_are_for_moderators(db, cast):
     assert submission.tag_refusal(cast["submitter"]) == "This submission is hidden."
     assert submission.can_tag(cast["admin"])
     assert submission.tag_refusal(cast["anonymous"]) == "Log in to tag."
+
+
+def test_a_closed_reviews_tags_take_no_addition_and_come_off_by_a_moderator_only(db, cast):
+    closed = make_application(status="closed", days_left=-1)
+    ended = make_application(days_left=0)  # still "open", but its window has ended
+    for application in (closed, ended):
+        submission = make_submission(application, cast["submitter"])
+        for target in (application, submission):
+            for who in ("volunteer", "admin"):
+                assert target.tag_refusal(cast[who]) == TAGS_CLOSED
+                assert not target.can_tag(cast[who])
+            assert target.tag_removal_refusal(cast["volunteer"], cast["volunteer"].id) == TAGS_CLOSED
+            assert target.can_remove_tag(cast["admin"], cast["volunteer"].id)
+            assert target.can_remove_tag(cast["admin"], None)
+            assert target.tag_removal_refusal(cast["anonymous"], None) == "Log in to remove tags."
 
 
 def test_application_rules(db, cast):

@@ -1,4 +1,4 @@
-"""Withdrawal keeps others' work: the earliest endorser takes over; votes on one's own item refused."""
+"""Withdrawal keeps others' work: the earliest active endorser takes over; no votes on one's own."""
 from __future__ import annotations
 
 import csv
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from reviewapp.community.votes import VoteError, cast_vote, set_claim_mark
 from reviewapp.models import ClaimMark, Endorsement, Submission, SubmissionRevision, Vote
+from reviewapp.models.base import utcnow
 from reviewapp.priorart.checks import SubmissionData
 from reviewapp.priorart.editing import withdraw_submission
 from reviewapp.priorart.submitting import submit_prior_art
@@ -75,6 +76,36 @@ def test_it_disappears_only_when_nobody_puts_it_forward(db, review):
     assert review.submission.status == "withdrawn"
     assert [r.action for r in review.submission.revisions] == ["handover", "handover", "withdraw"]
     assert db.session.scalar(select(Endorsement.id)) is None
+
+
+@pytest.mark.parametrize("suspend", ["banned", "deactivated"])
+def test_a_suspended_endorser_is_passed_over(db, review, suspend):
+    """Bob is banned (or deactivated): Carol, the next active endorser, takes the item over."""
+    if suspend == "banned":
+        review.bob.banned_at = utcnow()
+    else:
+        review.bob.active = False
+    db.session.commit()
+    successor = withdraw_submission(db.session, review.submission, review.alice)
+    db.session.commit()
+    submission = db.session.get(Submission, review.submission.id)
+    assert successor.id == review.carol.id
+    assert (submission.status, submission.submitter_id, submission.explanation) == (
+        "active", review.carol.id, "Carol agrees.")
+    assert [e.user_id for e in submission.endorsements] == [review.bob.id]
+    assert submission.can_edit(review.carol)  # the new submitter of record can still change it
+
+
+def test_an_item_only_suspended_accounts_endorse_is_withdrawn(db, review):
+    review.bob.banned_at = utcnow()
+    review.carol.active = False
+    db.session.commit()
+    assert withdraw_submission(db.session, review.submission, review.alice) is None
+    db.session.commit()
+    submission = db.session.get(Submission, review.submission.id)
+    assert (submission.status, submission.submitter_id) == ("withdrawn", review.alice.id)
+    assert submission.explanation == "Alice: the coolant loop of claim 1."
+    assert [r.action for r in submission.revisions] == ["withdraw"]
 
 
 def test_page_api_examiner_list_and_export_agree_after_the_handover(app, client, auth, db, review):
