@@ -5,11 +5,13 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -64,13 +66,25 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    """Return the email trimmed and lower-cased, as stored."""
-    return email.strip().lower()
+    """Return an email as stored and looked up: NFC, its domain in Unicode, lower-cased."""
+    # One spelling per mailbox: "Zoe\u0308@" (decomposed) is "zo\u00eb@", and a punycode
+    # domain ("xn--exmple-cua.com") its Unicode form ("ex\u00e4mple.com"), as email_validator
+    # normalises them. It only reads the address: no DNS lookup, every kind of domain allowed.
+    email = unicodedata.normalize("NFC", email.strip())
+    try:
+        email = validate_email(email, check_deliverability=False, test_environment=True,
+                               globally_deliverable=False, allow_quoted_local=True,
+                               allow_domain_literal=True).normalized
+    except EmailNotValidError:
+        pass  # an account made on the command line may have any address: only NFC and case
+    # Unicode does not promise that lower-casing keeps a text in NFC: normalise last.
+    return unicodedata.normalize("NFC", email.lower())
 
 
 def find_user(session: Session, email: str) -> User | None:
-    """Return the account with this email, if any."""
-    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    """Return the account with this email (in any of its spellings), if any."""
+    # Stored emails are in normal form (register_user; migration 0a6c2e4b8d13 for older ones).
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
 def check_password_length(password: str, field: str = "password") -> None:

@@ -125,6 +125,13 @@ def test_dashboard_counts(db):
     assert (counts.users, counts.banned, counts.open_applications, counts.pending_applications) == (2, 1, 1, 1)
 
 
+def test_users_query_finds_a_decomposed_spelling_of_a_stored_email_or_name(db):
+    zoe = make_user(email="zo\u00eb@example.org", name="Zo\u00eb")
+    make_user(email="zoe@example.org", name="Zoe")
+    assert db.session.scalars(users_query("ZOE\u0308@")).all() == [zoe]
+    assert db.session.scalars(users_query("zoe\u0308")).all() == [zoe]
+
+
 def test_role_changes_and_accounts_made_on_the_command_line_are_audited(app, db, runner):
     admin = make_user("admin")
     db.session.commit()

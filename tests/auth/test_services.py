@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import pytest
 from itsdangerous.timed import TimestampSigner
@@ -15,6 +16,7 @@ from reviewapp.auth.services import (
     find_user,
     lock_delay,
     normalise_cpc,
+    normalise_email,
     parse_expertise,
     register_user,
     request_password_reset,
@@ -64,6 +66,40 @@ def test_find_user_ignores_case_and_blanks(db):
     user = make_user(email="bob@example.org")
     assert find_user(db.session, " BOB@example.org") == user
     assert find_user(db.session, "nobody@example.org") is None
+
+
+ZOE = "zo\u00eb@example.com"  # e with diaeresis, precomposed (NFC)
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("Zoe\u0308@Example.com", ZOE),  # decomposed: e + combining diaeresis
+    ("ZO\u00cb@EXAMPLE.COM", ZOE),
+    ("user@xn--exmple-cua.com", "user@ex\u00e4mple.com"),  # punycode domain: its Unicode form
+    ("USER@EXA\u0308MPLE.com", "user@ex\u00e4mple.com"),
+    (" ed@example.test ", "ed@example.test"),
+    ("Admin@LOCALHOST", "admin@localhost"),  # made on the command line: no format check
+    ("not an address", "not an address"),
+])
+def test_one_mailbox_has_one_normal_form(typed, stored):
+    assert normalise_email(typed) == stored
+    assert unicodedata.is_normalized("NFC", normalise_email(typed))
+
+
+def test_every_spelling_of_a_mailbox_finds_its_one_account(db):
+    """NFD or NFC, Unicode or punycode domain: one account, reached by login and reset alike."""
+    zoe = register_user(db.session, email="Zoe\u0308@example.com", display_name="Zoe",
+                        password="long enough pw")
+    user = register_user(db.session, email="user@xn--exmple-cua.com", display_name="U",
+                         password="long enough pw")
+    assert (zoe.email, user.email) == (ZOE, "user@ex\u00e4mple.com")
+    for spelling in (ZOE, "ZOE\u0308@EXAMPLE.COM"):
+        with pytest.raises(AccountError, match="already exists"):
+            register_user(db.session, email=spelling, display_name="Twin",
+                          password="long enough pw")
+        assert find_user(db.session, spelling) == zoe
+        assert authenticate(db.session, spelling, "long enough pw") == zoe
+    assert find_user(db.session, "user@ex\u00e4mple.com") == user
+    assert len(db.session.scalars(select(User)).all()) == 2
 
 
 # --- login and backoff ------------------------------------------------------------------------

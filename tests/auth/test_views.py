@@ -60,6 +60,22 @@ def test_register_errors_sit_next_to_their_fields_and_keep_what_was_typed(client
     assert find_user(db.session, "new@example.org") is None
 
 
+def test_one_mailbox_is_one_account_whichever_spelling_is_typed(client, db):
+    """A decomposed, capitalised or punycode spelling is the same account: taken, and logs in."""
+    assert register(client, email="Zoe\u0308@example.com").status_code == 302
+    client.post("/auth/logout")
+    text = page(register(client, email="zo\u00eb@example.com"))
+    assert 'id="email-error">An account with this email already exists.' in text
+    response = log_in(client, "ZO\u00cb@EXAMPLE.COM", "long enough pw")
+    assert response.status_code == 302 and response.location == "/"
+    client.post("/auth/logout")
+    assert register(client, email="ada@ex\u00e4mple.com").status_code == 302
+    client.post("/auth/logout")
+    assert log_in(client, "ada@xn--exmple-cua.com", "long enough pw").status_code == 302
+    assert [user.email for user in db.session.scalars(db.select(User).order_by(User.id))] == [
+        "zo\u00eb@example.com", "ada@ex\u00e4mple.com"]
+
+
 # --- log in and out ---------------------------------------------------------------------------
 
 def test_login_then_logout(client, db):
