@@ -149,6 +149,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    from .auth.views import send_to_login
+
+    login_manager.unauthorized_handler(send_to_login)  # never back to a POST-only URL
 
     @login_manager.user_loader
     def load_user(alternative_id: str):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, has_request_context, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 # PostgreSQL text cannot hold NUL; SQLite would keep it and truncate it elsewhere. One rule for
 # every text that reaches the site: URL path, query, form fields and their names.
@@ -85,7 +87,7 @@ def _whole_number(raw: str) -> int:
 
 
 def local_target(target: str | None) -> str | None:
-    """Return `target` when it is a path on this site that is safe to redirect to, else None."""
+    """Return `target` when it is a page of this site that is safe to redirect to, else None."""
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         return None
     if UNSAFE_TARGET.search(target):
@@ -93,7 +95,33 @@ def local_target(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
-    return target
+    # A redirect is followed with a GET: a POST-only URL (a form's action) would answer 405.
+    return target if answers_get(unquote(parts.path)) else None
+
+
+def answers_get(path: str) -> bool:
+    """Tell whether a route of the app answers a GET of `path` (a path under the app's root)."""
+    root = request.script_root if has_request_context() else ""
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    adapter = current_app.url_map.bind("", script_name=root or None)
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect:  # "/admin" -> "/admin/": the route answers at its own spelling
+        return True
+    except HTTPException:  # no such route (404) or not for a GET (405)
+        return False
+    return True
+
+
+def local_referrer() -> str | None:
+    """Return the page of this site the request came from (its Referer), when safe to go back to."""
+    # Same host only (browsers send no other under the site's same-origin Referrer-Policy); the
+    # scheme is not compared, as behind a proxy the app may see http for an https page.
+    referrer = urlsplit(request.referrer or "")
+    if not referrer.netloc or referrer.netloc != request.host:
+        return None
+    return local_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
 
 
 def register_inputs(app: Flask) -> None:

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 from flask import g
@@ -12,7 +13,8 @@ from flask import g
 from reviewapp.auth.services import create_reset_token, find_user
 from reviewapp.models import User
 from reviewapp.models.base import utcnow
-from tests.factories import PASSWORD, make_user
+from tests.conftest import forget_login_each_request
+from tests.factories import PASSWORD, make_application, make_user
 
 REFUSED = "Wrong email or password."
 
@@ -96,6 +98,43 @@ def test_login_follows_a_local_next_only(client, db):
     assert log_in(client, user.email, PASSWORD, next="https://evil.example/").location == "/"
     client.post("/auth/logout")
     assert log_in(client, user.email, PASSWORD, next="//evil.example/x").location == "/"
+
+
+def test_login_does_not_go_on_to_a_url_that_answers_posts_only(client, db):
+    user, number = make_user(), make_application().number
+    db.session.commit()
+    response = log_in(client, user.email, PASSWORD, next=f"/applications/{number}/watch")
+    assert response.location == "/"  # not a GET of the button's URL: 405
+
+
+def test_a_form_sent_after_the_session_ended_elsewhere_comes_back_to_its_page(app, db):
+    """Logged out on the laptop, the phone presses Watch: log in, then back on the page."""
+    forget_login_each_request(app)
+    user, number = make_user(), make_application().number
+    db.session.commit()
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        assert log_in(device, user.email, PASSWORD).status_code == 302
+    detail = f"/applications/{number}"
+    assert phone.get(detail).status_code == 200
+    laptop.post("/auth/logout")  # every session of the account ends
+
+    response = phone.post(f"{detail}/watch", headers={"Referer": f"http://localhost.test{detail}"})
+    assert response.location == "/auth/login?next=" + quote(detail, safe="")
+    response = phone.post(response.location, data={"email": user.email, "password": PASSWORD})
+    assert response.location == detail
+    assert phone.get(detail).status_code == 200
+    assert phone.post(f"{detail}/watch").location == detail  # pressed again, it works
+
+
+@pytest.mark.parametrize("referer", [None, "http://evil.example/applications",
+                                     "http://localhost.test/nowhere"])
+def test_a_form_sent_logged_out_without_a_page_to_return_to_logs_in_to_home(client, db, referer):
+    number = make_application().number
+    db.session.commit()
+    headers = {"Referer": referer} if referer else {}
+    response = client.post(f"/applications/{number}/watch", headers=headers)
+    assert response.status_code == 302 and response.location == "/auth/login"
 
 
 def test_logout_is_post_only(client, auth, db):
