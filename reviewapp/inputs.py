@@ -1,11 +1,14 @@
-"""The site's input rules, one place each: text the database can hold, page numbers, `next` targets.
+"""The site's input rules, one place each: text the database can hold, page numbers, `next` targets,
+names that show.
 
 Every request passes `check_text` before any view runs; every list reads its page through
-`page_number`; every redirect to a user-given target goes through `local_target`.
+`page_number`; every redirect to a user-given target goes through `local_target`; every display
+name through `visible_name`.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +29,12 @@ MAX_PER_PAGE = 100
 # Control characters (CR, LF, TAB...) and backslashes never belong in a local redirect target:
 # CR/LF would split the Location header, and browsers read "/\\host" as "//host".
 UNSAFE_TARGET = re.compile(r"[\x00-\x1f\x7f\\]")
+
+# Characters that show as nothing: controls, format characters (zero-width spaces and joiners,
+# direction marks), separators; and a few letters and symbols drawn blank (Hangul fillers, the
+# blank Braille pattern) or joining nothing (the combining grapheme joiner).
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+BLANK_CHARACTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
 
 
 def unix_newlines(value: Any) -> Any:
@@ -122,6 +131,23 @@ def local_referrer() -> str | None:
     if not referrer.netloc or referrer.netloc != request.host:
         return None
     return local_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def invisible(char: str) -> bool:
+    """Tell whether a character shows as nothing on its own."""
+    return unicodedata.category(char) in INVISIBLE_CATEGORIES or char in BLANK_CHARACTERS
+
+
+def visible_name(name: str) -> str:
+    """Return a name in NFC without invisible characters at its ends; "" if nothing of it shows."""
+    name = unicodedata.normalize("NFC", name)
+    start, end = 0, len(name)
+    # A combining mark at the start has no letter to sit on; at the end it belongs to the last one.
+    while start < end and (invisible(name[start]) or unicodedata.category(name[start])[0] == "M"):
+        start += 1
+    while end > start and invisible(name[end - 1]):
+        end -= 1
+    return name[start:end]
 
 
 def register_inputs(app: Flask) -> None:

@@ -132,6 +132,24 @@ def test_users_query_finds_a_decomposed_spelling_of_a_stored_email_or_name(db):
     assert db.session.scalars(users_query("zoe\u0308")).all() == [zoe]
 
 
+def test_accounts_made_on_the_command_line_follow_the_email_and_display_name_rules(app, db, runner):
+    created = runner.invoke(args=["user", "create", "Ed@XN--EXMPLE-CUA.COM", "--name", " Ed\u200b",
+                                  "--password", "a long enough password"])
+    assert created.exit_code == 0, created.output
+    assert "Created ed@ex\u00e4mple.com (volunteer)." in created.output
+    changed = runner.invoke(args=["user", "role", "ed@exa\u0308mple.com", "examiner"])
+    assert changed.exit_code == 0, changed.output
+    invisible = runner.invoke(args=["user", "create", "zed@example.org", "--name", "\u200b\u200b",
+                                    "--password", "a long enough password"])
+    assert invisible.exit_code == 1 and "would show as nothing" in invisible.output
+    blank = runner.invoke(args=["user", "create", "zed@example.org", "--password", " " * 12])
+    assert blank.exit_code == 1 and "cannot be only spaces" in blank.output
+    db.session.rollback()
+    ed = db.session.scalar(select(User).where(User.email == "ed@ex\u00e4mple.com"))
+    assert (ed.display_name, ed.role) == ("Ed", "examiner")
+    assert db.session.scalar(select(User).where(User.email == "zed@example.org")) is None
+
+
 def test_role_changes_and_accounts_made_on_the_command_line_are_audited(app, db, runner):
     admin = make_user("admin")
     db.session.commit()

@@ -12,6 +12,7 @@ from reviewapp.auth.services import (
     AccountError,
     authenticate,
     change_password,
+    check_new_password,
     create_reset_token,
     find_user,
     lock_delay,
@@ -100,6 +101,45 @@ def test_every_spelling_of_a_mailbox_finds_its_one_account(db):
         assert authenticate(db.session, spelling, "long enough pw") == zoe
     assert find_user(db.session, "user@ex\u00e4mple.com") == user
     assert len(db.session.scalars(select(User)).all()) == 2
+
+
+@pytest.mark.parametrize("typed", ["\u200b\u200b", "\u2060", "\u200e \u202e", "\u0301",
+                                   "\u3164", "\x07"])
+def test_a_display_name_that_shows_nothing_is_refused(db, typed):
+    with pytest.raises(AccountError, match="would show as nothing") as info:
+        register_user(db.session, email="ada@example.org", display_name=typed,
+                      password="long enough pw")
+    assert info.value.field == "display_name"
+    user = make_user(name="Ada")
+    with pytest.raises(AccountError, match="would show as nothing"):
+        update_profile(db.session, user, display_name=typed, affiliation="", expertise="", bio="",
+                       mail_notifications=True)
+    assert user.display_name == "Ada"
+
+
+def test_a_display_name_loses_its_invisible_ends_and_is_stored_in_nfc(db):
+    user = register_user(db.session, email="ada@example.org",
+                         display_name="\u200bZoe\u0308\u200b\u2060 ", password="long enough pw")
+    assert user.display_name == "Zo\u00eb"
+    update_profile(db.session, user, display_name="\ufeffA\u0301da \u200d", affiliation="",
+                   expertise="", bio="", mail_notifications=True)
+    assert user.display_name == "\u00c1da"
+    with pytest.raises(AccountError, match="Choose a display name"):
+        update_profile(db.session, user, display_name="   ", affiliation="", expertise="", bio="",
+                       mail_notifications=True)
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short", "at least 10"), (" " * 12, "only spaces"), ("\t \n" * 5, "only spaces"),
+    ("x" * 257, "at most 256"),
+])
+def test_a_new_password_is_refused_with_its_own_reason(db, password, message):
+    with pytest.raises(AccountError, match=message):
+        check_new_password(password)
+    with pytest.raises(AccountError, match=message):
+        register_user(db.session, email="ada@example.org", display_name="Ada", password=password)
+    check_new_password("x" * 256)
+    check_new_password("  spaces around  ")
 
 
 # --- login and backoff ------------------------------------------------------------------------
@@ -288,6 +328,13 @@ def test_update_profile_stores_normalised_expertise(db):
     user = db.session.get(User, user.id)
     assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Analytical Engines", "Retired examiner.")
     assert user.expertise == ["H04L", "H01M 10/613"]
+
+
+def test_update_profile_counts_a_browsers_line_ending_as_one_character(db):
+    user = make_user()
+    update_profile(db.session, user, display_name="Ada", affiliation="", expertise="",
+                   bio="First line.\r\nSecond line.\r\n", mail_notifications=True)
+    assert user.bio == "First line.\nSecond line."
 
 
 def test_update_profile_turns_mail_off_and_back_on_from_now(db):

@@ -78,6 +78,22 @@ def test_one_mailbox_is_one_account_whichever_spelling_is_typed(client, db):
         "zo\u00eb@example.com", "ada@ex\u00e4mple.com"]
 
 
+def test_a_password_is_refused_for_what_is_wrong_with_it_once(client, db):
+    text = page(register(client, password="x" * 300, confirm="x" * 300))
+    assert 'id="password-error">Choose a password of at most 256 characters.' in text
+    assert "at least 10" not in text
+    text = page(register(client, password=" " * 12, confirm=" " * 12))
+    assert 'id="password-error">A password cannot be only spaces' in text
+    assert text.count('class="error"') == 1  # not also "missing" or "too short", nor "repeat it"
+    assert find_user(db.session, "ada@example.org") is None
+
+
+def test_a_display_name_of_invisible_characters_is_refused_next_to_the_field(client, db):
+    text = page(register(client, display_name="\u200b\u200b"))
+    assert 'id="display_name-error">This display name would show as nothing' in text
+    assert find_user(db.session, "ada@example.org") is None
+
+
 # --- log in and out ---------------------------------------------------------------------------
 
 def test_login_then_logout(client, db):
@@ -316,6 +332,30 @@ def test_profile_turns_notification_mail_off_and_on(client, auth, db):
     assert client.post("/auth/profile", data=profile | {"mail_notifications": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).mails_notifications
+
+
+def test_a_bio_that_fits_the_text_box_is_accepted_with_its_line_breaks(client, auth, db):
+    """62 lines of 79 characters: 4,959 as the box's maxlength counts, 5,020 as posted (CRLF)."""
+    user = make_user(name="Ada")
+    db.session.commit()
+    auth.login(user)
+    bio = "\r\n".join(["x" * 79] * 62)
+    response = client.post("/auth/profile", data={"display_name": "Ada", "affiliation": "",
+                                                  "expertise": "", "bio": bio})
+    assert response.status_code == 302, page(response)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).bio == bio.replace("\r\n", "\n")
+
+
+def test_profile_refuses_an_invisible_display_name_next_to_the_field(client, auth, db):
+    user = make_user(name="Ada")
+    db.session.commit()
+    auth.login(user)
+    response = client.post("/auth/profile", data={"display_name": "\u200b\u2060", "affiliation": "",
+                                                  "expertise": "", "bio": ""})
+    assert 'id="display_name-error">This display name would show as nothing' in page(response)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "Ada"
 
 
 def test_profile_rejects_a_bad_cpc_symbol_next_to_the_field(client, auth, db):
