@@ -18,6 +18,7 @@ from reviewapp.admin.services import (
     users_query,
     window_statuses,
 )
+from reviewapp.api.services import create_token
 from reviewapp.applications.services import WindowError
 from reviewapp.auth.services import AccountError, ban_user
 from reviewapp.examiner.report import get_report, stored_report
@@ -148,6 +149,20 @@ def test_accounts_made_on_the_command_line_follow_the_email_and_display_name_rul
     ed = db.session.scalar(select(User).where(User.email == "ed@ex\u00e4mple.com"))
     assert (ed.display_name, ed.role) == ("Ed", "examiner")
     assert db.session.scalar(select(User).where(User.email == "zed@example.org")) is None
+
+
+def test_a_demotion_suspends_api_tokens_and_a_promotion_back_restores_them(app, db, client):
+    """As documented (README, JSON API): 403 while not an examiner; not revoked, unlike a ban."""
+    admin, examiner = make_user("admin"), make_user("examiner")
+    _row, secret = create_token(db.session, examiner, "script")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    change_role(db.session, admin, examiner, "volunteer")
+    db.session.commit()
+    assert client.get("/api/v1/applications", headers=headers).status_code == 403
+    change_role(db.session, admin, examiner, "examiner")
+    db.session.commit()
+    assert client.get("/api/v1/applications", headers=headers).status_code == 200
 
 
 def test_role_changes_and_accounts_made_on_the_command_line_are_audited(app, db, runner):
