@@ -61,6 +61,10 @@ DEFAULTS: dict[str, Any] = {
     # The site takes no uploads: its largest form (a submission, every field at its maximum,
     # 4-byte characters percent-encoded) is about 0.3 MB. More is refused (413) unread.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # A form's CSRF token is bound to the session and lasts as long as it does: Flask-WTF's
+    # default of an hour refused anything sent from a page left open longer (an explanation
+    # written with care, a logout), with nothing of it kept.
+    "WTF_CSRF_TIME_LIMIT": None,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -17,7 +18,7 @@ from . import PROJECT_ROOT
 from .api import is_api_request
 from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
-from .inputs import register_inputs
+from .inputs import local_referrer, register_inputs
 from .security import register_security
 from .tasks import register_job, register_tasks
 
@@ -149,6 +150,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    from .auth.views import send_to_login
+
+    login_manager.unauthorized_handler(send_to_login)  # never back to a POST-only URL
 
     @login_manager.user_loader
     def load_user(alternative_id: str):
@@ -252,6 +256,9 @@ def database_unavailable_response(error: OperationalError) -> Response:
 
 
 PAGE_ERRORS = (400, 403, 404, 405, 413, 429)
+FORM_EXPIRED = ("The page this form was on has expired, or your session changed since it was "
+                "loaded (you logged in or out, perhaps in another tab): nothing was done. Go back, "
+                "reload the page and send the form again.")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -269,6 +276,15 @@ def register_errorhandlers(app: Flask) -> None:
         if error.code in PAGE_ERRORS:
             return render_template("errors/error.html", error=error), error.code
         return error
+
+    @app.errorhandler(CSRFError)
+    def form_expired(error: CSRFError):
+        # The form's token no longer matches this browser's session (it ended or changed since
+        # the page was loaded, e.g. logged out in another tab): nothing was done.
+        if is_api_request():
+            return api_error(FORM_EXPIRED, 400)
+        return render_template("errors/form_expired.html", message=FORM_EXPIRED,
+                               back=local_referrer()), 400
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

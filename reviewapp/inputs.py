@@ -1,15 +1,20 @@
-"""The site's input rules, one place each: text the database can hold, page numbers, `next` targets.
+"""The site's input rules, one place each: text the database can hold, page numbers, `next` targets,
+names that show.
 
 Every request passes `check_text` before any view runs; every list reads its page through
-`page_number`; every redirect to a user-given target goes through `local_target`.
+`page_number`; every redirect to a user-given target goes through `local_target`; every display
+name through `visible_name`.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, has_request_context, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 # PostgreSQL text cannot hold NUL; SQLite would keep it and truncate it elsewhere. One rule for
 # every text that reaches the site: URL path, query, form fields and their names.
@@ -24,6 +29,12 @@ MAX_PER_PAGE = 100
 # Control characters (CR, LF, TAB...) and backslashes never belong in a local redirect target:
 # CR/LF would split the Location header, and browsers read "/\\host" as "//host".
 UNSAFE_TARGET = re.compile(r"[\x00-\x1f\x7f\\]")
+
+# Characters that show as nothing: controls, format characters (zero-width spaces and joiners,
+# direction marks), separators; and a few letters and symbols drawn blank (Hangul fillers, the
+# blank Braille pattern) or joining nothing (the combining grapheme joiner).
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zs", "Zl", "Zp"})
+BLANK_CHARACTERS = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
 
 
 def unix_newlines(value: Any) -> Any:
@@ -85,7 +96,7 @@ def _whole_number(raw: str) -> int:
 
 
 def local_target(target: str | None) -> str | None:
-    """Return `target` when it is a path on this site that is safe to redirect to, else None."""
+    """Return `target` when it is a page of this site that is safe to redirect to, else None."""
     if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
         return None
     if UNSAFE_TARGET.search(target):
@@ -93,7 +104,50 @@ def local_target(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None
-    return target
+    # A redirect is followed with a GET: a POST-only URL (a form's action) would answer 405.
+    return target if answers_get(unquote(parts.path)) else None
+
+
+def answers_get(path: str) -> bool:
+    """Tell whether a route of the app answers a GET of `path` (a path under the app's root)."""
+    root = request.script_root if has_request_context() else ""
+    if root and path.startswith(root + "/"):
+        path = path[len(root):]
+    adapter = current_app.url_map.bind("", script_name=root or None)
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect:  # "/admin" -> "/admin/": the route answers at its own spelling
+        return True
+    except HTTPException:  # no such route (404) or not for a GET (405)
+        return False
+    return True
+
+
+def local_referrer() -> str | None:
+    """Return the page of this site the request came from (its Referer), when safe to go back to."""
+    # Same host only (browsers send no other under the site's same-origin Referrer-Policy); the
+    # scheme is not compared, as behind a proxy the app may see http for an https page.
+    referrer = urlsplit(request.referrer or "")
+    if not referrer.netloc or referrer.netloc != request.host:
+        return None
+    return local_target(referrer.path + (f"?{referrer.query}" if referrer.query else ""))
+
+
+def invisible(char: str) -> bool:
+    """Tell whether a character shows as nothing on its own."""
+    return unicodedata.category(char) in INVISIBLE_CATEGORIES or char in BLANK_CHARACTERS
+
+
+def visible_name(name: str) -> str:
+    """Return a name in NFC without invisible characters at its ends; "" if nothing of it shows."""
+    name = unicodedata.normalize("NFC", name)
+    start, end = 0, len(name)
+    # A combining mark at the start has no letter to sit on; at the end it belongs to the last one.
+    while start < end and (invisible(name[start]) or unicodedata.category(name[start])[0] == "M"):
+        start += 1
+    while end > start and invisible(name[end - 1]):
+        end -= 1
+    return name[start:end]
 
 
 def register_inputs(app: Flask) -> None:

@@ -71,7 +71,9 @@ def test_next_parameter_cannot_leave_the_site(app):
     from reviewapp.auth.views import safe_next
 
     with app.test_request_context():
-        assert safe_next("/applications") == "/applications"
+        assert safe_next("/tags?page=2") == "/tags?page=2"
+        # Not a page: no route (404), or a form's action answering POSTs only (405).
+        assert safe_next("/no-such-page") == "/" and safe_next("/auth/logout") == "/"
         for hostile in ("//evil.example", "/\\evil.example", "https://evil.example/", "javascript:x"):
             assert safe_next(hostile) == "/"
 

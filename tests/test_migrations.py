@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 
 import pytest
@@ -116,5 +117,53 @@ def test_resubmissions_stored_as_restores_are_told_from_a_moderators_restore(scr
         assert actions() == ["resubmit", "restore"]
         downgrade(revision="e2f4a6c8b091")
         assert actions() == ["restore", "restore"]
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+def test_stored_emails_take_their_normal_form_and_collisions_are_left_and_logged(scratch_database,
+                                                                                 tmp_path, caplog):
+    """NFD, punycode or capitals become the one normal form, unless another account has it."""
+    from flask_migrate import upgrade
+
+    app = create_app(base_config(tmp_path, scratch_database))
+    with app.app_context():
+        upgrade(revision="f3a5b7c9d1e2")
+        stored = [
+            "zo\u00eb@example.com",       # 1 in normal form already
+            "Zoe\u0308@example.com",      # 2 its NFD twin: a second account of that mailbox
+            "user@xn--exmple-cua.com",    # 3 punycode domain
+            "ANNA@Example.ORG",           # 4 capitals, as an account made on the command line
+            "Anna@example.org",           # 5 the same mailbox again: the older account wins
+            "Admin@LOCALHOST",            # 6 no valid address: lower-cased all the same
+            "bob@example.org",            # 7 unchanged
+        ]
+        for n, email in enumerate(stored, start=1):
+            _db.session.execute(text(
+                "INSERT INTO users (id, email, display_name, password_hash, role, active,"
+                " affiliation, expertise, bio, failed_logins, session_token, verdicts_total,"
+                " verdicts_positive, reputation) VALUES (:id, :email, 'X', '', 'volunteer', :yes,"
+                " '', '[]', '', 0, :token, 0, 0, 0)"), {"id": n, "email": email, "yes": True,
+                                                        "token": f"token-{n}"})
+        _db.session.commit()
+        caplog.set_level(logging.WARNING, logger="reviewapp.migrations")
+        # env.py's fileConfig replaces the root logger's handlers, caplog's among them.
+        logging.getLogger("reviewapp.migrations").addHandler(caplog.handler)
+        try:
+            upgrade()
+        finally:
+            logging.getLogger("reviewapp.migrations").removeHandler(caplog.handler)
+        emails = _db.session.execute(text("SELECT id, email FROM users ORDER BY id")).all()
+        assert [tuple(row) for row in emails] == [
+            (1, "zo\u00eb@example.com"), (2, "Zoe\u0308@example.com"),
+            (3, "user@ex\u00e4mple.com"), (4, "anna@example.org"), (5, "Anna@example.org"),
+            (6, "admin@localhost"), (7, "bob@example.org")]
+        warnings = [record.getMessage() for record in caplog.records
+                    if record.name == "reviewapp.migrations"]
+        assert len(warnings) == 2
+        assert warnings[0].startswith(
+            "users.id 2: email 'Zoe\\u0308@example.com' left as it is: its normal form "
+            "'zo\\xeb@example.com' is the email of users.id 1.")
+        assert warnings[1].startswith("users.id 5: email 'Anna@example.org' left as it is")
         _db.session.remove()
         _db.engine.dispose()

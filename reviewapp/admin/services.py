@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -64,7 +65,9 @@ def contains(text: str) -> str:
 def users_query(search: str = "") -> Select:
     """Return accounts whose email or display name contains `search`, oldest first."""
     stmt = select(User).order_by(User.id)
-    search = search.strip().lower()
+    # Emails are stored in NFC (auth.services.normalise_email), as new display names are: a
+    # decomposed "e\u0308" typed here finds the "\u00eb" stored.
+    search = unicodedata.normalize("NFC", search.strip()).lower()
     if search:
         pattern = contains(search)
         stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),

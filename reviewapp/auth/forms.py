@@ -3,11 +3,28 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
-from .services import MIN_PASSWORD_LENGTH, AccountError, parse_expertise
-
-DISPLAY_NAME_MISSING = "Choose a display name (a pseudonym is fine)."
+from ..inputs import unix_newlines
+from .services import (
+    DISPLAY_NAME_MISSING,
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    PASSWORD_BLANK,
+    PASSWORD_TOO_LONG,
+    PASSWORD_TOO_SHORT,
+    AccountError,
+    parse_expertise,
+)
 
 
 def strip(value: str | None) -> str | None:
@@ -15,14 +32,23 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def not_blank(form: FlaskForm, field: PasswordField) -> None:
+    """Refuse a password of spaces alone with that one message (not as missing or too short)."""
+    if field.data and not field.data.strip():
+        raise StopValidation(PASSWORD_BLANK)
+
+
 def new_password_fields() -> tuple[PasswordField, PasswordField]:
     """Return a new password field and its confirmation."""
-    short = f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+    # InputRequired, not DataRequired: spaces were typed, and are refused as such (not_blank);
+    # the confirmation of such a password is then not "missing".
     return (
         PasswordField("Password", validators=[
-            DataRequired(short), Length(min=MIN_PASSWORD_LENGTH, max=256, message=short)]),
+            InputRequired(PASSWORD_TOO_SHORT), not_blank,
+            Length(min=MIN_PASSWORD_LENGTH, message=PASSWORD_TOO_SHORT),
+            Length(max=MAX_PASSWORD_LENGTH, message=PASSWORD_TOO_LONG)]),
         PasswordField("Repeat the password", validators=[
-            DataRequired("Repeat the password."),
+            InputRequired("Repeat the password."),
             EqualTo("password", "The two passwords differ.")]),
     )
 
@@ -34,7 +60,7 @@ class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=255)],
                        filters=[strip])
     password = PasswordField("Password", validators=[
-        DataRequired("Enter your password."), Length(max=256)])
+        DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField("Keep me logged in")
 
 
@@ -87,5 +113,6 @@ class ProfileForm(FlaskForm):
                               filters=[strip])
     expertise = StringField("Areas of expertise (CPC)",
                             validators=[Length(max=1000), valid_expertise])
-    bio = TextAreaField("About you", validators=[Optional(), Length(max=5000)])
+    bio = TextAreaField("About you", validators=[Optional(), Length(max=5000)],
+                        filters=[strip, unix_newlines])
     mail_notifications = BooleanField("Email me about the applications I watch")

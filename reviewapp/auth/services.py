@@ -5,17 +5,20 @@ import datetime as dt
 import functools
 import hashlib
 import logging
+import unicodedata
 from collections.abc import Callable
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import record_action
 from ..classification import normalise_cpc_symbol
+from ..inputs import normalise_text, visible_name
 from ..mail import send_mail
 from ..models import User
 from ..models.application import as_utc
@@ -25,6 +28,8 @@ from ..signals import credentials_revoked, user_banned
 from ..tasks import queue_password_reset
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+MAX_DISPLAY_NAME_LENGTH = 80  # users.display_name
 MAX_FAILED_LOGINS = 5
 FIRST_LOCK = dt.timedelta(minutes=1)
 MAX_LOCK = dt.timedelta(hours=1)
@@ -41,6 +46,14 @@ LOGIN_REFUSED = ("Wrong email or password. After 5 failed attempts in a row, log
                  "account pauses for a few minutes (longer after each further failure).")
 BANNED = ("This account has been suspended by the moderators. "
           "Write to them if you think this is a mistake.")
+PASSWORD_TOO_SHORT = f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+PASSWORD_TOO_LONG = f"Choose a password of at most {MAX_PASSWORD_LENGTH} characters."
+PASSWORD_BLANK = "A password cannot be only spaces: choose one with letters, digits or signs."
+DISPLAY_NAME_MISSING = "Choose a display name (a pseudonym is fine)."
+DISPLAY_NAME_INVISIBLE = ("This display name would show as nothing: it holds only invisible "
+                          "characters (such as zero-width spaces). Choose a name with at least one "
+                          "visible letter, digit or sign.")
+DISPLAY_NAME_TOO_LONG = f"Choose a display name of at most {MAX_DISPLAY_NAME_LENGTH} characters."
 
 
 @functools.cache
@@ -64,20 +77,47 @@ class AccountError(ValueError):
 
 
 def normalise_email(email: str) -> str:
-    """Return the email trimmed and lower-cased, as stored."""
-    return email.strip().lower()
+    """Return an email as stored and looked up: NFC, its domain in Unicode, lower-cased."""
+    # One spelling per mailbox: "Zoe\u0308@" (decomposed) is "zo\u00eb@", and a punycode
+    # domain ("xn--exmple-cua.com") its Unicode form ("ex\u00e4mple.com"), as email_validator
+    # normalises them. It only reads the address: no DNS lookup, every kind of domain allowed.
+    email = unicodedata.normalize("NFC", email.strip())
+    try:
+        email = validate_email(email, check_deliverability=False, test_environment=True,
+                               globally_deliverable=False, allow_quoted_local=True,
+                               allow_domain_literal=True).normalized
+    except EmailNotValidError:
+        pass  # an account made on the command line may have any address: only NFC and case
+    # Unicode does not promise that lower-casing keeps a text in NFC: normalise last.
+    return unicodedata.normalize("NFC", email.lower())
 
 
 def find_user(session: Session, email: str) -> User | None:
-    """Return the account with this email, if any."""
-    return session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+    """Return the account with this email (in any of its spellings), if any."""
+    # Stored emails are in normal form (register_user; migration 0a6c2e4b8d13 for older ones).
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def check_password_length(password: str, field: str = "password") -> None:
-    """Refuse a password shorter than the minimum."""
+def check_new_password(password: str, field: str = "password") -> None:
+    """Refuse a new password of blanks only, shorter than the minimum or longer than the maximum."""
+    if password and not password.strip():
+        raise AccountError(PASSWORD_BLANK, field)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(
-            f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters.", field)
+        raise AccountError(PASSWORD_TOO_SHORT, field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(PASSWORD_TOO_LONG, field)
+
+
+def clean_display_name(name: str) -> str:
+    """Return a display name as stored (see `visible_name`); refuse one that shows as nothing."""
+    cleaned = visible_name(name)
+    if not cleaned:
+        # Blanks alone are a name not given; zero-width or control characters, one that hides.
+        raise AccountError(DISPLAY_NAME_INVISIBLE if name.strip() else DISPLAY_NAME_MISSING,
+                           "display_name")
+    if len(cleaned) > MAX_DISPLAY_NAME_LENGTH:
+        raise AccountError(DISPLAY_NAME_TOO_LONG, "display_name")
+    return cleaned
 
 
 def register_user(session: Session, *, email: str, display_name: str, password: str,
@@ -85,10 +125,11 @@ def register_user(session: Session, *, email: str, display_name: str, password: 
     """Create an account; refuse a taken email or a short password."""
     if find_user(session, email) is not None:
         raise AccountError("An account with this email already exists.", "email")
-    check_password_length(password)
+    check_new_password(password)
     if role not in ROLES:
         raise AccountError(f"Unknown role {role!r}.", "role")
-    user = User(email=normalise_email(email), display_name=display_name.strip(), role=role)
+    user = User(email=normalise_email(email), display_name=clean_display_name(display_name),
+                role=role)
     user.set_password(password)
     try:
         # A savepoint: a concurrent registration of the same email loses cleanly, not with a 500.
@@ -226,7 +267,7 @@ def mail_reset_link(session: Session, user_id: int, link_template: str) -> bool:
 def reset_password(session: Session, token: str, password: str) -> User:
     """Set a new password from a reset token, which stops working, and lift any lock."""
     user = user_for_reset_token(session, token)
-    check_password_length(password)
+    check_new_password(password)
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -258,12 +299,11 @@ def parse_expertise(text: str) -> list[str]:
 def update_profile(session: Session, user: User, *, display_name: str, affiliation: str,
                    expertise: str, bio: str, mail_notifications: bool) -> None:
     """Save the profile; `expertise` is the comma-separated CPC symbols as typed."""
-    if not display_name.strip():
-        raise AccountError("Choose a display name (a pseudonym is fine).", "display_name")
+    name = clean_display_name(display_name)
     user.expertise = parse_expertise(expertise)
-    user.display_name = display_name.strip()
+    user.display_name = name
     user.affiliation = affiliation.strip()
-    user.bio = bio.strip()
+    user.bio = normalise_text(bio)  # a browser's CRLF is one character, as its maxlength counts it
     user.set_mail_notifications(mail_notifications)
     session.flush()
 
@@ -280,7 +320,7 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     if not user.check_password(current):
         record_failed_login(session, user)
         raise AccountError("This is not your current password.", "current_password")
-    check_password_length(new, "password")
+    check_new_password(new, "password")
     user.set_password(new)
     user.failed_logins = 0
     user.locked_until = None

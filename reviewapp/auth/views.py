@@ -4,11 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_url, login_user, logout_user
+from flask_login.config import COOKIE_NAME
+from flask_login.utils import decode_cookie
 from flask_wtf import FlaskForm
 
-from ..extensions import db
-from ..inputs import local_target
+from ..extensions import db, login_manager
+from ..inputs import local_referrer, local_target
 from ..models.user import EXAMINER
 from .forms import (
     ChangePasswordForm,
@@ -59,6 +61,24 @@ RESET_SENT = ("If an account exists for that email, we have sent it a link to ch
 def safe_next(target: str | None) -> str:
     """Return `target` when it is a safe local path, else the home page."""
     return local_target(target) or url_for("applications.index")
+
+
+def send_to_login():
+    """Send a visitor who must log in to the login page, to come back to a page they can GET."""
+    if login_manager.login_message:
+        flash(login_manager.login_message, login_manager.login_message_category)
+    # A form posted from a page whose session ended meanwhile (logged out on another device)
+    # returns to that page: its action URL answers POSTs only, and a redirect is a GET.
+    target = request.url if request.method in ("GET", "HEAD") else local_referrer()
+    return redirect(login_url(login_manager.login_view, target))
+
+
+def remembered(user) -> bool:
+    """Tell whether this browser holds a valid "keep me logged in" cookie of `user`."""
+    cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME))
+    user_id = decode_cookie(cookie) if cookie else None
+    # "<session token>.<login nonce>" (User.get_id): a cookie of an ended session is no longer one.
+    return user_id is not None and user_id.partition(".")[0] == user.session_token
 
 
 def home_for(user) -> str:
@@ -198,13 +218,15 @@ def password():
     """Change one's password."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
+        remember = remembered(user)  # before the change replaces the session token
         try:
-            user = current_user._get_current_object()
             change_password(db.session, user, form.current_password.data, form.password.data)
         except AccountError as error:
             show_error(form, error)
         else:
-            login_user(user)  # the other sessions ended with the old password; this one goes on
+            # The other sessions ended with the old password; this one goes on, remembered or not.
+            login_user(user, remember=remember)
             flash("Your password is changed.", "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/password.html", form=form)

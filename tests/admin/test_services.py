@@ -18,6 +18,7 @@ from reviewapp.admin.services import (
     users_query,
     window_statuses,
 )
+from reviewapp.api.services import create_token
 from reviewapp.applications.services import WindowError
 from reviewapp.auth.services import AccountError, ban_user
 from reviewapp.examiner.report import get_report, stored_report
@@ -123,6 +124,45 @@ def test_dashboard_counts(db):
     make_application(status="pending")
     counts = dashboard_counts(db.session)
     assert (counts.users, counts.banned, counts.open_applications, counts.pending_applications) == (2, 1, 1, 1)
+
+
+def test_users_query_finds_a_decomposed_spelling_of_a_stored_email_or_name(db):
+    zoe = make_user(email="zo\u00eb@example.org", name="Zo\u00eb")
+    make_user(email="zoe@example.org", name="Zoe")
+    assert db.session.scalars(users_query("ZOE\u0308@")).all() == [zoe]
+    assert db.session.scalars(users_query("zoe\u0308")).all() == [zoe]
+
+
+def test_accounts_made_on_the_command_line_follow_the_email_and_display_name_rules(app, db, runner):
+    created = runner.invoke(args=["user", "create", "Ed@XN--EXMPLE-CUA.COM", "--name", " Ed\u200b",
+                                  "--password", "a long enough password"])
+    assert created.exit_code == 0, created.output
+    assert "Created ed@ex\u00e4mple.com (volunteer)." in created.output
+    changed = runner.invoke(args=["user", "role", "ed@exa\u0308mple.com", "examiner"])
+    assert changed.exit_code == 0, changed.output
+    invisible = runner.invoke(args=["user", "create", "zed@example.org", "--name", "\u200b\u200b",
+                                    "--password", "a long enough password"])
+    assert invisible.exit_code == 1 and "would show as nothing" in invisible.output
+    blank = runner.invoke(args=["user", "create", "zed@example.org", "--password", " " * 12])
+    assert blank.exit_code == 1 and "cannot be only spaces" in blank.output
+    db.session.rollback()
+    ed = db.session.scalar(select(User).where(User.email == "ed@ex\u00e4mple.com"))
+    assert (ed.display_name, ed.role) == ("Ed", "examiner")
+    assert db.session.scalar(select(User).where(User.email == "zed@example.org")) is None
+
+
+def test_a_demotion_suspends_api_tokens_and_a_promotion_back_restores_them(app, db, client):
+    """As documented (README, JSON API): 403 while not an examiner; not revoked, unlike a ban."""
+    admin, examiner = make_user("admin"), make_user("examiner")
+    _row, secret = create_token(db.session, examiner, "script")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    change_role(db.session, admin, examiner, "volunteer")
+    db.session.commit()
+    assert client.get("/api/v1/applications", headers=headers).status_code == 403
+    change_role(db.session, admin, examiner, "examiner")
+    db.session.commit()
+    assert client.get("/api/v1/applications", headers=headers).status_code == 200
 
 
 def test_role_changes_and_accounts_made_on_the_command_line_are_audited(app, db, runner):

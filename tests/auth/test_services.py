@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import pytest
 from itsdangerous.timed import TimestampSigner
@@ -11,10 +12,12 @@ from reviewapp.auth.services import (
     AccountError,
     authenticate,
     change_password,
+    check_new_password,
     create_reset_token,
     find_user,
     lock_delay,
     normalise_cpc,
+    normalise_email,
     parse_expertise,
     register_user,
     request_password_reset,
@@ -64,6 +67,79 @@ def test_find_user_ignores_case_and_blanks(db):
     user = make_user(email="bob@example.org")
     assert find_user(db.session, " BOB@example.org") == user
     assert find_user(db.session, "nobody@example.org") is None
+
+
+ZOE = "zo\u00eb@example.com"  # e with diaeresis, precomposed (NFC)
+
+
+@pytest.mark.parametrize("typed, stored", [
+    ("Zoe\u0308@Example.com", ZOE),  # decomposed: e + combining diaeresis
+    ("ZO\u00cb@EXAMPLE.COM", ZOE),
+    ("user@xn--exmple-cua.com", "user@ex\u00e4mple.com"),  # punycode domain: its Unicode form
+    ("USER@EXA\u0308MPLE.com", "user@ex\u00e4mple.com"),
+    (" ed@example.test ", "ed@example.test"),
+    ("Admin@LOCALHOST", "admin@localhost"),  # made on the command line: no format check
+    ("not an address", "not an address"),
+])
+def test_one_mailbox_has_one_normal_form(typed, stored):
+    assert normalise_email(typed) == stored
+    assert unicodedata.is_normalized("NFC", normalise_email(typed))
+
+
+def test_every_spelling_of_a_mailbox_finds_its_one_account(db):
+    """NFD or NFC, Unicode or punycode domain: one account, reached by login and reset alike."""
+    zoe = register_user(db.session, email="Zoe\u0308@example.com", display_name="Zoe",
+                        password="long enough pw")
+    user = register_user(db.session, email="user@xn--exmple-cua.com", display_name="U",
+                         password="long enough pw")
+    assert (zoe.email, user.email) == (ZOE, "user@ex\u00e4mple.com")
+    for spelling in (ZOE, "ZOE\u0308@EXAMPLE.COM"):
+        with pytest.raises(AccountError, match="already exists"):
+            register_user(db.session, email=spelling, display_name="Twin",
+                          password="long enough pw")
+        assert find_user(db.session, spelling) == zoe
+        assert authenticate(db.session, spelling, "long enough pw") == zoe
+    assert find_user(db.session, "user@ex\u00e4mple.com") == user
+    assert len(db.session.scalars(select(User)).all()) == 2
+
+
+@pytest.mark.parametrize("typed", ["\u200b\u200b", "\u2060", "\u200e \u202e", "\u0301",
+                                   "\u3164", "\x07"])
+def test_a_display_name_that_shows_nothing_is_refused(db, typed):
+    with pytest.raises(AccountError, match="would show as nothing") as info:
+        register_user(db.session, email="ada@example.org", display_name=typed,
+                      password="long enough pw")
+    assert info.value.field == "display_name"
+    user = make_user(name="Ada")
+    with pytest.raises(AccountError, match="would show as nothing"):
+        update_profile(db.session, user, display_name=typed, affiliation="", expertise="", bio="",
+                       mail_notifications=True)
+    assert user.display_name == "Ada"
+
+
+def test_a_display_name_loses_its_invisible_ends_and_is_stored_in_nfc(db):
+    user = register_user(db.session, email="ada@example.org",
+                         display_name="\u200bZoe\u0308\u200b\u2060 ", password="long enough pw")
+    assert user.display_name == "Zo\u00eb"
+    update_profile(db.session, user, display_name="\ufeffA\u0301da \u200d", affiliation="",
+                   expertise="", bio="", mail_notifications=True)
+    assert user.display_name == "\u00c1da"
+    with pytest.raises(AccountError, match="Choose a display name"):
+        update_profile(db.session, user, display_name="   ", affiliation="", expertise="", bio="",
+                       mail_notifications=True)
+
+
+@pytest.mark.parametrize("password, message", [
+    ("short", "at least 10"), (" " * 12, "only spaces"), ("\t \n" * 5, "only spaces"),
+    ("x" * 257, "at most 256"),
+])
+def test_a_new_password_is_refused_with_its_own_reason(db, password, message):
+    with pytest.raises(AccountError, match=message):
+        check_new_password(password)
+    with pytest.raises(AccountError, match=message):
+        register_user(db.session, email="ada@example.org", display_name="Ada", password=password)
+    check_new_password("x" * 256)
+    check_new_password("  spaces around  ")
 
 
 # --- login and backoff ------------------------------------------------------------------------
@@ -252,6 +328,13 @@ def test_update_profile_stores_normalised_expertise(db):
     user = db.session.get(User, user.id)
     assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Analytical Engines", "Retired examiner.")
     assert user.expertise == ["H04L", "H01M 10/613"]
+
+
+def test_update_profile_counts_a_browsers_line_ending_as_one_character(db):
+    user = make_user()
+    update_profile(db.session, user, display_name="Ada", affiliation="", expertise="",
+                   bio="First line.\r\nSecond line.\r\n", mail_notifications=True)
+    assert user.bio == "First line.\nSecond line."
 
 
 def test_update_profile_turns_mail_off_and_back_on_from_now(db):

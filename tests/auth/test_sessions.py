@@ -73,6 +73,33 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app, member):
     assert not logged_in(other_device)
 
 
+def change_password(client) -> None:
+    """Change the account's password on `client`'s device."""
+    response = client.post("/auth/password", data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert response.status_code == 302
+
+
+def test_a_password_change_keeps_this_device_remembered(app, member):
+    client = log_in(app, remember=True)
+    change_password(client)
+    # The browser restarts: its session cookie is gone, the new remember cookie logs it in.
+    assert logged_in(copy_of(app, client, ["remember_token"]))
+
+
+@pytest.mark.parametrize("remembered_before", [False, True])
+def test_a_password_change_does_not_remember_a_device_that_was_not(app, member, remembered_before):
+    """Not ticked at this login: no remember cookie after, even if a stale one was left over."""
+    client = log_in(app, remember=remembered_before)
+    if remembered_before:  # that session ended on another device; this login did not tick the box
+        log_in(app).post("/auth/logout")
+        assert client.post("/auth/login", data={"email": "sam@example.org",
+                                                "password": PASSWORD}).status_code == 302
+    change_password(client)
+    assert logged_in(client)
+    assert not logged_in(copy_of(app, client, ["remember_token"]))
+
+
 def test_password_reset_ends_every_session(app, db, member):
     client = log_in(app)
     stolen = copy_of(app, client)

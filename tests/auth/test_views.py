@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 from flask import g
@@ -12,7 +13,8 @@ from flask import g
 from reviewapp.auth.services import create_reset_token, find_user
 from reviewapp.models import User
 from reviewapp.models.base import utcnow
-from tests.factories import PASSWORD, make_user
+from tests.conftest import forget_login_each_request
+from tests.factories import PASSWORD, make_application, make_user
 
 REFUSED = "Wrong email or password."
 
@@ -60,6 +62,38 @@ def test_register_errors_sit_next_to_their_fields_and_keep_what_was_typed(client
     assert find_user(db.session, "new@example.org") is None
 
 
+def test_one_mailbox_is_one_account_whichever_spelling_is_typed(client, db):
+    """A decomposed, capitalised or punycode spelling is the same account: taken, and logs in."""
+    assert register(client, email="Zoe\u0308@example.com").status_code == 302
+    client.post("/auth/logout")
+    text = page(register(client, email="zo\u00eb@example.com"))
+    assert 'id="email-error">An account with this email already exists.' in text
+    response = log_in(client, "ZO\u00cb@EXAMPLE.COM", "long enough pw")
+    assert response.status_code == 302 and response.location == "/"
+    client.post("/auth/logout")
+    assert register(client, email="ada@ex\u00e4mple.com").status_code == 302
+    client.post("/auth/logout")
+    assert log_in(client, "ada@xn--exmple-cua.com", "long enough pw").status_code == 302
+    assert [user.email for user in db.session.scalars(db.select(User).order_by(User.id))] == [
+        "zo\u00eb@example.com", "ada@ex\u00e4mple.com"]
+
+
+def test_a_password_is_refused_for_what_is_wrong_with_it_once(client, db):
+    text = page(register(client, password="x" * 300, confirm="x" * 300))
+    assert 'id="password-error">Choose a password of at most 256 characters.' in text
+    assert "at least 10" not in text
+    text = page(register(client, password=" " * 12, confirm=" " * 12))
+    assert 'id="password-error">A password cannot be only spaces' in text
+    assert text.count('class="error"') == 1  # not also "missing" or "too short", nor "repeat it"
+    assert find_user(db.session, "ada@example.org") is None
+
+
+def test_a_display_name_of_invisible_characters_is_refused_next_to_the_field(client, db):
+    text = page(register(client, display_name="\u200b\u200b"))
+    assert 'id="display_name-error">This display name would show as nothing' in text
+    assert find_user(db.session, "ada@example.org") is None
+
+
 # --- log in and out ---------------------------------------------------------------------------
 
 def test_login_then_logout(client, db):
@@ -80,6 +114,43 @@ def test_login_follows_a_local_next_only(client, db):
     assert log_in(client, user.email, PASSWORD, next="https://evil.example/").location == "/"
     client.post("/auth/logout")
     assert log_in(client, user.email, PASSWORD, next="//evil.example/x").location == "/"
+
+
+def test_login_does_not_go_on_to_a_url_that_answers_posts_only(client, db):
+    user, number = make_user(), make_application().number
+    db.session.commit()
+    response = log_in(client, user.email, PASSWORD, next=f"/applications/{number}/watch")
+    assert response.location == "/"  # not a GET of the button's URL: 405
+
+
+def test_a_form_sent_after_the_session_ended_elsewhere_comes_back_to_its_page(app, db):
+    """Logged out on the laptop, the phone presses Watch: log in, then back on the page."""
+    forget_login_each_request(app)
+    user, number = make_user(), make_application().number
+    db.session.commit()
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        assert log_in(device, user.email, PASSWORD).status_code == 302
+    detail = f"/applications/{number}"
+    assert phone.get(detail).status_code == 200
+    laptop.post("/auth/logout")  # every session of the account ends
+
+    response = phone.post(f"{detail}/watch", headers={"Referer": f"http://localhost.test{detail}"})
+    assert response.location == "/auth/login?next=" + quote(detail, safe="")
+    response = phone.post(response.location, data={"email": user.email, "password": PASSWORD})
+    assert response.location == detail
+    assert phone.get(detail).status_code == 200
+    assert phone.post(f"{detail}/watch").location == detail  # pressed again, it works
+
+
+@pytest.mark.parametrize("referer", [None, "http://evil.example/applications",
+                                     "http://localhost.test/nowhere"])
+def test_a_form_sent_logged_out_without_a_page_to_return_to_logs_in_to_home(client, db, referer):
+    number = make_application().number
+    db.session.commit()
+    headers = {"Referer": referer} if referer else {}
+    response = client.post(f"/applications/{number}/watch", headers=headers)
+    assert response.status_code == 302 and response.location == "/auth/login"
 
 
 def test_logout_is_post_only(client, auth, db):
@@ -261,6 +332,30 @@ def test_profile_turns_notification_mail_off_and_on(client, auth, db):
     assert client.post("/auth/profile", data=profile | {"mail_notifications": "y"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, user.id).mails_notifications
+
+
+def test_a_bio_that_fits_the_text_box_is_accepted_with_its_line_breaks(client, auth, db):
+    """62 lines of 79 characters: 4,959 as the box's maxlength counts, 5,020 as posted (CRLF)."""
+    user = make_user(name="Ada")
+    db.session.commit()
+    auth.login(user)
+    bio = "\r\n".join(["x" * 79] * 62)
+    response = client.post("/auth/profile", data={"display_name": "Ada", "affiliation": "",
+                                                  "expertise": "", "bio": bio})
+    assert response.status_code == 302, page(response)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).bio == bio.replace("\r\n", "\n")
+
+
+def test_profile_refuses_an_invisible_display_name_next_to_the_field(client, auth, db):
+    user = make_user(name="Ada")
+    db.session.commit()
+    auth.login(user)
+    response = client.post("/auth/profile", data={"display_name": "\u200b\u2060", "affiliation": "",
+                                                  "expertise": "", "bio": ""})
+    assert 'id="display_name-error">This display name would show as nothing' in page(response)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "Ada"
 
 
 def test_profile_rejects_a_bad_cpc_symbol_next_to_the_field(client, auth, db):

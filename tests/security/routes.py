@@ -13,7 +13,7 @@ from flask import url_for
 from tests.factories import PASSWORD
 
 ROLES = ("anonymous", "volunteer", "examiner", "admin")
-LOGIN = "login"  # 302 to the login page, with `next`
+LOGIN = "login"  # 302 to the login page, with `next` (a POST's: the page it was sent from)
 OK, MOVED, FORBIDDEN, MISSING = 200, 302, 403, 404
 EVERYONE = (OK, OK, OK, OK)
 MEMBERS = (LOGIN, OK, OK, OK)

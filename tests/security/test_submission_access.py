@@ -101,7 +101,9 @@ def test_every_page_of_a_submission_answers_as_can_view_says(app, client, auth, 
         user = log_in_as(auth, world, viewer)
         allowed = viewer in SEES[status]
         for label, (endpoint, values, form) in actions(world).items():
-            response = client.post(path_of(app, endpoint, values), data=form)
+            # Sent from a page of the site: logged out, login returns there (LOGIN has `next`).
+            response = client.post(path_of(app, endpoint, values), data=form,
+                                   headers={"Referer": "http://localhost.test/"})
             response.close()
             # Allowed viewers get the page back or a redirect with the outcome; never a 404.
             expected = LOGIN if user is None else MOVED if allowed else 404
