@@ -24,7 +24,7 @@ from ..models.user import EXAMINER
 from ..ranking.model_store import describe_model
 from .forms import FeedbackForm, QueueForm
 from .forwarding import ReportError, can_read_report, freeze_closed_report, report_view
-from .pdf import find_font, report_pdf
+from .pdf import fallback_fonts, find_font, report_pdf
 from .queue import frozen_report_ids, queue_query, verdict_counts
 from .review import ReviewItem, ranked_position, ranked_query, review_page
 from .verdicts import FeedbackError, record_feedback
@@ -171,6 +171,8 @@ def report_pdf_view(number: str):
                       site=site_name(), sections=report.sections, frozen_at=stamp,
                       model_version="; ".join(describe_model(v) for v in
                                               report.model_version.split(", ") if v),
-                      font_path=find_font(current_app.config.get("PDF_FONT")))
+                      font_path=find_font(current_app.config.get("PDF_FONT")),
+                      fallback_paths=fallback_fonts(current_app.config.get("PDF_FALLBACK_FONTS")),
+                      html_url=url_for(".report", number=report.application.number, _external=True))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{report.application.number}-preissuance.pdf"'})
