@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,6 +36,7 @@ ENV_KEYS = {
     "REVIEWAPP_JOB_RETRY_MAX_SECONDS": "JOB_RETRY_MAX_SECONDS",
     "REVIEWAPP_JOB_LEASE_SECONDS": "JOB_LEASE_SECONDS",
     "REVIEWAPP_SQLITE_BUSY_TIMEOUT_SECONDS": "SQLITE_BUSY_TIMEOUT_SECONDS",
+    "REVIEWAPP_PDF_FALLBACK_FONTS": "PDF_FALLBACK_FONTS",
 }
 SEARCH_BACKENDS = ("whoosh", "tantivy")  # as search.BACKENDS (config imports no search engine)
 # Environment values read as on/off rather than as text ("0" is off).
@@ -84,6 +85,9 @@ DEFAULTS: dict[str, Any] = {
     # finish before it fails. sqlite3's own 5 s is too short for several web workers and a
     # queue worker writing at once on a busy machine (docs/OPERATIONS.md).
     "SQLITE_BUSY_TIMEOUT_SECONDS": 30,
+    # Font files (TrueType or OpenType) that draw in the report's PDF what DejaVu Sans lacks,
+    # before the CJK fonts found under /usr/share/fonts; in the environment, `:`-separated.
+    "PDF_FALLBACK_FONTS": (),
 }
 
 # Host names of this machine: trusted when the site runs locally (make run, tests).
@@ -117,6 +121,7 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
     config.update(overrides or {})
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SEARCH_BACKEND"] = str(config["SEARCH_BACKEND"]).strip().lower()
+    config["PDF_FALLBACK_FONTS"] = path_list(config.get("PDF_FALLBACK_FONTS"))
     if config["SEARCH_BACKEND"] not in SEARCH_BACKENDS:
         raise ValueError(f"REVIEWAPP_SEARCH_BACKEND={config['SEARCH_BACKEND']!r}: use one of "
                          f"{', '.join(SEARCH_BACKENDS)}")
@@ -129,6 +134,12 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     return config
+
+
+def path_list(value: str | Iterable[str] | None) -> list[str]:
+    """Return file paths given as a list, or as one string separated as in PATH (`:`)."""
+    paths = value.split(os.pathsep) if isinstance(value, str) else list(value or ())
+    return [str(path).strip() for path in paths if str(path).strip()]
 
 
 def check_base_url(url: str) -> str:

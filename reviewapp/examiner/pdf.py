@@ -1,9 +1,13 @@
 """The forwarded report as a PDF laid out like a third-party preissuance submission (fpdf2)."""
 from __future__ import annotations
 
+import functools
+import logging
+import os
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -13,12 +17,27 @@ from fpdf.enums import MethodReturnValue, XPos, YPos
 from ..models.submission import FOREIGN, NPL, US
 from .report import ELLIPSIS, Section
 
+logger = logging.getLogger(__name__)
+
 # Debian's fonts-dejavu-core; matplotlib ships the same face. Without one, core Helvetica (latin-1).
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/TTF/DejaVuSans.ttf",
 )
+# Fonts with the Chinese, Japanese and Korean characters DejaVu Sans lacks (everyday prior art),
+# found under SYSTEM_FONTS: the first file of each family, in this order (Debian's
+# fonts-noto-cjk, fonts-droid-fallback, fonts-wqy-microhei or -zenhei).
+SYSTEM_FONTS = Path("/usr/share/fonts")
+CJK_FONTS = (
+    ("NotoSansCJK*-Regular.ttc", "NotoSansCJK*-Regular.otf", "NotoSansCJK*-Regular.ttf"),
+    ("DroidSansFallbackFull.ttf", "DroidSansFallback*.ttf"),
+    ("wqy-microhei.ttc", "wqy-zenhei.ttc", "wqy-*.ttf"),
+)
+# What a reader of the PDF is told when some characters are drawn as a substitute.
+UNDRAWN_NOTE = ("Some characters could not be drawn with the fonts of this site: each is shown "
+                "as a plain equivalent or as its Unicode code point in brackets ([U+XXXX]). "
+                "The HTML report shows the text as submitted")
 # Column titles and widths in mm (0: the rest of the line), as on form PTO/SB/429.
 COLUMNS = {
     US: (("Cite", 10), ("Number", 32), ("Kind", 12), ("Date", 22), ("First named inventor", 0)),
@@ -53,8 +72,43 @@ def find_font(configured: str | None = None) -> Path | None:
     return None
 
 
-def latin1(text: str) -> str:
-    """Transliterate `text` for a core PDF font: quotes and dashes to ASCII, others to '?'."""
+@functools.cache  # one walk of the font folders per process, not one per PDF
+def system_fallback_fonts(root: Path = SYSTEM_FONTS) -> tuple[Path, ...]:
+    """Return the CJK fonts installed under `root`: the first file found of each family."""
+    files = sorted(Path(folder) / name for folder, _, names in os.walk(root) for name in names)
+    found = []
+    for patterns in CJK_FONTS:
+        match = next((path for pattern in patterns for path in files if fnmatch(path.name, pattern)),
+                     None)
+        if match is not None:
+            found.append(match)
+    return tuple(found)
+
+
+def fallback_fonts(configured: Iterable[str] | None = None,
+                   root: Path = SYSTEM_FONTS) -> list[Path]:
+    """Return the fonts that draw what the body font lacks: the configured files, then the system's."""
+    paths = [Path(name) for name in configured or () if name and Path(name).is_file()]
+    return list(dict.fromkeys([*paths, *system_fallback_fonts(root)]))
+
+
+def code_point(char: str) -> str:
+    """Return the visible stand-in of a character no font draws: its code point, [U+738B]."""
+    return f"[U+{ord(char):04X}]"
+
+
+def invisible(char: str) -> bool:
+    """Tell whether `char` draws nothing by itself (a format character or a variation selector)."""
+    return unicodedata.category(char) == "Cf" or unicodedata.name(char, "").startswith(
+        "VARIATION SELECTOR")
+
+
+def latin1(text: str, undrawn: set[str] | None = None) -> str:
+    """Transliterate `text` for a core PDF font: quotes and dashes to ASCII, accents dropped.
+
+    A character with no latin-1 form shows as its code point; it and those that lost their
+    accents are added to `undrawn`.
+    """
     text = "".join(ASCII_FOR.get(c, c) for c in text)
     out = []
     for char in text:
@@ -63,20 +117,52 @@ def latin1(text: str) -> str:
             out.append(char)
         except UnicodeEncodeError:
             base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
+            if undrawn is not None and not invisible(char):
+                undrawn.add(char)
+            out.append(base or ("" if invisible(char) else code_point(char)))
     return "".join(out)
 
 
 class ReportPDF(FPDF):
-    """Pages with a running footer (the application number and the page), in one body font."""
+    """Pages with a running footer (the application number and the page), in one body font.
+
+    Fallback fonts draw the characters the body font lacks; `clean` replaces those that no
+    font has with a visible substitute, and remembers them in `undrawn`.
+    """
 
     footer_text = ""
     body_font = "Helvetica"
     unicode = False  # core fonts print latin-1 only
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fallbacks: list[Any] = []  # the fallback fonts registered (fpdf2 TTFFont)
+        self.undrawn: set[str] = set()  # characters shown as a substitute
+
+    def covered(self, char: str) -> bool:
+        """Tell whether the current font, or a fallback font, draws `char`."""
+        fonts = [self.current_font, *self.fallbacks] if self.current_font else self.fallbacks
+        return any(ord(char) in getattr(font, "cmap", {}) for font in fonts)
+
+    def drawable(self, char: str) -> str:
+        """Return `char`, or what stands in for it when no font draws it (never nothing visible)."""
+        if unicodedata.category(char) == "Cc" or self.covered(char):
+            return char  # control characters (line breaks) are fpdf2's to handle, as always
+        if char.isspace():
+            return " "
+        if invisible(char):
+            return ""
+        self.undrawn.add(char)
+        plain = unicodedata.normalize("NFKC", char)  # a math letter as the letter, a ligature as letters
+        if plain != char and all(self.covered(c) for c in plain):
+            return plain
+        return code_point(char)
+
     def clean(self, text: str) -> str:
-        """Return `text` as the body font can print it."""
-        return text if self.unicode else latin1(text)
+        """Return `text` as the body font (with its fallbacks) can print it."""
+        if not self.unicode:
+            return latin1(text, self.undrawn)
+        return "".join(self.drawable(char) for char in text)
 
     def footer(self) -> None:
         """Print the running footer."""
@@ -176,16 +262,61 @@ def description(kind: str, item: dict) -> str:
     return f"{title}{label}: {item['description']}"
 
 
+def use_fonts(pdf: ReportPDF, font_path: Path | None, fallback_paths: Sequence[Path]) -> list[Path]:
+    """Make `font_path` the body font, with fallback fonts for what it lacks; return those used.
+
+    Without a body font the core Helvetica prints (latin-1): fpdf2 has fallbacks for TrueType
+    fonts only. A fallback that cannot be read is left out (logged): the PDF is still drawn.
+    """
+    if font_path is None:
+        return []
+    pdf.add_font("Body", "", str(font_path))
+    bold = font_path.with_name(font_path.stem + "-Bold" + font_path.suffix)
+    pdf.add_font("Body", "B", str(bold if bold.is_file() else font_path))
+    pdf.body_font, pdf.unicode = "Body", True
+    used: dict[str, Path] = {}
+    for path in fallback_paths:
+        family = f"fallback{len(used)}"
+        try:
+            pdf.add_font(family, "", str(path))
+        except Exception as error:  # noqa: BLE001 - any unreadable or unsupported font file
+            logger.warning("PDF fallback font %s left out: %s", path, error)
+            continue
+        used[family] = path
+    if used:
+        # Regular faces only: bold text falls back to them too.
+        pdf.set_fallback_fonts(list(used), exact_match=False)
+        pdf.fallbacks = [pdf.fonts[family] for family in used]
+    return list(used.values())
+
+
 def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section], frozen_at: str,
-               model_version: str, font_path: Path | None) -> bytes:
-    """Return the PDF of a forwarded report: header, then the three numbered document lists."""
+               model_version: str, font_path: Path | None, fallback_paths: Sequence[Path] = (),
+               html_url: str = "") -> bytes:
+    """Return the PDF of a forwarded report: header, then the three numbered document lists.
+
+    When some characters had to be drawn as substitutes, it is drawn again with a note under
+    the header saying so, which points to the HTML report (`html_url`).
+    """
+    fields: dict[str, Any] = {
+        "number": number, "title": title, "site": site, "sections": sections,
+        "frozen_at": frozen_at, "model_version": model_version, "font_path": font_path,
+        "fallback_paths": fallback_paths}
+    pdf = draw_report(**fields, note="")
+    body = bytes(pdf.output())  # the footers too are drawn by now
+    if not pdf.undrawn:
+        return body
+    note = f"{UNDRAWN_NOTE}: {html_url}" if html_url else f"{UNDRAWN_NOTE}."
+    return bytes(draw_report(**fields, note=note).output())
+
+
+def draw_report(*, number: str, title: str, site: str, sections: Sequence[Section],
+                frozen_at: str, model_version: str, font_path: Path | None,
+                fallback_paths: Sequence[Path], note: str) -> ReportPDF:
+    """Draw the report's pages (see `report_pdf`), with `note` under the header if given."""
     pdf = ReportPDF(format="letter")
     pdf.footer_text = f"{number} - third-party preissuance submission"
-    if font_path is not None:
-        pdf.add_font("Body", "", str(font_path))
-        bold = font_path.with_name(font_path.stem + "-Bold" + font_path.suffix)
-        pdf.add_font("Body", "B", str(bold if bold.is_file() else font_path))
-        pdf.body_font, pdf.unicode = "Body", True
+    use_fonts(pdf, font_path, fallback_paths)
     pdf.set_title(f"Third-party preissuance submission {number}")
     pdf.set_subject(f"Prior art on {number} under 35 U.S.C. 122(e)")
     pdf.set_creator(site)
@@ -205,6 +336,9 @@ def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section
     # model_version arrives described (name, training data, date): see ranking.describe_model.
     ranked = f"{frozen_at}. Ranked by {model_version or 'no stored scores'}."
     pdf.multi_cell(0, 5, pdf.clean(ranked), **line)
+    if note:
+        pdf.set_font(pdf.body_font, "B", 9)
+        pdf.multi_cell(0, 5, pdf.clean(note), **line)
     for section in sections:
         pdf.ln(4)
         pdf.set_font(pdf.body_font, "B", 12)
@@ -232,4 +366,4 @@ def report_pdf(*, number: str, title: str, site: str, sections: Sequence[Section
                 below = pdf.clean("\n".join([*in_full, description(section.kind, cited.item)]))
                 for text in row_texts(pdf, below, pdf.epw, page_lines):
                     table.row().cell(text, colspan=len(columns))
-    return bytes(pdf.output())
+    return pdf

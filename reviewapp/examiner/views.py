@@ -18,13 +18,13 @@ from ..applications.services import active_submission_counts
 from ..auth.decorators import role_required
 from ..extensions import db
 from ..loaders import application_or_404, submission_or_404
-from ..models import MachineLead, Submission
+from ..models import Application, MachineLead, Submission
 from ..models.feedback import VERDICTS
 from ..models.user import EXAMINER
 from ..ranking.model_store import describe_model
 from .forms import FeedbackForm, QueueForm
 from .forwarding import ReportError, can_read_report, freeze_closed_report, report_view
-from .pdf import find_font, report_pdf
+from .pdf import fallback_fonts, find_font, report_pdf
 from .queue import frozen_report_ids, queue_query, verdict_counts
 from .review import ReviewItem, ranked_position, ranked_query, review_page
 from .verdicts import FeedbackError, record_feedback
@@ -66,6 +66,7 @@ def application(number: str):
     return render_template("examiner/application.html", review=review, page=page,
                            application=application, verdict_labels=VERDICTS,
                            forms=feedback_forms(review.items),
+                           column_urls=chart_column_urls(review.chart.columns, application, page.page),
                            machine=machine,
                            machine_model=machine[0].model_version if machine else None)
 
@@ -102,9 +103,33 @@ def item_url(submission: Submission) -> str:
     """Return the address of a submission on the ranked review's page that shows it."""
     application = submission.application
     position = ranked_position(db.session, application, submission.id)
-    page = (position - 1) // current_app.config["ITEMS_PER_PAGE"] + 1 if position else None
+    return ranked_url(application, submission.id, ranked_page(position))
+
+
+def ranked_page(position: int | None) -> int | None:
+    """Return the page of the ranked review that shows the item at `position` (1 first)."""
+    return (position - 1) // current_app.config["ITEMS_PER_PAGE"] + 1 if position else None
+
+
+def ranked_url(application: Application, submission_id: int, page: int | None) -> str:
+    """Return the address of an item on the given page of the ranked review."""
     return url_for(".application", number=application.number, page=page if page != 1 else None,
-                   _anchor=f"submission-{submission.id}")
+                   _anchor=f"submission-{submission_id}")
+
+
+def chart_column_urls(columns: list[Submission], application: Application,
+                      current: int) -> dict[int, str]:
+    """Return each claim-chart column's link, by submission id: the page that shows its item.
+
+    The columns are the top of the ranking, which may run past the page shown (every page
+    but the first, or a forwarded top longer than a page).
+    """
+    urls = {}
+    for position, submission in enumerate(columns, start=1):  # the columns are in rank order
+        page = ranked_page(position)
+        urls[submission.id] = (f"#submission-{submission.id}" if page == current
+                               else ranked_url(application, submission.id, page))
+    return urls
 
 
 @bp.route("/applications/<number>/freeze", methods=["POST"])
@@ -146,6 +171,8 @@ def report_pdf_view(number: str):
                       site=site_name(), sections=report.sections, frozen_at=stamp,
                       model_version="; ".join(describe_model(v) for v in
                                               report.model_version.split(", ") if v),
-                      font_path=find_font(current_app.config.get("PDF_FONT")))
+                      font_path=find_font(current_app.config.get("PDF_FONT")),
+                      fallback_paths=fallback_fonts(current_app.config.get("PDF_FALLBACK_FONTS")),
+                      html_url=url_for(".report", number=report.application.number, _external=True))
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{report.application.number}-preissuance.pdf"'})

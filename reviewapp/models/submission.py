@@ -22,10 +22,11 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session, relationship
 
 from ..extensions import Model, db
 from .base import TimestampMixin
+from .feedback import Feedback
 from .moderation import ModeratedContent
 from .user import is_member, is_moderator
 
@@ -236,12 +237,20 @@ class Submission(ModeratedContent, TimestampMixin, Model):
         """Return why `user` may not put this document forward again (endorse or resubmit it), or None.
 
         A withdrawn one comes back as a resubmission; an active one gets an endorsement, but
-        not from its submitter nor twice from one volunteer.
+        not from its submitter nor twice from one volunteer. Nobody who gave it a verdict puts
+        it forward: as `judge_refusal` keeps those who did from judging it, this keeps an
+        examiner from becoming the submitter of their own verdict (by resubmission, or by a
+        hand-over to its earliest endorser).
         """
         if not is_member(user) or user is None:
             return "Log in to submit prior art."
         if self.status == HIDDEN:
             return "This document was removed from this review by the moderators."
+        session = object_session(self)
+        if session is not None and session.scalar(
+                select(Feedback.id).where(Feedback.submission_id == self.id,
+                                          Feedback.examiner_id == user.id).limit(1)) is not None:
+            return "You judged this document as an examiner: you cannot put it forward."
         if self.status != ACTIVE:
             return None
         if self.submitter_id == user.id:

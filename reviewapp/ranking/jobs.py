@@ -3,7 +3,7 @@
 `register(app)` (called by the factory) gives the queue the "rescore" job (an outbox row,
 run until it succeeds) and the "train" task (a Huey message), and connects the receivers:
 changes to an application's submissions or their verdicts queue its rescoring in the
-transaction of the change, and a verdict or a handover also queues every open application
+transaction of the change (verdicts only while it is open), and a verdict or a handover also queues every open application
 where the submitters whose track record it changes have active submissions; a report about
 to freeze is rescored at once, inside the freeze.
 """
@@ -80,11 +80,14 @@ def rescore_submission_application(submission: Submission, session: Session | No
 
 def rescore_judged_application(feedback: Feedback, session: Session | None = None,
                                **_: Any) -> None:
-    """Queue the rescoring of the judged application and of the submitter's open ones."""
+    """Queue the rescoring of the judged application while it is open, and of the submitter's open ones."""
     session = session or object_session(feedback)
     if session is not None:
         submission = feedback.submission
-        rescore_after_commit(session, submission.application_id)
+        # Examiners mostly judge once the window has closed: a closed application keeps the
+        # scores (and the order) it was reviewed with, as its page says.
+        if submission.application.status == OPEN:
+            rescore_after_commit(session, submission.application_id)
         # The verdict changes the submitter's track record, a feature of their submissions on
         # every other application (this one's verdicts are left out of it here).
         rescore_submitters_applications(session, [submission.submitter_id])

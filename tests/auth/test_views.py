@@ -11,10 +11,11 @@ import pytest
 from flask import g
 
 from reviewapp.auth.services import create_reset_token, find_user
+from reviewapp.examiner.verdicts import record_feedback
 from reviewapp.models import User
 from reviewapp.models.base import utcnow
 from tests.conftest import forget_login_each_request
-from tests.factories import PASSWORD, make_application, make_user
+from tests.factories import PASSWORD, make_application, make_submission, make_user
 
 REFUSED = "Wrong email or password."
 
@@ -314,6 +315,19 @@ def test_profile_shows_and_saves(client, auth, db):
     user = db.session.get(User, user.id)
     assert user.expertise == ["H04L", "H01M 10/613"]
     assert (user.display_name, user.affiliation, user.bio) == ("Ada L.", "Engines Ltd", "Batteries.")
+
+
+def test_profile_counts_examiner_verdicts_as_verdicts(client, auth, db):
+    """One submission judged by two examiners: two verdicts, not two submissions."""
+    user = make_user(name="Ada")
+    submission = make_submission(make_application(), user)
+    for _ in range(2):
+        record_feedback(db.session, submission, make_user("examiner"), "used")
+    db.session.commit()
+    auth.login(user)
+    html = " ".join(page(client.get("/auth/profile")).split())
+    assert "examiner verdicts on your submissions: 2 positive of 2" in html
+    assert "submissions relied on" not in html
 
 
 def test_profile_turns_notification_mail_off_and_on(client, auth, db):

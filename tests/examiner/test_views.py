@@ -149,6 +149,32 @@ def test_positions_continue_across_pages_and_a_frozen_report_decides_what_is_for
     assert "forwarded (frozen)" in first
 
 
+def test_every_claim_chart_link_leads_to_the_page_that_shows_its_item(client, auth, db, app, examiner):
+    """The chart shows the top on every page: its links go to the item's page, not a missing anchor."""
+    app.config.update(ITEMS_PER_PAGE=2, FORWARDED_TOP_N=3)
+    application, volunteer = make_application(), make_user()
+    items = [make_submission(application, volunteer, identifier=f"US{7000001 + i}B1") for i in range(5)]
+    for i, item in enumerate(items):
+        make_score(item, 1 - i / 10, i + 1)
+    db.session.commit()
+    auth.login(examiner)
+    url = f"/examiner/applications/{application.number}"
+    pages = {page: get(client, f"{url}?page={page}") for page in (1, 2, 3)}
+    for page, html in pages.items():
+        chart = html.split('<table class="claim-chart">')[1].split("</thead>")[0]
+        links = re.findall(r'<a href="([^"]*)" title="', chart)
+        assert len(links) == 5, page
+        for position, (link, item) in enumerate(zip(links, items)):
+            target_page = position // 2 + 1
+            address, anchor = link.split("#")
+            assert anchor == f"submission-{item.id}"
+            if target_page == page:
+                assert address == "", (page, link)  # on this page: the anchor alone
+            else:
+                assert address == url + (f"?page={target_page}" if target_page > 1 else ""), (page, link)
+            assert f'id="{anchor}"' in pages[target_page], (page, link)
+
+
 def test_heuristic_scores_are_named_as_such(client, auth, db, examiner):
     application = make_application()
     make_score(make_submission(application, make_user()), 0.5, 1, version="heuristic")

@@ -119,6 +119,22 @@ def test_examiners_do_not_judge_what_they_endorsed_or_once_submitted(db, cast):
     assert submission.can_judge(make_user("examiner"))
 
 
+def test_an_examiner_who_judged_it_cannot_put_it_forward(db, cast):
+    """The other way round: a verdict rules out endorsing it, or resubmitting it once withdrawn."""
+    from reviewapp.models import Feedback
+
+    examiner = cast["examiner"]
+    submission = make_submission(make_application(), cast["submitter"])
+    assert submission.can_endorse(examiner)
+    db.session.add(Feedback(submission_id=submission.id, examiner_id=examiner.id, verdict="used"))
+    db.session.flush()
+    judged = "You judged this document as an examiner: you cannot put it forward."
+    assert submission.endorse_refusal(examiner) == judged
+    submission.status = WITHDRAWN
+    assert submission.endorse_refusal(examiner) == judged and not submission.can_endorse(examiner)
+    assert submission.can_endorse(cast["volunteer"]) and submission.can_endorse(make_user("examiner"))
+
+
 def test_tags_on_hidden_submissions_are_for_moderators(db, cast):
     submission = make_submission(make_application(), cast["submitter"], status=HIDDEN)
     assert submission.tag_refusal(cast["submitter"]) == "This submission is hidden."

@@ -133,6 +133,28 @@ def test_page_api_examiner_list_and_export_agree_after_the_handover(app, client,
         ("active", str(review.bob.id), "1", "1")]
 
 
+def test_an_examiner_who_judged_it_never_becomes_its_submitter(db, review):
+    """Erin judges the item: she can neither endorse it (to take it over) nor resubmit it."""
+    from reviewapp.examiner.verdicts import record_feedback
+    from reviewapp.priorart.checks import SubmissionError
+
+    record_feedback(db.session, review.submission, review.examiner, "used")
+    judged = "You judged this document as an examiner: you cannot put it forward."
+    with pytest.raises(SubmissionError, match=judged):
+        submit_prior_art(db.session, review.application, review.examiner, data(explanation="Erin too."))
+    assert review.examiner.id not in {e.user_id for e in review.submission.endorsements}
+    successors = [withdraw_submission(db.session, review.submission, person)
+                  for person in (review.alice, review.bob, review.carol)]
+    assert [s.id if s else None for s in successors] == [review.bob.id, review.carol.id, None]
+    assert review.submission.status == "withdrawn"
+    with pytest.raises(SubmissionError, match=judged):
+        submit_prior_art(db.session, review.application, review.examiner, data(explanation="Mine now."))
+    db.session.commit()
+    submission = db.session.get(Submission, review.submission.id)
+    assert (submission.status, submission.submitter_id) == ("withdrawn", review.carol.id)
+    assert review.examiner.id not in submission.past_submitter_ids()
+
+
 def test_a_vote_on_ones_own_item_through_withdraw_and_resubmit_is_refused(db, review):
     """Dave voted up; the item is withdrawn; Dave submits it again: his vote goes, and he cannot vote."""
     for person in (review.alice, review.bob, review.carol):

@@ -111,6 +111,23 @@ def test_a_verdict_queues_the_submitters_other_open_applications(app, db):
     assert pending_jobs(db.session)["rescore"] == {(judged.id,), (elsewhere.id,)}
 
 
+def test_a_verdict_on_a_closed_application_keeps_the_scores_it_was_reviewed_with(app, db):
+    # Examiners mostly judge after the window closed: rescoring it then would replace the
+    # scores (and the order) of the review mid-way, which its page says are kept.
+    volunteer = make_user()
+    closed, elsewhere = make_application(status=CLOSED, days_left=-1), make_application()
+    submission = make_submission(closed, volunteer)
+    make_submission(elsewhere, volunteer)
+    db.session.add(Score(submission_id=submission.id, score=0.5, rank=1, model_version="v-reviewed"))
+    db.session.flush()
+    pending_jobs(db.session)["rescore"].clear()
+    record_feedback(db.session, submission, make_user("examiner"), "used")
+    assert pending_jobs(db.session)["rescore"] == {(elsewhere.id,)}  # the submitter's open one
+    db.session.commit()
+    assert db.session.scalar(sa.select(Score.model_version).where(
+        Score.submission_id == submission.id)) == "v-reviewed"
+
+
 def test_a_handover_queues_the_open_applications_of_both_submitters(app, db):
     alice, dave = make_user(name="Alice"), make_user(name="Dave")
     application, alices, daves = make_application(), make_application(), make_application()
