@@ -36,8 +36,9 @@ RATE_LIMITS = {
     "community.add_comment": "10 per minute; 100 per hour",
 }
 
-# Endpoint -> limit on its GETs: a search costs the server far more than a page, so a client
-# (or a script) cannot occupy the workers with them.
+# Endpoint -> limit on its GETs and HEADs (Flask answers a HEAD by running the GET view in full):
+# a search costs the server far more than a page, so a client (or a script) cannot occupy the
+# workers with them.
 SEARCH_RATE_LIMITS = {
     "searchpage.search_page": "30 per minute; 600 per hour",
     "searchpage.search_api": "30 per minute; 600 per hour",
@@ -107,15 +108,15 @@ def register_security(app: Flask) -> None:
     for name in ACCESS_LOGGERS:
         logging.getLogger(name).addFilter(_redact_reset_tokens)  # once: addFilter skips repeats
     for endpoint, rule in app.config.get("RATE_LIMITS", RATE_LIMITS).items():
-        _rate_limit(app, endpoint, rule, "POST")
+        _rate_limit(app, endpoint, rule, ("POST",))
     for endpoint, rule in app.config.get("SEARCH_RATE_LIMITS", SEARCH_RATE_LIMITS).items():
-        _rate_limit(app, endpoint, rule, "GET")
+        _rate_limit(app, endpoint, rule, ("GET", "HEAD"))
 
 
-def _rate_limit(app: Flask, endpoint: str, rule: str, method: str) -> None:
-    """Limit one method of an app's view, when the app has that view."""
+def _rate_limit(app: Flask, endpoint: str, rule: str, methods: tuple[str, ...]) -> None:
+    """Limit some methods of an app's view, counted together, when the app has that view."""
     # A plain callable: mypy cannot carry Flask's union of sync and async view types through
     # the limiter's Callable[P, R] decorator, which keeps either kind as it is.
     view: Callable[..., Any] | None = app.view_functions.get(endpoint)
     if view is not None:
-        app.view_functions[endpoint] = limiter.limit(rule, methods=[method])(view)
+        app.view_functions[endpoint] = limiter.limit(rule, methods=list(methods))(view)

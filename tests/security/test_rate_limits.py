@@ -98,6 +98,20 @@ def test_searches_are_limited_per_client(app, client, endpoint, path):
     assert client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code != 429
 
 
+@pytest.mark.parametrize("endpoint", sorted(SEARCH_RATE_LIMITS))
+def test_heads_count_as_searches_and_are_refused_past_the_limit(app, client, endpoint):
+    """Count a HEAD as the GET whose view it runs in full: HEADs spend the limit and get 429 past it."""
+    world = build_world()
+    path = path_of(app, endpoint, ROUTES[(endpoint, "GET")].url_values(world)) + "?q=coil"
+    limit = per_minute(SEARCH_RATE_LIMITS[endpoint])
+    for attempt in range(limit):
+        assert client.head(path).status_code != 429, f"{endpoint}: HEAD refused at attempt {attempt + 1}"
+    assert client.get(path).status_code == 429  # the HEADs were counted
+    refused = client.head(path)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert client.head(path, environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code != 429
+
+
 # --- shared between workers -----------------------------------------------------------------
 
 OTHER_WORKER = """
