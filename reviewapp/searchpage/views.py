@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 import search
 
@@ -57,12 +57,20 @@ def search_api():
     results, error, status = run_search(form)
     if error:
         return jsonify(error=error), status
+    return results_response(results, form.page.data or 1)
+
+
+def results_response(results: search.Results, page: int) -> Response:
+    """Answer one page of results in JSON: a page past the last has no items."""
+    # The engine hands back its last page for one past the end (the HTML page shows that); the
+    # API answers it empty, as its other lists do, so a client paging until no items stops.
+    hits = results.hits if page <= results.pagecount else []
     return jsonify(
-        total=results.total, page=results.page, pages=results.pagecount,
+        total=results.total, page=page, pages=results.pagecount,
         items=[{"number": h.id, "title": h.title, "score": round(h.score, 4), "kind": h.kind,
                 "doc_type": h.doc_type, "status": h.status, "cpc": h.cpc,
                 "publication_date": h.publication_date.isoformat() if h.publication_date else None,
-                "snippet": h.snippet} for h in results.hits],
+                "snippet": h.snippet} for h in hits],
         facets={name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
     )
 

@@ -79,6 +79,26 @@ def test_json_search(client, library):
     assert {"value": "B", "count": 1} in data["facets"]["cpc_section"]
 
 
+def test_json_search_past_the_last_page_is_empty_as_the_other_lists(client, app, library):
+    """Page until no items comes back: each hit once, then a stop (the page shows its last page)."""
+    app.config["ITEMS_PER_PAGE"] = 2
+    seen, page = [], 1
+    while page <= 4:  # a bound on a broken server, which would repeat its last page forever
+        body = client.get(f"/api/v1/search?q=cold+plate&page={page}").get_json()
+        assert (body["total"], body["pages"], body["page"]) == (3, 2, page)
+        if not body["items"]:
+            break
+        seen += [item["number"] for item in body["items"]]
+        page += 1
+    application, early, late, _other = library
+    assert page == 3 and sorted(seen) == sorted([application.number, early.publication_number,
+                                                 late.publication_number])
+    beyond = client.get("/api/v1/search?q=cold+plate&page=10000").get_json()
+    assert (beyond["items"], beyond["page"], beyond["total"], beyond["pages"]) == ([], 10000, 3, 2)
+    assert beyond["facets"]["doc_type"]  # facets count every hit, on any page
+    assert "page 2 of 2" in client.get("/search?q=cold+plate&page=9").get_data(as_text=True)
+
+
 def test_bad_parameters_are_refused_clearly(client, library):
     response = client.get("/api/v1/search?q=x&before=yesterday")
     assert response.status_code == 400 and "before:" in response.get_json()["error"]
