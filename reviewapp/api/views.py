@@ -89,7 +89,7 @@ def answer_api_routing_errors():
 def authenticate():
     """Know the examiner behind a bearer token on any API path; anonymous callers see public data."""
     g.api_user = None
-    if is_api_request() and request.endpoint != "api.openapi":
+    if is_api_request():
         g.api_user = authenticate_header(db.session, request.headers.get("Authorization"))
 
 
