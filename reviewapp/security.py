@@ -45,6 +45,14 @@ SEARCH_RATE_LIMITS = {
     "searchpage.similar": "20 per minute; 300 per hour",
 }
 
+# Seconds a client is asked to wait after a 503: the database or the search index unavailable.
+RETRY_AFTER_UNAVAILABLE = "5"
+
+# The limiter sends its Retry-After on every answer of a limited view, raising a 503's own to
+# the end of the limit's window; it writes it here instead, and `retry_after_only_when_limited`
+# moves it to Retry-After on a 429 alone.
+LIMITER_RETRY_AFTER = "X-RateLimit-Retry-After"
+
 
 # Access logs print request lines and referrers: a reset link's token must not land there.
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
@@ -83,6 +91,14 @@ def no_store_private_pages(response: Response) -> Response:
     return response
 
 
+def retry_after_only_when_limited(response: Response) -> Response:
+    """Send the limiter's Retry-After on a 429 alone, leaving any other answer's own (a 503's)."""
+    wait = response.headers.pop(LIMITER_RETRY_AFTER, None)
+    if response.status_code == 429 and wait is not None:
+        response.headers["Retry-After"] = wait
+    return response
+
+
 def register_security(app: Flask) -> None:
     """Set security headers, the CSP and the rate limits on `app`; keep reset tokens out of logs."""
     https = app.config.get("BASE_URL", "").startswith("https://")
@@ -103,6 +119,9 @@ def register_security(app: Flask) -> None:
     # Sites (or test servers) sharing one Redis database count their limits apart, as their
     # queues are kept apart by QUEUE_NAME.
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("QUEUE_NAME") or "")
+    app.config["RATELIMIT_HEADER_RETRY_AFTER"] = LIMITER_RETRY_AFTER
+    # After-request hooks run last registered first: this one runs after the limiter's.
+    app.after_request(retry_after_only_when_limited)
     limiter.init_app(app)
     app.after_request(no_store_private_pages)
     for name in ACCESS_LOGGERS:

@@ -6,12 +6,14 @@ import html
 import json
 import logging
 import re
+import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from reviewapp.indexing import check_index, rebuild_index
 from reviewapp.models import Document
+from reviewapp.security import RETRY_AFTER_UNAVAILABLE
 from reviewapp.tasks import mark_for_index
 from tests.factories import make_application, make_document
 
@@ -209,6 +211,18 @@ def test_library_document_page(client, library):
     page = client.get("/documents/US7000001B2").get_data(as_text=True)
     assert "Cold plate for battery cells" in page and "liquid coolant loop" in page
     assert client.get("/documents/US0000000B1").status_code == 404
+
+
+def test_without_an_index_searches_answer_503_saying_when_to_retry(client, app, db):
+    """As the app's other 503s (the database down) do: Retry-After, on the pages and in the API."""
+    application = make_application(claims=COOLING)
+    db.session.commit()
+    shutil.rmtree(app.config["INDEX_DIR"], ignore_errors=True)  # never built, or gone
+    for path in ("/search?q=cold", "/api/v1/search?q=cold",
+                 f"/applications/{application.number}/claims/1/similar"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == RETRY_AFTER_UNAVAILABLE, path
 
 
 def test_search_command_prints_json_lines(runner, library):
