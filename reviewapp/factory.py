@@ -19,7 +19,7 @@ from .api import is_api_request
 from .config import build_config, instance_path_from_env, require_base_url
 from .extensions import csrf, db, login_manager, migrate
 from .inputs import local_referrer, register_inputs
-from .security import register_security
+from .security import RETRY_AFTER_UNAVAILABLE, register_security
 from .tasks import register_job, register_tasks
 
 # The package's logger (as before the factory left reviewapp/__init__.py).
@@ -248,11 +248,12 @@ def database_unavailable_response(error: OperationalError) -> Response:
     rollback_quietly()
     log.error("database unavailable: %s", error.orig)
     if is_api_request():
-        return api_error("The database is unavailable; try again shortly.", 503, [("Retry-After", "5")])
+        return api_error("The database is unavailable; try again shortly.", 503,
+                         [("Retry-After", RETRY_AFTER_UNAVAILABLE)])
     # Rendered without the context processors: they load the user and count notifications,
     # from the database that is down (and a failure here would become a bare 500).
     page = current_app.jinja_env.get_template("errors/unavailable.html").render()
-    return Response(page, 503, {"Retry-After": "5"}, mimetype="text/html")
+    return Response(page, 503, {"Retry-After": RETRY_AFTER_UNAVAILABLE}, mimetype="text/html")
 
 
 PAGE_ERRORS = (400, 403, 404, 405, 413, 429)

@@ -36,13 +36,22 @@ RATE_LIMITS = {
     "community.add_comment": "10 per minute; 100 per hour",
 }
 
-# Endpoint -> limit on its GETs: a search costs the server far more than a page, so a client
-# (or a script) cannot occupy the workers with them.
+# Endpoint -> limit on its GETs and HEADs (Flask answers a HEAD by running the GET view in full):
+# a search costs the server far more than a page, so a client (or a script) cannot occupy the
+# workers with them.
 SEARCH_RATE_LIMITS = {
     "searchpage.search_page": "30 per minute; 600 per hour",
     "searchpage.search_api": "30 per minute; 600 per hour",
     "searchpage.similar": "20 per minute; 300 per hour",
 }
+
+# Seconds a client is asked to wait after a 503: the database or the search index unavailable.
+RETRY_AFTER_UNAVAILABLE = "5"
+
+# The limiter sends its Retry-After on every answer of a limited view, raising a 503's own to
+# the end of the limit's window; it writes it here instead, and `retry_after_only_when_limited`
+# moves it to Retry-After on a 429 alone.
+LIMITER_RETRY_AFTER = "X-RateLimit-Retry-After"
 
 
 # Access logs print request lines and referrers: a reset link's token must not land there.
@@ -82,6 +91,14 @@ def no_store_private_pages(response: Response) -> Response:
     return response
 
 
+def retry_after_only_when_limited(response: Response) -> Response:
+    """Send the limiter's Retry-After on a 429 alone, leaving any other answer's own (a 503's)."""
+    wait = response.headers.pop(LIMITER_RETRY_AFTER, None)
+    if response.status_code == 429 and wait is not None:
+        response.headers["Retry-After"] = wait
+    return response
+
+
 def register_security(app: Flask) -> None:
     """Set security headers, the CSP and the rate limits on `app`; keep reset tokens out of logs."""
     https = app.config.get("BASE_URL", "").startswith("https://")
@@ -102,20 +119,23 @@ def register_security(app: Flask) -> None:
     # Sites (or test servers) sharing one Redis database count their limits apart, as their
     # queues are kept apart by QUEUE_NAME.
     app.config.setdefault("RATELIMIT_KEY_PREFIX", app.config.get("QUEUE_NAME") or "")
+    app.config["RATELIMIT_HEADER_RETRY_AFTER"] = LIMITER_RETRY_AFTER
+    # After-request hooks run last registered first: this one runs after the limiter's.
+    app.after_request(retry_after_only_when_limited)
     limiter.init_app(app)
     app.after_request(no_store_private_pages)
     for name in ACCESS_LOGGERS:
         logging.getLogger(name).addFilter(_redact_reset_tokens)  # once: addFilter skips repeats
     for endpoint, rule in app.config.get("RATE_LIMITS", RATE_LIMITS).items():
-        _rate_limit(app, endpoint, rule, "POST")
+        _rate_limit(app, endpoint, rule, ("POST",))
     for endpoint, rule in app.config.get("SEARCH_RATE_LIMITS", SEARCH_RATE_LIMITS).items():
-        _rate_limit(app, endpoint, rule, "GET")
+        _rate_limit(app, endpoint, rule, ("GET", "HEAD"))
 
 
-def _rate_limit(app: Flask, endpoint: str, rule: str, method: str) -> None:
-    """Limit one method of an app's view, when the app has that view."""
+def _rate_limit(app: Flask, endpoint: str, rule: str, methods: tuple[str, ...]) -> None:
+    """Limit some methods of an app's view, counted together, when the app has that view."""
     # A plain callable: mypy cannot carry Flask's union of sync and async view types through
     # the limiter's Callable[P, R] decorator, which keeps either kind as it is.
     view: Callable[..., Any] | None = app.view_functions.get(endpoint)
     if view is not None:
-        app.view_functions[endpoint] = limiter.limit(rule, methods=[method])(view)
+        app.view_functions[endpoint] = limiter.limit(rule, methods=list(methods))(view)

@@ -25,6 +25,7 @@ from ..auth.decorators import role_required
 from ..confirm import confirm_page, confirmed
 from ..extensions import db
 from ..models.user import EXAMINER
+from ..security import RETRY_AFTER_UNAVAILABLE
 from . import API_PREFIX, is_api_request
 from .auth import TokenError, authenticate_header
 from .forms import TokenForm
@@ -89,7 +90,7 @@ def answer_api_routing_errors():
 def authenticate():
     """Know the examiner behind a bearer token on any API path; anonymous callers see public data."""
     g.api_user = None
-    if is_api_request() and request.endpoint != "api.openapi":
+    if is_api_request():
         g.api_user = authenticate_header(db.session, request.headers.get("Authorization"))
 
 
@@ -131,7 +132,8 @@ for _code in default_exceptions:
 def database_unavailable(error: OperationalError):
     """Answer 503 in JSON when the database is down."""
     db.session.rollback()
-    return error_response("The database is unavailable; try again shortly.", 503, {"Retry-After": "5"})
+    return error_response("The database is unavailable; try again shortly.", 503,
+                          {"Retry-After": RETRY_AFTER_UNAVAILABLE})
 
 
 @bp.get("/applications")

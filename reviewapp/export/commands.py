@@ -25,6 +25,32 @@ def parsed_by(parse: Callable[[str | None], Any]) -> Callable[..., Any]:
     return callback
 
 
+class OutputFile(click.Path):
+    """A file name to write the CSV to, in a folder that exists, or '-' for standard output."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, allow_dash=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """Return the name if a file can be made under it; else refuse it (exit status 2)."""
+        # Checked before the export runs: an empty name (an unset shell variable) has no file
+        # name to write beside, and a missing folder would fail only after the whole query.
+        text = str(value)
+        if not text.strip():
+            self.fail("give a file name, or '-' for standard output", param, ctx)
+        if "\0" in text:
+            self.fail("a file name cannot hold a NUL character", param, ctx)
+        out = super().convert(text, param, ctx)
+        if out == "-":
+            return out
+        if text.endswith(("/", os.sep)):
+            self.fail(f"{text!r} names a folder: give a file name", param, ctx)
+        path = Path(text)
+        if not path.parent.is_dir():
+            self.fail(f"there is no folder {str(path.parent)!r} to write {path.name!r} in", param, ctx)
+        return out
+
+
 class _Counted:
     """Wrap an iterator and count what passes through it."""
 
@@ -39,7 +65,7 @@ class _Counted:
 
 @click.command("export")
 @click.argument("kind", type=click.Choice(KINDS))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, allow_dash=True),
+@click.option("--out", "out", required=True, type=OutputFile(),
               help="The CSV file to write; '-' for standard output.")
 # Both filters go through the download's own parsers: one rule for what a date or a class is.
 @click.option("--since", callback=parsed_by(parse_since), default=None, metavar="DATE",

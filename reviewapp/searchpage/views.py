@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 import search
 
@@ -12,11 +12,15 @@ from ..loaders import get_application
 from ..models import Reference
 from ..priorart.citations import document_citations
 from ..priorart.identifiers import printed_number
+from ..security import RETRY_AFTER_UNAVAILABLE
 from .forms import SearchForm
 from .links import SearchLinks
 from .services import SearchUnavailable, find_similar, get_document, match_number, search_documents
 
 bp = Blueprint("searchpage", __name__)
+
+# A search the index cannot answer is a 503, which says when to try again as the app's others do.
+UNAVAILABLE = {"Retry-After": RETRY_AFTER_UNAVAILABLE}
 
 
 @bp.app_template_filter("printed_number")
@@ -43,8 +47,9 @@ def search_page():
     form = SearchForm(request.args)
     results, error, status = run_search(form) if request.args and form.validate() else (None, None, 200)
     links = SearchLinks.of(request.args.to_dict(), refused=form.errors)
-    return render_template("searchpage/search.html", form=form, results=results, error=error,
-                           links=links), 503 if status == 503 else 200
+    page = render_template("searchpage/search.html", form=form, results=results, error=error,
+                           links=links)
+    return (page, 503, UNAVAILABLE) if status == 503 else page
 
 
 @bp.route("/api/v1/search")
@@ -56,13 +61,21 @@ def search_api():
         return jsonify(error=f"invalid parameters: {problems}"), 400
     results, error, status = run_search(form)
     if error:
-        return jsonify(error=error), status
+        return jsonify(error=error), status, UNAVAILABLE if status == 503 else {}
+    return results_response(results, form.page.data or 1)
+
+
+def results_response(results: search.Results, page: int) -> Response:
+    """Answer one page of results in JSON: a page past the last has no items."""
+    # The engine hands back its last page for one past the end (the HTML page shows that); the
+    # API answers it empty, as its other lists do, so a client paging until no items stops.
+    hits = results.hits if page <= results.pagecount else []
     return jsonify(
-        total=results.total, page=results.page, pages=results.pagecount,
+        total=results.total, page=page, pages=results.pagecount,
         items=[{"number": h.id, "title": h.title, "score": round(h.score, 4), "kind": h.kind,
                 "doc_type": h.doc_type, "status": h.status, "cpc": h.cpc,
                 "publication_date": h.publication_date.isoformat() if h.publication_date else None,
-                "snippet": h.snippet} for h in results.hits],
+                "snippet": h.snippet} for h in hits],
         facets={name: [{"value": v, "count": c} for v, c in values] for name, values in results.facets.items()},
     )
 
@@ -80,7 +93,7 @@ def similar(number: str, claim_number: int):
         found = find_similar(application, claim)
     except SearchUnavailable as error:
         return render_template("searchpage/similar.html", application=application, claim=claim, found=None,
-                               error=str(error)), 503
+                               error=str(error)), 503, UNAVAILABLE
     return render_template("searchpage/similar.html", application=application, claim=claim, found=found, error=None)
 
 

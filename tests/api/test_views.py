@@ -316,7 +316,8 @@ def indexed(corpus):
 SEARCH = "/api/v1/search?q=battery"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/applications", SEARCH, "/api/v1/search?page=abc"])
+@pytest.mark.parametrize("path", ["/api/v1/applications", SEARCH, "/api/v1/search?page=abc",
+                                  "/api/v1/openapi.json"])
 @pytest.mark.parametrize("header", ["Bearer opa_not-a-real-token", "Basic Zm9vOmJhcg==", "Bearer"])
 def test_every_api_path_refuses_bad_credentials(client, indexed, path, header):
     assert client.get(path).status_code in (200, 400)  # anonymous callers are answered

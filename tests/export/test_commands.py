@@ -201,7 +201,31 @@ def test_since_is_read_as_the_download_reads_it(runner, tmp_path, app, since):
     assert result.exit_code == (0 if accepted else 2), result.output
 
 
-def test_unwritable_destination(runner, tmp_path, app):
-    result = runner.invoke(export_command, ["feedback", "--out", str(tmp_path / "no" / "dir.csv")])
+@pytest.mark.parametrize("out, message", [
+    ("", "give a file name, or '-' for standard output"),  # "$OUT" with OUT unset
+    ("  ", "give a file name, or '-' for standard output"),
+    ("{tmp}", "is a directory"),
+    (".", "is a directory"),
+    ("{tmp}/no/dir.csv", "there is no folder"),
+    ("{tmp}/a-file/x.csv", "there is no folder"),
+    ("{tmp}/new/", "names a folder: give a file name"),
+    ("x\0.csv", "cannot hold a NUL character"),
+])
+def test_an_unusable_file_name_is_refused_with_a_message(runner, tmp_path, app, monkeypatch, out, message):
+    monkeypatch.chdir(tmp_path)  # where a relative name would land
+    (tmp_path / "a-file").write_text("kept")
+    result = runner.invoke(export_command, ["feedback", "--out", out.format(tmp=tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--out'" in result.output and message in result.output
+    assert "Traceback" not in result.output
+    assert written(tmp_path) == ["a-file"]
+
+
+def test_a_failed_write_is_a_message(runner, tmp_path, app, monkeypatch):
+    def disk_full(path, chunks):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("reviewapp.export.commands.write_atomically", disk_full)
+    result = runner.invoke(export_command, ["feedback", "--out", str(tmp_path / "f.csv")])
     assert result.exit_code == 1
-    assert "Cannot write" in result.output
+    assert f"Cannot write {tmp_path / 'f.csv'}: No space left on device." in result.output

@@ -6,12 +6,14 @@ import html
 import json
 import logging
 import re
+import shutil
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from reviewapp.indexing import check_index, rebuild_index
 from reviewapp.models import Document
+from reviewapp.security import RETRY_AFTER_UNAVAILABLE
 from reviewapp.tasks import mark_for_index
 from tests.factories import make_application, make_document
 
@@ -77,6 +79,26 @@ def test_json_search(client, library):
     assert data["total"] == 1
     assert data["items"][0]["number"] == "US7000002B2"
     assert {"value": "B", "count": 1} in data["facets"]["cpc_section"]
+
+
+def test_json_search_past_the_last_page_is_empty_as_the_other_lists(client, app, library):
+    """Page until no items comes back: each hit once, then a stop (the page shows its last page)."""
+    app.config["ITEMS_PER_PAGE"] = 2
+    seen, page = [], 1
+    while page <= 4:  # a bound on a broken server, which would repeat its last page forever
+        body = client.get(f"/api/v1/search?q=cold+plate&page={page}").get_json()
+        assert (body["total"], body["pages"], body["page"]) == (3, 2, page)
+        if not body["items"]:
+            break
+        seen += [item["number"] for item in body["items"]]
+        page += 1
+    application, early, late, _other = library
+    assert page == 3 and sorted(seen) == sorted([application.number, early.publication_number,
+                                                 late.publication_number])
+    beyond = client.get("/api/v1/search?q=cold+plate&page=10000").get_json()
+    assert (beyond["items"], beyond["page"], beyond["total"], beyond["pages"]) == ([], 10000, 3, 2)
+    assert beyond["facets"]["doc_type"]  # facets count every hit, on any page
+    assert "page 2 of 2" in client.get("/search?q=cold+plate&page=9").get_data(as_text=True)
 
 
 def test_bad_parameters_are_refused_clearly(client, library):
@@ -189,6 +211,18 @@ def test_library_document_page(client, library):
     page = client.get("/documents/US7000001B2").get_data(as_text=True)
     assert "Cold plate for battery cells" in page and "liquid coolant loop" in page
     assert client.get("/documents/US0000000B1").status_code == 404
+
+
+def test_without_an_index_searches_answer_503_saying_when_to_retry(client, app, db):
+    """As the app's other 503s (the database down) do: Retry-After, on the pages and in the API."""
+    application = make_application(claims=COOLING)
+    db.session.commit()
+    shutil.rmtree(app.config["INDEX_DIR"], ignore_errors=True)  # never built, or gone
+    for path in ("/search?q=cold", "/api/v1/search?q=cold",
+                 f"/applications/{application.number}/claims/1/similar"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == RETRY_AFTER_UNAVAILABLE, path
 
 
 def test_search_command_prints_json_lines(runner, library):

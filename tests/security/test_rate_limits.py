@@ -12,10 +12,18 @@ import subprocess
 import sys
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from reviewapp import PROJECT_ROOT, create_app
 from reviewapp.extensions import db as _db
-from reviewapp.security import RATE_LIMITS, SEARCH_RATE_LIMITS
+from reviewapp.indexing import rebuild_index
+from reviewapp.searchpage.services import SearchUnavailable
+from reviewapp.security import (
+    LIMITER_RETRY_AFTER,
+    RATE_LIMITS,
+    RETRY_AFTER_UNAVAILABLE,
+    SEARCH_RATE_LIMITS,
+)
 from tests.conftest import base_config, empty_tables
 
 from .conftest import build_world
@@ -96,6 +104,69 @@ def test_searches_are_limited_per_client(app, client, endpoint, path):
     else:
         assert "429 Too Many Requests" in refused.get_data(as_text=True)
     assert client.get(path, environ_base={"REMOTE_ADDR": "192.0.2.8"}).status_code != 429
+
+
+@pytest.mark.parametrize("endpoint", sorted(SEARCH_RATE_LIMITS))
+def test_heads_count_as_searches_and_are_refused_past_the_limit(app, client, endpoint):
+    """Count a HEAD as the GET whose view it runs in full: HEADs spend the limit and get 429 past it."""
+    world = build_world()
+    path = path_of(app, endpoint, ROUTES[(endpoint, "GET")].url_values(world)) + "?q=coil"
+    limit = per_minute(SEARCH_RATE_LIMITS[endpoint])
+    for attempt in range(limit):
+        assert client.head(path).status_code != 429, f"{endpoint}: HEAD refused at attempt {attempt + 1}"
+    assert client.get(path).status_code == 429  # the HEADs were counted
+    refused = client.head(path)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert client.head(path, environ_base={"REMOTE_ADDR": "192.0.2.9"}).status_code != 429
+
+
+def search_paths(app, world) -> dict[str, str]:
+    """Return a searching URL of each limited search endpoint."""
+    return {endpoint: path_of(app, endpoint, ROUTES[(endpoint, "GET")].url_values(world)) + "?q=coil"
+            for endpoint in SEARCH_RATE_LIMITS}
+
+
+def test_only_a_refused_search_carries_the_limiters_retry_after(app, client):
+    """An answered search shows the allowance left, and no Retry-After: only a 429 says to wait."""
+    world = build_world()
+    rebuild_index()
+    for endpoint, path in search_paths(app, world).items():
+        answered = client.get(path)
+        assert answered.status_code == 200, endpoint
+        assert "Retry-After" not in answered.headers and LIMITER_RETRY_AFTER not in answered.headers
+        limit = per_minute(SEARCH_RATE_LIMITS[endpoint])
+        assert answered.headers["X-RateLimit-Limit"] == str(limit)
+        assert answered.headers["X-RateLimit-Remaining"] == str(limit - 1)
+        for _ in range(limit - 1):
+            client.get(path)
+        refused = client.get(path)
+        assert refused.status_code == 429 and LIMITER_RETRY_AFTER not in refused.headers
+        assert 0 < int(refused.headers["Retry-After"]) <= 60, endpoint
+
+
+def test_a_search_503_says_when_to_retry_as_every_503(app, client, monkeypatch):
+    """The limiter leaves a 503's Retry-After alone: the index missing, or the database down."""
+    world = build_world()
+
+    def no_index(*args, **kwargs):
+        raise SearchUnavailable("The search index has not been built yet.")
+
+    monkeypatch.setattr("reviewapp.searchpage.views.search_documents", no_index)
+    monkeypatch.setattr("reviewapp.searchpage.views.find_similar", no_index)
+    for endpoint, path in search_paths(app, world).items():
+        response = client.get(path)
+        assert response.status_code == 503, endpoint
+        assert response.headers.get_all("Retry-After") == [RETRY_AFTER_UNAVAILABLE], endpoint
+
+    def outage(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("reviewapp.searchpage.views.search_documents", outage)
+    monkeypatch.setattr("reviewapp.api.views.list_applications", outage)
+    for path in ("/api/v1/search?q=coil", "/search?q=coil", "/api/v1/applications"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.headers.get_all("Retry-After") == [RETRY_AFTER_UNAVAILABLE], path
 
 
 # --- shared between workers -----------------------------------------------------------------
