@@ -5,8 +5,9 @@ import json
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
+from .config import ConfigError
 from .progress import progress_bar
 
 
@@ -17,14 +18,34 @@ def make_app():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=make_app, add_version_option=False, set_debug_flag=False)
+class ReviewappGroup(FlaskGroup):
+    """Flask's command group, telling a setting the site cannot run with in one line."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List the commands; without a usable configuration, say why the app's are missing."""
+        try:
+            ctx.ensure_object(ScriptInfo).load_app()  # kept: FlaskGroup lists from the same app
+        except ConfigError as error:
+            click.secho(f"Error: {error}\n(The site's own commands are listed once this is "
+                        "fixed.)\n", err=True, fg="red")
+            self._load_plugin_commands()
+            return sorted(self.commands)
+        return super().list_commands(ctx)
+
+
+@click.group(cls=ReviewappGroup, create_app=make_app, add_version_option=False,
+             set_debug_flag=False)
 def cli() -> None:
     """Administer the patent review site (import, demo data, index, ranker, users, ...)."""
 
 
 def main() -> None:
-    """Run the `reviewapp` console script."""
-    cli(prog_name="reviewapp")
+    """Run the `reviewapp` console script; a bad setting is one line and exit status 2."""
+    try:
+        cli(prog_name="reviewapp")
+    except ConfigError as error:
+        click.secho(f"Error: {error}", err=True, fg="red")
+        raise SystemExit(2) from None
 
 
 def register(app: Flask) -> None:
@@ -207,11 +228,17 @@ def search_command(query: str, before, limit: int, as_json: bool) -> None:
     """Search applications and the prior-art library."""
     import search
 
-    from .indexing import library_index
+    from .indexing import index_dir, library_index
 
     try:
+        if not library_index().exists():
+            raise search.IndexMissingError(index_dir())
         results = library_index().query(query, before=before.date() if before else None,
                                         pagelen=limit, facets=False)
+    except search.IndexMissingError:  # as the site's 503: never an empty answer
+        click.echo(f"Error: no search index at {index_dir()}: build it with "
+                   "`reviewapp index rebuild`.", err=True)
+        raise SystemExit(2) from None
     except search.QuerySyntaxError as error:
         raise click.ClickException(str(error)) from error
     for hit in results.hits:

@@ -43,6 +43,15 @@ class IndexUnreadableError(OSError):
     """The engine could not open or read the index's files; rebuilding the index repairs it."""
 
 
+class IndexMissingError(FileNotFoundError):
+    """There is no index to search: reading never creates one (that would hide its absence)."""
+
+
+def missing(index_dir: Path) -> IndexMissingError:
+    """Return the error a read of an index that was never built raises."""
+    return IndexMissingError(f"no search index at {index_dir}: build it with an index rebuild")
+
+
 def current_generation(index_dir: Path) -> Path | None:
     """Return the live generation directory, or None when there is no index yet."""
     try:

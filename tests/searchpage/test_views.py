@@ -382,3 +382,13 @@ def test_the_query_box_is_described_by_its_help_and_is_valid_until_refused(clien
     control = re.search(r'<input[^>]*\bid="q"[^>]*>', page).group()
     assert re.search(r'aria-describedby="q-help"', control) and "aria-invalid" not in control
     assert 'id="q-help"' in page
+
+
+def test_search_command_on_a_missing_index_says_so_and_builds_none(app, runner):
+    """As the site's 503: a shell search must not turn "not built" into an empty index."""
+    import search
+
+    result = runner.invoke(args=["search", "battery"])
+    assert result.exit_code == 2, result.output
+    assert "no search index" in result.output and "reviewapp index rebuild" in result.output
+    assert not search.exists(app.config["INDEX_DIR"], backend=app.config["SEARCH_BACKEND"])

@@ -165,7 +165,7 @@ class _Reader:
         """Return a searcher on the latest commit of the live generation."""
         generation = store.current_generation(index_dir)
         if not has_index(generation):
-            generation = ensure_index(index_dir)
+            raise store.missing(index_dir)
         if generation != self.generation or self.index is None:
             self.index, self.generation = open_generation(generation), generation
             self.stamp = _meta_stamp(generation)

@@ -32,7 +32,7 @@ from ...store import IndexUnreadableError
 from .docvalues import SegmentCache
 from .postings import PostingsCache
 from .scoring import CachedLengthsBM25F
-from .writer import ensure_index, open_index
+from .writer import open_index
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +105,15 @@ class _Entry:
         """Open the live generation, retrying if a rebuild swapped it meanwhile."""
         self.close()
         for _ in range(2):
+            if generation is None:
+                raise store.missing(index_dir)
             try:
-                return self._open_generation(generation or ensure_index(index_dir))
+                return self._open_generation(generation)
             except (OSError, EmptyIndexError):
                 generation = store.current_generation(index_dir)
-        return self._open_generation(generation or ensure_index(index_dir))
+        if generation is None:
+            raise store.missing(index_dir)
+        return self._open_generation(generation)
 
     def _open_generation(self, generation: Path) -> Searcher:
         """Open one generation's latest commit and keep its searcher."""

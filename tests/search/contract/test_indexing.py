@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -20,8 +21,12 @@ def test_exists_and_ensure_index(index_dir):
     assert search.query(index_dir, "anything").total == 0
 
 
-def test_query_on_a_missing_index_answers_empty(index_dir):
-    assert search.query(index_dir, "coil").total == 0
+def test_query_on_a_missing_index_says_so_and_creates_nothing(index_dir):
+    """Reading never builds an index: an empty one would hide the missing one from the site."""
+    with pytest.raises(search.IndexMissingError):
+        search.query(index_dir, "coil")
+    assert not search.exists(index_dir)
+    assert not Path(index_dir).exists() or not any(Path(index_dir).iterdir())
 
 
 def test_index_documents_counts_and_finds_them(index_dir):
