@@ -18,7 +18,10 @@ $(STAMP): setup.cfg pyproject.toml
 install: $(STAMP)
 
 # Mail links (password resets) are built on the public address, never on a request's Host.
-run: export REVIEWAPP_BASE_URL ?= http://$(HOST):$(PORT)
+# HOST is where the server listens; a wildcard (0.0.0.0, ::) is no address a browser can use,
+# so the public one is then 127.0.0.1 (PUBLIC_HOST=192.168.1.5 for a phone on the network).
+PUBLIC_HOST ?= $(if $(filter 0.0.0.0 :: [::],$(HOST)),127.0.0.1,$(HOST))
+run: export REVIEWAPP_BASE_URL ?= http://$(PUBLIC_HOST):$(PORT)
 
 run: $(STAMP)
 	$(BIN)/reviewapp db upgrade

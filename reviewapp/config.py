@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 # Environment variable -> config key; anything set here overrides the defaults.
 ENV_KEYS = {
@@ -41,6 +41,25 @@ ENV_KEYS = {
 SEARCH_BACKENDS = ("whoosh", "tantivy")  # as search.BACKENDS (config imports no search engine)
 # Environment values read as on/off rather than as text ("0" is off).
 FLAG_KEYS = ("MAIL_TO_LOG", "HUEY_IMMEDIATE")
+FLAG_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+              "0": False, "false": False, "no": False, "off": False, "": False}
+# Numeric settings: key -> (type, smallest value allowed, what the number counts). Converted
+# and checked once here, so a typo stops the start with its name instead of failing a page,
+# a thread or a command later.
+NUMBER_KEYS: dict[str, tuple[type, float, str]] = {
+    "MAIL_PORT": (int, 1, "port number"),
+    "TRUSTED_PROXIES": (int, 0, "whole number of proxies"),
+    "REMEMBER_DAYS": (float, 0.001, "number of days"),
+    "IMPORT_MAX_UPLOAD_MB": (float, 0.001, "number of megabytes"),
+    "IMPORT_WORKERS": (int, 0, "whole number of processes"),
+    "JOB_POLL_SECONDS": (float, 0.001, "number of seconds"),
+    "JOB_RETRY_BASE_SECONDS": (float, 0, "number of seconds"),
+    "JOB_RETRY_MAX_SECONDS": (float, 0, "number of seconds"),
+    "JOB_LEASE_SECONDS": (float, 0.001, "number of seconds"),
+    "SQLITE_BUSY_TIMEOUT_SECONDS": (float, 0, "number of seconds"),
+}
+# A generated key is 64 hex digits; anything much shorter can be guessed offline from a cookie.
+MIN_SECRET_KEY_LENGTH = 32
 
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -115,25 +134,58 @@ def build_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dic
     for env, key in ENV_KEYS.items():
         if os.environ.get(env):
             config[key] = os.environ[env]
-    for key in FLAG_KEYS:
-        if isinstance(config.get(key), str):
-            config[key] = config[key].strip().lower() in ("1", "true", "yes", "on")
     config.update(overrides or {})
+    for key in FLAG_KEYS:
+        config[key] = flag_setting(key, config.get(key))
+    for key, (kind, low, unit) in NUMBER_KEYS.items():
+        config[key] = number_setting(key, config.get(key), kind, low, unit)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["SEARCH_BACKEND"] = str(config["SEARCH_BACKEND"]).strip().lower()
     config["PDF_FALLBACK_FONTS"] = path_list(config.get("PDF_FALLBACK_FONTS"))
     if config["SEARCH_BACKEND"] not in SEARCH_BACKENDS:
-        raise ValueError(f"REVIEWAPP_SEARCH_BACKEND={config['SEARCH_BACKEND']!r}: use one of "
+        raise ConfigError(f"REVIEWAPP_SEARCH_BACKEND={config['SEARCH_BACKEND']!r}: use one of "
                          f"{', '.join(SEARCH_BACKENDS)}")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = load_or_create_secret(instance / "secret_key")
     config["BASE_URL"] = check_base_url(config.get("BASE_URL") or "")
     config["TRUSTED_HOSTS"] = trusted_hosts(config)
-    config["REMEMBER_COOKIE_DURATION"] = dt.timedelta(days=float(config["REMEMBER_DAYS"]))
-    if config.get("BASE_URL", "").startswith("https://"):
+    config["REMEMBER_COOKIE_DURATION"] = dt.timedelta(days=config["REMEMBER_DAYS"])
+    if urlsplit(config["BASE_URL"]).scheme == "https":
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
     return config
+
+
+def env_name(key: str) -> str:
+    """Return the environment variable that sets config `key`."""
+    return next((env for env, name in ENV_KEYS.items() if name == key), key)
+
+
+def flag_setting(key: str, value: Any) -> bool:
+    """Return an on/off setting; ConfigError for a word that is neither."""
+    if not isinstance(value, str):
+        return bool(value)
+    word = value.strip().lower()
+    if word not in FLAG_WORDS:
+        raise ConfigError(f"{env_name(key)} must be on or off (1/0, true/false, yes/no), "
+                          f"got {value!r}.")
+    return FLAG_WORDS[word]
+
+
+def number_setting(key: str, value: Any, kind: type, low: float, unit: str) -> Any:
+    """Return a numeric setting as `kind` (None stays None); ConfigError naming it otherwise."""
+    if value is None or value == "":
+        return None if value is None else DEFAULTS.get(key)
+    try:
+        number = kind(value.strip() if isinstance(value, str) else value)
+        if isinstance(value, float) and kind is int and number != value:
+            raise ValueError(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or isinstance(value, bool) or not low <= number < float("inf"):
+        bound = "greater than 0" if 0 < low < 1 else f"at least {low:g}"
+        raise ConfigError(f"{env_name(key)} must be a {unit} {bound}, got {value!r}.")
+    return number
 
 
 def path_list(value: str | Iterable[str] | None) -> list[str]:
@@ -151,7 +203,9 @@ def check_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
         raise ConfigError(f"REVIEWAPP_BASE_URL must be the site's public address, such as "
                           f"https://review.example.org; got {url!r}.")
-    return url
+    # Lower-case scheme and host, so every "is it https?" test sees what the browser uses.
+    userinfo, at, host = parts.netloc.rpartition("@")
+    return urlunsplit((parts.scheme, userinfo + at + host.lower(), parts.path, "", ""))
 
 
 def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
@@ -176,9 +230,16 @@ def trusted_hosts(config: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(hosts))
 
 
-def require_base_url(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
-    """Refuse to run in production without a public URL: mail links would follow the Host header."""
-    if not config.get("BASE_URL") and not debug and not testing:
+def require_production_settings(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
+    """Refuse to run in production without a public URL or with a guessable secret key."""
+    if debug or testing:
+        return
+    if len(str(config.get("SECRET_KEY") or "")) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"The secret key is shorter than {MIN_SECRET_KEY_LENGTH} characters: set "
+            "REVIEWAPP_SECRET_KEY to a long random value (python -c 'import secrets; "
+            "print(secrets.token_hex(32))'), or unset it to use the instance's secret_key file.")
+    if not config.get("BASE_URL"):
         raise ConfigError(
             "Set REVIEWAPP_BASE_URL to the site's public address (e.g. https://review.example.org): "
             "password reset and notification links are built from it, never from a request's "
@@ -195,14 +256,33 @@ def normalise_database_url(url: str) -> str:
 
 def load_or_create_secret(path: Path) -> str:
     """Return the instance's secret key, creating it (mode 0600) on first run."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker created it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    if not path.exists():
+        create_secret(path)
+    key = path.read_text().strip()
+    if not key:
+        raise ConfigError(f"The secret key file {path} is empty: delete it to have a new key "
+                          "made (everyone is logged out), or restore it from a backup.")
     return key
+
+
+def create_secret(path: Path) -> None:
+    """Write a new random key to `path` unless another process got there first.
+
+    The key is written in full to a private temporary file, then linked into place: the name
+    appears with its whole content, so a worker starting at the same moment never reads it
+    half-written or empty, and exactly one of the racing keys wins (os.link refuses to replace).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:  # another process published its key first: everyone uses that
+            pass
+    finally:
+        temporary.unlink(missing_ok=True)

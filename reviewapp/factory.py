@@ -16,7 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from . import PROJECT_ROOT
 from .api import is_api_request
-from .config import build_config, instance_path_from_env, require_base_url
+from .config import build_config, instance_path_from_env, require_production_settings
 from .extensions import csrf, db, login_manager, migrate
 from .inputs import local_referrer, register_inputs
 from .security import RETRY_AFTER_UNAVAILABLE, register_security
@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path, config))
-    require_base_url(app.config, debug=app.debug, testing=app.testing)
+    require_production_settings(app.config, debug=app.debug, testing=app.testing)
     if not app.testing:
         # Notices such as mail written to the log (no SMTP configured) are INFO.
         app.logger.setLevel(logging.INFO)  # also gives "reviewapp.*" loggers a handler

@@ -6,7 +6,7 @@ import stat
 import pytest
 
 from reviewapp import create_app
-from reviewapp.config import build_config, normalise_database_url
+from reviewapp.config import ConfigError, build_config, normalise_database_url
 
 
 def test_defaults_live_in_the_instance_folder(tmp_path, monkeypatch):
@@ -120,7 +120,7 @@ def test_search_backend_from_the_environment(tmp_path, monkeypatch, value, backe
 
 def test_an_unknown_search_backend_stops_the_start(tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEWAPP_SEARCH_BACKEND", "lucene")
-    with pytest.raises(ValueError, match="REVIEWAPP_SEARCH_BACKEND='lucene'"):
+    with pytest.raises(ConfigError, match="REVIEWAPP_SEARCH_BACKEND='lucene'"):
         build_config(str(tmp_path), {"SECRET_KEY": "k"})
 
 

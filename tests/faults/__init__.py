@@ -113,7 +113,7 @@ def app_config(tmp_path: Path, database_url: str, **overrides) -> dict:
     config = {
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SECRET_KEY": "fault-tests-secret-key",
+        "SECRET_KEY": "fault-tests-secret-key-long-enough-for-production",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "HUEY_IMMEDIATE": True,
         "RATELIMIT_ENABLED": False,
@@ -137,7 +137,7 @@ def server_env(database_url: str, instance: Path, **extra: str) -> dict[str, str
     """Return the environment of a production-like process on this database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REVIEWAPP_")}
     env.update(REVIEWAPP_DATABASE_URL=database_url, REVIEWAPP_INSTANCE=str(instance),
-               REVIEWAPP_SECRET_KEY="fault-tests-secret-key", REVIEWAPP_BASE_URL="http://127.0.0.1",
+               REVIEWAPP_SECRET_KEY="fault-tests-secret-key-long-enough-for-production", REVIEWAPP_BASE_URL="http://127.0.0.1",
                PYTHONUNBUFFERED="1")
     env.update(extra)
     return env

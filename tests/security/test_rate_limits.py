@@ -236,7 +236,7 @@ def test_redis_url_is_the_default_store(migrated_database, tmp_path, monkeypatch
     app = create_app(base_config(tmp_path, migrated_database) | {"REDIS_URL": REDIS_URI})
     assert app.config["RATELIMIT_STORAGE_URI"] == REDIS_URI
     assert create_app(base_config(tmp_path, migrated_database)).config["RATELIMIT_STORAGE_URI"] == "memory://"
-    production = create_app({"INSTANCE_PATH": str(tmp_path / "prod"), "SECRET_KEY": "x",
+    production = create_app({"INSTANCE_PATH": str(tmp_path / "prod"), "SECRET_KEY": "x" * 32,
                              "SQLALCHEMY_DATABASE_URI": migrated_database,
                              "BASE_URL": "https://review.example.org"})
     assert production.config["RATELIMIT_ENABLED"] is True
