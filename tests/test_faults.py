@@ -587,3 +587,34 @@ def table_rows(url: str) -> dict[str, list[tuple]]:
     engine.dispose()
     assert rows["documents"] and rows["submissions"] and rows["votes"]
     return rows
+
+
+def serve_prod_check() -> str:
+    """Return serve-prod's Python check of the database and Redis (its here-document)."""
+    text = (Path(__file__).resolve().parent.parent / "scripts" / "serve-prod").read_text()
+    return text.split("<<'PY'\n", 1)[1].split("\nPY\n", 1)[0]
+
+
+def test_serve_prod_never_prints_the_redis_password(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "REVIEWAPP_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "REVIEWAPP_REDIS_URL": "redis://:S3cretRedisPass@127.0.0.1:1/0"}
+    result = subprocess.run([sys.executable, "-c", serve_prod_check()], check=False, env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "cannot reach Redis at redis://:***@127.0.0.1:1/0" in result.stderr
+    assert "S3cretRedisPass" not in result.stderr
+
+
+def test_gunicorn_waits_longer_than_a_sqlite_write(tmp_path):
+    """A write waiting on SQLite's lock must end in the site's 503, not in a killed worker's 500."""
+    import re
+
+    from reviewapp.config import DEFAULTS
+
+    root = Path(__file__).resolve().parent.parent
+    serve_prod = int(re.search(r'TIMEOUT:=(\d+)', (root / "scripts" / "serve-prod").read_text())[1])
+    documented = int(re.search(r"`gunicorn [^`]*--timeout (\d+)", (root / "docs" / "OPERATIONS.md").read_text())[1])
+    for timeout in (serve_prod, documented):
+        assert timeout >= DEFAULTS["SQLITE_BUSY_TIMEOUT_SECONDS"] + 15
