@@ -297,14 +297,28 @@ def jobs_drain() -> None:
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup_command(path: str) -> None:
-    """Dump the database to PATH (gzip JSON lines; see reviewapp/backup.py)."""
+    """Dump the database to PATH (gzip JSON lines; see reviewapp/backup.py).
+
+    PATH is replaced only once the dump is complete: a failed backup leaves the previous one.
+    """
     from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from .backup import dump_database
     from .extensions import db
 
-    with db.engine.connect() as connection:
-        counts = dump_database(connection, db.metadata, Path(path))
+    kept = "a previous backup there is left as it was"
+    if not Path(path).parent.is_dir():
+        raise click.ClickException(f"Cannot write {path}: the folder {Path(path).parent} does not exist.")
+    try:
+        with db.engine.connect() as connection:
+            counts = dump_database(connection, db.metadata, Path(path))
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {path}: {error.strerror or error}; {kept}.") from error
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise click.ClickException(f"Cannot read the database ({reason}); {kept}.") from error
     click.echo(f"Backed up {sum(counts.values())} rows of {len(counts)} tables to {path}.")
 
 
@@ -322,7 +336,11 @@ def restore_command(path: str) -> None:
         with db.engine.begin() as connection:
             counts = restore_database(connection, db.metadata, Path(path))
     except BackupError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(f"{str(error).rstrip('.')}. Nothing was restored: the database "
+                                   "is as it was.") from error
+    except OSError as error:  # the file became unreadable (a disk error, removed meanwhile)
+        raise click.ClickException(f"Cannot read {path}: {error.strerror or error}. Nothing was "
+                                   "restored: the database is as it was.") from error
     click.echo(f"Restored {sum(counts.values())} rows. Rebuilding the search index...")
     click.echo(f"Indexed {rebuild_index()} document(s). Retrain the ranker with `reviewapp ranker train`.")
 
