@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from .ingest.loader import ImportSummary
 
 
 def make_app():
@@ -40,7 +44,8 @@ def register(app: Flask) -> None:
 def import_command(paths: tuple[str, ...], as_json: bool) -> None:
     """Import USPTO full-text XML: files, directories or bulk .zip archives.
 
-    Every document imported is searchable when the command returns (no worker needed).
+    Every document imported is searchable when the command returns (no worker needed). Exit
+    status 1 when a file could not be read or held no document, or nothing could be imported.
     """
     from .extensions import db
     from .imports.services import import_paths
@@ -50,13 +55,34 @@ def import_command(paths: tuple[str, ...], as_json: bool) -> None:
         summary = import_paths(db.session, list(paths), progress=lambda n, _summary: advance(n))
     if as_json:
         click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
-        return
-    click.echo(summary.headline())
-    for error in summary.errors:
-        where = f"{error['file']} document {error['document']}"
-        if error.get("line"):
-            where += f" (line {error['line']})"
-        click.echo(f"  error: {where}: {error['error']}", err=True)
+    else:
+        click.echo(summary.headline())
+        for error in summary.errors:
+            where = f"{error['file']} document {error['document']}"
+            if error.get("line"):
+                where += f" (line {error['line']})"
+            click.echo(f"  error: {where}: {error['error']}", err=True)
+    failure = import_failure(summary)
+    if failure:
+        click.echo(failure, err=True)
+        raise SystemExit(1)
+
+
+def import_failure(summary: ImportSummary) -> str:
+    """Return why an import's exit status is 1, or "" when every file was read.
+
+    A document refused on its own (malformed, refused by the database) is listed but is no
+    failure: a weekly file usually has one or two. A file that could not be read, or held no
+    document (document 0 of its errors), or an import that read no document at all, is.
+    """
+    unread = sorted({error["file"] for error in summary.errors if error["document"] == 0})
+    if unread:
+        return f"{len(unread)} file(s) could not be read or held no document: see the errors above."
+    if not summary.documents and not summary.skipped:
+        return ("Nothing was imported: no document could be read"
+                + (" (see the errors above)." if summary.errors else
+                   " (no .xml or .zip file under the paths given)."))
+    return ""
 
 
 @click.command("demo")

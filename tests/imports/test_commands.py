@@ -270,3 +270,41 @@ def test_imports_running_at_once_put_the_collector_back_when_the_last_ends():
     assert gc.get_threshold()[0] == services.GC_YOUNG_THRESHOLD  # the second still runs
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_an_import_exits_1_when_a_file_is_missing_and_still_imports_the_others(runner, db, tmp_path):
+    good = write(tmp_path / "good.xml", grant("07000001"))
+    result = runner.invoke(args=["import", str(tmp_path / "missing.xml"), str(good)])
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'missing.xml'} document 0: file not found" in result.stderr
+    assert "1 file(s) could not be read or held no document: see the errors above." in result.stderr
+    assert "Imported 1 grant" in result.stdout
+    assert db.session.scalars(select(Document.publication_number)).all() == ["US7000001B2"]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("junk.xml", b"this is not XML at all\n", "Nothing was imported: no document could be read (see the errors above)."),
+    ("blank.xml", b"  \n\n", "1 file(s) could not be read or held no document: see the errors above."),
+    ("noxml.zip", zip_bytes({"ipg130416.sgml": "<!DOCTYPE us-patent-grant>"}),
+     "1 file(s) could not be read or held no document: see the errors above."),
+])
+def test_an_import_that_read_nothing_exits_1_and_says_why(runner, db, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(args=["import", "--json", str(path)])
+    assert result.exit_code == 1 and message in result.stderr
+    assert json.loads(result.stdout)["grants"] == 0  # stdout stays one JSON object
+
+
+def test_an_import_of_a_folder_without_files_exits_1(runner, db, tmp_path):
+    (tmp_path / "notes.txt").write_text("not read")
+    result = runner.invoke(args=["import", str(tmp_path)])
+    assert result.exit_code == 1
+    assert ("Nothing was imported: no document could be read (no .xml or .zip file under the paths "
+            "given).") in result.stderr
+
+
+def test_a_document_refused_on_its_own_leaves_the_exit_status_0(runner, db, tmp_path):
+    path = write(tmp_path / "ipg.xml", grant("07000001"), grant("07000002", title="<b>broken"))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0 and "1 error." in result.stdout and "malformed XML" in result.stderr
