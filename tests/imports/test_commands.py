@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 import search
@@ -25,7 +26,7 @@ from reviewapp.indexing import (
 from reviewapp.ingest import PatentRecord, pool, read_documents
 from reviewapp.ingest.loader import import_files, record_hash
 from reviewapp.ingest.searchable import PreparedRecord, parsed_search_record, prepare_parsed
-from reviewapp.models import Claim, Document, Reference
+from reviewapp.models import Claim, Document, Reference, User
 from reviewapp.models.submission import submission_claims
 from tests.factories import make_application, make_submission, make_user
 from tests.ingest.samples import grant, write, zip_bytes
@@ -270,6 +271,37 @@ def test_imports_running_at_once_put_the_collector_back_when_the_last_ends():
     assert gc.get_threshold()[0] == services.GC_YOUNG_THRESHOLD  # the second still runs
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_a_write_elsewhere_during_a_batch_waits_for_it_instead_of_failing_it(db, app, tmp_path, monkeypatch):
+    """SQLite: a batch reads (which of its documents are stored) before it writes; a commit by
+    another connection in between (a page, the job queue) used to fail the batch at once."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    from reviewapp.ingest import writer
+
+    user = make_user(name="Before")
+    db.session.commit()
+    elsewhere: list[threading.Thread] = []
+    original = writer._insert_documents
+
+    def write_elsewhere() -> None:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(sa.update(User).where(User.id == user.id).values(display_name="After"))
+
+    def insert_after_a_write_elsewhere(session, new):
+        if not elsewhere:  # the batch has read: another connection writes now
+            elsewhere.append(threading.Thread(target=write_elsewhere))
+            elsewhere[0].start()
+            elsewhere[0].join(timeout=1)
+        return original(session, new)
+
+    monkeypatch.setattr(writer, "_insert_documents", insert_after_a_write_elsewhere)
+    summary = services.import_paths(db.session, [str(write(tmp_path / "a.xml", grant("07000001")))])
+    elsewhere[0].join(timeout=30)
+    assert (summary.created, summary.errors) == (1, [])
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "After"  # it waited, then wrote
 
 
 def test_an_import_exits_1_when_a_file_is_missing_and_still_imports_the_others(runner, db, tmp_path):
