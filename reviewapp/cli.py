@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 from flask import Flask
@@ -9,6 +10,9 @@ from flask.cli import FlaskGroup, ScriptInfo
 
 from .config import ConfigError
 from .progress import progress_bar
+
+if TYPE_CHECKING:
+    from .ingest.loader import ImportSummary
 
 
 def make_app():
@@ -61,7 +65,8 @@ def register(app: Flask) -> None:
 def import_command(paths: tuple[str, ...], as_json: bool) -> None:
     """Import USPTO full-text XML: files, directories or bulk .zip archives.
 
-    Every document imported is searchable when the command returns (no worker needed).
+    Every document imported is searchable when the command returns (no worker needed). Exit
+    status 1 when a file could not be read or held no document, or nothing could be imported.
     """
     from .extensions import db
     from .imports.services import import_paths
@@ -71,13 +76,34 @@ def import_command(paths: tuple[str, ...], as_json: bool) -> None:
         summary = import_paths(db.session, list(paths), progress=lambda n, _summary: advance(n))
     if as_json:
         click.echo(json.dumps(summary.as_json(), ensure_ascii=False))
-        return
-    click.echo(summary.headline())
-    for error in summary.errors:
-        where = f"{error['file']} document {error['document']}"
-        if error.get("line"):
-            where += f" (line {error['line']})"
-        click.echo(f"  error: {where}: {error['error']}", err=True)
+    else:
+        click.echo(summary.headline())
+        for error in summary.errors:
+            where = f"{error['file']} document {error['document']}"
+            if error.get("line"):
+                where += f" (line {error['line']})"
+            click.echo(f"  error: {where}: {error['error']}", err=True)
+    failure = import_failure(summary)
+    if failure:
+        click.echo(failure, err=True)
+        raise SystemExit(1)
+
+
+def import_failure(summary: ImportSummary) -> str:
+    """Return why an import's exit status is 1, or "" when every file was read.
+
+    A document refused on its own (malformed, refused by the database) is listed but is no
+    failure: a weekly file usually has one or two. A file that could not be read, or held no
+    document (document 0 of its errors), or an import that read no document at all, is.
+    """
+    unread = sorted({error["file"] for error in summary.errors if error["document"] == 0})
+    if unread:
+        return f"{len(unread)} file(s) could not be read or held no document: see the errors above."
+    if not summary.documents and not summary.skipped:
+        return ("Nothing was imported: no document could be read"
+                + (" (see the errors above)." if summary.errors else
+                   " (no .xml or .zip file under the paths given)."))
+    return ""
 
 
 @click.command("demo")
@@ -324,14 +350,28 @@ def jobs_drain() -> None:
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True))
 def backup_command(path: str) -> None:
-    """Dump the database to PATH (gzip JSON lines; see reviewapp/backup.py)."""
+    """Dump the database to PATH (gzip JSON lines; see reviewapp/backup.py).
+
+    PATH is replaced only once the dump is complete: a failed backup leaves the previous one.
+    """
     from pathlib import Path
+
+    from sqlalchemy.exc import SQLAlchemyError
 
     from .backup import dump_database
     from .extensions import db
 
-    with db.engine.connect() as connection:
-        counts = dump_database(connection, db.metadata, Path(path))
+    kept = "a previous backup there is left as it was"
+    if not Path(path).parent.is_dir():
+        raise click.ClickException(f"Cannot write {path}: the folder {Path(path).parent} does not exist.")
+    try:
+        with db.engine.connect() as connection:
+            counts = dump_database(connection, db.metadata, Path(path))
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {path}: {error.strerror or error}; {kept}.") from error
+    except SQLAlchemyError as error:
+        reason = getattr(error, "orig", None) or error
+        raise click.ClickException(f"Cannot read the database ({reason}); {kept}.") from error
     click.echo(f"Backed up {sum(counts.values())} rows of {len(counts)} tables to {path}.")
 
 
@@ -349,7 +389,11 @@ def restore_command(path: str) -> None:
         with db.engine.begin() as connection:
             counts = restore_database(connection, db.metadata, Path(path))
     except BackupError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(f"{str(error).rstrip('.')}. Nothing was restored: the database "
+                                   "is as it was.") from error
+    except OSError as error:  # the file became unreadable (a disk error, removed meanwhile)
+        raise click.ClickException(f"Cannot read {path}: {error.strerror or error}. Nothing was "
+                                   "restored: the database is as it was.") from error
     click.echo(f"Restored {sum(counts.values())} rows. Rebuilding the search index...")
     click.echo(f"Indexed {rebuild_index()} document(s). Retrain the ranker with `reviewapp ranker train`.")
 

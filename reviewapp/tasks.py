@@ -1,7 +1,7 @@
 """The job queue, infrastructure only: features register their jobs, services queue them.
 
-Index, rescoring and mail jobs are rows of the job outbox (`reviewapp.outbox`), written in the
-transaction of the change they follow and run by `reviewapp worker` until they succeed. Huey
+Index, rescoring, mail and import jobs are rows of the job outbox (`reviewapp.outbox`), written
+in the transaction of the change they follow and run by `reviewapp worker` until they succeed. Huey
 carries only messages that lose nothing when lost: "drain" (wake the worker: it also polls the
 outbox every `JOB_POLL_SECONDS`) and tasks such as "train". Huey stores them in SQLite under the
 instance folder by default and in Redis when `REVIEWAPP_REDIS_URL` is set. With `HUEY_IMMEDIATE`
@@ -108,6 +108,11 @@ def rescore_after_commit(session: Session, application_id: int) -> None:
 def queue_password_reset(session: Session, user_id: int | None, link_template: str) -> None:
     """Mail a reset link from the queue; a job with no account is written too, and does nothing."""
     outbox.add_job(session, "password_reset", user_id, link_template)
+
+
+def queue_import(session: Session, run_id: int) -> None:
+    """Start this import run from the queue: the job is written in the session's transaction."""
+    outbox.add_job(session, "import", run_id)
 
 
 def run_drain_job() -> int:

@@ -118,5 +118,5 @@ def test_register_job_makes_an_outbox_kind_and_register_queue_task_a_huey_task(a
 
 def test_every_feature_registers_its_own_jobs(app):
     kinds = app.extensions["outbox_kinds"]
-    assert {"index", "rescore", "password_reset"} <= kinds
-    assert {"drain", "train", "import"} <= set(app.extensions["tasks"]) - kinds
+    assert {"index", "rescore", "password_reset", "import"} <= kinds
+    assert {"drain", "train"} <= set(app.extensions["tasks"]) - kinds

@@ -16,3 +16,7 @@ class FolderImportForm(FlaskForm):
     """Pick a file of the configured import folder."""
 
     name = SelectField("File", choices=[], validate_choice=False)
+
+
+class CancelImportForm(FlaskForm):
+    """Cancel a queued import (the form carries only its CSRF token)."""

@@ -1,21 +1,28 @@
 """Import runs started from the admin page: uploads, folder picks, the background job, history.
 
 An administrator uploads a file (kept under the instance folder until its run ends) or picks
-one from the configured import folder; `start_import` records a queued run, the job starts
-once that commits, and `run_import_job` imports the file through `services.import_paths`,
-recording progress and a heartbeat per committed batch.
+one from the configured import folder; `start_import` records a queued run and, in the same
+transaction, its job in the outbox, so a lost queue message loses no import. The job
+(`launch_import`) marks the run running and imports the file on a thread of its own through
+`services.import_paths`, recording progress and a heartbeat per committed batch. One run at a
+time is queued or running: a unique index of the database refuses a second
+(models.import_run), and a run whose worker died, or that no worker took, is ended first.
 """
 from __future__ import annotations
 
 import logging
+import os
+import re
 import threading
 import time
+import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -25,18 +32,30 @@ from ..ingest import total_bytes
 from ..ingest.loader import ImportSummary
 from ..ingest.sources import file_size, input_files
 from ..models import ImportRun, User
-from ..models.base import utcnow
-from ..models.import_run import DONE, FAILED, QUEUED, RUNNING, STALE_AFTER, UPLOAD
-from ..tasks import in_app_context
+from ..models.base import execute_count, utcnow
+from ..models.import_run import (
+    ACTIVE,
+    CANCELLED,
+    DONE,
+    FAILED,
+    FOLDER,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    STALE_AFTER,
+    UPLOAD,
+)
+from ..tasks import queue_import, register_job
 from .services import import_paths
 
 log = logging.getLogger(__name__)
 
 IMPORT_THREAD = "reviewapp-import"
-LAUNCH_KEY = "reviewapp.import_runs"
 # An uploaded file's name as kept (file systems allow 255 bytes; a 33-character prefix is added).
 MAX_NAME = 120
 MAX_STORED_ERRORS = 10_000  # beyond this a run keeps the count and says how many were left out
+# Control and format characters (a newline, a right-to-left override) are dropped from names.
+_INVISIBLE = ("Cc", "Cf", "Cs")
 
 
 class ImportRequestError(ValueError):
@@ -51,31 +70,56 @@ class FolderFile:
     size: int
 
 
+@dataclass(frozen=True)
+class Folder:
+    """The import folder as the page offers it: its files, or why it offers none."""
+
+    path: Path | None  # None: no folder is configured
+    files: list[FolderFile] = field(default_factory=list)
+    problem: str = ""  # why the folder cannot be read
+
+
 def import_folder() -> Path | None:
     """Return the configured server folder of import files, or None."""
     folder = current_app.config.get("IMPORT_DIR") or ""
     return Path(folder).expanduser().resolve() if folder else None
 
 
-def folder_files() -> list[FolderFile]:
-    """List the .xml and .zip files (any letter case) of the import folder, sorted."""
+def scan_folder() -> Folder:
+    """Return the import folder's .xml and .zip files (any letter case, sorted), or its problem.
+
+    Its files are what the folder's listing finds, links the operator put there included (the
+    folder is configuration, like the settings): the page offers them and a pick accepts
+    exactly them, so no name reaches anything else.
+    """
     folder = import_folder()
-    if folder is None or not folder.is_dir():
-        return []
-    return [FolderFile(path.relative_to(folder).as_posix(), file_size(path))
-            for path in input_files([folder])]
+    if folder is None:
+        return Folder(None)
+    try:
+        with os.scandir(folder):
+            pass
+    except FileNotFoundError:
+        problem = "does not exist: check REVIEWAPP_IMPORT_DIR, or whether its volume is mounted"
+    except NotADirectoryError:
+        problem = "is not a folder: check REVIEWAPP_IMPORT_DIR"
+    except OSError as error:
+        problem = f"cannot be read ({error.strerror or error}): check its permissions"
+    else:
+        return Folder(folder, [FolderFile(path.relative_to(folder).as_posix(), file_size(path))
+                               for path in input_files([folder])])
+    return Folder(folder, problem=f"The import folder {folder} {problem}.")
 
 
 def folder_path(name: str) -> Path:
-    """Return the folder file named `name`; refuse anything outside the folder or not listed."""
-    folder = import_folder()
-    if folder is None:
+    """Return the folder file named `name`; refuse any name the folder's listing does not offer."""
+    folder = scan_folder()
+    if folder.path is None:
         raise ImportRequestError("No import folder is configured (REVIEWAPP_IMPORT_DIR).")
-    listed = {item.name for item in folder_files()}
-    candidate = (folder / name).resolve()
-    if name not in listed or not candidate.is_relative_to(folder):
+    if folder.problem:
+        raise ImportRequestError(folder.problem)
+    if name not in {item.name for item in folder.files}:
         raise ImportRequestError(f"{name!r} is not a file of the import folder.")
-    return candidate
+    return folder.path / name
 
 
 def upload_limit() -> int:
@@ -83,15 +127,24 @@ def upload_limit() -> int:
     return int(float(current_app.config["IMPORT_MAX_UPLOAD_MB"]) * 1024 * 1024)
 
 
+def shown_name(filename: str | None) -> str:
+    """Return an uploaded file's name as pages show it: its last part, in Unicode NFC, without
+    control characters, at most MAX_NAME characters (its suffix kept)."""
+    name = "".join(ch for ch in filename or "" if unicodedata.category(ch) not in _INVISIBLE)
+    name = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1].strip()
+    return _short_name(name) or "upload"
+
+
 def save_upload(upload: FileStorage) -> tuple[str, Path]:
     """Store an uploaded file under the instance folder; return its shown name and path.
 
-    A save that fails (a full disk) leaves no partial file behind and says why.
+    The name shown is the one uploaded (`shown_name`); the stored file's is made safe for the
+    file system. A save that fails (a full disk) leaves no partial file behind and says why.
     """
-    name = _short_name(secure_filename(upload.filename or "") or "upload.xml")
+    name = shown_name(upload.filename)
     folder = upload_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}-{name}"
+    path = folder / f"{uuid.uuid4().hex}-{_short_name(secure_filename(name) or 'upload')}"
     try:
         upload.save(path)
     except BaseException as error:
@@ -140,94 +193,151 @@ def _short_name(name: str) -> str:
     return name[:MAX_NAME - len(suffix)] + suffix
 
 
+def import_upload(session: Session, user: User, upload: FileStorage) -> ImportRun:
+    """Store an upload and start importing it; while another import is active, keep nothing."""
+    remove_stale_uploads(session)  # room on the disk before this one is stored
+    refuse_while_importing(session)  # before the upload is stored: the usual refusal is cheap
+    source, path = save_upload(upload)
+    try:
+        return start_import(session, user, UPLOAD, source, path)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def import_folder_file(session: Session, user: User, name: str) -> ImportRun:
+    """Start importing the import folder's file `name`."""
+    path = folder_path(name)
+    refuse_while_importing(session)
+    return start_import(session, user, FOLDER, name, path)
+
+
 def refuse_while_importing(session: Session) -> None:
-    """Raise ImportRequestError while another import is queued or running.
+    """Raise ImportRequestError while another import is queued or running (and not stale).
 
     Two imports at once would compete for the same two cores and, on overlapping files,
-    report each other's documents as refused duplicates.
+    report each other's documents as refused duplicates. This read only spares a refused
+    request its work: `start_import` is what holds everyone to the rule.
     """
-    busy = session.scalar(select(ImportRun).where(ImportRun.unfinished())
-                          .order_by(ImportRun.id).limit(1))
-    if busy is not None:
-        raise ImportRequestError(f"The import of {busy.source} (#{busy.id}) has not finished: "
-                                 "start this one once it has.")
+    busy = active_run(session)
+    if busy is not None and not (busy.interrupted or busy.waiting_long):
+        raise _busy(busy)
+
+
+def active_run(session: Session) -> ImportRun | None:
+    """Return the run that is queued or running (the database holds at most one), or None."""
+    return session.scalar(select(ImportRun).where(ImportRun.status.in_(ACTIVE)).limit(1))
+
+
+def _busy(run: ImportRun) -> ImportRequestError:
+    return ImportRequestError(f"The import of {run.source} (#{run.id}) has not finished: "
+                              "start this one once it has.")
+
+
+def end_stale_runs(session: Session) -> int:
+    """End the active runs that hold nothing back any more; return how many.
+
+    A running one whose heartbeat stopped STALE_AFTER ago is interrupted (its worker died); a
+    queued one that no worker started within STALE_AFTER failed (no worker runs, or it lost
+    the run). Should its job come after all, it finds the run no longer queued and does nothing.
+    """
+    now = utcnow()
+    minutes = int(STALE_AFTER.total_seconds() // 60)
+    interrupted = execute_count(session, update(ImportRun).where(
+        ImportRun.status == RUNNING, ImportRun.stale(now)).values(
+        status=INTERRUPTED, finished_at=now,
+        message=f"no progress for {minutes} minutes: its worker stopped. Import the file again: "
+                "what it stored is recognised as unchanged and skipped fast"))
+    never = execute_count(session, update(ImportRun).where(
+        ImportRun.status == QUEUED, ImportRun.stale(now)).values(
+        status=FAILED, finished_at=now,
+        message=f"never started: no queue worker took it within {minutes} minutes "
+                "(is `reviewapp worker` running?)"))
+    return interrupted + never
 
 
 def start_import(session: Session, user: User, origin: str, source: str, path: Path) -> ImportRun:
-    """Record a queued import run (audit-logged); it starts once the transaction commits."""
+    """Record a queued import run and its job (audit-logged); the job runs once this commits.
+
+    Raise ImportRequestError while another run is active, also one that a concurrent request
+    started a moment ago: the unique index over active runs refuses the second (on PostgreSQL
+    once the first has committed; SQLite lets one writer at a time past `end_stale_runs`).
+    """
+    end_stale_runs(session)
     run = ImportRun(user_id=user.id, origin=origin, source=source[-255:], path=str(path),
                     status=QUEUED, total_bytes=total_bytes([path]), summary={})
-    session.add(run)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(run)
+    except IntegrityError as error:
+        busy = active_run(session)
+        raise (_busy(busy) if busy else ImportRequestError(
+            "Another import has just started and ended: try again.")) from error
     record_action(session, user, "import-start", "import", run.id, source=run.source, origin=origin)
-    session.info.setdefault(LAUNCH_KEY, []).append(run.id)
+    queue_import(session, run.id)
     return run
 
 
-@event.listens_for(Session, "after_commit")
-def _launch_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return
-    for run_id in session.info.pop(LAUNCH_KEY, []):
-        try:
-            launch_import(run_id)
-        except Exception as error:  # the queue is down: say so on the run, never a 500 after it
-            log.exception("import run %s could not be queued", run_id)
-            _fail_unqueued(session, run_id, error)
+def cancel_import(session: Session, run: ImportRun, user: User) -> None:
+    """Cancel a run that no worker has started (audit-logged); refuse any other."""
+    if run.status != QUEUED:
+        raise ImportRequestError(f"The import of {run.source} is {run.shown_status}: only a "
+                                 "queued import can be cancelled.")
+    cancelled = execute_count(session, update(ImportRun).where(
+        ImportRun.id == run.id, ImportRun.status == QUEUED).values(
+        status=CANCELLED, finished_at=utcnow(), message=f"cancelled by {user.display_name}"))
+    if not cancelled:  # a worker started it a moment ago
+        session.refresh(run)
+        raise ImportRequestError(f"The import of {run.source} has started meanwhile: it can no "
+                                 "longer be cancelled.")
+    record_action(session, user, "import-cancel", "import", run.id, source=run.source)
 
 
-def _fail_unqueued(session: Session, run_id: int, error: Exception) -> None:
-    """Record that a committed run never reached the queue, and drop its upload."""
-    # In a transaction of its own: this one has just committed, and nothing else will start
-    # the run (a queued run that never runs would hold back every later import).
-    with Session(session.get_bind()) as own:
-        run = own.get(ImportRun, run_id)
-        if run is None or run.status != QUEUED:
-            return
-        finish_run(own, run_id, FAILED, None,
-                   f"could not be queued ({type(error).__name__}: {error}); start it again")
-        own.commit()
-        if run.origin == UPLOAD:
-            Path(run.path).unlink(missing_ok=True)
+def claim_run(run_id: int) -> bool:
+    """Mark a queued run running, in a transaction of its own; False if it is not queued.
 
+    One step (an UPDATE of the queued row), so of two workers given the same job, or a worker
+    and a cancel, one wins.
+    """
+    from ..extensions import db
 
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_after_rollback(session: Session, previous_transaction) -> None:
-    if previous_transaction.parent is None:
-        session.info.pop(LAUNCH_KEY, None)
+    now = utcnow()
+    with Session(db.engine) as session:
+        claimed = execute_count(session, update(ImportRun).where(
+            ImportRun.id == run_id, ImportRun.status == QUEUED).values(
+            status=RUNNING, started_at=now, heartbeat_at=now))
+        session.commit()
+    return claimed == 1
 
 
 def launch_import(run_id: int) -> threading.Thread | None:
-    """Run an import job on the queue; with an in-process queue, on a thread so no page waits."""
-    from ..tasks import enqueue
+    """Run an import's job (the outbox's "import"): claim its run, import it on a thread.
 
-    if not current_app.extensions["huey"].immediate:
-        enqueue("import", run_id)
-        return None
+    On a thread of its own, so the drain goes on to the jobs after it and, with an in-process
+    queue, no page waits. Not a daemon: a `reviewapp jobs drain` waits for it to end.
+    """
+    if not claim_run(run_id):
+        return None  # cancelled, ended as never started, or another worker's
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def run() -> None:
         with app.app_context():
             try:
-                run_import_job(run_id)
+                import_claimed_run(run_id)
             except Exception:
                 log.exception("import run %s failed", run_id)
 
-    thread = threading.Thread(target=run, name=IMPORT_THREAD, daemon=True)
+    thread = threading.Thread(target=run, name=IMPORT_THREAD)
     thread.start()
     return thread
 
 
-def run_import_job(run_id: int) -> str:
-    """Import the file of a queued run, recording progress per batch; return its final status."""
+def import_claimed_run(run_id: int) -> str:
+    """Import the file of a run marked running, recording progress per batch; return its status."""
     from ..extensions import db
 
     session = db.session
-    run = session.get(ImportRun, run_id)
-    if run is None or run.status != QUEUED:
-        return run.status if run else "missing"
-    run.status = RUNNING
-    run.started_at = run.heartbeat_at = utcnow()
+    run = session.get_one(ImportRun, run_id)
     path = Path(run.path)
     uploaded = run.origin == UPLOAD
     session.commit()
@@ -265,13 +375,16 @@ def finish_run(session: Session, run_id: int, status: str, summary: ImportSummar
 
     A run that stopped part-way (complete=False) keeps the errors found so far; its counts
     stay those of its last committed batch, since the summary may count a batch rolled back.
+    Errors and the message name the file as the pages do (`source`), never its path on the
+    server (an upload's is a folder of the instance and a random prefix).
     """
     run = session.get_one(ImportRun, run_id)
-    run.status, run.finished_at, run.message = status, utcnow(), message[:1024]
+    run.status, run.finished_at, run.message = status, utcnow(), _shown(run, message)[:1024]
     if summary is None:
         return
     errors = {"omitted_errors": max(0, len(summary.errors) - MAX_STORED_ERRORS),
-              "errors": summary.errors[:MAX_STORED_ERRORS]}
+              "errors": [{**error, "file": _shown(run, error["file"])}
+                         for error in summary.errors[:MAX_STORED_ERRORS]]}
     run.error_count = len(summary.errors)
     if not complete:
         run.summary = errors
@@ -281,12 +394,16 @@ def finish_run(session: Session, run_id: int, status: str, summary: ImportSummar
     run.bytes_done = run.total_bytes
 
 
+def _shown(run: ImportRun, text: str) -> str:
+    """Return `text` with the run's file named as the pages name it."""
+    return text.replace(run.path, run.source) if run.path else text
+
+
 def runs_query():
     """Return a select of import runs, newest first."""
     return select(ImportRun).options(selectinload(ImportRun.user)).order_by(ImportRun.id.desc())
 
 
 def register_import_task(app: Flask) -> None:
-    """Add the import job to the app's queue (see tasks.register_tasks)."""
-    huey = app.extensions["huey"]
-    app.extensions["tasks"]["import"] = huey.task()(in_app_context(app, run_import_job))
+    """Make the import job a kind of the outbox (see tasks.register_job)."""
+    register_job(app, "import", launch_import)

@@ -16,7 +16,8 @@ from types import TracebackType
 from typing import Any, Self
 
 from flask import Flask, current_app
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 from ..ingest import total_bytes
 from ..ingest.loader import ImportSummary, Progress, import_files
@@ -171,10 +172,43 @@ def import_paths(session: Session, paths: list[str], progress: Progress | None =
         if progress is not None:
             progress(read, summary)
 
-    with fewer_collections(), IndexPipeline(app) as index:
+    with fewer_collections(), writer_transactions(session), IndexPipeline(app) as index:
         return import_files(session, paths, batch_size=int(app.config["IMPORT_BATCH_SIZE"]),
                             workers=parser_workers(paths), on_batch=index, progress=batch_done,
                             prepare=prepare, stats=stats)
+
+
+@contextmanager
+def writer_transactions(session: Session | scoped_session[Session]) -> Iterator[None]:
+    """On SQLite, let each batch take the database's write lock as it starts writing.
+
+    A batch writes in a savepoint, and reads (which of its documents are stored) before its
+    first write. In a deferred SQLite transaction, another connection committing in between
+    (a page, the job queue) fails that write at once, whatever the busy timeout ("database is
+    locked": every document of the batch refused, or the run failed). Taking the lock when the
+    batch opens its savepoint makes the other writer wait for the batch's writes instead; the
+    lock is not held while the next documents are parsed. PostgreSQL locks rows: nothing to do.
+    """
+    own = session() if isinstance(session, scoped_session) else session
+    if own.get_bind().dialect.name != "sqlite":
+        yield
+        return
+
+    def lock_first(connection: Connection, _name: str | None) -> None:
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def on_begin(_session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+        event.listen(connection, "savepoint", lock_first)  # this transaction's connection only
+
+    if own.in_transaction():  # begun before the import: its connection too
+        event.listen(own.connection(), "savepoint", lock_first)
+    event.listen(own, "after_begin", on_begin)
+    try:
+        yield
+    finally:
+        event.remove(own, "after_begin", on_begin)
 
 
 @contextmanager

@@ -16,19 +16,17 @@ from flask_login import current_user
 from ..auth.decorators import role_required
 from ..extensions import db
 from ..models import ImportRun
-from ..models.import_run import FOLDER, UPLOAD
 from ..models.user import ADMIN, is_moderator
-from .forms import FolderImportForm, UploadImportForm
+from .forms import CancelImportForm, FolderImportForm, UploadImportForm
 from .runs import (
+    Folder,
     ImportRequestError,
-    folder_files,
-    folder_path,
+    cancel_import,
     import_folder,
-    refuse_while_importing,
-    remove_stale_uploads,
+    import_folder_file,
+    import_upload,
     runs_query,
-    save_upload,
-    start_import,
+    scan_folder,
     upload_limit,
 )
 
@@ -51,19 +49,19 @@ def allow_upload_size() -> None:
         request.max_content_length = upload_limit() + (64 << 10)  # the form's other fields
 
 
-def forms() -> tuple[UploadImportForm, FolderImportForm]:
-    """Return the page's two forms, the folder's files as choices."""
-    folder = FolderImportForm(prefix="folder")
-    folder.name.choices = [(f.name, f"{f.name} ({f.size / 1e6:,.1f} MB)") for f in folder_files()]
-    return UploadImportForm(prefix="upload"), folder
+def forms() -> tuple[UploadImportForm, FolderImportForm, Folder]:
+    """Return the page's two forms, the folder's files as choices, and the folder."""
+    folder = scan_folder()
+    pick = FolderImportForm(prefix="folder")
+    pick.name.choices = [(f.name, f"{f.name} ({f.size / 1e6:,.1f} MB)") for f in folder.files]
+    return UploadImportForm(prefix="upload"), pick, folder
 
 
-def render_index(upload: UploadImportForm, folder: FolderImportForm, status: int = 200):
+def render_index(upload: UploadImportForm, pick: FolderImportForm, folder: Folder, status: int = 200):
     """Render the page with these forms."""
     page = db.paginate(runs_query(), per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
-    return render_template("imports/index.html", upload=upload, folder=folder, page=page,
-                           has_folder=import_folder() is not None,
-                           limit_mb=current_app.config["IMPORT_MAX_UPLOAD_MB"]), status
+    return render_template("imports/index.html", upload=upload, folder=pick, import_folder=folder,
+                           page=page, limit_mb=current_app.config["IMPORT_MAX_UPLOAD_MB"]), status
 
 
 @bp.route("/")
@@ -75,43 +73,62 @@ def index():
 @bp.post("/upload")
 def upload():
     """Start importing an uploaded file."""
-    upload_form, folder_form = forms()
+    upload_form, folder_form, folder = forms()
     if not upload_form.validate_on_submit():
-        return render_index(upload_form, folder_form, 400)
-    remove_stale_uploads(db.session)  # room on the disk before this one is stored
+        return render_index(upload_form, folder_form, folder, 400)
     try:
-        refuse_while_importing(db.session)
-        source, path = save_upload(upload_form.file.data)
+        run = import_upload(db.session, current_user, upload_form.file.data)
     except ImportRequestError as error:
         upload_form.file.errors.append(str(error))
-        return render_index(upload_form, folder_form, 400)
-    run = start_import(db.session, current_user, UPLOAD, source, path)
-    flash(f"Import of {source} started.")
+        return render_index(upload_form, folder_form, folder, 400)
+    flash(f"Import of {run.source} started.")
     return redirect(url_for("imports.detail", run_id=run.id))
 
 
 @bp.post("/folder")
 def folder():
     """Start importing a file of the server's import folder."""
-    upload_form, folder_form = forms()
+    upload_form, folder_form, folder = forms()
     try:
         if not folder_form.validate_on_submit():
             raise ImportRequestError("The form expired: try again.")
-        path = folder_path(folder_form.name.data or "")
-        refuse_while_importing(db.session)
+        run = import_folder_file(db.session, current_user, folder_form.name.data or "")
     except ImportRequestError as error:
         folder_form.name.errors = [str(error)]
-        return render_index(upload_form, folder_form, 400)
-    run = start_import(db.session, current_user, FOLDER, folder_form.name.data, path)
-    flash(f"Import of {folder_form.name.data} started.")
+        return render_index(upload_form, folder_form, folder, 400)
+    flash(f"Import of {run.source} started.")
     return redirect(url_for("imports.detail", run_id=run.id))
+
+
+@bp.errorhandler(413)
+def too_large(error):
+    """Answer an upload over the limit with the limit and the way for larger files."""
+    if request.endpoint != "imports.upload" or not is_moderator(current_user):
+        return render_template("errors/error.html", error=error), 413  # the site's own page
+    return render_template("imports/too_large.html", folder=import_folder(),
+                           limit_mb=current_app.config["IMPORT_MAX_UPLOAD_MB"]), 413
 
 
 @bp.route("/<int:run_id>")
 def detail(run_id: int):
     """Show one import: its progress while it runs, then its summary and every error."""
     run = db.get_or_404(ImportRun, run_id)
-    return render_template("imports/detail.html", run=run)
+    return render_template("imports/detail.html", run=run, cancel=CancelImportForm())
+
+
+@bp.post("/<int:run_id>/cancel")
+def cancel(run_id: int):
+    """Cancel an import that no worker has started."""
+    run = db.get_or_404(ImportRun, run_id)
+    try:
+        if not CancelImportForm().validate_on_submit():
+            raise ImportRequestError("The form expired: try again.")
+        cancel_import(db.session, run, current_user)
+    except ImportRequestError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Import of {run.source} cancelled.", "success")
+    return redirect(url_for("imports.detail", run_id=run.id))
 
 
 @bp.route("/<int:run_id>/status")

@@ -118,6 +118,10 @@ def _read_stream(stream: Stream, meter: _Meter) -> Iterator[RawDocument | ParseE
                 meter.at(position)
     except _READ_ERRORS as exc:
         yield ParseError(stream.name, index + 1 if index else 0, f"cannot read: {exc}")
+        return
+    if not index:  # an empty or blank file: not a success with nothing in it
+        what = "empty" if not stream.size else "blank"
+        yield ParseError(stream.name, 0, f"no USPTO document found: the file is {what}")
 
 
 def read_raw(paths: Iterable[str | Path], progress: Progress | None = None

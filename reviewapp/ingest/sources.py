@@ -16,6 +16,7 @@ MAX_COMPRESSION_RATIO = 500
 MAX_MEMBER_BYTES = 16 << 30
 
 INPUT_SUFFIXES = (".xml", ".zip")
+NAMED_MEMBERS = 5  # how many members the error about an archive without XML names
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -85,16 +86,22 @@ def zip_member_refusal(info: zipfile.ZipInfo) -> str | None:
 
 
 def _zip_streams(path: Path) -> Iterator[Stream | ParseError]:
-    """Yield the archive's XML members, or a ParseError for a bad archive or refused member."""
+    """Yield the archive's XML members, or a ParseError for a bad archive or refused member.
+
+    An archive without an XML member (empty, or holding only other files: an SGML week, a zip
+    in the zip) yields one ParseError saying what it holds, so it is never a silent success.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile, EOFError) as exc:
         yield ParseError(str(path), 0, f"cannot open zip archive: {exc}")
         return
     with archive:
-        for info in archive.infolist():
-            if info.is_dir() or not info.filename.lower().endswith(".xml"):
-                continue  # side files: lst.txt, rpt.html, ...
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        xml = [info for info in members if info.filename.lower().endswith(".xml")]
+        if not xml:
+            yield ParseError(str(path), 0, _no_xml_member(members))
+        for info in xml:  # the rest are side files: lst.txt, rpt.html, ...
             name = f"{path}:{info.filename}"
             refusal = zip_member_refusal(info)
             if refusal:
@@ -102,6 +109,15 @@ def _zip_streams(path: Path) -> Iterator[Stream | ParseError]:
                 continue
             yield Stream(name, functools.partial(archive.open, info), info.file_size,
                          info.compress_size)
+
+
+def _no_xml_member(members: list[zipfile.ZipInfo]) -> str:
+    """Return why an archive without an XML member yields nothing, naming what it holds."""
+    if not members:
+        return "no USPTO document found: the zip archive is empty"
+    names = ", ".join(info.filename for info in members[:NAMED_MEMBERS])
+    more = f" and {len(members) - NAMED_MEMBERS} more" if len(members) > NAMED_MEMBERS else ""
+    return f"no USPTO document found: the zip archive holds no .xml file (found: {names}{more})"
 
 
 def streams(path: Path) -> Iterator[Stream | ParseError]:

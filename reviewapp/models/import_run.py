@@ -10,26 +10,33 @@ from sqlalchemy import (
     ColumnElement,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     and_,
     func,
     or_,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
+from .application import as_utc
 from .base import utcnow
 
 if TYPE_CHECKING:
     from .user import User
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
-STATUSES = (QUEUED, RUNNING, DONE, FAILED)
-# What a running import shows once its heartbeat (one per committed batch) has stopped: a
-# batch takes seconds, so this long without one means the worker running it died.
-INTERRUPTED = "interrupted"
+# A run whose worker died (its heartbeat, one per committed batch, stopped STALE_AFTER ago: a
+# batch takes seconds), and one an administrator cancelled before it started.
+INTERRUPTED, CANCELLED = "interrupted", "cancelled"
+STATUSES = (QUEUED, RUNNING, DONE, FAILED, INTERRUPTED, CANCELLED)
+ACTIVE = (QUEUED, RUNNING)
+ENDED = (DONE, FAILED, INTERRUPTED, CANCELLED)
 STALE_AFTER = dt.timedelta(minutes=10)
+_ACTIVE_SQL = "status IN ('queued', 'running')"
+LANE = "imports"
 UPLOAD, FOLDER = "upload", "folder"
 
 
@@ -37,6 +44,13 @@ class ImportRun(Model):
     """An import job: who started it from where, how far it got, and what it did."""
 
     __tablename__ = "import_runs"
+    # One import at a time is a rule of the database, not a read before the insert: of two
+    # requests that both found no import active, the second's insert fails (on PostgreSQL once
+    # the first has committed). The index holds only the active runs, all in the one lane.
+    __table_args__ = (
+        Index("uq_import_runs_one_active", "lane", unique=True,
+              sqlite_where=text(_ACTIVE_SQL), postgresql_where=text(_ACTIVE_SQL)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
@@ -54,6 +68,9 @@ class ImportRun(Model):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # last batch
+    # The same for every run: the key of the index above (SQLite cannot reflect an index over a
+    # constant expression, so the constant is a column).
+    lane: Mapped[str] = mapped_column(String(16), default=LANE, server_default=LANE)
 
     user: Mapped[User | None] = relationship()
 
@@ -64,15 +81,30 @@ class ImportRun(Model):
         return or_(cls.status == QUEUED,
                    and_(cls.status == RUNNING, last >= (now or utcnow()) - STALE_AFTER))
 
+    @classmethod
+    def stale(cls, now: dt.datetime | None = None) -> ColumnElement[bool]:
+        """Return the SQL condition of active runs that hold nothing back any more: running with
+        no heartbeat for STALE_AFTER (the worker died), or queued that long and never started."""
+        since = (now or utcnow()) - STALE_AFTER
+        last = func.coalesce(cls.heartbeat_at, cls.started_at)
+        return or_(and_(cls.status == RUNNING, last < since),
+                   and_(cls.status == QUEUED, cls.created_at < since))
+
     @property
     def interrupted(self) -> bool:
-        """Return True for a run still marked running whose heartbeat stopped STALE_AFTER ago."""
+        """Return True for a run whose worker died: recorded so, or still marked running with
+        a heartbeat that stopped STALE_AFTER ago."""
+        if self.status == INTERRUPTED:
+            return True
         last = self.heartbeat_at or self.started_at
         if self.status != RUNNING or last is None:
             return False
-        if last.tzinfo is None:  # SQLite hands datetimes back without their zone
-            last = last.replace(tzinfo=dt.UTC)
-        return utcnow() - last > STALE_AFTER
+        return utcnow() - as_utc(last) > STALE_AFTER
+
+    @property
+    def waiting_long(self) -> bool:
+        """Return True for a run queued STALE_AFTER ago that no worker has started."""
+        return self.status == QUEUED and utcnow() - as_utc(self.created_at) > STALE_AFTER
 
     @property
     def shown_status(self) -> str:
@@ -90,7 +122,7 @@ class ImportRun(Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (DONE, FAILED) or self.interrupted
+        return self.status in ENDED or self.interrupted
 
     def progress_json(self) -> dict[str, Any]:
         """Return what the progress poll of /admin/imports shows."""

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 import search
@@ -25,7 +26,7 @@ from reviewapp.indexing import (
 from reviewapp.ingest import PatentRecord, pool, read_documents
 from reviewapp.ingest.loader import import_files, record_hash
 from reviewapp.ingest.searchable import PreparedRecord, parsed_search_record, prepare_parsed
-from reviewapp.models import Claim, Document, Reference
+from reviewapp.models import Claim, Document, Reference, User
 from reviewapp.models.submission import submission_claims
 from tests.factories import make_application, make_submission, make_user
 from tests.ingest.samples import grant, write, zip_bytes
@@ -270,3 +271,72 @@ def test_imports_running_at_once_put_the_collector_back_when_the_last_ends():
     assert gc.get_threshold()[0] == services.GC_YOUNG_THRESHOLD  # the second still runs
     second.__exit__(None, None, None)
     assert gc.get_threshold() == before
+
+
+def test_a_write_elsewhere_during_a_batch_waits_for_it_instead_of_failing_it(db, app, tmp_path, monkeypatch):
+    """SQLite: a batch reads (which of its documents are stored) before it writes; a commit by
+    another connection in between (a page, the job queue) used to fail the batch at once."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the database")
+    from reviewapp.ingest import writer
+
+    user = make_user(name="Before")
+    db.session.commit()
+    elsewhere: list[threading.Thread] = []
+    original = writer._insert_documents
+
+    def write_elsewhere() -> None:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(sa.update(User).where(User.id == user.id).values(display_name="After"))
+
+    def insert_after_a_write_elsewhere(session, new):
+        if not elsewhere:  # the batch has read: another connection writes now
+            elsewhere.append(threading.Thread(target=write_elsewhere))
+            elsewhere[0].start()
+            elsewhere[0].join(timeout=1)
+        return original(session, new)
+
+    monkeypatch.setattr(writer, "_insert_documents", insert_after_a_write_elsewhere)
+    summary = services.import_paths(db.session, [str(write(tmp_path / "a.xml", grant("07000001")))])
+    elsewhere[0].join(timeout=30)
+    assert (summary.created, summary.errors) == (1, [])
+    db.session.expire_all()
+    assert db.session.get(User, user.id).display_name == "After"  # it waited, then wrote
+
+
+def test_an_import_exits_1_when_a_file_is_missing_and_still_imports_the_others(runner, db, tmp_path):
+    good = write(tmp_path / "good.xml", grant("07000001"))
+    result = runner.invoke(args=["import", str(tmp_path / "missing.xml"), str(good)])
+    assert result.exit_code == 1
+    assert f"error: {tmp_path / 'missing.xml'} document 0: file not found" in result.stderr
+    assert "1 file(s) could not be read or held no document: see the errors above." in result.stderr
+    assert "Imported 1 grant" in result.stdout
+    assert db.session.scalars(select(Document.publication_number)).all() == ["US7000001B2"]
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("junk.xml", b"this is not XML at all\n", "Nothing was imported: no document could be read (see the errors above)."),
+    ("blank.xml", b"  \n\n", "1 file(s) could not be read or held no document: see the errors above."),
+    ("noxml.zip", zip_bytes({"ipg130416.sgml": "<!DOCTYPE us-patent-grant>"}),
+     "1 file(s) could not be read or held no document: see the errors above."),
+])
+def test_an_import_that_read_nothing_exits_1_and_says_why(runner, db, tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    result = runner.invoke(args=["import", "--json", str(path)])
+    assert result.exit_code == 1 and message in result.stderr
+    assert json.loads(result.stdout)["grants"] == 0  # stdout stays one JSON object
+
+
+def test_an_import_of_a_folder_without_files_exits_1(runner, db, tmp_path):
+    (tmp_path / "notes.txt").write_text("not read")
+    result = runner.invoke(args=["import", str(tmp_path)])
+    assert result.exit_code == 1
+    assert ("Nothing was imported: no document could be read (no .xml or .zip file under the paths "
+            "given).") in result.stderr
+
+
+def test_a_document_refused_on_its_own_leaves_the_exit_status_0(runner, db, tmp_path):
+    path = write(tmp_path / "ipg.xml", grant("07000001"), grant("07000002", title="<b>broken"))
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0 and "1 error." in result.stdout and "malformed XML" in result.stderr

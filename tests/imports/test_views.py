@@ -10,7 +10,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from reviewapp import create_app
 from reviewapp.admin.services import dashboard_counts
@@ -108,6 +108,19 @@ def test_an_upload_over_the_limit_is_refused_unread(client, admin, db, app):
     assert db.session.scalar(select(ImportRun)) is None
 
 
+def test_an_upload_over_the_limit_says_the_limit_and_the_way_for_larger_files(client, admin, app, folder):
+    app.config["IMPORT_MAX_UPLOAD_MB"] = 0.01
+    response = upload(client, b"<?xml version='1.0'?>\n" + b"x" * 200_000)
+    text = page(response)
+    assert response.status_code == 413
+    assert "The file is larger than the 0.01 MB upload limit" in text
+    assert f"Put it in the server's import folder (<code>{folder}</code>, <code>REVIEWAPP_IMPORT_DIR" in text
+    assert '<a href="/admin/imports/">Back to the imports</a>' in text
+    app.config["IMPORT_DIR"] = ""
+    assert "ask whoever runs the site to set <code>REVIEWAPP_IMPORT_DIR</code>" in page(
+        upload(client, b"x" * 200_000))
+
+
 def test_an_upload_over_the_site_limit_but_under_the_import_limit_is_taken(client, admin, db, app):
     app.config["MAX_CONTENT_LENGTH"] = 100_000  # the site's limit, lowered to keep the test small
     body = grant("07000001", body="A widget. " * 30_000)  # 300 KB
@@ -191,18 +204,17 @@ def test_a_finished_run_shows_its_counts_and_each_error_as_a_labelled_card(clien
 
 def test_a_run_whose_worker_died_shows_as_interrupted_once_its_heartbeat_stops(client, admin, db):
     now = dt.datetime.now(dt.UTC)
-    alive = ImportRun(user_id=admin.id, origin="folder", source="alive.xml", path="/x", status="running",
-                      summary={}, started_at=now - dt.timedelta(hours=1),
-                      heartbeat_at=now - dt.timedelta(minutes=1))
-    dead = ImportRun(user_id=admin.id, origin="folder", source="dead.xml", path="/x", status="running",
-                     summary={}, started_at=now - dt.timedelta(hours=1),
-                     heartbeat_at=now - STALE_AFTER - dt.timedelta(minutes=1))
-    db.session.add_all([alive, dead])
+    run = ImportRun(user_id=admin.id, origin="folder", source="dead.xml", path="/x", status="running",
+                    summary={}, started_at=now - dt.timedelta(hours=1),
+                    heartbeat_at=now - dt.timedelta(minutes=1))
+    db.session.add(run)
     db.session.commit()
-    assert client.get(f"/admin/imports/{alive.id}/status").get_json()["status"] == "running"
-    status = client.get(f"/admin/imports/{dead.id}/status").get_json()
+    assert client.get(f"/admin/imports/{run.id}/status").get_json()["status"] == "running"
+    run.heartbeat_at = now - STALE_AFTER - dt.timedelta(minutes=1)
+    db.session.commit()
+    status = client.get(f"/admin/imports/{run.id}/status").get_json()
     assert (status["status"], status["finished"]) == ("interrupted", True)
-    assert '<meta http-equiv="refresh"' not in page(client.get(f"/admin/imports/{dead.id}"))
+    assert '<meta http-equiv="refresh"' not in page(client.get(f"/admin/imports/{run.id}"))
     history = page(client.get("/admin/imports/"))
     assert "Interrupted: no progress since" in history and history.count("interrupted") == 1
 
@@ -218,7 +230,7 @@ def test_each_committed_batch_beats_the_heartbeat(client, admin, db, app, tmp_pa
     original = runs.utcnow
     runs.utcnow = lambda: beats.append(1) or original()
     try:
-        assert runs.run_import_job(run.id) == "done"
+        assert runs.claim_run(run.id) and runs.import_claimed_run(run.id) == "done"
     finally:
         runs.utcnow = original
     db.session.expire_all()
@@ -235,11 +247,17 @@ def test_posts_without_a_csrf_token_are_refused(migrated_database, tmp_path, db)
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
+    queued = ImportRun(user_id=user.id, origin="folder", source="a.xml", path="/x", status="queued",
+                       summary={})
+    db.session.add(queued)
+    db.session.commit()
     for url, data in (("/admin/imports/upload", {"upload-file": (io.BytesIO(grant().encode()), "a.xml")}),
-                      ("/admin/imports/folder", {"folder-name": "a.xml"})):
+                      ("/admin/imports/folder", {"folder-name": "a.xml"}),
+                      (f"/admin/imports/{queued.id}/cancel", {})):
         response = client.post(url, data=data, content_type="multipart/form-data")
         assert response.status_code == 400
-    assert db.session.scalar(select(ImportRun)) is None
+    db.session.expire_all()
+    assert db.session.scalars(select(ImportRun.status)).all() == ["queued"]
 
 
 def test_an_upload_the_disk_cannot_hold_leaves_nothing_and_says_why(client, admin, db, app, monkeypatch):
@@ -298,21 +316,26 @@ def test_a_new_upload_first_removes_the_files_no_import_will_read(client, admin,
     folder.mkdir(parents=True)
     now = dt.datetime.now(dt.UTC)
     dead = old_file(folder / "dead.xml")
+    done = old_file(folder / "done.xml")
     alive = old_file(folder / "alive.xml")
-    queued = old_file(folder / "queued.xml")
     old_file(folder / "orphan.xml")  # its run was never committed
     fresh = folder / "fresh.xml"  # just saved by another request, its run not committed yet
     fresh.write_bytes(b"<xml/>")
     db.session.add_all([
-        ImportRun(user_id=admin.id, origin="upload", source="dead.xml", path=str(dead), status="running",
+        ImportRun(user_id=admin.id, origin="upload", source="dead.xml", path=str(dead), status="interrupted",
                   summary={}, started_at=now - dt.timedelta(days=1), heartbeat_at=now - dt.timedelta(hours=5)),
+        ImportRun(user_id=admin.id, origin="upload", source="done.xml", path=str(done), status="done",
+                  summary={}),
         ImportRun(user_id=admin.id, origin="upload", source="alive.xml", path=str(alive), status="running",
-                  summary={}, started_at=now - dt.timedelta(hours=1), heartbeat_at=now),
-        ImportRun(user_id=admin.id, origin="upload", source="queued.xml", path=str(queued), status="queued",
-                  summary={})])
+                  summary={}, started_at=now - dt.timedelta(hours=1), heartbeat_at=now)])
     db.session.commit()
     assert upload(client, grant("07000001").encode()).status_code == 400  # one is still running
-    assert sorted(path.name for path in folder.iterdir()) == ["alive.xml", "fresh.xml", "queued.xml"]
+    assert sorted(path.name for path in folder.iterdir()) == ["alive.xml", "fresh.xml"]
+    db.session.execute(update(ImportRun).where(ImportRun.source == "alive.xml")
+                       .values(status="queued"))  # waiting for a worker, its file too
+    db.session.commit()
+    assert upload(client, grant("07000001").encode()).status_code == 400
+    assert sorted(path.name for path in folder.iterdir()) == ["alive.xml", "fresh.xml"]
 
 
 def test_the_dashboard_counts_queued_and_live_runs_not_dead_ones(client, admin, db):
@@ -320,12 +343,18 @@ def test_the_dashboard_counts_queued_and_live_runs_not_dead_ones(client, admin, 
     db.session.add_all([
         ImportRun(user_id=admin.id, origin="folder", source=name, path="/x", status=status, summary={},
                   started_at=now - dt.timedelta(days=3), heartbeat_at=now - beat)
-        for name, status, beat in (("dead.xml", "running", dt.timedelta(days=3)),
+        for name, status, beat in (("dead.xml", "interrupted", dt.timedelta(days=3)),
                                    ("alive.xml", "running", dt.timedelta(minutes=1)),
-                                   ("next.xml", "queued", dt.timedelta(0)),
                                    ("old.xml", "done", dt.timedelta(days=3)))])
     db.session.commit()
-    assert dashboard_counts(db.session).running_imports == 2
+    assert dashboard_counts(db.session).running_imports == 1
+    alive = db.session.scalar(select(ImportRun).where(ImportRun.source == "alive.xml"))
+    alive.heartbeat_at = now - dt.timedelta(days=1)  # its worker died: not recorded yet
+    db.session.commit()
+    assert dashboard_counts(db.session).running_imports == 0
+    alive.status = "queued"
+    db.session.commit()
+    assert dashboard_counts(db.session).running_imports == 1
 
 
 def test_a_second_import_waits_until_the_first_has_finished(client, admin, db, app, folder):
@@ -344,21 +373,135 @@ def test_a_second_import_waits_until_the_first_has_finished(client, admin, db, a
     db.session.commit()
     assert client.post("/admin/imports/folder", data={"folder-name": "ipg130416.XML"}).status_code == 302
     wait_for_imports()
-
-
-def test_a_run_the_queue_refuses_is_failed_with_the_reason_not_a_500(client, admin, db, app, monkeypatch):
-    def queue_down(name, *args):
-        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    monkeypatch.setattr(app.extensions["huey"], "immediate", False)
-    monkeypatch.setattr("reviewapp.tasks.enqueue", queue_down)
-    response = upload(client, grant("07000001").encode())
-    assert response.status_code == 302
     db.session.expire_all()
-    run = db.session.scalar(select(ImportRun))
-    assert run.status == "failed" and "could not be queued (ConnectionError: Error 111" in run.message
-    assert "The import stopped: could not be queued" in page(client.get(response.headers["Location"]))
-    assert list(runs.upload_folder().glob("*")) == []
-    monkeypatch.setattr(app.extensions["huey"], "immediate", True)
-    assert upload(client, grant("07000001").encode()).status_code == 302  # nothing holds the next back
+    dead = db.session.get(ImportRun, running.id)
+    assert (dead.status, dead.shown_status) == ("interrupted", "interrupted")  # ended, no longer active
+    assert "its worker stopped" in dead.message and dead.finished_at is not None
+
+
+def write_file(path: Path) -> Path:
+    path.write_text(grant("07000001"), encoding="utf-8")
+    return path
+
+
+def test_a_missing_import_folder_is_named_with_its_path(client, admin, app, tmp_path):
+    missing = tmp_path / "unmounted" / "weekly"
+    app.config["IMPORT_DIR"] = str(missing)
+    text = page(client.get("/admin/imports/"))
+    assert f"The import folder {missing} does not exist" in text and "holds no" not in text
+    response = client.post("/admin/imports/folder", data={"folder-name": "ipg130416.xml"})
+    assert response.status_code == 400
+    assert page(response).count(f"The import folder {missing} does not exist") == 1
+    app.config["IMPORT_DIR"] = str(write_file(tmp_path / "a-file.xml"))
+    assert "a-file.xml is not a folder" in page(client.get("/admin/imports/"))
+
+
+def test_an_unreadable_import_folder_says_why(client, admin, app, folder, monkeypatch):
+    def refused(path):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(runs.os, "scandir", refused)
+    text = page(client.get("/admin/imports/"))
+    assert f"The import folder {folder} cannot be read (Permission denied)" in text
+
+
+def test_a_pick_refused_from_an_empty_folder_says_why(client, admin, app, tmp_path, db):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    app.config["IMPORT_DIR"] = str(empty)
+    assert f"The import folder <code>{empty}</code> holds no .xml or .zip file." in page(
+        client.get("/admin/imports/"))
+    response = client.post("/admin/imports/folder", data={"folder-name": "ipg130416.xml"})
+    assert response.status_code == 400
+    assert "'ipg130416.xml' is not a file of the import folder." in page(response)
+    assert db.session.scalar(select(ImportRun)) is None
+
+
+def test_a_file_linked_into_the_folder_is_offered_and_imported(client, admin, db, folder, tmp_path):
+    """The folder is configuration: the files its listing offers, links included, can be picked."""
+    mount = tmp_path / "data-mount"
+    mount.mkdir()
+    (folder / "ipg130423.xml").symlink_to(write_file(mount / "ipg130423.xml"))
+    (folder / "dangling.xml").symlink_to(mount / "gone.xml")
+    index = page(client.get("/admin/imports/"))
+    assert "ipg130423.xml" in index and "dangling.xml" not in index
+    response = client.post("/admin/imports/folder", data={"folder-name": "ipg130423.xml"})
+    assert response.status_code == 302
     wait_for_imports()
+    assert db.session.scalar(select(ImportRun.status)) == "done"
+    assert client.post("/admin/imports/folder", data={"folder-name": "dangling.xml"}).status_code == 400
+
+
+def test_an_uploaded_file_keeps_its_name_and_errors_never_show_the_server_path(client, admin, db, app):
+    response = upload(client, b"PK\x03\x04 not really a zip", "週報 Ame\u0301lie\u202e\x07.zip")
+    assert response.status_code == 302
+    wait_for_imports()
+    run = db.session.scalar(select(ImportRun))
+    assert run.source == "週報 Amélie.zip"  # NFC, without the control characters
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import-start"))
+    assert entry.detail["source"] == "週報 Amélie.zip"
+    assert run.summary["errors"][0]["file"] == "週報 Amélie.zip"
+    detail = page(client.get(response.headers["Location"]))
+    assert '<td data-label="File">週報 Amélie.zip</td>' in detail and app.instance_path not in detail
+    assert "週報 Amélie.zip (upload)" in page(client.get("/admin/imports/"))
+
+
+def test_a_queued_import_can_be_cancelled_and_then_holds_nothing_back(client, admin, db, folder):
+    queued = ImportRun(user_id=admin.id, origin="folder", source="ipg130416.XML", path="/x",
+                       status="queued", summary={})
+    db.session.add(queued)
+    db.session.commit()
+    detail = page(client.get(f"/admin/imports/{queued.id}"))
+    assert "Waiting for the queue worker to start it." in detail and "Cancel this import" in detail
+    response = client.post(f"/admin/imports/{queued.id}/cancel")
+    assert response.status_code == 302
+    text = page(client.get(response.headers["Location"]))
+    assert "Import of ipg130416.XML cancelled." in text and "The import stopped: cancelled by Boss" in text
+    assert "Cancel this import" not in text
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import-cancel"))
+    assert (entry.actor_id, entry.target_id, entry.detail) == (admin.id, queued.id, {"source": "ipg130416.XML"})
+    assert client.post("/admin/imports/folder", data={"folder-name": "ipg130416.XML"}).status_code == 302
+    wait_for_imports()
+
+
+def test_only_a_queued_import_can_be_cancelled(client, admin, db):
+    now = dt.datetime.now(dt.UTC)
+    running = ImportRun(user_id=admin.id, origin="folder", source="a.xml", path="/x", status="running",
+                        summary={}, started_at=now, heartbeat_at=now)
+    db.session.add(running)
+    db.session.commit()
+    response = client.post(f"/admin/imports/{running.id}/cancel")
+    assert response.status_code == 302
+    assert "The import of a.xml is running: only a queued import can be cancelled." in page(
+        client.get(response.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.get(ImportRun, running.id).status == "running"
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "import-cancel")) is None
+
+
+def test_a_queued_import_no_worker_took_says_so_and_holds_nothing_back(client, admin, db, folder):
+    stuck = ImportRun(user_id=admin.id, origin="folder", source="ipg130416.XML", path="/x",
+                      status="queued", summary={},
+                      created_at=dt.datetime.now(dt.UTC) - STALE_AFTER - dt.timedelta(minutes=1))
+    db.session.add(stuck)
+    db.session.commit()
+    assert "Not started: no queue worker has taken this import since" in page(
+        client.get(f"/admin/imports/{stuck.id}"))
+    assert "Not started: no queue worker has taken it since" in page(client.get("/admin/imports/"))
+    assert client.post("/admin/imports/folder", data={"folder-name": "2013/ipa130418.zip"}).status_code == 302
+    wait_for_imports()
+    db.session.expire_all()
+    stuck = db.session.get(ImportRun, stuck.id)
+    assert stuck.status == "failed" and stuck.message.startswith("never started: no queue worker took it")
+    assert db.session.scalars(select(ImportRun.status).order_by(ImportRun.id)).all() == ["failed", "done"]
+
+
+def test_an_upload_with_no_document_in_it_says_so(client, admin, db):
+    response = upload(client, zip_bytes({"ipg130416.sgml": "<!DOCTYPE x>"}), "weekly.zip")
+    wait_for_imports()
+    run = db.session.scalar(select(ImportRun))
+    assert (run.status, run.error_count) == ("done", 1)
+    detail = page(client.get(response.headers["Location"]))
+    assert "1 error." in detail and ('<td data-label="File">weekly.zip</td><td data-label="Document">0</td>'
+                                     '<td data-label="Line"></td><td data-label="Reason">no USPTO document '
+                                     'found: the zip archive holds no .xml file (found: ipg130416.sgml)</td>') in detail

@@ -129,3 +129,31 @@ def test_oversized_document_is_reported_not_held(
     items = list(read_documents([path]))
     assert _numbers(items) == ["US7000001B2", "US7000003B2"]
     assert isinstance(items[1], ParseError) and "larger than 5000 bytes" in items[1].error
+
+
+@pytest.mark.parametrize("members, reason", [
+    ({}, "no USPTO document found: the zip archive is empty"),
+    ({"ipg130416.sgml": "<!DOCTYPE us-patent-grant>", "readme.txt": "x", "images/": b""},
+     "no USPTO document found: the zip archive holds no .xml file (found: ipg130416.sgml, readme.txt)"),
+    ({"inner.zip": zip_bytes({"ipg.xml": grant("07000001")})},
+     "no USPTO document found: the zip archive holds no .xml file (found: inner.zip)"),
+    ({f"part{n}.txt": "x" for n in range(7)},
+     ("no USPTO document found: the zip archive holds no .xml file "
+      "(found: part0.txt, part1.txt, part2.txt, part3.txt, part4.txt and 2 more)")),
+])
+def test_an_archive_without_xml_is_an_error_naming_what_it_holds(tmp_path: Path, members, reason) -> None:
+    archive = tmp_path / "weekly.zip"
+    archive.write_bytes(zip_bytes(members))
+    assert list(read_documents([archive])) == [ParseError(str(archive), 0, reason)]
+
+
+@pytest.mark.parametrize("content, what", [(b"", "empty"), (b" \n\t\r\n", "blank")])
+def test_a_file_or_member_without_a_document_is_an_error(tmp_path: Path, content: bytes, what: str) -> None:
+    path = tmp_path / "ipg.xml"
+    path.write_bytes(content)
+    archive = tmp_path / "ipg.zip"
+    archive.write_bytes(zip_bytes({"ipg.xml": content, "ipa.xml": grant("07000001")}))
+    items = list(read_documents([path, archive]))
+    reason = f"no USPTO document found: the file is {what}"
+    assert items[:2] == [ParseError(str(path), 0, reason), ParseError(f"{archive}:ipg.xml", 0, reason)]
+    assert _numbers(items) == ["US7000001B2"]

@@ -144,7 +144,7 @@ def import_runs(admin) -> tuple[ImportRun, ImportRun]:
     and an upload still being imported."""
     session = _db.session
     finished = ImportRun(user_id=admin.id, origin=FOLDER, source="ipg130416-weekly-grants.zip",
-                         path="/srv/reviewapp/imports/ipg130416-weekly-grants.zip", status=RUNNING,
+                         path="/srv/reviewapp/imports/ipg130416-weekly-grants.zip", status=DONE,
                          total_bytes=713_000_000, started_at=utcnow())
     running = ImportRun(user_id=admin.id, origin=UPLOAD, source="ipa130418.xml",
                         path="/srv/reviewapp/uploads/ipa130418.xml", status=RUNNING,

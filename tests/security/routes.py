@@ -148,6 +148,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("imports.folder", "POST"): Route((LOGIN, FORBIDDEN, FORBIDDEN, 400), data={"folder-name": "ipg.xml"}),
     ("imports.detail", "GET"): Route(ADMINS, {"run_id": "import_run_id"}),
     ("imports.status", "GET"): Route(ADMINS, {"run_id": "running_import_id"}),
+    # The world's import is running: refused with a message (tests/imports covers a queued one).
+    ("imports.cancel", "POST"): Route(ADMINS_MOVED, {"run_id": "running_import_id"}),
     # --- examiners
     ("examiner.queue", "GET"): Route(EXAMINERS),
     ("examiner.application", "GET"): Route(EXAMINERS, APP),

@@ -24,6 +24,7 @@ WRITES_NOTHING = {
     "ranking.retrain",  # a queued job; models are files
     "imports.upload",  # no file in this world's form: refused (tests/imports/test_views.py)
     "imports.folder",  # no import folder in this world: refused (tests/imports/test_views.py)
+    "imports.cancel",  # this world's import is running, not queued: refused (tests/imports/test_views.py)
 }
 
 

@@ -77,11 +77,12 @@ def test_one_huge_multipart_field_is_refused(app, client):
 
 # --- hostile archives through the command line -------------------------------------------------
 
-def import_json(runner, *paths) -> dict:
-    """Run `reviewapp import --json` and return its summary."""
+def import_json(runner, *paths, status: int = 0) -> dict:
+    """Run `reviewapp import --json` and return its summary; `status` is the exit status
+    expected (1 when a file or zip member was refused whole, or nothing was imported)."""
     result = runner.invoke(args=["import", "--json", *map(str, paths)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output.strip().splitlines()[-1])
+    assert result.exit_code == status, result.output
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def documents(db) -> int:
@@ -96,7 +97,7 @@ def test_zip_bomb_is_refused_by_the_import_command(app, db, runner, tmp_path):
     archive = tmp_path / "ipg990105.zip"
     archive.write_bytes(zip_bytes({"bomb.xml": bomb, "fine.xml": grant("07000002")}))
     assert archive.stat().st_size < 200_000
-    summary = import_json(runner, archive)
+    summary = import_json(runner, archive, status=1)
     assert summary["grants"] == 1 and summary["created"] == 1
     (error,) = summary["errors"]
     assert error["file"] == f"{archive}:bomb.xml" and "zip bomb" in error["error"]
@@ -122,7 +123,7 @@ def test_member_lying_about_its_size_is_an_error_not_a_bomb(app, db, runner, tmp
     archive.write_bytes(lying_zip(content, declared=4096))
     info = zipfile.ZipFile(archive).infolist()[0]
     assert info.file_size == 4096 and sources.zip_member_refusal(info) is None  # passes the ratio guard
-    summary = import_json(runner, archive)
+    summary = import_json(runner, archive, status=1)
     assert summary["created"] == 0 and summary["errors"], summary
     assert all(error["file"].startswith(str(archive)) for error in summary["errors"])
     assert documents(db) == 0
