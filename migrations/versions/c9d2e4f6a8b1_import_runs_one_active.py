@@ -1,7 +1,7 @@
 """import runs: one queued or running at a time (a unique partial index); queued runs are outbox jobs
 
 Revision ID: c9d2e4f6a8b1
-Revises: f3a5b7c9d1e2
+Revises: 0a6c2e4b8d13
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c9d2e4f6a8b1'
-down_revision = 'f3a5b7c9d1e2'
+down_revision = '0a6c2e4b8d13'
 branch_labels = None
 depends_on = None
 

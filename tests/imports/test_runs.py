@@ -160,7 +160,7 @@ def test_the_upgrade_keeps_one_active_run_and_queues_it_in_the_outbox(scratch_da
 
     app = create_app(base_config(tmp_path, scratch_database))
     with app.app_context():
-        upgrade(revision="f3a5b7c9d1e2")
+        upgrade(revision="0a6c2e4b8d13")
         for status in ("done", "running", "queued", "queued"):
             _db.session.execute(sa.text(
                 "INSERT INTO import_runs (origin, source, path, status, total_bytes, bytes_done,"
@@ -176,7 +176,7 @@ def test_the_upgrade_keeps_one_active_run_and_queues_it_in_the_outbox(scratch_da
         with pytest.raises(IntegrityError):
             add_run("running")
         _db.session.rollback()
-        downgrade(revision="f3a5b7c9d1e2")
+        downgrade(revision="0a6c2e4b8d13")
         assert _db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
         assert "lane" not in {column["name"] for column in sa.inspect(_db.engine).get_columns("import_runs")}
         _db.session.remove()
