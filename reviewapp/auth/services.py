@@ -76,6 +76,18 @@ class AccountError(ValueError):
         self.field = field
 
 
+EMAIL_INVALID = "Enter a valid email address."
+
+
+def check_email(email: str) -> None:
+    """Refuse an address that no mail could reach: the registration form's rule, for every caller."""
+    try:
+        validate_email(email.strip(), check_deliverability=False, test_environment=True,
+                       globally_deliverable=False, allow_quoted_local=True, allow_domain_literal=True)
+    except EmailNotValidError as error:
+        raise AccountError(f"{EMAIL_INVALID} {error}", "email") from error
+
+
 def normalise_email(email: str) -> str:
     """Return an email as stored and looked up: NFC, its domain in Unicode, lower-cased."""
     # One spelling per mailbox: "Zoe\u0308@" (decomposed) is "zo\u00eb@", and a punycode
@@ -87,7 +99,7 @@ def normalise_email(email: str) -> str:
                                globally_deliverable=False, allow_quoted_local=True,
                                allow_domain_literal=True).normalized
     except EmailNotValidError:
-        pass  # an account made on the command line may have any address: only NFC and case
+        pass  # looking up what was typed (or an account older than check_email): NFC and case
     # Unicode does not promise that lower-casing keeps a text in NFC: normalise last.
     return unicodedata.normalize("NFC", email.lower())
 
@@ -122,7 +134,8 @@ def clean_display_name(name: str) -> str:
 
 def register_user(session: Session, *, email: str, display_name: str, password: str,
                   role: str = "volunteer") -> User:
-    """Create an account; refuse a taken email or a short password."""
+    """Create an account; refuse an invalid or taken email or a short password."""
+    check_email(email)  # the command line and the demo as the form: an account one can log in to
     if find_user(session, email) is not None:
         raise AccountError("An account with this email already exists.", "email")
     check_new_password(password)

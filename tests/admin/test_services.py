@@ -145,7 +145,12 @@ def test_accounts_made_on_the_command_line_follow_the_email_and_display_name_rul
     assert invisible.exit_code == 1 and "would show as nothing" in invisible.output
     blank = runner.invoke(args=["user", "create", "zed@example.org", "--password", " " * 12])
     assert blank.exit_code == 1 and "cannot be only spaces" in blank.output
+    for bad in ("", "   ", "notanemail", "two@@example.org", "ann@"):
+        refused = runner.invoke(args=["user", "create", bad, "--name", "Ann", "--role", "admin",
+                                      "--password", "a long enough password"])
+        assert refused.exit_code == 1 and "Enter a valid email address." in refused.output, bad
     db.session.rollback()
+    assert db.session.scalar(select(User).where(User.display_name == "Ann")) is None
     ed = db.session.scalar(select(User).where(User.email == "ed@ex\u00e4mple.com"))
     assert (ed.display_name, ed.role) == ("Ed", "examiner")
     assert db.session.scalar(select(User).where(User.email == "zed@example.org")) is None
