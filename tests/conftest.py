@@ -155,6 +155,17 @@ def runner(app):
     return app.test_cli_runner()
 
 
+@pytest.fixture
+def queued_app(app, tmp_path):
+    """Return an app on the same database whose jobs wait for a worker (no HUEY_IMMEDIATE)."""
+    other = create_app({**base_config(tmp_path / "queued", app.config["SQLALCHEMY_DATABASE_URI"]),
+                        "HUEY_IMMEDIATE": False})
+    yield other
+    with other.app_context():
+        _db.session.remove()
+        _db.engine.dispose()
+
+
 def forget_cached_user() -> None:
     """Drop Flask-Login's per-context user: the test app context outlives requests."""
     from flask import g

@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from reviewapp import create_app, outbox, tasks
+from reviewapp import outbox, tasks
 from reviewapp.extensions import db as _db
 from reviewapp.models import Job
 from reviewapp.models.base import utcnow
-from tests.conftest import base_config
 from tests.factories import make_application, make_user
 
 
@@ -28,17 +27,6 @@ def ran(app, monkeypatch):
     for kind in ("index", "rescore", "password_reset"):
         monkeypatch.setitem(app.extensions["tasks"], kind, lambda *args, kind=kind: calls.append((kind, *args)))
     return calls
-
-
-@pytest.fixture
-def queued_app(app, tmp_path):
-    """Return an app on the same database whose jobs wait for a worker (no HUEY_IMMEDIATE)."""
-    other = create_app({**base_config(tmp_path / "queued", app.config["SQLALCHEMY_DATABASE_URI"]),
-                        "HUEY_IMMEDIATE": False})
-    yield other
-    with other.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
 
 
 def record_in(app, calls: list) -> None:

@@ -3,25 +3,12 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 import sqlalchemy as sa
 
-from reviewapp import create_app, outbox, tasks
+from reviewapp import outbox, tasks
 from reviewapp.extensions import db as _db
 from reviewapp.models import Job
-from tests.conftest import base_config
 from tests.factories import make_application, make_submission, make_user
-
-
-@pytest.fixture
-def queued_app(app, tmp_path):
-    """Return an app on the same database whose jobs wait for a worker (no HUEY_IMMEDIATE)."""
-    other = create_app({**base_config(tmp_path / "queued", app.config["SQLALCHEMY_DATABASE_URI"]),
-                        "HUEY_IMMEDIATE": False})
-    yield other
-    with other.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
 
 
 def test_a_vote_rescores_its_application_after_commit(app, db, monkeypatch):

@@ -43,17 +43,6 @@ def add_run(status: str, **fields) -> ImportRun:
     return run
 
 
-@pytest.fixture
-def queued_app(app, tmp_path):
-    """Return an app on the same database whose jobs wait for a worker (no HUEY_IMMEDIATE)."""
-    other = create_app({**base_config(tmp_path / "queued", app.config["SQLALCHEMY_DATABASE_URI"]),
-                        "HUEY_IMMEDIATE": False})
-    yield other
-    with other.app_context():
-        _db.session.remove()
-        _db.engine.dispose()
-
-
 # --- one import at a time --------------------------------------------------------------------
 
 @pytest.mark.parametrize("second", ["queued", "running"])
